@@ -1,0 +1,603 @@
+//! Weight initializers, with the formulas of PyTorch `torch.nn.init` and Keras `initializers`.
+//!
+//! Storage convention: a dense layer's weights are a row-major `fan_in × fan_out` matrix `W`, so a
+//! batch `A` (rows are samples) maps to `Z = A·W + b`, as in the lecture notes' numpy
+//! `np.random.randn(n_in, n_out)`. PyTorch stores the transpose (`out × in`); fans are the same.
+//!
+//! | id | distribution | formula |
+//! |---|---|---|
+//! | `zeros` | W = 0 | |
+//! | `constant` | W = c | `nn.init.constant_` |
+//! | `normal` | N(0, s²) | `nn.init.normal_(std=s)` |
+//! | `uniform` | U[−a, a] | `nn.init.uniform_(-a, a)` |
+//! | `xavier_normal` | N(0, σ²), σ = gain·√(2/(fan_in+fan_out)) | Glorot & Bengio (2010); `xavier_normal_` |
+//! | `xavier_uniform` | U[−ℓ, ℓ], ℓ = gain·√(6/(fan_in+fan_out)) | `xavier_uniform_`; Keras `glorot_uniform` |
+//! | `he_normal` | N(0, σ²), σ = gain/√fan, gain = √2 | He et al. (2015); `kaiming_normal_` |
+//! | `he_uniform` | U[−ℓ, ℓ], ℓ = gain·√(3/fan) | `kaiming_uniform_`; Keras `he_uniform` |
+//! | `lecun_normal` | N(0, σ²), σ = gain/√fan_in | LeCun et al. (1998); Keras `lecun_normal` |
+//! | `lecun_uniform` | U[−ℓ, ℓ], ℓ = gain·√(3/fan_in) | Keras `lecun_uniform` |
+//! | `orthogonal` | gain·Q, Q from QR of a Gaussian matrix | Saxe et al. (2014); `orthogonal_` |
+//!
+//! A uniform U[−ℓ, ℓ] has variance ℓ²/3, so each uniform variant has the same variance as its normal one.
+
+use crate::activation::Activation;
+use crate::rng::Rng;
+use std::fmt;
+use std::str::FromStr;
+
+/// Keras' correction for a normal truncated at ±2σ: the std of N(0, 1) truncated to [−2, 2]
+/// (`keras.initializers.VarianceScaling`, distribution `truncated_normal`).
+pub const TRUNCATED_NORMAL_STD: f64 = 0.879_625_661_034_239_78;
+
+/// Which family of distribution a weight is drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InitKind {
+    Zeros,
+    Constant,
+    Normal,
+    Uniform,
+    XavierNormal,
+    XavierUniform,
+    HeNormal,
+    HeUniform,
+    LecunNormal,
+    LecunUniform,
+    Orthogonal,
+}
+
+/// Error for an unknown initializer name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownInit(pub String);
+
+impl fmt::Display for UnknownInit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown initializer \"{}\" (expected one of: {})", self.0, InitKind::IDS.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownInit {}
+
+impl InitKind {
+    /// Canonical ids, as used in URLs and the UI.
+    pub const IDS: [&'static str; 11] = [
+        "zeros",
+        "constant",
+        "normal",
+        "uniform",
+        "xavier_normal",
+        "xavier_uniform",
+        "he_normal",
+        "he_uniform",
+        "lecun_normal",
+        "lecun_uniform",
+        "orthogonal",
+    ];
+
+    /// Every initializer.
+    pub const ALL: [InitKind; 11] = [
+        InitKind::Zeros,
+        InitKind::Constant,
+        InitKind::Normal,
+        InitKind::Uniform,
+        InitKind::XavierNormal,
+        InitKind::XavierUniform,
+        InitKind::HeNormal,
+        InitKind::HeUniform,
+        InitKind::LecunNormal,
+        InitKind::LecunUniform,
+        InitKind::Orthogonal,
+    ];
+
+    /// Canonical id.
+    #[must_use]
+    pub fn id(self) -> &'static str {
+        Self::IDS[Self::ALL.iter().position(|&k| k == self).unwrap_or(0)]
+    }
+
+    /// Whether the std or limit scales with the layer's fans (and so takes `gain` and `mode`).
+    #[must_use]
+    pub fn is_variance_scaling(self) -> bool {
+        use InitKind::*;
+        matches!(self, XavierNormal | XavierUniform | HeNormal | HeUniform | LecunNormal | LecunUniform)
+    }
+
+    /// Whether `scale` (std, limit or constant value) applies.
+    #[must_use]
+    pub fn uses_scale(self) -> bool {
+        matches!(self, InitKind::Constant | InitKind::Normal | InitKind::Uniform)
+    }
+
+    /// Whether the draw is normal (so the truncated variant applies).
+    #[must_use]
+    pub fn is_normal(self) -> bool {
+        matches!(self, InitKind::Normal | InitKind::XavierNormal | InitKind::HeNormal | InitKind::LecunNormal)
+    }
+
+    /// The frameworks' default gain: √2 for He (PyTorch `kaiming_*` with its default
+    /// `nonlinearity='leaky_relu', a=0`; Keras `HeNormal` scale 2), 1 otherwise.
+    #[must_use]
+    pub fn default_gain(self) -> f64 {
+        match self {
+            InitKind::HeNormal | InitKind::HeUniform => std::f64::consts::SQRT_2,
+            _ => 1.0,
+        }
+    }
+
+    /// The formula, in plain text with Unicode, for the UI.
+    #[must_use]
+    pub fn formula(self) -> &'static str {
+        use InitKind::*;
+        match self {
+            Zeros => "W = 0",
+            Constant => "W = c",
+            Normal => "W ~ N(0, s²)",
+            Uniform => "W ~ U[−a, a]",
+            XavierNormal => "W ~ N(0, σ²),  σ = gain·√(2 / (fan_in + fan_out))",
+            XavierUniform => "W ~ U[−ℓ, ℓ],  ℓ = gain·√(6 / (fan_in + fan_out))",
+            HeNormal => "W ~ N(0, σ²),  σ = gain / √fan,  gain = √2",
+            HeUniform => "W ~ U[−ℓ, ℓ],  ℓ = gain·√(3 / fan),  gain = √2",
+            LecunNormal => "W ~ N(0, σ²),  σ = gain / √fan_in",
+            LecunUniform => "W ~ U[−ℓ, ℓ],  ℓ = gain·√(3 / fan_in)",
+            Orthogonal => "W = gain·Q,  QᵀQ = I  (Q from the QR of a Gaussian matrix)",
+        }
+    }
+
+    /// The activations the method is meant for (the lecture notes' summary table).
+    #[must_use]
+    pub fn meant_for(self) -> &'static str {
+        use InitKind::*;
+        match self {
+            Zeros | Constant => "nothing: every unit of a layer stays identical (symmetry)",
+            Normal | Uniform => "nothing in particular: the scale must be tuned by hand to the width",
+            XavierNormal | XavierUniform => "linear, tanh, logistic (sigmoid), softmax: σ² = 1/fan_avg",
+            HeNormal | HeUniform => "ReLU and its variants: σ² = 2/fan_in",
+            LecunNormal | LecunUniform => "SELU (self-normalizing networks): σ² = 1/fan_in",
+            Orthogonal => "deep linear and tanh networks (dynamical isometry, Saxe et al. 2014)",
+        }
+    }
+}
+
+impl fmt::Display for InitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+impl FromStr for InitKind {
+    type Err = UnknownInit;
+
+    /// Parses an id or alias (case-insensitive): `glorot_*`, `kaiming_*`, `zero`, `ones`...
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        use InitKind::*;
+        Ok(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "zeros" | "zero" => Zeros,
+            "constant" | "const" => Constant,
+            "normal" | "random_normal" | "randn" | "gaussian" => Normal,
+            "uniform" | "random_uniform" => Uniform,
+            "xavier_normal" | "glorot_normal" => XavierNormal,
+            "xavier_uniform" | "glorot_uniform" => XavierUniform,
+            "he_normal" | "kaiming_normal" => HeNormal,
+            "he_uniform" | "kaiming_uniform" => HeUniform,
+            "lecun_normal" => LecunNormal,
+            "lecun_uniform" => LecunUniform,
+            "orthogonal" => Orthogonal,
+            _ => return Err(UnknownInit(s.to_string())),
+        })
+    }
+}
+
+/// Which fan the He and LeCun initializers divide by (Xavier always uses the average).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FanMode {
+    /// Preserves the variance of activations in the forward pass (default in both frameworks).
+    #[default]
+    FanIn,
+    /// Preserves the variance of gradients in the backward pass.
+    FanOut,
+    /// (fan_in + fan_out)/2, Keras' `fan_avg`.
+    FanAvg,
+}
+
+impl FanMode {
+    /// Canonical ids.
+    pub const IDS: [&'static str; 3] = ["fan_in", "fan_out", "fan_avg"];
+
+    /// Canonical id.
+    #[must_use]
+    pub fn id(self) -> &'static str {
+        match self {
+            FanMode::FanIn => "fan_in",
+            FanMode::FanOut => "fan_out",
+            FanMode::FanAvg => "fan_avg",
+        }
+    }
+
+    /// The fan for a `fan_in × fan_out` layer.
+    #[must_use]
+    pub fn fan(self, fan_in: usize, fan_out: usize) -> f64 {
+        match self {
+            FanMode::FanIn => fan_in as f64,
+            FanMode::FanOut => fan_out as f64,
+            FanMode::FanAvg => (fan_in + fan_out) as f64 / 2.0,
+        }
+    }
+}
+
+impl FromStr for FanMode {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "fan_in" | "in" => Ok(FanMode::FanIn),
+            "fan_out" | "out" => Ok(FanMode::FanOut),
+            "fan_avg" | "avg" => Ok(FanMode::FanAvg),
+            _ => Err(()),
+        }
+    }
+}
+
+/// The gain of the variance-scaling and orthogonal initializers.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Gain {
+    /// The frameworks' default for the initializer (see [`InitKind::default_gain`]).
+    #[default]
+    Default,
+    /// PyTorch's `calculate_gain` of the current activation.
+    Auto,
+    /// A given number.
+    Value(f64),
+}
+
+/// Bias initialization.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum BiasInit {
+    /// b = 0 (both frameworks' default for `Dense`/`Linear` in these notes).
+    #[default]
+    Zeros,
+    /// b = c.
+    Constant(f64),
+    /// Drawn like the weights (the same constant for `zeros`/`constant`, the same distribution otherwise).
+    SameAsWeights,
+}
+
+/// A fully specified initializer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InitSpec {
+    pub kind: InitKind,
+    /// Std of `normal`, limit of `uniform`, value of `constant`.
+    pub scale: f64,
+    pub gain: Gain,
+    pub mode: FanMode,
+    /// Draw normals truncated at ±2σ with Keras' std correction, instead of untruncated (PyTorch).
+    pub truncated: bool,
+    pub bias: BiasInit,
+}
+
+impl Default for InitSpec {
+    fn default() -> Self {
+        Self {
+            kind: InitKind::XavierNormal,
+            scale: 0.01,
+            gain: Gain::Default,
+            mode: FanMode::FanIn,
+            truncated: false,
+            bias: BiasInit::Zeros,
+        }
+    }
+}
+
+/// What one layer's weights are drawn from, once fans and gain are known.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Draw {
+    Constant(f64),
+    /// N(0, std²), or truncated at ±2σ with std corrected so the result has this std.
+    Normal { std: f64, truncated: bool },
+    Uniform { limit: f64 },
+    Orthogonal { gain: f64 },
+}
+
+impl Draw {
+    /// The standard deviation of one entry under this distribution (for orthogonal `m × n`,
+    /// the entries of gain·Q have mean square gain²/max(m, n)).
+    #[must_use]
+    pub fn std(self, fan_in: usize, fan_out: usize) -> f64 {
+        match self {
+            Draw::Constant(_) => 0.0,
+            Draw::Normal { std, .. } => std,
+            Draw::Uniform { limit } => limit / 3f64.sqrt(),
+            Draw::Orthogonal { gain } => gain / (fan_in.max(fan_out) as f64).sqrt(),
+        }
+    }
+}
+
+impl InitSpec {
+    /// The gain in force for `act`.
+    #[must_use]
+    pub fn resolved_gain(&self, act: Activation) -> f64 {
+        match self.gain {
+            Gain::Default => self.kind.default_gain(),
+            Gain::Auto => act.calculate_gain().unwrap_or(1.0),
+            Gain::Value(g) => g,
+        }
+    }
+
+    /// The distribution of a `fan_in × fan_out` layer's weights.
+    #[must_use]
+    pub fn draw(&self, fan_in: usize, fan_out: usize, act: Activation) -> Draw {
+        use InitKind::*;
+        let g = self.resolved_gain(act);
+        let fan = self.mode.fan(fan_in, fan_out);
+        let avg = (fan_in + fan_out) as f64 / 2.0;
+        let normal = |std: f64| Draw::Normal { std, truncated: self.truncated };
+        match self.kind {
+            Zeros => Draw::Constant(0.0),
+            Constant => Draw::Constant(self.scale),
+            Normal => normal(self.scale),
+            Uniform => Draw::Uniform { limit: self.scale },
+            // gain·√(2/(fan_in+fan_out)) = gain/√fan_avg
+            XavierNormal => normal(g / avg.sqrt()),
+            XavierUniform => Draw::Uniform { limit: g * (3.0 / avg).sqrt() },
+            HeNormal => normal(g / fan.sqrt()),
+            HeUniform => Draw::Uniform { limit: g * (3.0 / fan).sqrt() },
+            LecunNormal => normal(g / fan.sqrt()),
+            LecunUniform => Draw::Uniform { limit: g * (3.0 / fan).sqrt() },
+            Orthogonal => Draw::Orthogonal { gain: g },
+        }
+    }
+
+    /// Fills a row-major `fan_in × fan_out` weight matrix.
+    pub fn fill_weights(&self, w: &mut [f32], fan_in: usize, fan_out: usize, act: Activation, rng: &mut Rng) {
+        debug_assert_eq!(w.len(), fan_in * fan_out);
+        fill(self.draw(fan_in, fan_out, act), w, fan_in, fan_out, rng);
+    }
+
+    /// Fills a layer's bias vector of length `fan_out`.
+    pub fn fill_bias(&self, b: &mut [f32], fan_in: usize, act: Activation, rng: &mut Rng) {
+        match self.bias {
+            BiasInit::Zeros => b.fill(0.0),
+            BiasInit::Constant(c) => b.fill(c as f32),
+            BiasInit::SameAsWeights => match self.draw(fan_in, b.len(), act) {
+                // An orthogonal vector is not meaningful: draw with the same per-entry std.
+                Draw::Orthogonal { .. } => {
+                    let std = self.draw(fan_in, b.len(), act).std(fan_in, b.len());
+                    fill(Draw::Normal { std, truncated: false }, b, 1, b.len(), rng);
+                }
+                d => fill(d, b, 1, b.len(), rng),
+            },
+        }
+    }
+}
+
+/// Draws into `w` (row-major `rows × cols`).
+pub fn fill(draw: Draw, w: &mut [f32], rows: usize, cols: usize, rng: &mut Rng) {
+    match draw {
+        Draw::Constant(c) => w.fill(c as f32),
+        Draw::Normal { std, truncated: false } => {
+            for x in w.iter_mut() {
+                *x = (std * rng.normal()) as f32;
+            }
+        }
+        Draw::Normal { std, truncated: true } => {
+            let s = std / TRUNCATED_NORMAL_STD;
+            for x in w.iter_mut() {
+                *x = (s * truncated_standard_normal(rng)) as f32;
+            }
+        }
+        Draw::Uniform { limit } => {
+            for x in w.iter_mut() {
+                *x = rng.uniform(-limit, limit) as f32;
+            }
+        }
+        Draw::Orthogonal { gain } => orthogonal(w, rows, cols, gain, rng),
+    }
+}
+
+/// N(0, 1) conditioned on |z| ≤ 2, by rejection (acceptance ≈ 95.4%).
+fn truncated_standard_normal(rng: &mut Rng) -> f64 {
+    loop {
+        let z = rng.normal();
+        if z.abs() <= 2.0 {
+            return z;
+        }
+    }
+}
+
+/// gain·Q for a row-major `rows × cols` matrix, as `torch.nn.init.orthogonal_`: a Gaussian matrix
+/// of shape (max, min) is factored as QR (Householder, in f64), the columns of Q are multiplied by
+/// the signs of R's diagonal (so Q is Haar-distributed, Mezzadri 2007), and Q or Qᵀ is used so that
+/// the rows (if rows ≤ cols) or the columns (if rows ≥ cols) are orthonormal.
+pub fn orthogonal(w: &mut [f32], rows: usize, cols: usize, gain: f64, rng: &mut Rng) {
+    let (m, n) = (rows.max(cols), rows.min(cols)); // tall m × n
+    let mut a: Vec<f64> = (0..m * n).map(|_| rng.normal()).collect(); // row-major m × n
+    let mut vs: Vec<Vec<f64>> = Vec::with_capacity(n);
+    let mut signs = vec![1.0f64; n];
+    for j in 0..n {
+        // Householder vector for column j below the diagonal.
+        let norm = (j..m).map(|i| a[i * n + j] * a[i * n + j]).sum::<f64>().sqrt();
+        let x0 = a[j * n + j];
+        let alpha = if x0 >= 0.0 { -norm } else { norm }; // R[j][j]
+        signs[j] = if alpha >= 0.0 { 1.0 } else { -1.0 };
+        let mut v: Vec<f64> = (j..m).map(|i| a[i * n + j]).collect();
+        v[0] -= alpha;
+        let vnorm2: f64 = v.iter().map(|x| x * x).sum();
+        if vnorm2 > 0.0 {
+            // A[j.., j..] -= 2 v (vᵀ A) / (vᵀ v)
+            for c in j..n {
+                let dot: f64 = (j..m).map(|i| v[i - j] * a[i * n + c]).sum();
+                let f = 2.0 * dot / vnorm2;
+                for i in j..m {
+                    a[i * n + c] -= f * v[i - j];
+                }
+            }
+        }
+        vs.push(if vnorm2 > 0.0 { v.iter().map(|x| x / vnorm2.sqrt()).collect() } else { vec![0.0; m - j] });
+    }
+    // Q = H₀H₁…H_{n−1}·[I; 0], applied right to left.
+    let mut q = vec![0.0f64; m * n];
+    for i in 0..n {
+        q[i * n + i] = 1.0;
+    }
+    for j in (0..n).rev() {
+        let v = &vs[j];
+        for c in 0..n {
+            let dot: f64 = (j..m).map(|i| v[i - j] * q[i * n + c]).sum();
+            for i in j..m {
+                q[i * n + c] -= 2.0 * dot * v[i - j];
+            }
+        }
+    }
+    // Sign correction: Q·diag(sign(diag R)).
+    for i in 0..m {
+        for c in 0..n {
+            q[i * n + c] *= signs[c];
+        }
+    }
+    if rows >= cols {
+        for (dst, src) in w.iter_mut().zip(&q) {
+            *dst = (gain * src) as f32;
+        }
+    } else {
+        // rows < cols: W = Qᵀ (rows × cols) has orthonormal rows.
+        for r in 0..rows {
+            for c in 0..cols {
+                w[r * cols + c] = (gain * q[c * n + r]) as f32;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Stream;
+
+    fn spec(kind: InitKind) -> InitSpec {
+        InitSpec { kind, ..InitSpec::default() }
+    }
+
+    #[test]
+    fn formulas_match_the_frameworks() {
+        let act = Activation::Relu;
+        let (i, o) = (250, 100);
+        let d = |k| spec(k).draw(i, o, act);
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12 * b.abs().max(1.0);
+        // PyTorch xavier_normal_: std = gain·√(2/(fan_in+fan_out))
+        let Draw::Normal { std, .. } = d(InitKind::XavierNormal) else { panic!() };
+        assert!(close(std, (2.0 / 350.0f64).sqrt()));
+        // xavier_uniform_: a = gain·√(6/(fan_in+fan_out))
+        let Draw::Uniform { limit } = d(InitKind::XavierUniform) else { panic!() };
+        assert!(close(limit, (6.0 / 350.0f64).sqrt()));
+        // kaiming_normal_ defaults: std = √2/√fan_in
+        let Draw::Normal { std, .. } = d(InitKind::HeNormal) else { panic!() };
+        assert!(close(std, (2.0 / 250.0f64).sqrt()));
+        // kaiming_uniform_: bound = √2·√(3/fan_in) = √(6/fan_in)
+        let Draw::Uniform { limit } = d(InitKind::HeUniform) else { panic!() };
+        assert!(close(limit, (6.0 / 250.0f64).sqrt()));
+        let Draw::Normal { std, .. } = d(InitKind::LecunNormal) else { panic!() };
+        assert!(close(std, (1.0 / 250.0f64).sqrt()));
+        let Draw::Uniform { limit } = d(InitKind::LecunUniform) else { panic!() };
+        assert!(close(limit, (3.0 / 250.0f64).sqrt()));
+        // fan_out mode
+        let he_out = InitSpec { mode: FanMode::FanOut, ..spec(InitKind::HeNormal) }.draw(i, o, act);
+        assert_eq!(he_out, Draw::Normal { std: (2.0f64 / 100.0).sqrt(), truncated: false });
+        // gain=auto for tanh is 5/3 on Xavier
+        let x = InitSpec { gain: Gain::Auto, ..spec(InitKind::XavierNormal) }.draw(i, o, Activation::Tanh);
+        let Draw::Normal { std, .. } = x else { panic!() };
+        assert!(close(std, 5.0 / 3.0 * (2.0 / 350.0f64).sqrt()));
+    }
+
+    /// Sample moments of every initializer on a 512 × 384 matrix (n = 196,608) against the formula.
+    /// For a normal, the sample std has standard error σ/√(2n); for a uniform, var(x²) = 4ℓ⁴/45,
+    /// so the sample variance has standard error ℓ²·√(4/45)/√n. Tolerances are 6 standard errors.
+    #[test]
+    fn sample_moments_match_formulas() {
+        let (fi, fo) = (512usize, 384usize);
+        let n = (fi * fo) as f64;
+        for kind in InitKind::ALL {
+            for truncated in [false, true] {
+                let s = InitSpec { kind, truncated, scale: 0.05, ..InitSpec::default() };
+                let mut w = vec![0f32; fi * fo];
+                let mut rng = Rng::new(3, Stream::Layer(0));
+                s.fill_weights(&mut w, fi, fo, Activation::Tanh, &mut rng);
+                let draw = s.draw(fi, fo, Activation::Tanh);
+                let mean = w.iter().map(|&x| f64::from(x)).sum::<f64>() / n;
+                let var = w.iter().map(|&x| (f64::from(x) - mean).powi(2)).sum::<f64>() / n;
+                let std = var.sqrt();
+                let expect = draw.std(fi, fo);
+                match draw {
+                    Draw::Constant(c) => assert!(w.iter().all(|&x| x == c as f32)),
+                    _ => {
+                        assert!(mean.abs() < 6.0 * expect / n.sqrt(), "{kind}: mean {mean}");
+                        let se = expect / (2.0 * n).sqrt() * if matches!(draw, Draw::Uniform { .. }) { 1.2 } else { 1.0 };
+                        assert!((std - expect).abs() < 6.0 * se + 1e-7, "{kind} trunc={truncated}: std {std} vs {expect}");
+                    }
+                }
+                if let Draw::Uniform { limit } = draw {
+                    assert!(w.iter().all(|&x| f64::from(x.abs()) <= limit), "{kind}: limit exceeded");
+                }
+                if let Draw::Normal { std, truncated: true } = draw {
+                    assert!(w.iter().all(|&x| f64::from(x.abs()) <= 2.0 * std / TRUNCATED_NORMAL_STD + 1e-6));
+                }
+            }
+        }
+    }
+
+    fn gram_error(w: &[f32], rows: usize, cols: usize, gain: f64) -> f64 {
+        // The smaller Gram matrix should be gain²·I.
+        let mut worst = 0f64;
+        if rows >= cols {
+            for a in 0..cols {
+                for b in 0..cols {
+                    let dot: f64 = (0..rows).map(|r| f64::from(w[r * cols + a]) * f64::from(w[r * cols + b])).sum();
+                    let target = if a == b { gain * gain } else { 0.0 };
+                    worst = worst.max((dot - target).abs());
+                }
+            }
+        } else {
+            for a in 0..rows {
+                for b in 0..rows {
+                    let dot: f64 = (0..cols).map(|c| f64::from(w[a * cols + c]) * f64::from(w[b * cols + c])).sum();
+                    let target = if a == b { gain * gain } else { 0.0 };
+                    worst = worst.max((dot - target).abs());
+                }
+            }
+        }
+        worst
+    }
+
+    #[test]
+    fn orthogonal_is_orthonormal_for_all_shapes() {
+        for (rows, cols) in [(64, 64), (100, 30), (30, 100), (1, 7), (7, 1), (2, 2)] {
+            let mut w = vec![0f32; rows * cols];
+            let mut rng = Rng::new(11, Stream::Layer(2));
+            orthogonal(&mut w, rows, cols, 1.0, &mut rng);
+            let e = gram_error(&w, rows, cols, 1.0);
+            assert!(e < 1e-5, "{rows}x{cols}: {e}");
+        }
+        let mut w = vec![0f32; 40 * 40];
+        orthogonal(&mut w, 40, 40, 2.0, &mut Rng::new(1, Stream::Input));
+        assert!(gram_error(&w, 40, 40, 2.0) < 4e-5);
+    }
+
+    #[test]
+    fn biases() {
+        let mut rng = Rng::new(0, Stream::Layer(0));
+        let mut b = vec![1f32; 8];
+        let s = InitSpec { kind: InitKind::Constant, scale: 0.5, bias: BiasInit::SameAsWeights, ..InitSpec::default() };
+        s.fill_bias(&mut b, 4, Activation::Sigmoid, &mut rng);
+        assert!(b.iter().all(|&x| x == 0.5));
+        let s = InitSpec { bias: BiasInit::Zeros, ..s };
+        s.fill_bias(&mut b, 4, Activation::Sigmoid, &mut rng);
+        assert!(b.iter().all(|&x| x == 0.0));
+    }
+
+    #[test]
+    fn aliases_parse() {
+        assert_eq!("glorot_uniform".parse::<InitKind>().unwrap(), InitKind::XavierUniform);
+        assert_eq!("kaiming_normal".parse::<InitKind>().unwrap(), InitKind::HeNormal);
+        assert_eq!("Glorot-Normal".parse::<InitKind>().unwrap(), InitKind::XavierNormal);
+        for k in InitKind::ALL {
+            assert_eq!(k.id().parse::<InitKind>().unwrap(), k);
+        }
+        assert!("variance".parse::<InitKind>().is_err());
+    }
+}

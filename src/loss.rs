@@ -1,0 +1,54 @@
+//! Losses and their gradients with respect to the network's output.
+
+/// A loss over a batch of outputs `y` (batch × out, row-major).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    /// L = (1/(B·K)) Σ (y − t)², as PyTorch `nn.MSELoss()` (mean reduction); dL/dy = 2(y − t)/(B·K).
+    MeanSquaredError,
+    /// L = −(1/B) Σ_b log softmax(y_b)[c_b], as `nn.CrossEntropyLoss()`; dL/dy = (softmax(y) − onehot)/B.
+    SoftmaxCrossEntropy,
+}
+
+/// Targets: real values for MSE (batch × out), class indices for cross-entropy.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Targets {
+    Values(Vec<f32>),
+    Classes(Vec<usize>),
+}
+
+impl Loss {
+    /// Returns L and writes dL/dy into `dy`. Mismatched loss and targets give `None`.
+    pub fn eval(self, y: &[f32], targets: &Targets, out: usize, dy: &mut [f32]) -> Option<f64> {
+        let batch = y.len() / out.max(1);
+        match (self, targets) {
+            (Loss::MeanSquaredError, Targets::Values(t)) if t.len() == y.len() => {
+                let n = y.len() as f64;
+                let mut l = 0f64;
+                for ((d, &y), &t) in dy.iter_mut().zip(y).zip(t) {
+                    let e = f64::from(y) - f64::from(t);
+                    l += e * e;
+                    *d = (2.0 * e / n) as f32;
+                }
+                Some(l / n)
+            }
+            (Loss::SoftmaxCrossEntropy, Targets::Classes(c)) if c.len() == batch => {
+                let mut l = 0f64;
+                for (b, &class) in c.iter().enumerate() {
+                    let row = &y[b * out..(b + 1) * out];
+                    let d = &mut dy[b * out..(b + 1) * out];
+                    // log-sum-exp with the max subtracted, so no overflow
+                    let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+                    let sum: f64 = row.iter().map(|&v| libm::exp(f64::from(v - max))).sum();
+                    let lse = f64::from(max) + libm::log(sum);
+                    l += lse - f64::from(row[class.min(out - 1)]);
+                    for (j, (d, &v)) in d.iter_mut().zip(row).enumerate() {
+                        let p = libm::exp(f64::from(v) - lse);
+                        *d = ((p - if j == class { 1.0 } else { 0.0 }) / batch as f64) as f32;
+                    }
+                }
+                Some(l / batch as f64)
+            }
+            _ => None,
+        }
+    }
+}

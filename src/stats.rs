@@ -1,0 +1,207 @@
+//! Per-layer statistics: moments, histograms, saturation, dead units, symmetry.
+
+use serde::Serialize;
+
+/// Mean, standard deviation (population, 1/n), extremes and non-finite count of a set of values.
+/// Sums are kept in f64; non-finite values are counted apart and left out of the other fields.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+pub struct Moments {
+    pub count: usize,
+    pub mean: f64,
+    pub std: f64,
+    pub min: f64,
+    pub max: f64,
+    pub nonfinite: usize,
+}
+
+impl Moments {
+    /// Moments of `xs` (two passes: mean, then the centred sum of squares, which is accurate
+    /// where the one-pass E[x²] − E[x]² cancels catastrophically).
+    #[must_use]
+    pub fn of(xs: &[f32]) -> Self {
+        let (mut n, mut sum, mut min, mut max, mut bad) = (0usize, 0f64, f64::INFINITY, f64::NEG_INFINITY, 0usize);
+        for &x in xs {
+            if x.is_finite() {
+                let x = f64::from(x);
+                n += 1;
+                sum += x;
+                min = min.min(x);
+                max = max.max(x);
+            } else {
+                bad += 1;
+            }
+        }
+        if n == 0 {
+            return Self { count: 0, mean: 0.0, std: 0.0, min: 0.0, max: 0.0, nonfinite: bad };
+        }
+        let mean = sum / n as f64;
+        let ss: f64 = xs.iter().filter(|x| x.is_finite()).map(|&x| (f64::from(x) - mean).powi(2)).sum();
+        Self { count: n, mean, std: (ss / n as f64).sqrt(), min, max, nonfinite: bad }
+    }
+
+    /// Root mean square, √(mean² + std²).
+    #[must_use]
+    pub fn rms(&self) -> f64 {
+        (self.mean * self.mean + self.std * self.std).sqrt()
+    }
+}
+
+/// How a histogram's range is chosen.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Range {
+    /// A given [lo, hi].
+    Fixed(f64, f64),
+    /// [min, max] of the finite values.
+    Adaptive,
+}
+
+/// Equal-width bins over [lo, hi]; values outside are counted in `below`/`above`, non-finite in `nonfinite`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Histogram {
+    pub lo: f64,
+    pub hi: f64,
+    pub counts: Vec<u32>,
+    pub below: u32,
+    pub above: u32,
+    pub nonfinite: u32,
+}
+
+impl Histogram {
+    /// Bins `xs` into `bins` bins.
+    #[must_use]
+    pub fn of(xs: &[f32], bins: usize, range: Range) -> Self {
+        let bins = bins.max(1);
+        let (lo, hi) = match range {
+            Range::Fixed(lo, hi) => (lo, hi),
+            Range::Adaptive => {
+                let m = Moments::of(xs);
+                (m.min, m.max)
+            }
+        };
+        // A degenerate range (all values equal) gets a small width around the value.
+        let (lo, hi) = if hi > lo { (lo, hi) } else { (lo - 0.5 * lo.abs().max(1e-12), hi + 0.5 * hi.abs().max(1e-12)) };
+        let mut h = Self { lo, hi, counts: vec![0; bins], below: 0, above: 0, nonfinite: 0 };
+        let scale = bins as f64 / (hi - lo);
+        for &x in xs {
+            if !x.is_finite() {
+                h.nonfinite += 1;
+                continue;
+            }
+            let x = f64::from(x);
+            if x < lo {
+                h.below += 1;
+            } else if x > hi {
+                h.above += 1;
+            } else {
+                let i = (((x - lo) * scale) as usize).min(bins - 1);
+                h.counts[i] += 1;
+            }
+        }
+        h
+    }
+
+    /// Total of all counts, out-of-range and non-finite included.
+    #[must_use]
+    pub fn total(&self) -> u64 {
+        self.counts.iter().map(|&c| u64::from(c)).sum::<u64>()
+            + u64::from(self.below)
+            + u64::from(self.above)
+            + u64::from(self.nonfinite)
+    }
+}
+
+/// Fraction of the values `a` (batch × width) for which `saturated` holds.
+#[must_use]
+pub fn saturated_fraction(a: &[f32], saturated: fn(f32) -> bool) -> f64 {
+    if a.is_empty() {
+        return 0.0;
+    }
+    a.iter().filter(|&&y| saturated(y)).count() as f64 / a.len() as f64
+}
+
+/// Fraction of units (columns of `a`, batch × width) whose output is exactly 0 for every sample:
+/// a "dead" unit, which passes no gradient through a ReLU.
+#[must_use]
+pub fn dead_fraction(a: &[f32], width: usize) -> f64 {
+    if width == 0 || a.is_empty() {
+        return 0.0;
+    }
+    let mut alive = vec![false; width];
+    for row in a.chunks_exact(width) {
+        for (al, &y) in alive.iter_mut().zip(row) {
+            *al |= y != 0.0;
+        }
+    }
+    alive.iter().filter(|&&x| !x).count() as f64 / width as f64
+}
+
+/// Number of distinct neurons of a layer: units whose incoming weights (column j of the row-major
+/// fan_in × fan_out matrix `w`) and bias agree within `tol` count once. Greedy grouping against
+/// one representative per group; comparisons exit at the first differing weight, so random
+/// layers cost about one comparison per pair.
+#[must_use]
+pub fn distinct_neurons(w: &[f32], b: &[f32], fan_in: usize, fan_out: usize, tol: f32) -> usize {
+    let mut reps: Vec<usize> = Vec::new();
+    'unit: for j in 0..fan_out {
+        for &r in &reps {
+            if (b[j] - b[r]).abs() <= tol && (0..fan_in).all(|i| (w[i * fan_out + j] - w[i * fan_out + r]).abs() <= tol) {
+                continue 'unit;
+            }
+        }
+        reps.push(j);
+    }
+    reps.len()
+}
+
+/// The tolerance used for [`distinct_neurons`]: 10⁻⁵ of the largest |weight| or |bias| of the layer
+/// (f32 has ~7 significant digits, so equal-by-symmetry units agree far closer than this).
+#[must_use]
+pub fn symmetry_tolerance(w: &[f32], b: &[f32]) -> f32 {
+    let m = w.iter().chain(b).filter(|x| x.is_finite()).fold(0f32, |m, &x| m.max(x.abs()));
+    1e-5 * m
+}
+
+/// Frobenius norm √(Σ x²), in f64.
+#[must_use]
+pub fn l2_norm(xs: &[f32]) -> f64 {
+    xs.iter().map(|&x| f64::from(x) * f64::from(x)).sum::<f64>().sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moments_are_exact_on_known_data() {
+        let m = Moments::of(&[1.0, 2.0, 3.0, 4.0, f32::NAN, f32::INFINITY]);
+        assert_eq!(m.count, 4);
+        assert_eq!(m.nonfinite, 2);
+        assert_eq!(m.mean, 2.5);
+        assert!((m.std - 1.25f64.sqrt()).abs() < 1e-12);
+        assert_eq!((m.min, m.max), (1.0, 4.0));
+        // Large offset, tiny spread: the two-pass form keeps the spread.
+        let xs: Vec<f32> = (0..1000).map(|i| 10_000.0 + if i % 2 == 0 { 0.5 } else { -0.5 }).collect();
+        assert!((Moments::of(&xs).std - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn histogram_counts_everything_once() {
+        let xs = [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0, f32::NAN];
+        let h = Histogram::of(&xs, 4, Range::Fixed(-1.0, 1.0));
+        assert_eq!(h.counts, vec![1, 1, 1, 2]);
+        assert_eq!((h.below, h.above, h.nonfinite), (1, 1, 1));
+        assert_eq!(h.total(), xs.len() as u64);
+        let a = Histogram::of(&[3.0, 3.0], 10, Range::Adaptive);
+        assert_eq!(a.counts.iter().sum::<u32>(), 2);
+    }
+
+    #[test]
+    fn dead_and_distinct() {
+        // 2 samples × 3 units; unit 1 is zero for both samples
+        assert_eq!(dead_fraction(&[1.0, 0.0, 0.0, 2.0, 0.0, 3.0], 3), 1.0 / 3.0);
+        // fan_in 2 × fan_out 3: units 0 and 2 identical
+        let w = [0.5, 0.1, 0.5, 0.2, 0.3, 0.2];
+        assert_eq!(distinct_neurons(&w, &[0.0, 0.0, 0.0], 2, 3, 1e-6), 2);
+        assert_eq!(distinct_neurons(&w, &[0.0, 0.0, 1.0], 2, 3, 1e-6), 3);
+    }
+}

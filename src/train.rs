@@ -1,0 +1,76 @@
+//! Parameter updates: plain SGD, SGD with momentum, Adam.
+
+use crate::network::{Mlp, Workspace};
+
+/// An update rule.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Optimizer {
+    /// θ ← θ − η·g
+    Sgd { lr: f32 },
+    /// v ← μ·v + g;  θ ← θ − η·v  (PyTorch `SGD(momentum=μ)`)
+    Momentum { lr: f32, momentum: f32 },
+    /// Kingma & Ba (2015): m ← β₁m + (1−β₁)g; v ← β₂v + (1−β₂)g²;
+    /// θ ← θ − η·m̂/(√v̂ + ε) with m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
+    Adam { lr: f32, beta1: f32, beta2: f32, eps: f32 },
+}
+
+/// Per-parameter optimizer state, one buffer per parameter tensor, in the order
+/// W₀, b₀, γ₀, β₀, W₁, ... (γ, β only for batch-norm layers).
+#[derive(Debug, Clone, Default)]
+pub struct OptState {
+    step: u32,
+    m: Vec<Vec<f32>>,
+    v: Vec<Vec<f32>>,
+}
+
+/// The parameter tensors of `mlp` paired with their gradients in `ws`.
+fn params_and_grads<'a>(mlp: &'a mut Mlp, ws: &'a Workspace) -> Vec<(&'a mut [f32], &'a [f32])> {
+    let mut out = Vec::new();
+    for (l, layer) in mlp.layers.iter_mut().enumerate() {
+        out.push((&mut layer.w[..], &ws.dw[l][..]));
+        out.push((&mut layer.b[..], &ws.db[l][..]));
+        if let Some(bn) = &mut layer.bn {
+            out.push((&mut bn.gamma[..], &ws.dgamma[l][..]));
+            out.push((&mut bn.beta[..], &ws.dbeta[l][..]));
+        }
+    }
+    out
+}
+
+impl Optimizer {
+    /// Applies one update from the gradients of the last [`Mlp::backward`].
+    pub fn step(&self, mlp: &mut Mlp, ws: &Workspace, state: &mut OptState) {
+        state.step += 1;
+        let t = state.step as i32;
+        let pairs = params_and_grads(mlp, ws);
+        if state.m.len() != pairs.len() {
+            state.m = pairs.iter().map(|(p, _)| vec![0.0; p.len()]).collect();
+            state.v = pairs.iter().map(|(p, _)| vec![0.0; p.len()]).collect();
+        }
+        for (k, (p, g)) in pairs.into_iter().enumerate() {
+            match *self {
+                Optimizer::Sgd { lr } => {
+                    for (p, &g) in p.iter_mut().zip(g) {
+                        *p -= lr * g;
+                    }
+                }
+                Optimizer::Momentum { lr, momentum } => {
+                    for ((p, &g), v) in p.iter_mut().zip(g).zip(state.m[k].iter_mut()) {
+                        *v = momentum * *v + g;
+                        *p -= lr * *v;
+                    }
+                }
+                Optimizer::Adam { lr, beta1, beta2, eps } => {
+                    let c1 = 1.0 - beta1.powi(t);
+                    let c2 = 1.0 - beta2.powi(t);
+                    let (ms, vs) = (&mut state.m[k], &mut state.v[k]);
+                    for (((p, &g), m), v) in p.iter_mut().zip(g).zip(ms.iter_mut()).zip(vs.iter_mut()) {
+                        *m = beta1 * *m + (1.0 - beta1) * g;
+                        *v = beta2 * *v + (1.0 - beta2) * g * g;
+                        *p -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! Same seed, same bits: fixed fingerprints of whole passes (the browser suite checks the same).
+
+mod common;
+use common::fingerprints::FINGERPRINTS;
+use initviz::config::Config;
+use initviz::experiment::Experiment;
+
+fn fingerprint(q: &str) -> u64 {
+    let (c, notes) = Config::from_query(q);
+    assert!(notes.is_empty(), "{notes:?}");
+    let mut e = Experiment::new(&c).unwrap();
+    e.pass();
+    e.fingerprint()
+}
+
+#[test]
+fn fixed_fingerprints() {
+    let got: Vec<u64> = FINGERPRINTS.iter().map(|(q, _)| fingerprint(q)).collect();
+    for ((q, want), got) in FINGERPRINTS.iter().zip(&got) {
+        assert_eq!(*got, *want, "{q}: got {got:#x}\nall: {got_all:#x?}", got_all = got);
+    }
+}
+
+#[test]
+fn seed_changes_bits_and_batch_leaves_weights() {
+    assert_ne!(fingerprint("depth=2&width=8&seed=1"), fingerprint("depth=2&width=8&seed=2"));
+    let w = |q: &str| {
+        let (c, _) = Config::from_query(q);
+        Experiment::new(&c).unwrap().mlp.layers[1].w.clone()
+    };
+    assert_eq!(w("depth=2&width=8&batch=3"), w("depth=2&width=8&batch=300"));
+}

@@ -279,3 +279,52 @@ impl Experiment {
         h
     }
 }
+
+/// The per-layer statistics of the table and the CSV, in order: the `data-stat` names.
+pub const STAT_NAMES: [&str; 12] = [
+    "weight_std", "preact_mean", "preact_std", "act_mean", "act_std", "grad_std", "act_grad_std", "grad_norm",
+    "saturated", "dead", "distinct", "nonfinite",
+];
+
+impl LayerReport {
+    /// The statistic called `name` (see [`STAT_NAMES`]); `saturated` is NaN where it does not apply.
+    #[must_use]
+    pub fn stat(&self, name: &str) -> f64 {
+        match name {
+            "weight_std" => self.weights.std,
+            "preact_mean" => self.preact.mean,
+            "preact_std" => self.preact.std,
+            "act_mean" => self.act.mean,
+            "act_std" => self.act.std,
+            "grad_std" => self.grad.std,
+            "act_grad_std" => self.act_grad.std,
+            "grad_norm" => self.grad_norm,
+            "saturated" => self.saturated.unwrap_or(f64::NAN),
+            "dead" => self.dead,
+            "distinct" => self.distinct as f64,
+            "nonfinite" => (self.preact.nonfinite + self.act.nonfinite + self.grad.nonfinite + self.act_grad.nonfinite) as f64,
+            _ => f64::NAN,
+        }
+    }
+}
+
+impl Report {
+    /// The per-layer statistics as CSV (header line, then one line per hidden layer), preceded by
+    /// a comment line with the configuration's query string.
+    #[must_use]
+    pub fn to_csv(&self, query: &str) -> String {
+        let mut s = format!("# initviz {query}\nlayer,{}\n", STAT_NAMES.join(","));
+        for l in &self.layers {
+            s.push_str(&l.layer.to_string());
+            for name in STAT_NAMES {
+                let v = l.stat(name);
+                s.push(',');
+                if v.is_finite() {
+                    s.push_str(&format!("{v:e}"));
+                }
+            }
+            s.push('\n');
+        }
+        s
+    }
+}

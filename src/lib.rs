@@ -22,6 +22,7 @@ pub mod charts;
 pub mod config;
 pub mod data;
 pub mod experiment;
+pub mod formula;
 pub mod init;
 pub mod linalg;
 pub mod loss;

@@ -1,1 +1,189 @@
-//! charts
+//! Charts over any plotters backend, from plain data.
+//!
+//! Each chart is one file with one `draw` taking a `&DrawingArea<DB, Shift>`, its data and a
+//! [`Style`]; the page passes a canvas backend, the tests an SVG string backend. Layout is computed
+//! here (no text measurement), so drawing never touches the DOM beyond the canvas.
+
+pub mod diagram;
+pub mod lines;
+pub mod ridgeline;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Colours of one theme.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Theme {
+    pub background: RGBColor,
+    pub foreground: RGBColor,
+    pub muted: RGBColor,
+    pub grid: RGBColor,
+    /// Positive and negative (weights in the diagram; two series elsewhere).
+    pub positive: RGBColor,
+    pub negative: RGBColor,
+    /// Series colours, colour-blind safe (Okabe & Ito 2008).
+    pub series: [RGBColor; 5],
+}
+
+impl Theme {
+    /// Light theme: text contrast ≥ 7:1 on white.
+    pub const LIGHT: Theme = Theme {
+        background: RGBColor(255, 255, 255),
+        foreground: RGBColor(28, 28, 30),
+        muted: RGBColor(84, 84, 92),
+        grid: RGBColor(226, 226, 232),
+        positive: RGBColor(0, 114, 178),
+        negative: RGBColor(213, 94, 0),
+        series: [RGBColor(0, 114, 178), RGBColor(213, 94, 0), RGBColor(0, 158, 115), RGBColor(204, 121, 167), RGBColor(86, 180, 233)],
+    };
+    /// Dark theme.
+    pub const DARK: Theme = Theme {
+        background: RGBColor(24, 24, 27),
+        foreground: RGBColor(236, 236, 240),
+        muted: RGBColor(176, 176, 186),
+        grid: RGBColor(58, 58, 66),
+        positive: RGBColor(86, 180, 233),
+        negative: RGBColor(240, 160, 60),
+        series: [RGBColor(86, 180, 233), RGBColor(240, 160, 60), RGBColor(60, 200, 150), RGBColor(230, 150, 200), RGBColor(240, 228, 66)],
+    };
+}
+
+/// Theme plus the device pixel ratio (every length is multiplied by `scale`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Style {
+    pub theme: Theme,
+    pub scale: f64,
+}
+
+impl Style {
+    /// A length in device pixels.
+    #[must_use]
+    pub fn px(&self, css_px: f64) -> i32 {
+        (css_px * self.scale).round() as i32
+    }
+
+    /// A text style of `size` CSS pixels.
+    #[must_use]
+    pub fn text(&self, size: f64, color: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+        TextStyle { font: ("sans-serif", size * self.scale).into_font(), color: color.to_backend_color(), pos: Pos::new(h, v) }
+    }
+}
+
+/// Errors from drawing, with the backend's error turned into text once, here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartError(pub String);
+
+impl std::fmt::Display for ChartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "drawing failed: {}", self.0)
+    }
+}
+
+impl std::error::Error for ChartError {}
+
+impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for ChartError {
+    fn from(e: DrawingAreaErrorKind<E>) -> Self {
+        ChartError(e.to_string())
+    }
+}
+
+/// A plot rectangle inside an area, in device pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    pub left: i32,
+    pub top: i32,
+    pub right: i32,
+    pub bottom: i32,
+}
+
+impl Frame {
+    /// Margins (CSS px) around the plot inside an area of `dim` device pixels.
+    #[must_use]
+    pub fn inset(dim: (u32, u32), s: &Style, left: f64, top: f64, right: f64, bottom: f64) -> Self {
+        Self {
+            left: s.px(left),
+            top: s.px(top),
+            right: (dim.0 as i32 - s.px(right)).max(s.px(left) + 1),
+            bottom: (dim.1 as i32 - s.px(bottom)).max(s.px(top) + 1),
+        }
+    }
+
+    #[must_use]
+    pub fn width(&self) -> f64 {
+        f64::from(self.right - self.left)
+    }
+
+    #[must_use]
+    pub fn height(&self) -> f64 {
+        f64::from(self.bottom - self.top)
+    }
+
+    /// x pixel of `t` ∈ [0, 1].
+    #[must_use]
+    pub fn x(&self, t: f64) -> i32 {
+        self.left + (t * self.width()).round() as i32
+    }
+
+    /// y pixel of `t` ∈ [0, 1] (0 at the bottom).
+    #[must_use]
+    pub fn y(&self, t: f64) -> i32 {
+        self.bottom - (t * self.height()).round() as i32
+    }
+}
+
+/// Clears the area and writes a title at its top left.
+pub fn background<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, s: &Style, title: &str) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    area.fill(&s.theme.background)?;
+    area.draw(&Text::new(title.to_string(), (s.px(8.0), s.px(6.0)), s.text(13.0, s.theme.foreground, HPos::Left, VPos::Top)))?;
+    Ok(())
+}
+
+/// Layer ticks to label: at most about `max` of them, always including the first and last.
+#[must_use]
+pub fn layer_ticks(depth: usize, max: usize) -> Vec<usize> {
+    let step = depth.div_ceil(max.max(1)).max(1);
+    let step = [1, 2, 5, 10, 20, 25, 50].into_iter().find(|&s| s >= step).unwrap_or(step);
+    let mut t: Vec<usize> = (1..=depth).filter(|l| *l == 1 || l % step == 0).collect();
+    if t.last() != Some(&depth) {
+        if let Some(last) = t.last_mut() {
+            if depth - *last < step / 2 {
+                *last = depth;
+            } else {
+                t.push(depth);
+            }
+        }
+    }
+    t
+}
+
+/// A short number for an axis label.
+#[must_use]
+pub fn axis_label(x: f64) -> String {
+    if x == 0.0 {
+        "0".into()
+    } else if x.abs() >= 1e-2 && x.abs() < 1e3 {
+        let s = format!("{x:.3}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        format!("{x:.0e}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks() {
+        assert_eq!(layer_ticks(10, 12), (1..=10).collect::<Vec<_>>());
+        assert_eq!(layer_ticks(100, 12), vec![1, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+        assert_eq!(layer_ticks(1, 12), vec![1]);
+        assert_eq!(layer_ticks(23, 5), vec![1, 5, 10, 15, 20, 23]);
+        assert_eq!(axis_label(0.25), "0.25");
+        assert_eq!(axis_label(1e-5), "1e-5");
+    }
+}

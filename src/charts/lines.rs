@@ -1,0 +1,154 @@
+//! Per-layer line charts: a log axis for standard deviations (vanishing and exploding read as a
+//! slope), a linear 0–1 axis for fractions.
+
+use super::{axis_label, background, layer_ticks, ChartError, Frame, Style};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+/// One line: a value per layer (layer 1 first); non-finite or (on a log axis) non-positive
+/// values leave a gap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series<'a> {
+    pub name: &'a str,
+    pub values: Vec<f64>,
+    pub color: RGBColor,
+    pub dashed: bool,
+}
+
+/// The y axis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Axis {
+    /// log₁₀, range fitted to whole decades of the data.
+    Log,
+    /// Linear over [lo, hi].
+    Linear(f64, f64),
+}
+
+/// What to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lines<'a> {
+    pub title: &'a str,
+    pub series: Vec<Series<'a>>,
+    pub axis: Axis,
+}
+
+fn usable(v: f64, axis: Axis) -> bool {
+    v.is_finite() && (axis != Axis::Log || v > 0.0)
+}
+
+/// Decade range [10^a, 10^b] covering the positive finite values (at least one decade).
+#[must_use]
+pub fn decade_range(values: impl Iterator<Item = f64>) -> (i32, i32) {
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in values.filter(|v| v.is_finite() && *v > 0.0) {
+        lo = lo.min(v.log10());
+        hi = hi.max(v.log10());
+    }
+    if !lo.is_finite() {
+        return (-1, 1);
+    }
+    let (a, mut b) = (lo.floor() as i32, hi.ceil() as i32);
+    if b <= a {
+        b = a + 1;
+    }
+    (a.max(-40), b.min(40).max(a.max(-40) + 1))
+}
+
+/// Draws the chart with a legend across the top.
+pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &Lines<'_>, s: &Style) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    background(area, s, c.title)?;
+    let t = &s.theme;
+    let f = Frame::inset(area.dim_in_pixel(), s, 52.0, 48.0, 14.0, 34.0);
+    let depth = c.series.iter().map(|s| s.values.len()).max().unwrap_or(0);
+    // Legend
+    let mut x = s.px(8.0);
+    for se in &c.series {
+        let y = s.px(32.0);
+        let style = se.color.stroke_width(s.px(2.0) as u32);
+        area.draw(&PathElement::new(vec![(x, y), (x + s.px(16.0), y)], style))?;
+        area.draw(&Text::new(se.name.to_string(), (x + s.px(20.0), y), s.text(11.0, t.foreground, HPos::Left, VPos::Center)))?;
+        x += s.px(30.0 + 6.5 * se.name.chars().count() as f64);
+    }
+    // y axis
+    let (ylo, yhi, log) = match c.axis {
+        Axis::Log => {
+            let (a, b) = decade_range(c.series.iter().flat_map(|s| s.values.iter().copied()));
+            (f64::from(a), f64::from(b), true)
+        }
+        Axis::Linear(lo, hi) => (lo, hi, false),
+    };
+    let ty = |v: f64| -> f64 {
+        let v = if log { v.log10() } else { v };
+        (v - ylo) / (yhi - ylo)
+    };
+    let yticks: Vec<f64> = if log {
+        let (a, b) = (ylo as i32, yhi as i32);
+        let step = ((b - a) as f64 / 6.0).ceil().max(1.0) as i32;
+        (a..=b).step_by(step as usize).map(|e| 10f64.powi(e)).collect()
+    } else {
+        (0..=4).map(|i| ylo + (yhi - ylo) * f64::from(i) / 4.0).collect()
+    };
+    for v in yticks {
+        let y = f.y(ty(v));
+        area.draw(&PathElement::new(vec![(f.left, y), (f.right, y)], t.grid.stroke_width(1)))?;
+        area.draw(&Text::new(axis_label(v), (f.left - s.px(6.0), y), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
+    }
+    // x axis: layers
+    let tx = |l: usize| if depth > 1 { (l - 1) as f64 / (depth - 1) as f64 } else { 0.5 };
+    for l in layer_ticks(depth, (f.width() / (28.0 * s.scale)).floor().max(2.0) as usize) {
+        let x = f.x(tx(l));
+        area.draw(&PathElement::new(vec![(x, f.bottom), (x, f.bottom + s.px(4.0))], t.muted.stroke_width(1)))?;
+        area.draw(&Text::new(format!("{l}"), (x, f.bottom + s.px(6.0)), s.text(11.0, t.muted, HPos::Center, VPos::Top)))?;
+    }
+    area.draw(&Text::new("layer", (f.right, f.bottom + s.px(20.0)), s.text(10.0, t.muted, HPos::Right, VPos::Top)))?;
+    area.draw(&PathElement::new(vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)], t.muted.stroke_width(1)))?;
+    // Series: polylines broken at unusable values, with a dot per layer when few layers.
+    for se in &c.series {
+        let width = s.px(2.0).max(1) as u32;
+        let mut run: Vec<(i32, i32)> = Vec::new();
+        let flush = |run: &mut Vec<(i32, i32)>| -> Result<(), ChartError> {
+            if run.len() > 1 {
+                if se.dashed {
+                    for seg in run.windows(2) {
+                        let (a, b) = (seg[0], seg[1]);
+                        let mid = ((a.0 + b.0) / 2, (a.1 + b.1) / 2);
+                        area.draw(&PathElement::new(vec![a, mid], se.color.stroke_width(width)))?;
+                    }
+                } else {
+                    area.draw(&PathElement::new(run.clone(), se.color.stroke_width(width)))?;
+                }
+            }
+            run.clear();
+            Ok(())
+        };
+        for (i, &v) in se.values.iter().enumerate() {
+            if usable(v, c.axis) {
+                let p = (f.x(tx(i + 1)), f.y(ty(v).clamp(-0.02, 1.02)));
+                run.push(p);
+                if depth <= 30 {
+                    area.draw(&Circle::new(p, s.px(2.5), se.color.filled()))?;
+                }
+            } else {
+                flush(&mut run)?;
+            }
+        }
+        flush(&mut run)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decades() {
+        assert_eq!(decade_range([0.5, 0.002, 0.0, f64::NAN].into_iter()), (-3, 0));
+        assert_eq!(decade_range([1.0].into_iter()), (0, 1));
+        assert_eq!(decade_range(std::iter::empty()), (-1, 1));
+    }
+}

@@ -1,0 +1,77 @@
+//! A ridgeline of per-layer histograms (layer 1 at the top), in the style of Glorot & Bengio
+//! (2010), figures 6 and 7, readable at depth 100: ridges overlap, each scaled to its own peak.
+
+use super::{axis_label, background, layer_ticks, ChartError, Frame, Style};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+/// What to draw: one histogram (bin counts) per layer over a shared range.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ridges<'a> {
+    pub title: &'a str,
+    /// counts[layer][bin]
+    pub counts: Vec<&'a [u32]>,
+    pub range: (f64, f64),
+    /// Per layer, the std to print at the right (or `None`).
+    pub stds: Vec<Option<f64>>,
+    pub color: RGBColor,
+}
+
+/// Draws the ridgeline.
+pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Ridges<'_>, s: &Style) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    background(area, s, r.title)?;
+    let f = Frame::inset(area.dim_in_pixel(), s, 44.0, 34.0, 62.0, 26.0);
+    let depth = r.counts.len();
+    if depth == 0 {
+        return Ok(());
+    }
+    let t = &s.theme;
+    // Axis: x range labels and a zero line.
+    let (lo, hi) = r.range;
+    let xt = |x: f64| f.x(((x - lo) / (hi - lo)).clamp(0.0, 1.0));
+    for x in [lo, if lo < 0.0 && hi > 0.0 { 0.0 } else { f64::NAN }, hi] {
+        if x.is_finite() {
+            area.draw(&PathElement::new(vec![(xt(x), f.top), (xt(x), f.bottom)], t.grid.stroke_width(1)))?;
+            area.draw(&Text::new(axis_label(x), (xt(x), f.bottom + s.px(4.0)), s.text(11.0, t.muted, HPos::Center, VPos::Top)))?;
+        }
+    }
+    // Row spacing and ridge height: ridges may rise 2.5 rows above their baseline.
+    let row = f.height() / (depth as f64 + 1.5);
+    let amp = row * 2.5;
+    let ticks = layer_ticks(depth, (f.height() / (14.0 * s.scale)).floor().max(2.0) as usize);
+    for (l, counts) in r.counts.iter().enumerate() {
+        let base = f.top as f64 + row * (l as f64 + 2.5);
+        let peak = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+        let n = counts.len();
+        let mut pts: Vec<(i32, i32)> = Vec::with_capacity(2 * n + 2);
+        pts.push((f.left, base.round() as i32));
+        for (i, &c) in counts.iter().enumerate() {
+            let y = (base - amp * f64::from(c) / peak).round() as i32;
+            let x0 = f.x(i as f64 / n as f64);
+            let x1 = f.x((i + 1) as f64 / n as f64);
+            pts.push((x0, y));
+            pts.push((x1, y));
+        }
+        pts.push((f.right, base.round() as i32));
+        // Fade from full colour (layer 1) a little towards the background, so order reads.
+        let k = if depth > 1 { l as f64 / (depth - 1) as f64 } else { 0.0 };
+        let mix = |a: u8, b: u8| (f64::from(a) * (1.0 - 0.45 * k) + f64::from(b) * 0.45 * k).round() as u8;
+        let line = RGBColor(mix(r.color.0, t.foreground.0), mix(r.color.1, t.foreground.1), mix(r.color.2, t.foreground.2));
+        area.draw(&Polygon::new(pts.clone(), t.background.mix(0.92).filled()))?;
+        area.draw(&Polygon::new(pts.clone(), line.mix(0.28).filled()))?;
+        area.draw(&PathElement::new(pts, line.stroke_width(s.px(1.0).max(1) as u32)))?;
+        if ticks.contains(&(l + 1)) {
+            let y = base.round() as i32;
+            area.draw(&Text::new(format!("{}", l + 1), (f.left - s.px(6.0), y), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
+            if let Some(Some(sd)) = r.stds.get(l) {
+                area.draw(&Text::new(format!("σ {}", axis_label(*sd)), (f.right + s.px(4.0), y), s.text(10.0, t.muted, HPos::Left, VPos::Center)))?;
+            }
+        }
+    }
+    area.draw(&Text::new("layer", (s.px(4.0), f.top + s.px(2.0)), s.text(10.0, t.muted, HPos::Left, VPos::Top)))?;
+    Ok(())
+}

@@ -1,0 +1,86 @@
+//! The initializers' formulas as MathML (rendered natively by browsers, no CDN), and the
+//! numbers they give for a layer.
+
+use crate::activation::Activation;
+use crate::init::{Draw, FanMode, InitKind, InitSpec};
+
+fn sqrt_frac(num: &str, den: &str) -> String {
+    format!("<msqrt><mfrac><mn>{num}</mn><mrow>{den}</mrow></mfrac></msqrt>")
+}
+
+const N_IN: &str = "<msub><mi>n</mi><mtext>in</mtext></msub>";
+const N_OUT: &str = "<msub><mi>n</mi><mtext>out</mtext></msub>";
+
+fn fan_mathml(mode: FanMode) -> String {
+    match mode {
+        FanMode::FanIn => N_IN.to_string(),
+        FanMode::FanOut => N_OUT.to_string(),
+        FanMode::FanAvg => format!("<mo>(</mo>{N_IN}<mo>+</mo>{N_OUT}<mo>)</mo><mo>/</mo><mn>2</mn>"),
+    }
+}
+
+/// MathML for the distribution of `spec` (display block). `n_in`/`n_out` are the fans.
+#[must_use]
+pub fn mathml(spec: &InitSpec) -> String {
+    use InitKind::*;
+    let normal = "<mi>W</mi><mo>∼</mo><mi mathvariant=\"script\">N</mi><mo>(</mo><mn>0</mn><mo>,</mo><msup><mi>σ</mi><mn>2</mn></msup><mo>)</mo><mo separator=\"true\">,</mo><mspace width=\"1em\"/><mi>σ</mi><mo>=</mo>";
+    let uniform = "<mi>W</mi><mo>∼</mo><mi>U</mi><mo>[</mo><mo>−</mo><mi>ℓ</mi><mo>,</mo><mi>ℓ</mi><mo>]</mo><mo separator=\"true\">,</mo><mspace width=\"1em\"/><mi>ℓ</mi><mo>=</mo>";
+    let g = "<mtext>gain</mtext><mo>·</mo>";
+    let fan = fan_mathml(spec.mode);
+    let body = match spec.kind {
+        Zeros => "<mi>W</mi><mo>=</mo><mn>0</mn>".to_string(),
+        Constant => "<mi>W</mi><mo>=</mo><mi>c</mi>".to_string(),
+        Normal => "<mi>W</mi><mo>∼</mo><mi mathvariant=\"script\">N</mi><mo>(</mo><mn>0</mn><mo>,</mo><msup><mi>s</mi><mn>2</mn></msup><mo>)</mo>".to_string(),
+        Uniform => "<mi>W</mi><mo>∼</mo><mi>U</mi><mo>[</mo><mo>−</mo><mi>a</mi><mo>,</mo><mi>a</mi><mo>]</mo>".to_string(),
+        XavierNormal => format!("{normal}{g}{}", sqrt_frac("2", &format!("{N_IN}<mo>+</mo>{N_OUT}"))),
+        XavierUniform => format!("{uniform}{g}{}", sqrt_frac("6", &format!("{N_IN}<mo>+</mo>{N_OUT}"))),
+        HeNormal | LecunNormal => format!("{normal}<mfrac><mtext>gain</mtext><msqrt>{fan}</msqrt></mfrac>"),
+        HeUniform | LecunUniform => format!("{uniform}{g}{}", sqrt_frac("3", &fan)),
+        Orthogonal => "<mi>W</mi><mo>=</mo><mtext>gain</mtext><mo>·</mo><mi>Q</mi><mo separator=\"true\">,</mo><mspace width=\"1em\"/><msup><mi>Q</mi><mo>⊤</mo></msup><mi>Q</mi><mo>=</mo><mi>I</mi>".to_string(),
+    };
+    format!("<math display=\"block\">{body}</math>")
+}
+
+/// The numbers for a `fan_in × fan_out` layer, in words: "σ = 0.0625 (gain 1, n_in 256, n_out 256)".
+#[must_use]
+pub fn numbers(spec: &InitSpec, fan_in: usize, fan_out: usize, act: Activation) -> String {
+    let gain = spec.resolved_gain(act);
+    let fans = format!("n_in = {fan_in}, n_out = {fan_out}");
+    let trunc = if spec.truncated { ", truncated at ±2σ with Keras' correction" } else { "" };
+    match spec.draw(fan_in, fan_out, act) {
+        Draw::Constant(c) => format!("every weight = {c}"),
+        Draw::Normal { std, .. } if spec.kind.is_variance_scaling() => {
+            format!("σ = {} (gain = {}, {fans}{trunc})", short(std), short(gain))
+        }
+        Draw::Normal { std, .. } => format!("σ = {}{trunc}", short(std)),
+        Draw::Uniform { limit } if spec.kind.is_variance_scaling() => format!(
+            "ℓ = {} (σ = ℓ/√3 = {}; gain = {}, {fans})",
+            short(limit),
+            short(limit / 3f64.sqrt()),
+            short(gain)
+        ),
+        Draw::Uniform { limit } => format!("a = {} (σ = a/√3 = {})", short(limit), short(limit / 3f64.sqrt())),
+        Draw::Orthogonal { gain } => format!("gain = {}; entries have σ = gain/√max(n_in, n_out) = {}", short(gain), short(gain / (fan_in.max(fan_out) as f64).sqrt())),
+    }
+}
+
+fn short(x: f64) -> String {
+    crate::verdict::fmt_num(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mathml_is_well_formed_enough() {
+        for kind in InitKind::ALL {
+            let m = mathml(&InitSpec { kind, ..InitSpec::default() });
+            assert!(m.starts_with("<math") && m.ends_with("</math>"));
+            assert_eq!(m.matches("<msqrt>").count(), m.matches("</msqrt>").count());
+            assert_eq!(m.matches("<mfrac>").count(), m.matches("</mfrac>").count());
+        }
+        let s = InitSpec { kind: InitKind::XavierNormal, ..InitSpec::default() };
+        assert_eq!(numbers(&s, 256, 256, Activation::Tanh), "σ = 0.0625 (gain = 1.00, n_in = 256, n_out = 256)");
+    }
+}

@@ -1,0 +1,56 @@
+//! Small DOM helpers.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Document, Element, HtmlElement, Window};
+
+#[must_use]
+pub fn window() -> Window {
+    web_sys::window().expect("initviz runs in a browser window")
+}
+
+#[must_use]
+pub fn document() -> Document {
+    window().document().expect("a window has a document")
+}
+
+#[must_use]
+pub fn by_id(id: &str) -> Option<Element> {
+    document().get_element_by_id(id)
+}
+
+pub fn set_text(id: &str, text: &str) {
+    if let Some(el) = by_id(id) {
+        el.set_text_content(Some(text));
+    }
+}
+
+pub fn set_html(id: &str, html: &str) {
+    if let Some(el) = by_id(id) {
+        el.set_inner_html(html);
+    }
+}
+
+pub fn set_hidden(id: &str, hidden: bool) {
+    if let Some(el) = by_id(id).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+        el.set_hidden(hidden);
+    }
+}
+
+/// `document.body.dataset.state`: "computing", "ready" or "error" (the tests' contract).
+pub fn set_state(state: &str) {
+    if let Some(body) = document().body() {
+        let _ = body.dataset().set("state", state);
+    }
+}
+
+/// Escapes text for HTML.
+#[must_use]
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Whether the system asks for a dark theme.
+#[must_use]
+pub fn prefers_dark() -> bool {
+    window().match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|m| m.matches())
+}

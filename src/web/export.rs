@@ -1,0 +1,98 @@
+//! Copy link, copy embed snippet, download CSV, download PNG.
+
+use super::dom::{by_id, document, set_text, window};
+use super::render::CANVASES;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlAnchorElement, HtmlCanvasElement, HtmlElement};
+
+/// Copies `text` to the clipboard, saying whether it worked (and showing the text if not).
+pub fn copy(text: &str, what: &str) {
+    let clipboard = window().navigator().clipboard();
+    let ok_msg = format!("{what} copied.");
+    let fail_text = format!("Copy failed; select it here: {text}");
+    let ok = Closure::once(move |_: JsValue| set_text("export-status", &ok_msg));
+    let fail = Closure::once(move |_: JsValue| set_text("export-status", &fail_text));
+    let _ = clipboard.write_text(text).then2(&ok, &fail);
+    // One of the two runs once; both are small and live until the page closes.
+    ok.forget();
+    fail.forget();
+}
+
+/// The iframe snippet for the current view.
+#[must_use]
+pub fn embed_snippet(href: &str) -> String {
+    let sep = if href.contains('?') { "&" } else { "?" };
+    let src = format!("{href}{sep}embed=1").replace('&', "&amp;");
+    format!("<iframe src=\"{src}\" title=\"initviz: weight initialization, layer by layer\" width=\"960\" height=\"720\" style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>")
+}
+
+fn download_url(url: &str, filename: &str) -> Result<(), JsValue> {
+    let a: HtmlAnchorElement = document().create_element("a")?.dyn_into()?;
+    a.set_href(url);
+    a.set_download(filename);
+    a.style().set_property("display", "none")?;
+    document().body().ok_or("no body")?.append_child(&a)?;
+    a.click();
+    a.remove();
+    Ok(())
+}
+
+/// Downloads `text` as a file.
+pub fn download_text(text: &str, filename: &str, mime: &str) -> Result<(), JsValue> {
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let opts = web_sys::BlobPropertyBag::new();
+    opts.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    download_url(&url, filename)?;
+    web_sys::Url::revoke_object_url(&url)?;
+    Ok(())
+}
+
+/// Composes the visible charts into one PNG (two columns) and downloads it.
+pub fn download_png(filename: &str, background: &str) -> Result<(), JsValue> {
+    let canvases: Vec<HtmlCanvasElement> = CANVASES
+        .iter()
+        .filter_map(|id| by_id(id)?.dyn_into::<HtmlCanvasElement>().ok())
+        .filter(|c| c.width() > 1 && c.closest("[hidden]").ok().flatten().is_none())
+        .collect();
+    let cell_w = canvases.iter().map(HtmlCanvasElement::width).max().unwrap_or(1);
+    let rows: Vec<&[HtmlCanvasElement]> = canvases.chunks(2).collect();
+    let heights: Vec<u32> = rows.iter().map(|r| r.iter().map(HtmlCanvasElement::height).max().unwrap_or(0)).collect();
+    let out: HtmlCanvasElement = document().create_element("canvas")?.dyn_into()?;
+    out.set_width(cell_w * 2);
+    out.set_height(heights.iter().sum::<u32>().max(1));
+    let ctx: web_sys::CanvasRenderingContext2d = out.get_context("2d")?.ok_or("no 2-D context")?.dyn_into()?;
+    ctx.set_fill_style_str(background);
+    ctx.fill_rect(0.0, 0.0, f64::from(out.width()), f64::from(out.height()));
+    let mut y = 0u32;
+    for (row, h) in rows.iter().zip(&heights) {
+        for (i, c) in row.iter().enumerate() {
+            ctx.draw_image_with_html_canvas_element(c, f64::from(i as u32 * cell_w), f64::from(y))?;
+        }
+        y += h;
+    }
+    let url = out.to_data_url_with_type("image/png")?;
+    download_url(&url, filename)
+}
+
+/// Background colour of the page (for the PNG).
+#[must_use]
+pub fn page_background() -> String {
+    document()
+        .body()
+        .and_then(|b| window().get_computed_style(&b).ok().flatten())
+        .and_then(|s| s.get_property_value("background-color").ok())
+        .unwrap_or_else(|| "#ffffff".into())
+}
+
+/// Wires a click handler to a button.
+pub fn on_click(id: &str, f: impl FnMut() + 'static) {
+    if let Some(el) = by_id(id).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
+        let mut f = f;
+        let c = Closure::<dyn FnMut()>::new(move || f());
+        el.set_onclick(Some(c.as_ref().unchecked_ref()));
+        c.forget();
+    }
+}

@@ -1,0 +1,198 @@
+//! Draws a [`Report`] into the page: charts on canvases, the table, the verdict, the formula.
+
+use super::dom::{by_id, escape, prefers_dark, set_hidden, set_html, window};
+use crate::charts::{diagram, lines, ridgeline, ChartError, Style, Theme};
+use crate::config::{Config, DiagramView, Notice};
+use crate::experiment::{Quantity, Report};
+use crate::formula;
+use crate::verdict::{fmt_num, Level};
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use wasm_bindgen::JsCast;
+use web_sys::HtmlCanvasElement;
+
+/// Ids of the chart canvases, in the order of the PNG export.
+pub const CANVASES: [&str; 7] = ["chart-weights", "chart-preact", "chart-act", "chart-grad", "chart-std", "chart-frac", "chart-net"];
+
+fn style() -> Style {
+    Style { theme: if prefers_dark() { Theme::DARK } else { Theme::LIGHT }, scale: window().device_pixel_ratio().clamp(1.0, 4.0) }
+}
+
+/// Sizes a canvas to its CSS box times the device pixel ratio and draws on it.
+fn on_canvas(
+    id: &str,
+    s: &Style,
+    label: &str,
+    f: impl FnOnce(&DrawingArea<CanvasBackend, plotters::coord::Shift>) -> Result<(), ChartError>,
+) -> Result<(), ChartError> {
+    let Some(canvas) = by_id(id).and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok()) else {
+        return Ok(());
+    };
+    let (w, h) = (canvas.client_width().max(1), canvas.client_height().max(1));
+    let (pw, ph) = ((f64::from(w) * s.scale).round() as u32, (f64::from(h) * s.scale).round() as u32);
+    if canvas.width() != pw || canvas.height() != ph {
+        canvas.set_width(pw);
+        canvas.set_height(ph);
+    }
+    let _ = canvas.set_attribute("aria-label", label);
+    let backend = CanvasBackend::with_canvas_object(canvas).ok_or_else(|| ChartError("no 2-D context".into()))?;
+    let area = backend.into_drawing_area();
+    f(&area)?;
+    area.present()?;
+    Ok(())
+}
+
+fn range_text(values: impl Iterator<Item = f64>) -> String {
+    let v: Vec<f64> = values.collect();
+    match (v.first(), v.last()) {
+        (Some(a), Some(b)) => format!("σ {} at layer 1, {} at layer {}", fmt_num(*a), fmt_num(*b), v.len()),
+        _ => String::new(),
+    }
+}
+
+/// Draws every chart of `report`.
+pub fn charts(config: &Config, report: &Report) -> Result<(), ChartError> {
+    let s = style();
+    let t = s.theme;
+    let ids = ["chart-weights", "chart-preact", "chart-act", "chart-grad"];
+    for (q, quantity) in Quantity::ALL.into_iter().enumerate() {
+        let stds: Vec<f64> = report.layers.iter().map(|l| [l.weights, l.preact, l.act, l.grad][q].std).collect();
+        let label = format!("{}: histogram of every layer; {}", quantity.title(), range_text(stds.iter().copied()));
+        on_canvas(ids[q], &s, &label, |area| {
+            let r = ridgeline::Ridges {
+                title: quantity.title(),
+                counts: report.layers.iter().map(|l| &l.hists[q].counts[..]).collect(),
+                range: report.ranges[q],
+                stds: stds.iter().map(|&v| Some(v)).collect(),
+                color: t.series[q],
+            };
+            ridgeline::draw(area, &r, &s)
+        })?;
+    }
+    let col = |f: fn(&crate::experiment::LayerReport) -> f64| report.layers.iter().map(f).collect::<Vec<f64>>();
+    let std_chart = lines::Lines {
+        title: "Standard deviation per layer (log scale): a slope means vanishing or exploding",
+        series: vec![
+            lines::Series { name: "pre-activation z", values: col(|l| l.preact.std), color: t.series[1], dashed: false },
+            lines::Series { name: "activation a", values: col(|l| l.act.std), color: t.series[2], dashed: false },
+            lines::Series { name: "∂L/∂a", values: col(|l| l.act_grad.std), color: t.series[3], dashed: true },
+            lines::Series { name: "∂L/∂W", values: col(|l| l.grad.std), color: t.series[0], dashed: true },
+        ],
+        axis: lines::Axis::Log,
+    };
+    let label = format!("Std per layer, log scale: activations {}", range_text(col(|l| l.act.std).into_iter()));
+    on_canvas("chart-std", &s, &label, |area| lines::draw(area, &std_chart, &s))?;
+    let mut frac = vec![
+        lines::Series { name: "dead units", values: col(|l| l.dead), color: t.series[1], dashed: false },
+        lines::Series {
+            name: "distinct / width",
+            values: report.layers.iter().map(|l| l.distinct as f64 / config.width as f64).collect(),
+            color: t.series[2],
+            dashed: true,
+        },
+    ];
+    if report.layers.iter().any(|l| l.saturated.is_some()) {
+        frac.insert(0, lines::Series { name: "saturated", values: col(|l| l.saturated.unwrap_or(f64::NAN)), color: t.series[3], dashed: false });
+    }
+    let frac_chart = lines::Lines { title: "Fraction per layer: saturated outputs, dead units, distinct neurons", series: frac, axis: lines::Axis::Linear(0.0, 1.0) };
+    on_canvas("chart-frac", &s, "Saturated, dead and distinct fractions per layer", |area| lines::draw(area, &frac_chart, &s))?;
+    set_hidden("net-figure", report.small_net.is_none());
+    if let Some(net) = &report.small_net {
+        let (edges, title) = match config.diagram {
+            DiagramView::Weights => (&net.weights, "Network: weights W"),
+            DiagramView::Grads => (&net.grads, "Network: gradients ∂L/∂W"),
+        };
+        let d = diagram::Diagram { title, sizes: &net.sizes, edges, mean_act: &net.mean_act };
+        on_canvas("chart-net", &s, &format!("{title}, {} layers of units", net.sizes.len()), |area| diagram::draw(area, &d, &s))?;
+    }
+    Ok(())
+}
+
+fn cell(name: &str, v: f64) -> String {
+    let text = if v.is_nan() {
+        "NaN".to_string()
+    } else if name == "distinct" {
+        format!("{v}")
+    } else if v == 0.0 || (v.abs() >= 1e-3 && v.abs() < 1e4) {
+        format!("{}", (v * 1e4).round() / 1e4)
+    } else {
+        format!("{v:.3e}")
+    };
+    format!("<td data-stat=\"{name}\">{text}</td>")
+}
+
+/// Fills `#layer-stats`.
+pub fn table(report: &Report) {
+    const SHOWN: [&str; 10] =
+        ["weight_std", "preact_mean", "preact_std", "act_mean", "act_std", "grad_std", "act_grad_std", "saturated", "dead", "distinct"];
+    let mut html = String::with_capacity(report.layers.len() * 600);
+    for l in &report.layers {
+        html.push_str(&format!("<tr data-layer=\"{}\"><th scope=\"row\">{}</th>", l.layer, l.layer));
+        for name in SHOWN {
+            html.push_str(&cell(name, l.stat(name)));
+        }
+        html.push_str("</tr>");
+    }
+    if let Some(body) = by_id("layer-stats").and_then(|t| t.query_selector("tbody").ok().flatten()) {
+        body.set_inner_html(&html);
+    }
+}
+
+/// The verdict, the formula and the numbers of the first two layers.
+pub fn text(config: &Config, report: &Report) {
+    let mut html = String::from("<ul>");
+    for f in &report.verdict.findings {
+        let (class, word) = match f.level {
+            Level::Good => ("good", "fine"),
+            Level::Warn => ("warn", "watch"),
+            Level::Bad => ("bad", "problem"),
+        };
+        html.push_str(&format!("<li class=\"{class}\" data-tag=\"{}\"><strong>{word}</strong>{}</li>", f.tag, escape(&f.text)));
+    }
+    html.push_str("</ul>");
+    set_html("verdict", &html);
+    let spec = config.init_spec();
+    let shape = config.shape();
+    let first = formula::numbers(&spec, shape.input, shape.width, config.act);
+    let rest = formula::numbers(&spec, shape.width, shape.width, config.act);
+    let numbers = if shape.input == shape.width || config.depth == 1 {
+        format!("<p>Here: {}</p>", escape(&rest))
+    } else {
+        format!("<p>Layer 1: {}. Layers 2–{}: {}</p>", escape(&first), config.depth, escape(&rest))
+    };
+    let gain_note = match (spec.gain, config.act.calculate_gain()) {
+        (crate::init::Gain::Auto, None) => format!(
+            "<p>PyTorch's calculate_gain has no value for {}: gain 1 is used.</p>",
+            config.act
+        ),
+        _ => String::new(),
+    };
+    set_html(
+        "formula",
+        &format!(
+            "<p><strong>{}</strong> — meant for {}.</p>{}{numbers}{gain_note}<p>Activation {}: {}.</p>",
+            escape(config.init.id()),
+            escape(config.init.meant_for()),
+            formula::mathml(&spec),
+            escape(config.act.id()),
+            escape(config.act.describe())
+        ),
+    );
+    let loss_note = if config.input.classes() == 0 {
+        "Backward pass: mean squared error of the single linear output against seeded random targets t ∼ N(0, 1)."
+    } else {
+        "Backward pass: softmax cross-entropy of the output layer (one unit per class) against the labels."
+    };
+    super::dom::set_text("loss-note", loss_note);
+}
+
+/// Shows what in the URL was not used as written.
+pub fn notices(notices: &[Notice]) {
+    if notices.is_empty() {
+        set_hidden("notices", true);
+        return;
+    }
+    let items: String = notices.iter().map(|n| format!("<li><code>{}</code>: {}</li>", escape(&n.key), escape(&n.message))).collect();
+    set_html("notices", &format!("Some settings in the link were adjusted:<ul>{items}</ul>"));
+    set_hidden("notices", false);
+}

@@ -327,8 +327,9 @@ impl Config {
             Gain::Value(g) => num(g),
         };
         let slope = match self.act {
-            Activation::LeakyRelu(s) => num(f64::from(s)),
-            _ => num(f64::from(DEFAULT_LEAKY_SLOPE)),
+            // f32 printed as f32: 0.02, not 0.019999999552965164
+            Activation::LeakyRelu(s) => format!("{s}"),
+            _ => format!("{DEFAULT_LEAKY_SLOPE}"),
         };
         let bias = match self.bias {
             BiasInit::Zeros => "zeros".to_string(),
@@ -405,11 +406,12 @@ mod tests {
 
     #[test]
     fn every_field_round_trips() {
-        let q = "depth=37&width=12&init=constant&scale=-2.5&gain=auto&mode=fan_out&trunc=1&act=leaky_relu&slope=0.2&bias=same&bn=1&batch=9&input=moons&noise=0.3&seed=4000000000&diagram=grads&embed=1";
+        let q = "depth=37&width=12&init=constant&scale=-2.5&gain=auto&mode=fan_out&trunc=1&act=leaky_relu&slope=0.02&bias=same&bn=1&batch=9&input=moons&noise=0.3&seed=4000000000&diagram=grads&embed=1";
         let (c, notes) = Config::from_query(q);
         assert!(notes.is_empty(), "{notes:?}");
         assert_eq!(c.depth, 37);
-        assert_eq!(c.act, Activation::LeakyRelu(0.2));
+        assert_eq!(c.act, Activation::LeakyRelu(0.02));
+        assert!(c.to_query().contains("slope=0.02&"), "{}", c.to_query());
         assert_eq!(c.scale, -2.5);
         let (d, _) = Config::from_query(&c.to_query());
         assert_eq!(c, d);

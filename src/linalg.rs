@@ -48,7 +48,51 @@ pub fn matmul(a: &[f32], b: &[f32], c: &mut [f32], m: usize, k: usize, n: usize)
     }
 }
 
-/// C[i..i+4, j..j+8] += A[i..i+4, k0..k1] · B[k0..k1, j..j+8].
+/// C[i..i+4, j..j+8] += A[i..i+4, k0..k1] · B[k0..k1, j..j+8], with wasm simd128: eight f32x4
+/// accumulators, two loads of B and four splats of A per step. Each element is summed in the same
+/// order as the portable kernel (multiply, then add; no fused multiply-add), so results are
+/// bit-identical to native.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn kernel_4x8(a: &[f32], b: &[f32], c: &mut [f32], i: usize, j: usize, k0: usize, k1: usize, k: usize, n: usize) {
+    use core::arch::wasm32::{f32x4_add, f32x4_mul, f32x4_splat, v128, v128_load, v128_store};
+    // Bounds, checked once: rows i..i+4 of A over k0..k1, rows k0..k1 of B over j..j+8, and C.
+    assert!((i + 3) * k + k1 <= a.len() && (k1 - 1) * n + j + NR <= b.len() && (i + 3) * n + j + NR <= c.len());
+    let z = f32x4_splat(0.0);
+    let (mut c00, mut c01, mut c10, mut c11, mut c20, mut c21, mut c30, mut c31) = (z, z, z, z, z, z, z, z);
+    // SAFETY: every index below is within the bounds asserted above; v128_load/store are unaligned.
+    unsafe {
+        let ap = a.as_ptr();
+        let bp = b.as_ptr();
+        for p in k0..k1 {
+            let brow = bp.add(p * n + j);
+            let b0 = v128_load(brow.cast::<v128>());
+            let b1 = v128_load(brow.add(4).cast::<v128>());
+            let a0 = f32x4_splat(*ap.add(i * k + p));
+            let a1 = f32x4_splat(*ap.add((i + 1) * k + p));
+            let a2 = f32x4_splat(*ap.add((i + 2) * k + p));
+            let a3 = f32x4_splat(*ap.add((i + 3) * k + p));
+            c00 = f32x4_add(c00, f32x4_mul(a0, b0));
+            c01 = f32x4_add(c01, f32x4_mul(a0, b1));
+            c10 = f32x4_add(c10, f32x4_mul(a1, b0));
+            c11 = f32x4_add(c11, f32x4_mul(a1, b1));
+            c20 = f32x4_add(c20, f32x4_mul(a2, b0));
+            c21 = f32x4_add(c21, f32x4_mul(a2, b1));
+            c30 = f32x4_add(c30, f32x4_mul(a3, b0));
+            c31 = f32x4_add(c31, f32x4_mul(a3, b1));
+        }
+        let cp = c.as_mut_ptr();
+        for (r, (lo, hi)) in [(c00, c01), (c10, c11), (c20, c21), (c30, c31)].into_iter().enumerate() {
+            let row = cp.add((i + r) * n + j);
+            v128_store(row.cast::<v128>(), f32x4_add(v128_load(row.cast::<v128>()), lo));
+            v128_store(row.add(4).cast::<v128>(), f32x4_add(v128_load(row.add(4).cast::<v128>()), hi));
+        }
+    }
+}
+
+/// C[i..i+4, j..j+8] += A[i..i+4, k0..k1] · B[k0..k1, j..j+8] (portable; LLVM vectorizes it).
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn kernel_4x8(a: &[f32], b: &[f32], c: &mut [f32], i: usize, j: usize, k0: usize, k1: usize, k: usize, n: usize) {

@@ -5,6 +5,7 @@
 //! configuration is worked on, `"ready"` once its results are drawn, `"error"` (with a message
 //! in `#status`) when they cannot be shown.
 
+mod bench;
 mod controls;
 pub mod dom;
 mod export;

@@ -1,0 +1,26 @@
+// Times the built wasm (dist/) in headless Chromium through the exported bench_* functions.
+// Prints JSON lines; bench/run.sh puts them beside the native figures.
+import { chromium } from 'playwright-core';
+import { serve } from '../scripts/serve.mjs';
+
+const server = await serve('dist', 0, '/');
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const page = await browser.newPage();
+await page.goto(`http://127.0.0.1:${server.address().port}/`);
+await page.waitForFunction(() => window.wasmBindings && document.body.dataset.state === 'ready', null, { timeout: 60000 });
+const out = [];
+for (const [m, k, n] of [[512, 512, 512], [256, 256, 256], [1000, 500, 500], [1000, 1000, 1000]]) {
+  for (const v of [0, 1, 2]) {
+    const reps = m * k * n > 3e8 ? 3 : 7;
+    const ms = await page.evaluate(([m, k, n, v, r]) => window.wasmBindings.bench_matmul(m, k, n, v, r), [m, k, n, v, reps]);
+    out.push({ kind: 'matmul', variant: ['A·B', 'Aᵀ·B', 'A·Bᵀ'][v], m, k, n, ms, gflops: 2 * m * k * n / ms / 1e6 });
+  }
+}
+for (const [depth, width, batch] of [[10, 256, 256], [10, 500, 1000], [5, 1000, 1000]]) {
+  const q = `depth=${depth}&width=${width}&batch=${batch}`;
+  const [init, pass, report] = await page.evaluate(([q]) => Array.from(window.wasmBindings.bench_pass(q, 3)), [q]);
+  out.push({ kind: 'pass', depth, width, batch, init_ms: init, pass_ms: pass, report_ms: report, total_ms: init + pass + report });
+}
+for (const o of out) console.log(JSON.stringify(o));
+await browser.close();
+server.close();

@@ -1,0 +1,62 @@
+//! Benchmark entry points, called from `bench/browser.mjs` on the built page
+//! (`window.wasmBindings.bench_*`). They time the core in the real browser's wasm engine.
+
+use super::dom::window;
+use crate::config::Config;
+use crate::experiment::Experiment;
+use crate::linalg::{matmul, matmul_a_bt, matmul_at_b};
+use wasm_bindgen::prelude::*;
+
+fn now() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Median milliseconds of C (m × n) = A (m × k) · B (k × n) over `reps` runs; `variant` 0 is A·B,
+/// 1 is Aᵀ·B, 2 is A·Bᵀ (the backward pass's products).
+#[wasm_bindgen]
+pub fn bench_matmul(m: usize, k: usize, n: usize, variant: u32, reps: u32) -> f64 {
+    let a: Vec<f32> = (0..m * k).map(|i| (i % 17) as f32 * 0.01).collect();
+    let b: Vec<f32> = (0..k * n).map(|i| (i % 13) as f32 * 0.01).collect();
+    let mut c = vec![0f32; m * n];
+    let mut scratch = Vec::new();
+    let times = (0..reps.max(1))
+        .map(|_| {
+            let t = now();
+            match variant {
+                1 => matmul_at_b(&a, &b[..], &mut c[..], k, m, n, &mut scratch),
+                2 => matmul_a_bt(&a, &b[..], &mut c[..], m, k, n, &mut scratch),
+                _ => matmul(&a, &b, &mut c, m, k, n),
+            }
+            now() - t
+        })
+        .collect();
+    std::hint::black_box(&c);
+    median(times)
+}
+
+/// Median milliseconds of building the network, one forward + backward pass, and the report,
+/// over `reps` runs, for the configuration in `query`: `[init, pass, report]`.
+#[wasm_bindgen]
+pub fn bench_pass(query: &str, reps: u32) -> Result<Vec<f64>, JsValue> {
+    let (c, _) = Config::from_query(query);
+    let (mut ti, mut tp, mut tr) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..reps.max(1) {
+        let t0 = now();
+        let mut e = Experiment::new(&c).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        let t1 = now();
+        let l = e.pass();
+        let t2 = now();
+        let r = e.report(l);
+        let t3 = now();
+        std::hint::black_box(&r);
+        ti.push(t1 - t0);
+        tp.push(t2 - t1);
+        tr.push(t3 - t2);
+    }
+    Ok(vec![median(ti), median(tp), median(tr)])
+}

@@ -1,0 +1,209 @@
+// Issue 4: lessons, controls, links, bad input, accessibility, screenshots.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { start, open, ready, table, query, canvasInfo, shot } from './helpers.mjs';
+
+const require = createRequire(import.meta.url);
+let env;
+before(async () => { env = await start(); });
+after(async () => { await env.stop(); });
+
+const col = (rows, k) => rows.map((r) => r[k]);
+
+/// Each lesson: its link text, and what the statistics table must show.
+const LESSONS = {
+  'Zero init, ReLU': (t) => {
+    assert.ok(t.every((r) => r.act_std === 0 && r.act_mean === 0), 'activations not all zero');
+    assert.ok(t.every((r) => r.grad_std === 0), 'hidden gradients not all zero');
+  },
+  'Zero init, tanh': (t) => {
+    assert.ok(t.every((r) => r.act_std === 0 && r.grad_std === 0));
+  },
+  'Zero init, sigmoid': (t) => {
+    assert.ok(t.every((r) => r.distinct === 1), `distinct ${col(t, 'distinct')}`);
+    assert.ok(t.every((r) => Math.abs(r.act_mean - 0.5) < 1e-6));
+  },
+  'Constant 0.5': (t) => {
+    assert.ok(t.every((r) => r.distinct === 1), `distinct ${col(t, 'distinct')}`);
+    assert.ok(t.every((r) => r.weight_std === 0));
+  },
+  'Small random (0.01), tanh': (t) => {
+    const s = col(t, 'act_std');
+    for (let i = 1; i < s.length; i++) assert.ok(s[i] < 0.35 * s[i - 1], `not shrinking at ${i + 1}: ${s}`);
+    assert.ok(s[9] < 1e-5, `last std ${s[9]}`);
+  },
+  'Large random (1.0), tanh': (t) => {
+    assert.ok(t.every((r) => r.saturated > 0.85), `saturated ${col(t, 'saturated')}`);
+  },
+  'Xavier, tanh': (t) => {
+    const s = col(t, 'act_std');
+    assert.ok(s.every((v) => v > 0.15 && v < 0.8), `${s}`);
+    assert.ok(t.every((r) => r.saturated < 0.05));
+  },
+  'He, ReLU': (t) => {
+    const z = col(t, 'preact_std');
+    // Var(z) is level from layer 2 on (layer 1 sees the raw Gaussian input).
+    for (let i = 1; i < z.length; i++) assert.ok(z[i] / z[1] > 0.6 && z[i] / z[1] < 1.6, `layer ${i + 1}: ${z}`);
+  },
+  'Xavier, ReLU': (t) => {
+    const z = col(t, 'preact_std');
+    const f = Math.pow(z[19] / z[1], 1 / 18);
+    assert.ok(f > 0.65 && f < 0.76, `per-layer std factor ${f} (theory 1/√2 ≈ 0.707)`);
+  },
+  'LeCun, SELU': (t) => {
+    assert.ok(t.every((r) => Math.abs(r.act_mean) < 0.2 && r.act_std > 0.8 && r.act_std < 1.2), `${col(t, 'act_std')}`);
+  },
+  'Small random with batch norm': (t) => {
+    assert.ok(t.every((r) => Math.abs(r.preact_std - 1) < 0.01), `${col(t, 'preact_std')}`);
+  },
+};
+
+const VERDICT = {
+  'Zero init, ReLU': 'no_signal', 'Zero init, tanh': 'no_signal', 'Zero init, sigmoid': 'symmetry', 'Constant 0.5': 'symmetry',
+  'Small random (0.01), tanh': 'vanish', 'Large random (1.0), tanh': 'saturated', 'Xavier, tanh': 'healthy', 'He, ReLU': 'healthy',
+  'Xavier, ReLU': 'vanish', 'LeCun, SELU': 'healthy',
+};
+
+test('every lesson preset shows its behaviour, at desktop and phone sizes', async () => {
+  const page = await open(env);
+  const phone = await open(env, '', { viewport: { width: 390, height: 844 }, dpr: 2 });
+  const names = await page.$$eval('.lessons a', (as) => as.map((a) => a.textContent));
+  assert.deepEqual(names.sort(), Object.keys(LESSONS).sort());
+  for (const [i, name] of names.entries()) {
+    await page.click(`.lessons a >> text="${name}"`);
+    await ready(page);
+    const t = await table(page);
+    LESSONS[name](t);
+    if (VERDICT[name]) {
+      const tags = await page.$$eval('#verdict li', (li) => li.map((l) => l.dataset.tag));
+      assert.ok(tags.includes(VERDICT[name]), `${name}: verdict ${tags}`);
+    }
+    const act = await canvasInfo(page, 'chart-act');
+    assert.ok(act.ink > 0.02 * act.total, `${name}: empty activation chart`);
+    const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-$/, '');
+    await shot(page, `lesson-${i + 1}-${slug}-desktop`);
+    // Phone: open the lesson's URL directly (a lesson is just a URL).
+    await phone.goto(page.url());
+    await ready(phone);
+    assert.deepEqual(await table(phone), t, `${name}: the phone view differs`);
+    await shot(phone, `lesson-${i + 1}-${slug}-phone`);
+  }
+  assert.deepEqual(page.problems, []);
+  assert.deepEqual(phone.problems, []);
+  await page.context().close();
+  await phone.context().close();
+});
+
+test('every control changes the URL and the charts', async () => {
+  const page = await open(env, '?depth=4&width=16&batch=64');
+  // [control id, how to change it, expected URL value]
+  const steps = [
+    ['depth', async () => { await page.focus('#depth'); await page.keyboard.press('ArrowRight'); }, '5'],
+    ['width', async () => { await page.focus('#width'); await page.keyboard.press('ArrowLeft'); }, '12'],
+    ['act', () => page.selectOption('#act', 'relu'), 'relu'],
+    ['init', () => page.selectOption('#init', 'normal'), 'normal'],
+    ['scale', async () => { await page.focus('#scale'); await page.keyboard.press('ArrowRight'); }, '0.015'],
+    ['init', () => page.selectOption('#init', 'he_uniform'), 'he_uniform'],
+    ['gain', () => page.selectOption('#gain', '2'), '2'],
+    ['mode', () => page.selectOption('#mode', 'fan_out'), 'fan_out'],
+    ['init', () => page.selectOption('#init', 'he_normal'), 'he_normal'],
+    ['trunc', () => page.check('#trunc'), '1'],
+    ['bias', () => page.selectOption('#bias', 'same'), 'same'],
+    ['bn', () => page.check('#bn'), '1'],
+    ['batch', async () => { await page.focus('#batch'); await page.keyboard.press('ArrowLeft'); }, '32'],
+    ['input', () => page.selectOption('#input', 'spiral'), 'spiral'],
+    ['noise', async () => { await page.focus('#noise'); await page.keyboard.press('ArrowRight'); }, '0.15'],
+    ['act', () => page.selectOption('#act', 'leaky_relu'), 'leaky_relu'],
+    ['slope', async () => { await page.focus('#slope'); await page.keyboard.press('ArrowRight'); }, '0.02'],
+    ['seed', () => page.fill('#seed', '77'), '77'],
+  ];
+  for (const [id, change, want] of steps) {
+    const before = await canvasInfo(page, 'chart-weights');
+    const beforeGrad = await canvasInfo(page, 'chart-grad');
+    await change();
+    await ready(page);
+    assert.equal(query(page).get(id), want, `${id}: URL has ${query(page).get(id)}`);
+    const after = await canvasInfo(page, 'chart-weights');
+    const afterGrad = await canvasInfo(page, 'chart-grad');
+    assert.ok(after.hash !== before.hash || afterGrad.hash !== beforeGrad.hash, `${id}: charts unchanged`);
+  }
+  // The diagram toggle redraws the diagram only.
+  const net = await canvasInfo(page, 'chart-net');
+  await page.selectOption('#diagram', 'grads');
+  await ready(page);
+  assert.equal(query(page).get('diagram'), 'grads');
+  assert.notEqual((await canvasInfo(page, 'chart-net')).hash, net.hash);
+  // New seed draws a fresh one.
+  await page.click('#new-seed');
+  await ready(page);
+  assert.notEqual(query(page).get('seed'), '77');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a copied link restores the same table, and the embed view is compact', async () => {
+  const page = await open(env, '?depth=7&width=48&init=lecun_uniform&act=selu&seed=5');
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.click('#copy-link');
+  await page.waitForFunction(() => document.getElementById('export-status').textContent.includes('copied'));
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  const t = await table(page);
+  const other = await open(env, link.slice(link.indexOf('?')));
+  assert.deepEqual(await table(other), t);
+  await page.click('#copy-embed');
+  await page.waitForFunction(() => document.getElementById('export-status').textContent.includes('Embed'));
+  const snippet = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(snippet, /^<iframe src="[^"]*embed=1" title="[^"]+"/);
+  const src = snippet.match(/src="([^"]*)"/)[1].replaceAll('&amp;', '&');
+  const embed = await open(env, src.slice(src.indexOf('?')), { viewport: { width: 960, height: 720 } });
+  assert.equal(await embed.isVisible('#lessons'), false);
+  assert.equal(await embed.isVisible('#chart-act'), true);
+  assert.deepEqual(await table(embed), t);
+  await shot(embed, 'embed-960');
+  // CSV download: one line per layer, the same numbers as the table.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+  const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 2 + 7);
+  const header = csv[1].split(',');
+  const row3 = csv[4].split(',');
+  assert.ok(Math.abs(Number(row3[header.indexOf('act_std')]) - t[2].act_std) < 1e-4 * Math.max(1, t[2].act_std));
+  const [png] = await Promise.all([page.waitForEvent('download'), page.click('#download-png')]);
+  const bytes = readFileSync(await png.path());
+  assert.equal(bytes.subarray(1, 4).toString(), 'PNG');
+  assert.ok(bytes.length > 20000, `PNG of ${bytes.length} bytes`);
+  for (const p of [page, other, embed]) { assert.deepEqual(p.problems, []); await p.context().close(); }
+});
+
+test('bad input gets a clear message, never a blank page', async () => {
+  const page = await open(env, '?depth=abc&width=5000&init=magic&act=relu6&scale=-3&zzz=1');
+  const notices = await page.textContent('#notices');
+  for (const key of ['depth', 'width', 'init', 'act', 'zzz']) assert.ok(notices.includes(key), `no notice for ${key}: ${notices}`);
+  assert.equal(query(page).get('width'), '1024');
+  assert.equal((await table(page)).length, 10);
+  await shot(page, 'bad-input');
+  const big = await open(env, '?depth=100&width=1024&batch=4096').catch((e) => e);
+  assert.ok(big instanceof Error, 'an over-budget configuration should end in the error state');
+  const page2 = await env.browser.newPage();
+  await page2.goto(env.base + '?depth=100&width=1024&batch=4096');
+  await page2.waitForFunction(() => document.body.dataset.state === 'error');
+  assert.match(await page2.textContent('#status'), /MiB/);
+  await page2.close();
+  await page.context().close();
+});
+
+test('axe-core finds no accessibility violation, in light and dark themes', async () => {
+  const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  for (const colorScheme of ['light', 'dark']) {
+    for (const q of ['', '?depth=3&width=8&init=zeros&act=sigmoid&input=moons']) {
+      const page = await open(env, q, { colorScheme });
+      await page.addScriptTag({ content: axe });
+      const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+      const v = result.violations.map((x) => `${x.id} (${x.impact}): ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+      assert.deepEqual(v, [], `${colorScheme} ${q}`);
+      await shot(page, `theme-${colorScheme}${q ? '-small' : ''}`);
+      await page.context().close();
+    }
+  }
+});

@@ -13,13 +13,13 @@ use crate::network::{Mlp, Workspace};
 use crate::rng::{Rng, Stream};
 use crate::stats::{self, Histogram, Moments, Range};
 use crate::verdict::{self, Verdict};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Bins of every histogram.
 pub const BINS: usize = 48;
 
 /// The four quantities shown per layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Quantity {
     Weights,
     PreActivations,
@@ -43,7 +43,7 @@ impl Quantity {
 }
 
 /// Everything measured on one hidden layer (1-based `layer`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerReport {
     pub layer: usize,
     pub weights: Moments,
@@ -65,7 +65,7 @@ pub struct LayerReport {
 }
 
 /// The result of one configuration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub layers: Vec<LayerReport>,
     /// Shared histogram range [−r, r] (or [lo, hi]) of each quantity, so layers compare at a glance.
@@ -79,7 +79,7 @@ pub struct Report {
 }
 
 /// The weights and gradients of a network small enough to draw unit by unit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SmallNet {
     /// Units per layer, input first, output last.
     pub sizes: Vec<usize>,
@@ -235,7 +235,8 @@ fn shared_range(ms: impl Iterator<Item = Moments>, q: usize, c: &Config) -> (f64
         lo = lo.min(m.min);
     }
     if !(r.is_finite() && r > 0.0) {
-        r = 1.0;
+        // Every value equal (zero or constant init): centre them on a symmetric axis.
+        return (-1.0, 1.0);
     }
     // One-signed quantities (ReLU activations) use [0, r].
     if lo >= 0.0 {

@@ -1,10 +1,10 @@
 //! Per-layer statistics: moments, histograms, saturation, dead units, symmetry.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Mean, standard deviation (population, 1/n), extremes and non-finite count of a set of values.
 /// Sums are kept in f64; non-finite values are counted apart and left out of the other fields.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
 pub struct Moments {
     pub count: usize,
     pub mean: f64,
@@ -60,7 +60,7 @@ pub enum Range {
 }
 
 /// Equal-width bins over [lo, hi]; values outside are counted in `below`/`above`, non-finite in `nonfinite`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
     pub lo: f64,
     pub hi: f64,

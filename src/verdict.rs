@@ -2,10 +2,10 @@
 
 use crate::config::Config;
 use crate::experiment::LayerReport;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How worrying a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Level {
     Good,
     Warn,
@@ -13,17 +13,17 @@ pub enum Level {
 }
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub level: Level,
     /// A machine-readable tag: `overflow`, `no_signal`, `symmetry`, `saturated`, `vanish`, `explode`,
     /// `grad_vanish`, `grad_explode`, `dead`, `healthy`.
-    pub tag: &'static str,
+    pub tag: String,
     pub text: String,
 }
 
 /// Every finding, worst first.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     pub findings: Vec<Finding>,
 }
@@ -57,7 +57,7 @@ pub const VANISH_FACTOR: f64 = 0.8;
 #[must_use]
 pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
     let mut f: Vec<Finding> = Vec::new();
-    let push = |f: &mut Vec<Finding>, level, tag, text: String| f.push(Finding { level, tag, text });
+    let push = |f: &mut Vec<Finding>, level, tag: &str, text: String| f.push(Finding { level, tag: tag.to_string(), text });
     let depth = layers.len();
     let first_bad = layers.iter().find(|l| l.act.nonfinite + l.preact.nonfinite + l.grad.nonfinite > 0);
     if let Some(l) = first_bad {

@@ -106,6 +106,10 @@ where
     }
     area.draw(&Text::new("layer", (f.right, f.bottom + s.px(20.0)), s.text(10.0, t.muted, HPos::Right, VPos::Top)))?;
     area.draw(&PathElement::new(vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)], t.muted.stroke_width(1)))?;
+    if !c.series.iter().any(|se| se.values.iter().any(|&v| usable(v, c.axis))) {
+        let msg = if c.axis == Axis::Log { "every value is 0: nothing to show on a log axis" } else { "no values" };
+        area.draw(&Text::new(msg, (f.x(0.5), f.y(0.5)), s.text(13.0, t.foreground, HPos::Center, VPos::Center)))?;
+    }
     // Series: polylines broken at unusable values, with a dot per layer when few layers.
     for se in &c.series {
         let width = s.px(2.0).max(1) as u32;

@@ -173,6 +173,20 @@ pub fn axis_label(x: f64) -> String {
     }
 }
 
+/// Two significant digits: 0.22, 0.011, 3.1e-7, 0.
+#[must_use]
+pub fn sig2(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    if x.abs() >= 1e-3 && x.abs() < 1e4 {
+        let digits = (1 - x.abs().log10().floor() as i32).max(0) as usize;
+        format!("{x:.digits$}")
+    } else {
+        format!("{x:.1e}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,5 +199,9 @@ mod tests {
         assert_eq!(layer_ticks(23, 5), vec![1, 5, 10, 15, 20, 23]);
         assert_eq!(axis_label(0.25), "0.25");
         assert_eq!(axis_label(1e-5), "1e-5");
+        assert_eq!(sig2(0.0100), "0.010");
+        assert_eq!(sig2(0.2243), "0.22");
+        assert_eq!(sig2(3.07e-7), "3.1e-7");
+        assert_eq!(sig2(22.4), "22");
     }
 }

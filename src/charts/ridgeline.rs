@@ -68,7 +68,7 @@ where
             let y = base.round() as i32;
             area.draw(&Text::new(format!("{}", l + 1), (f.left - s.px(6.0), y), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
             if let Some(Some(sd)) = r.stds.get(l) {
-                area.draw(&Text::new(format!("σ {}", axis_label(*sd)), (f.right + s.px(4.0), y), s.text(10.0, t.muted, HPos::Left, VPos::Center)))?;
+                area.draw(&Text::new(format!("σ {}", super::sig2(*sd)), (f.right + s.px(4.0), y), s.text(10.0, t.muted, HPos::Left, VPos::Center)))?;
             }
         }
     }

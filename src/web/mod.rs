@@ -10,6 +10,7 @@ mod controls;
 pub mod dom;
 mod export;
 mod render;
+pub mod worker;
 
 use crate::config::{Config, Notice};
 use crate::experiment::{run, Report};
@@ -23,9 +24,19 @@ use wasm_bindgen::JsCast;
 struct App {
     config: Config,
     notices: Vec<Notice>,
-    report: Option<Report>,
+    /// The last report drawn, with the configuration it belongs to.
+    report: Option<(Config, Report)>,
     /// A computation is scheduled and will read the latest `config` when it runs.
     pending: bool,
+    /// The compute worker, once it has said "ready"; `None` computes in the page.
+    worker: Option<web_sys::Worker>,
+    worker_ready: bool,
+    /// The request the worker is working on: (id, configuration).
+    in_flight: Option<(u32, Config)>,
+    next_id: u32,
+    /// When the current computation started (ms), for the progress line.
+    started: f64,
+    progress_timer: Option<i32>,
 }
 
 thread_local! {
@@ -37,13 +48,19 @@ fn show_error(message: &str) {
     set_text("status", message);
 }
 
-/// Entry point, run when the module loads.
-#[wasm_bindgen(start)]
-pub fn start() -> Result<(), JsValue> {
+/// Entry point of the page's wasm module.
+pub fn start() {
+    if let Err(e) = try_start() {
+        show_error(&format!("The page could not start: {e:?}"));
+    }
+}
+
+fn try_start() -> Result<(), JsValue> {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         show_error(&format!("Internal error, please reload the page: {info}"));
     }));
+    start_worker();
     let search = window().location().search()?;
     apply_query(&search);
     wire_controls();
@@ -157,7 +174,7 @@ fn wire_buttons() {
     export::on_click("download-csv", || {
         let csv = APP.with(|a| {
             let a = a.borrow();
-            a.report.as_ref().map(|r| r.to_csv(&a.config.to_query()))
+            a.report.as_ref().map(|(c, r)| r.to_csv(&c.to_query()))
         });
         if let Some(csv) = csv {
             if export::download_text(&csv, "initviz-layers.csv", "text/csv").is_err() {
@@ -192,17 +209,102 @@ fn wire_lessons() {
     }
 }
 
-/// Marks the page as computing and runs the latest configuration after the browser has painted.
-/// Requests arriving meanwhile only update the configuration: the newest one wins.
+/// Starts the compute worker (`worker_loader.js`, a module worker built by trunk). Until it says
+/// "ready", requests wait; if it cannot start or fails, the page computes on its own thread.
+fn start_worker() {
+    let opts = web_sys::WorkerOptions::new();
+    opts.set_type(web_sys::WorkerType::Module);
+    let Ok(worker) = web_sys::Worker::new_with_options("./worker_loader.js", &opts) else { return };
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(on_worker_message);
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(|_: web_sys::Event| {
+        // Fall back to computing in the page.
+        let was_busy = APP.with(|a| {
+            let mut a = a.borrow_mut();
+            a.worker = None;
+            a.worker_ready = false;
+            a.in_flight.take().is_some() || a.pending
+        });
+        if was_busy {
+            APP.with(|a| a.borrow_mut().pending = false);
+            schedule();
+        }
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    APP.with(|a| a.borrow_mut().worker = Some(worker));
+}
+
+fn on_worker_message(e: web_sys::MessageEvent) {
+    let data = e.data();
+    if data.as_string().as_deref() == Some("ready") {
+        APP.with(|a| a.borrow_mut().worker_ready = true);
+        if APP.with(|a| a.borrow().pending) {
+            send_latest();
+        }
+        return;
+    }
+    let get = |k: &str| js_sys::Reflect::get(&data, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    let id = get("id").as_f64().unwrap_or(-1.0) as u32;
+    let Some((sent_id, config)) = APP.with(|a| a.borrow_mut().in_flight.take()) else { return };
+    if id != sent_id {
+        return;
+    }
+    let newer_waiting = APP.with(|a| a.borrow().pending);
+    if newer_waiting {
+        // Latest wins: start the newest configuration at once, then show this one meanwhile.
+        send_latest();
+    }
+    let result = if get("ok").as_bool() == Some(true) {
+        serde_wasm_bindgen::from_value::<Report>(get("report")).map_err(|e| format!("Cannot read the worker's report: {e}"))
+    } else {
+        Err(format!("Cannot show this configuration: {}.", get("error").as_string().unwrap_or_default()))
+    };
+    finish(config, result, newer_waiting);
+}
+
+/// Sends the latest configuration to the worker (which must be idle and ready).
+fn send_latest() {
+    let msg = APP.with(|a| {
+        let mut a = a.borrow_mut();
+        a.pending = false;
+        a.next_id = a.next_id.wrapping_add(1);
+        let (id, config) = (a.next_id, a.config);
+        a.in_flight = Some((id, config));
+        (id, config, a.worker.clone())
+    });
+    let (id, config, Some(worker)) = msg else { return };
+    let obj = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&obj, &"id".into(), &JsValue::from(id));
+    let _ = js_sys::Reflect::set(&obj, &"query".into(), &JsValue::from_str(&config.to_query()));
+    if worker.post_message(&obj).is_err() {
+        APP.with(|a| a.borrow_mut().in_flight = None);
+        compute_here();
+    }
+}
+
+/// Marks the page as computing and computes the latest configuration: in the worker when there
+/// is one, else in the page after the browser has painted. Requests arriving meanwhile only
+/// update the configuration: the newest one wins, stale ones are never started.
 fn schedule() {
     set_state("computing");
-    set_text("status", "Computing…");
-    let already = APP.with(|a| std::mem::replace(&mut a.borrow_mut().pending, true));
+    start_progress();
+    let (already, worker, ready, busy) = APP.with(|a| {
+        let mut a = a.borrow_mut();
+        (std::mem::replace(&mut a.pending, true), a.worker.is_some(), a.worker_ready, a.in_flight.is_some())
+    });
+    if worker {
+        if ready && !busy {
+            send_latest();
+        }
+        return;
+    }
     if already {
         return;
     }
     let run_it = Closure::once_into_js(|| {
-        let later = Closure::once_into_js(compute);
+        let later = Closure::once_into_js(compute_here);
         let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
     });
     let _ = window().request_animation_frame(run_it.unchecked_ref());
@@ -212,38 +314,91 @@ fn now() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
-fn compute() {
+/// Shows "Computing… 1.2 s" while a computation takes longer than a moment.
+fn start_progress() {
+    if APP.with(|a| a.borrow().progress_timer.is_some()) {
+        return;
+    }
+    let t0 = now();
+    let tick = Closure::<dyn FnMut()>::new(move || {
+        let s = (now() - t0) / 1000.0;
+        if s >= 0.3 {
+            set_text("status", &format!("Computing… {s:.1} s"));
+        }
+    });
+    let id = window()
+        .set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 200)
+        .ok();
+    tick.forget();
+    set_text("status", "Computing…");
+    APP.with(|a| {
+        let mut a = a.borrow_mut();
+        a.started = t0;
+        a.progress_timer = id;
+    });
+}
+
+fn stop_progress() {
+    if let Some(id) = APP.with(|a| a.borrow_mut().progress_timer.take()) {
+        window().clear_interval_with_handle(id);
+    }
+}
+
+/// Computes the latest configuration on the page's own thread (no worker).
+fn compute_here() {
     let config = APP.with(|a| {
         let mut a = a.borrow_mut();
         a.pending = false;
         a.config
     });
-    let t0 = now();
-    match run(&config) {
+    let result = run(&config).map_err(|e| format!("Cannot show this configuration: {e}."));
+    let newer = APP.with(|a| a.borrow().pending);
+    finish(config, result, newer);
+}
+
+/// Draws a finished computation; the page is "ready" only if no newer configuration is waiting.
+fn finish(config: Config, result: Result<Report, String>, newer_waiting: bool) {
+    let started = APP.with(|a| a.borrow().started);
+    let t1 = now();
+    match result {
         Ok(report) => {
-            let t1 = now();
             let drawn = draw(&config, &report);
             let t2 = now();
-            APP.with(|a| a.borrow_mut().report = Some(report));
-            match drawn {
-                Ok(()) => {
-                    set_text(
-                        "status",
-                        &format!("Computed {} layers × {} units × {} samples in {:.0} ms, drawn in {:.0} ms.", config.depth, config.width, config.batch, t1 - t0, t2 - t1),
-                    );
-                    if let Some(body) = document().body() {
-                        let _ = body.dataset().set("computeMs", &format!("{:.1}", t1 - t0));
-                        let _ = body.dataset().set("drawMs", &format!("{:.1}", t2 - t1));
-                    }
-                    // Only "ready" if no newer configuration is waiting.
-                    if !APP.with(|a| a.borrow().pending) {
-                        set_state("ready");
-                    }
-                }
-                Err(e) => show_error(&e.to_string()),
+            APP.with(|a| a.borrow_mut().report = Some((config, report)));
+            if let Err(e) = drawn {
+                stop_progress();
+                show_error(&e.to_string());
+                return;
             }
+            if newer_waiting || APP.with(|a| a.borrow().in_flight.is_some() || a.borrow().pending) {
+                return;
+            }
+            stop_progress();
+            let place = if APP.with(|a| a.borrow().worker.is_some()) { "in a worker" } else { "in the page" };
+            set_text(
+                "status",
+                &format!(
+                    "{} layers × {} units × {} samples: computed {place} in {:.0} ms, drawn in {:.0} ms.",
+                    config.depth,
+                    config.width,
+                    config.batch,
+                    t1 - started,
+                    t2 - t1
+                ),
+            );
+            if let Some(body) = document().body() {
+                let _ = body.dataset().set("computeMs", &format!("{:.1}", t1 - started));
+                let _ = body.dataset().set("drawMs", &format!("{:.1}", t2 - t1));
+            }
+            set_state("ready");
         }
-        Err(e) => show_error(&format!("Cannot show this configuration: {e}.")),
+        Err(e) => {
+            if newer_waiting {
+                return;
+            }
+            stop_progress();
+            show_error(&e);
+        }
     }
 }
 
@@ -258,8 +413,9 @@ fn redraw() {
     let done = APP.with(|a| {
         let a = a.borrow();
         match &a.report {
-            Some(r) if !a.pending => Some(render::charts(&a.config, r)),
-            _ => None,
+            // Redraw with the current diagram choice, which needs no recomputation.
+            Some((c, r)) => Some(render::charts(&Config { diagram: a.config.diagram, ..*c }, r)),
+            None => None,
         }
     });
     if let Some(Err(e)) = done {

@@ -251,6 +251,10 @@ fn on_worker_message(e: web_sys::MessageEvent) {
     if id != sent_id {
         return;
     }
+    if let Some(body) = document().body() {
+        let _ = body.dataset().set("workerMs", &format!("{:.1}", get("ms").as_f64().unwrap_or(0.0)));
+        let _ = body.dataset().set("workerMemory", &format!("{}", get("memory").as_f64().unwrap_or(0.0)));
+    }
     let newer_waiting = APP.with(|a| a.borrow().pending);
     if newer_waiting {
         // Latest wins: start the newest configuration at once, then show this one meanwhile.
@@ -374,7 +378,11 @@ fn finish(config: Config, result: Result<Report, String>, newer_waiting: bool) {
                 return;
             }
             stop_progress();
-            let place = if APP.with(|a| a.borrow().worker.is_some()) { "in a worker" } else { "in the page" };
+            let worker_ms = document().body().and_then(|b| b.dataset().get("workerMs"));
+            let place = match (APP.with(|a| a.borrow().worker.is_some()), worker_ms) {
+                (true, Some(ms)) => format!("in a worker ({ms} ms there)"),
+                _ => "in the page".to_string(),
+            };
             set_text(
                 "status",
                 &format!(

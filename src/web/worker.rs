@@ -20,7 +20,16 @@ fn answer(data: &JsValue) -> Object {
     set(&reply, "id", &id);
     let query = Reflect::get(data, &"query".into()).ok().and_then(|q| q.as_string()).unwrap_or_default();
     let (config, _) = Config::from_query(&query);
-    match run(&config).map_err(|e| e.to_string()).and_then(|r| {
+    let clock = js_sys::global().unchecked_into::<web_sys::WorkerGlobalScope>().performance();
+    let t0 = clock.as_ref().map_or(0.0, web_sys::Performance::now);
+    let result = run(&config);
+    let ms = clock.as_ref().map_or(0.0, web_sys::Performance::now) - t0;
+    set(&reply, "ms", &JsValue::from_f64(ms));
+    // The worker's wasm memory, so the page can show (and tests bound) its growth.
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let bytes = memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length();
+    set(&reply, "memory", &JsValue::from_f64(f64::from(bytes)));
+    match result.map_err(|e| e.to_string()).and_then(|r| {
         serde_wasm_bindgen::to_value(&r).map_err(|e| format!("cannot send the report: {e}"))
     }) {
         Ok(report) => {

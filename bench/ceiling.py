@@ -1,0 +1,44 @@
+"""The ceiling: single-thread sgemm of a tuned BLAS (numpy's OpenBLAS) on the same shapes,
+in the same run. Prints JSON lines like benches/native.rs."""
+import json
+import os
+import time
+
+import numpy as np
+
+try:
+    from threadpoolctl import threadpool_info, threadpool_limits
+except ImportError:  # threadpoolctl is optional; OPENBLAS_NUM_THREADS=1 is set by bench/run.sh
+    threadpool_limits = None
+
+
+def median_ms(f, reps):
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        f()
+        times.append((time.perf_counter() - t) * 1e3)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def main():
+    rng = np.random.default_rng(0)
+    ctx = threadpool_limits(limits=1) if threadpool_limits else None
+    if threadpool_limits:
+        for lib in threadpool_info():
+            print(json.dumps({"kind": "blas", "internal_api": lib.get("internal_api"), "version": lib.get("version"),
+                              "threads": lib.get("num_threads"), "arch": lib.get("architecture")}))
+    for m, k, n in [(512, 512, 512), (256, 256, 256), (1000, 500, 500), (1000, 1000, 1000)]:
+        a = rng.standard_normal((m, k), dtype=np.float32)
+        b = rng.standard_normal((k, n), dtype=np.float32)
+        a @ b  # warm up
+        reps = 5 if m * k * n > 3e8 else 15
+        ms = median_ms(lambda: a @ b, reps)
+        print(json.dumps({"kind": "ceiling", "m": m, "k": k, "n": n, "ms": ms, "gflops": 2 * m * k * n / ms / 1e6,
+                          "coretype": os.environ.get("OPENBLAS_CORETYPE")}))
+    if ctx:
+        ctx.unregister()
+
+
+main()

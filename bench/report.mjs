@@ -1,0 +1,38 @@
+// Reads bench-results/*.jsonl and prints the report: wasm against native and the OpenBLAS ceiling.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+
+const read = (f) => readFileSync(join('bench-results', f), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const native = read('native.jsonl');
+const ceiling = read('ceiling.jsonl');
+const wasm = read('browser.jsonl');
+const key = (o) => `${o.m}×${o.k}×${o.n}`;
+const ceil = Object.fromEntries(ceiling.filter((o) => o.kind === 'ceiling').map((o) => [key(o), o.gflops]));
+const blas = ceiling.find((o) => o.kind === 'blas');
+if (blas) console.log(`Ceiling: ${blas.internal_api} ${blas.version} (${blas.arch}), ${blas.threads} thread(s)`);
+console.log('\nMatrix product, GFLOP/s (fraction of the single-thread OpenBLAS ceiling)');
+console.log('shape            variant   ceiling   native          wasm');
+for (const w of wasm.filter((o) => o.kind === 'matmul')) {
+  const n = native.find((o) => o.kind === 'matmul' && key(o) === key(w) && o.variant === w.variant);
+  const c = ceil[key(w)];
+  const f = (g) => `${g.toFixed(1).padStart(6)} (${(100 * g / c).toFixed(0).padStart(3)}%)`;
+  console.log(`${key(w).padEnd(16)} ${w.variant.padEnd(8)} ${c.toFixed(1).padStart(7)}  ${f(n.gflops)}  ${f(w.gflops)}`);
+}
+console.log('\nWhole configuration (build network + forward + backward + statistics), ms');
+console.log('depth×width×batch   native total   wasm init   wasm pass   wasm stats   wasm total   wasm/native');
+for (const w of wasm.filter((o) => o.kind === 'pass')) {
+  const n = native.find((o) => o.kind === 'pass' && o.depth === w.depth && o.width === w.width && o.batch === w.batch);
+  console.log(`${`${w.depth}×${w.width}×${w.batch}`.padEnd(19)} ${n.total_ms.toFixed(0).padStart(12)} ${w.init_ms.toFixed(0).padStart(11)} ${w.pass_ms.toFixed(0).padStart(11)} ${w.report_ms.toFixed(0).padStart(12)} ${w.total_ms.toFixed(0).padStart(12)} ${(w.total_ms / n.total_ms).toFixed(2).padStart(13)}`);
+}
+let raw = 0, gz = 0;
+for (const f of readdirSync('dist')) {
+  const b = readFileSync(join('dist', f));
+  raw += statSync(join('dist', f)).size;
+  gz += gzipSync(b, { level: 9 }).length;
+}
+console.log(`\ndist/: ${(raw / 1024).toFixed(0)} KiB, ${(gz / 1024).toFixed(0)} KiB gzipped (target: under 600 KB compressed)`);
+for (const f of readdirSync('dist').filter((f) => f.endsWith('.wasm'))) {
+  const b = readFileSync(join('dist', f));
+  console.log(`  ${f}: ${(b.length / 1024).toFixed(0)} KiB, ${(gzipSync(b, { level: 9 }).length / 1024).toFixed(0)} KiB gzipped`);
+}

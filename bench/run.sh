@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# One command for every benchmark: native core, the single-thread OpenBLAS ceiling (numpy), and the
+# built wasm in headless Chromium, in the same run. Writes bench-results/*.jsonl and prints a report
+# with each wasm figure as a fraction of the ceiling.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+mkdir -p bench-results
+if ! python3 -c 'import numpy, threadpoolctl' 2>/dev/null; then
+  python3 -m pip install --quiet numpy threadpoolctl
+fi
+echo "== building"
+trunk build --release >/dev/null
+cargo bench --bench native --no-run -q 2>/dev/null || true
+echo "== native core"
+cargo bench -q --bench native | tee bench-results/native.jsonl
+echo "== ceiling: numpy/OpenBLAS sgemm, one thread"
+# OPENBLAS_CORETYPE/L2_SIZE are set on some machines here for old OpenBLAS builds and slow a
+# current one: unset them for this command only, and print which kernel runs.
+env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 python3 bench/ceiling.py | tee bench-results/ceiling.jsonl
+echo "== wasm in headless Chromium"
+node bench/browser.mjs | tee bench-results/browser.jsonl
+echo "== report"
+node bench/report.mjs

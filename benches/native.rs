@@ -1,0 +1,62 @@
+//! Native timings of the core (run by bench/run.sh; `cargo bench --bench native` alone prints
+//! JSON lines). Medians of repeated runs, single thread.
+
+use initviz::config::Config;
+use initviz::experiment::Experiment;
+use initviz::linalg::{matmul, matmul_a_bt, matmul_at_b};
+use std::time::Instant;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    for (m, k, n) in [(512usize, 512usize, 512usize), (256, 256, 256), (1000, 500, 500), (1000, 1000, 1000)] {
+        let a: Vec<f32> = (0..m * k).map(|i| (i % 17) as f32 * 0.01).collect();
+        let b: Vec<f32> = (0..k * n).map(|i| (i % 13) as f32 * 0.01).collect();
+        let mut c = vec![0f32; m * n];
+        let mut s = Vec::new();
+        for (v, name) in ["A·B", "Aᵀ·B", "A·Bᵀ"].iter().enumerate() {
+            let reps = if m * k * n > 300_000_000 { 3 } else { 9 };
+            let times = (0..reps)
+                .map(|_| {
+                    let t = Instant::now();
+                    match v {
+                        1 => matmul_at_b(&a, &b, &mut c, k, m, n, &mut s),
+                        2 => matmul_a_bt(&a, &b, &mut c, m, k, n, &mut s),
+                        _ => matmul(&a, &b, &mut c, m, k, n),
+                    }
+                    t.elapsed().as_secs_f64() * 1e3
+                })
+                .collect();
+            let ms = median(times);
+            std::hint::black_box(&c);
+            println!(
+                "{{\"kind\":\"matmul\",\"variant\":\"{name}\",\"m\":{m},\"k\":{k},\"n\":{n},\"ms\":{ms:.3},\"gflops\":{:.2}}}",
+                2.0 * (m * k * n) as f64 / ms / 1e6
+            );
+        }
+    }
+    for (depth, width, batch) in [(10, 256, 256), (10, 500, 1000), (5, 1000, 1000)] {
+        let (c, _) = Config::from_query(&format!("depth={depth}&width={width}&batch={batch}"));
+        let (mut ti, mut tp, mut tr) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..3 {
+            let t0 = Instant::now();
+            let mut e = Experiment::new(&c).expect("within budget");
+            let t1 = Instant::now();
+            let l = e.pass();
+            let t2 = Instant::now();
+            std::hint::black_box(e.report(l));
+            let t3 = Instant::now();
+            ti.push((t1 - t0).as_secs_f64() * 1e3);
+            tp.push((t2 - t1).as_secs_f64() * 1e3);
+            tr.push((t3 - t2).as_secs_f64() * 1e3);
+        }
+        let (i, p, r) = (median(ti), median(tp), median(tr));
+        println!(
+            "{{\"kind\":\"pass\",\"depth\":{depth},\"width\":{width},\"batch\":{batch},\"init_ms\":{i:.2},\"pass_ms\":{p:.2},\"report_ms\":{r:.2},\"total_ms\":{:.2}}}",
+            i + p + r
+        );
+    }
+}

@@ -62,16 +62,25 @@ where
 {
     background(area, s, c.title)?;
     let t = &s.theme;
-    let f = Frame::inset(area.dim_in_pixel(), s, 52.0, 48.0, 14.0, 34.0);
-    let depth = c.series.iter().map(|s| s.values.len()).max().unwrap_or(0);
-    // Legend
-    let mut x = s.px(8.0);
+    // Legend across the top, wrapping onto more rows when the chart is narrow (phones).
+    let dim = area.dim_in_pixel();
+    let mut placed = Vec::with_capacity(c.series.len());
+    let (mut x, mut row) = (s.px(8.0), 0);
     for se in &c.series {
-        let y = s.px(32.0);
+        let w = s.px(30.0 + 6.5 * se.name.chars().count() as f64);
+        if x + w > dim.0 as i32 && x > s.px(8.0) {
+            x = s.px(8.0);
+            row += 1;
+        }
+        placed.push((x, s.px(32.0 + 16.0 * f64::from(row))));
+        x += w;
+    }
+    let f = Frame::inset(dim, s, 52.0, 48.0 + 16.0 * f64::from(row), 14.0, 34.0);
+    let depth = c.series.iter().map(|s| s.values.len()).max().unwrap_or(0);
+    for (se, &(x, y)) in c.series.iter().zip(&placed) {
         let style = se.color.stroke_width(s.px(2.0) as u32);
         area.draw(&PathElement::new(vec![(x, y), (x + s.px(16.0), y)], style))?;
         area.draw(&Text::new(se.name.to_string(), (x + s.px(20.0), y), s.text(11.0, t.foreground, HPos::Left, VPos::Center)))?;
-        x += s.px(30.0 + 6.5 * se.name.chars().count() as f64);
     }
     // y axis
     let (ylo, yhi, log) = match c.axis {

@@ -147,10 +147,15 @@ where
 pub fn layer_ticks(depth: usize, max: usize) -> Vec<usize> {
     let step = depth.div_ceil(max.max(1)).max(1);
     let step = [1, 2, 5, 10, 20, 25, 50].into_iter().find(|&s| s >= step).unwrap_or(step);
-    let mut t: Vec<usize> = (1..=depth).filter(|l| *l == 1 || l % step == 0).collect();
+    // Steps of 2 count 1, 3, 5, … (1, 2, 4 would crowd the top); larger steps use round numbers.
+    let mut t: Vec<usize> = if step <= 2 {
+        (1..=depth).step_by(step).collect()
+    } else {
+        std::iter::once(1).chain((step..=depth).step_by(step)).collect()
+    };
     if t.last() != Some(&depth) {
         if let Some(last) = t.last_mut() {
-            if depth - *last < step / 2 {
+            if depth - *last < step.div_ceil(2) && *last != 1 {
                 *last = depth;
             } else {
                 t.push(depth);
@@ -197,6 +202,8 @@ mod tests {
         assert_eq!(layer_ticks(100, 12), vec![1, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
         assert_eq!(layer_ticks(1, 12), vec![1]);
         assert_eq!(layer_ticks(23, 5), vec![1, 5, 10, 15, 20, 23]);
+        assert_eq!(layer_ticks(20, 12), vec![1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 20]);
+        assert_eq!(layer_ticks(2, 12), vec![1, 2]);
         assert_eq!(axis_label(0.25), "0.25");
         assert_eq!(axis_label(1e-5), "1e-5");
         assert_eq!(sig2(0.0100), "0.010");

@@ -45,12 +45,15 @@ where
     let ticks = layer_ticks(depth, (f.height() / (14.0 * s.scale)).floor().max(2.0) as usize);
     for (l, counts) in r.counts.iter().enumerate() {
         let base = f.top as f64 + row * (l as f64 + 2.5);
-        let peak = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+        // For one-signed quantities (ReLU outputs, range [0, r]) the first bin holds the exact zeros,
+        // often half the mass: it is clipped so the shape of the positive part stays readable.
+        let rest = if lo == 0.0 && counts.len() > 1 { &counts[1..] } else { &counts[..] };
+        let peak = rest.iter().copied().max().unwrap_or(0).max(1) as f64;
         let n = counts.len();
         let mut pts: Vec<(i32, i32)> = Vec::with_capacity(2 * n + 2);
         pts.push((f.left, base.round() as i32));
         for (i, &c) in counts.iter().enumerate() {
-            let y = (base - amp * f64::from(c) / peak).round() as i32;
+            let y = (base - amp * (f64::from(c) / peak).min(1.15)).round() as i32;
             let x0 = f.x(i as f64 / n as f64);
             let x1 = f.x((i + 1) as f64 / n as f64);
             pts.push((x0, y));

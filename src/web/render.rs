@@ -71,12 +71,13 @@ pub fn charts(config: &Config, report: &Report) -> Result<(), ChartError> {
     }
     let col = |f: fn(&crate::experiment::LayerReport) -> f64| report.layers.iter().map(f).collect::<Vec<f64>>();
     let std_chart = lines::Lines {
-        title: "Standard deviation per layer (log scale): a slope means vanishing or exploding",
+        title: "Std per layer (and |mean| of a), log scale: a slope means vanishing or exploding",
         series: vec![
             lines::Series { name: "pre-activation z", values: col(|l| l.preact.std), color: t.series[1], dashed: false },
             lines::Series { name: "activation a", values: col(|l| l.act.std), color: t.series[2], dashed: false },
             lines::Series { name: "∂L/∂a", values: col(|l| l.act_grad.std), color: t.series[3], dashed: true },
             lines::Series { name: "∂L/∂W", values: col(|l| l.grad.std), color: t.series[0], dashed: true },
+            lines::Series { name: "|mean a|", values: col(|l| l.act.mean.abs()), color: t.series[4], dashed: true },
         ],
         axis: lines::Axis::Log,
     };

@@ -407,59 +407,59 @@ fn truncated_standard_normal(rng: &mut Rng) -> f64 {
 /// the rows (if rows ≤ cols) or the columns (if rows ≥ cols) are orthonormal.
 pub fn orthogonal(w: &mut [f32], rows: usize, cols: usize, gain: f64, rng: &mut Rng) {
     let (m, n) = (rows.max(cols), rows.min(cols)); // tall m × n
-    let mut a: Vec<f64> = (0..m * n).map(|_| rng.normal()).collect(); // row-major m × n
+    // The Gaussian m × n matrix A, drawn row by row, is stored transposed (`at[c]` is column c of
+    // A), so every Householder step below runs over contiguous memory.
+    let mut draws: Vec<f64> = (0..m * n).map(|_| rng.normal()).collect();
+    let mut at: Vec<Vec<f64>> = (0..n).map(|c| (0..m).map(|i| draws[i * n + c]).collect()).collect();
+    draws.clear();
     let mut vs: Vec<Vec<f64>> = Vec::with_capacity(n);
     let mut signs = vec![1.0f64; n];
     for j in 0..n {
-        // Householder vector for column j below the diagonal.
-        let norm = (j..m).map(|i| a[i * n + j] * a[i * n + j]).sum::<f64>().sqrt();
-        let x0 = a[j * n + j];
-        let alpha = if x0 >= 0.0 { -norm } else { norm }; // R[j][j]
+        // Householder vector v of column j below the diagonal, so that (I − 2vvᵀ) maps it to R[j][j]·e₁.
+        let col = &at[j][j..];
+        let norm = col.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let alpha = if col[0] >= 0.0 { -norm } else { norm }; // R[j][j]
         signs[j] = if alpha >= 0.0 { 1.0 } else { -1.0 };
-        let mut v: Vec<f64> = (j..m).map(|i| a[i * n + j]).collect();
+        let mut v: Vec<f64> = col.to_vec();
         v[0] -= alpha;
-        let vnorm2: f64 = v.iter().map(|x| x * x).sum();
-        if vnorm2 > 0.0 {
-            // A[j.., j..] -= 2 v (vᵀ A) / (vᵀ v)
-            for c in j..n {
-                let dot: f64 = (j..m).map(|i| v[i - j] * a[i * n + c]).sum();
-                let f = 2.0 * dot / vnorm2;
-                for i in j..m {
-                    a[i * n + c] -= f * v[i - j];
+        let vnorm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if vnorm > 0.0 {
+            for x in &mut v {
+                *x /= vnorm;
+            }
+            // A[j.., c] −= 2 v (v · A[j.., c]) for the remaining columns
+            for c in at.iter_mut().skip(j) {
+                let tail = &mut c[j..];
+                let dot: f64 = v.iter().zip(tail.iter()).map(|(a, b)| a * b).sum();
+                for (x, vi) in tail.iter_mut().zip(&v) {
+                    *x -= 2.0 * dot * vi;
                 }
             }
+        } else {
+            v.fill(0.0);
         }
-        vs.push(if vnorm2 > 0.0 { v.iter().map(|x| x / vnorm2.sqrt()).collect() } else { vec![0.0; m - j] });
+        vs.push(v);
     }
-    // Q = H₀H₁…H_{n−1}·[I; 0], applied right to left.
-    let mut q = vec![0.0f64; m * n];
-    for i in 0..n {
-        q[i * n + i] = 1.0;
-    }
+    // Q = H₀H₁…H_{n−1}·[I; 0], applied right to left, again one column at a time.
+    let mut qt: Vec<Vec<f64>> = (0..n).map(|c| (0..m).map(|i| if i == c { 1.0 } else { 0.0 }).collect()).collect();
     for j in (0..n).rev() {
         let v = &vs[j];
-        for c in 0..n {
-            let dot: f64 = (j..m).map(|i| v[i - j] * q[i * n + c]).sum();
-            for i in j..m {
-                q[i * n + c] -= 2.0 * dot * v[i - j];
+        for c in &mut qt {
+            let tail = &mut c[j..];
+            let dot: f64 = v.iter().zip(tail.iter()).map(|(a, b)| a * b).sum();
+            for (x, vi) in tail.iter_mut().zip(v) {
+                *x -= 2.0 * dot * vi;
             }
         }
     }
-    // Sign correction: Q·diag(sign(diag R)).
-    for i in 0..m {
-        for c in 0..n {
-            q[i * n + c] *= signs[c];
-        }
-    }
-    if rows >= cols {
-        for (dst, src) in w.iter_mut().zip(&q) {
-            *dst = (gain * src) as f32;
-        }
-    } else {
-        // rows < cols: W = Qᵀ (rows × cols) has orthonormal rows.
-        for r in 0..rows {
-            for c in 0..cols {
-                w[r * cols + c] = (gain * q[c * n + r]) as f32;
+    // Sign correction: Q·diag(sign(diag R)); then W = Q (rows ≥ cols) or Qᵀ (rows < cols).
+    for (c, col) in qt.iter().enumerate() {
+        for (i, &q) in col.iter().enumerate() {
+            let value = (gain * signs[c] * q) as f32;
+            if rows >= cols {
+                w[i * cols + c] = value;
+            } else {
+                w[c * cols + i] = value;
             }
         }
     }

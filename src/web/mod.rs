@@ -31,12 +31,14 @@ struct App {
     /// The compute worker, once it has said "ready"; `None` computes in the page.
     worker: Option<web_sys::Worker>,
     worker_ready: bool,
-    /// The request the worker is working on: (id, configuration).
-    in_flight: Option<(u32, Config)>,
+    /// The request the worker is working on: (id, configuration, when it was sent in ms).
+    in_flight: Option<(u32, Config, f64)>,
     next_id: u32,
     /// When the current computation started (ms), for the progress line.
     started: f64,
     progress_timer: Option<i32>,
+    /// Counts reports shown; a chart-drawing sequence stops when a newer report takes over.
+    generation: u32,
 }
 
 thread_local! {
@@ -247,7 +249,7 @@ fn on_worker_message(e: web_sys::MessageEvent) {
     }
     let get = |k: &str| js_sys::Reflect::get(&data, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
     let id = get("id").as_f64().unwrap_or(-1.0) as u32;
-    let Some((sent_id, config)) = APP.with(|a| a.borrow_mut().in_flight.take()) else { return };
+    let Some((sent_id, config, _)) = APP.with(|a| a.borrow_mut().in_flight.take()) else { return };
     if id != sent_id {
         return;
     }
@@ -268,6 +270,33 @@ fn on_worker_message(e: web_sys::MessageEvent) {
     finish(config, result, newer_waiting);
 }
 
+/// A worker computation cannot be interrupted: once the one in flight has run for this long, a
+/// newer request terminates the worker and starts a fresh one (its start-up costs ~0.1 s).
+const RESTART_AFTER_MS: f64 = 400.0;
+
+fn stale_work_is_long() -> bool {
+    APP.with(|a| a.borrow().in_flight.as_ref().is_some_and(|(_, _, sent)| now() - sent > RESTART_AFTER_MS))
+}
+
+/// Drops the busy worker and starts another; the pending request goes to it once it is ready.
+fn restart_worker() {
+    let old = APP.with(|a| {
+        let mut a = a.borrow_mut();
+        a.in_flight = None;
+        a.worker_ready = false;
+        a.worker.take()
+    });
+    if let Some(w) = old {
+        w.terminate();
+    }
+    start_worker();
+    if APP.with(|a| a.borrow().worker.is_none()) {
+        // No new worker: compute in the page instead.
+        APP.with(|a| a.borrow_mut().pending = false);
+        schedule();
+    }
+}
+
 /// Sends the latest configuration to the worker (which must be idle and ready).
 fn send_latest() {
     let msg = APP.with(|a| {
@@ -275,7 +304,7 @@ fn send_latest() {
         a.pending = false;
         a.next_id = a.next_id.wrapping_add(1);
         let (id, config) = (a.next_id, a.config);
-        a.in_flight = Some((id, config));
+        a.in_flight = Some((id, config, now()));
         (id, config, a.worker.clone())
     });
     let (id, config, Some(worker)) = msg else { return };
@@ -301,6 +330,8 @@ fn schedule() {
     if worker {
         if ready && !busy {
             send_latest();
+        } else if busy && stale_work_is_long() {
+            restart_worker();
         }
         return;
     }
@@ -360,45 +391,22 @@ fn compute_here() {
     finish(config, result, newer);
 }
 
-/// Draws a finished computation; the page is "ready" only if no newer configuration is waiting.
+/// Shows a finished computation: the verdict, formula and table at once, then one chart per task
+/// (so the main thread is never held for long). The page is "ready" after the last chart, and
+/// only if no newer configuration is waiting.
 fn finish(config: Config, result: Result<Report, String>, newer_waiting: bool) {
-    let started = APP.with(|a| a.borrow().started);
     let t1 = now();
     match result {
         Ok(report) => {
-            let drawn = draw(&config, &report);
-            let t2 = now();
-            APP.with(|a| a.borrow_mut().report = Some((config, report)));
-            if let Err(e) = drawn {
-                stop_progress();
-                show_error(&e.to_string());
-                return;
-            }
-            if newer_waiting || APP.with(|a| a.borrow().in_flight.is_some() || a.borrow().pending) {
-                return;
-            }
-            stop_progress();
-            let worker_ms = document().body().and_then(|b| b.dataset().get("workerMs"));
-            let place = match (APP.with(|a| a.borrow().worker.is_some()), worker_ms) {
-                (true, Some(ms)) => format!("in a worker ({ms} ms there)"),
-                _ => "in the page".to_string(),
-            };
-            set_text(
-                "status",
-                &format!(
-                    "{} layers × {} units × {} samples: computed {place} in {:.0} ms, drawn in {:.0} ms.",
-                    config.depth,
-                    config.width,
-                    config.batch,
-                    t1 - started,
-                    t2 - t1
-                ),
-            );
-            if let Some(body) = document().body() {
-                let _ = body.dataset().set("computeMs", &format!("{:.1}", t1 - started));
-                let _ = body.dataset().set("drawMs", &format!("{:.1}", t2 - t1));
-            }
-            set_state("ready");
+            render::text(&config, &report);
+            render::table(&report);
+            let generation = APP.with(|a| {
+                let mut a = a.borrow_mut();
+                a.report = Some((config, report));
+                a.generation = a.generation.wrapping_add(1);
+                a.generation
+            });
+            draw_step(generation, 0, t1, newer_waiting);
         }
         Err(e) => {
             if newer_waiting {
@@ -410,10 +418,60 @@ fn finish(config: Config, result: Result<Report, String>, newer_waiting: bool) {
     }
 }
 
-fn draw(config: &Config, report: &Report) -> Result<(), crate::charts::ChartError> {
-    render::text(config, report);
-    render::table(report);
-    render::charts(config, report)
+/// Draws chart `index` of the stored report, then queues the next one as a new task.
+fn draw_step(generation: u32, index: usize, t1: f64, newer_waiting: bool) {
+    let drawn = APP.with(|a| {
+        let a = a.borrow();
+        if a.generation != generation {
+            return None; // a newer report took over
+        }
+        let (c, r) = a.report.as_ref()?;
+        Some(render::chart(&Config { diagram: a.config.diagram, ..*c }, r, index))
+    });
+    match drawn {
+        None => {}
+        Some(Err(e)) => {
+            stop_progress();
+            show_error(&e.to_string());
+        }
+        Some(Ok(())) if index + 1 < render::CHART_COUNT => {
+            let next = Closure::once_into_js(move || draw_step(generation, index + 1, t1, newer_waiting));
+            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
+        }
+        Some(Ok(())) => done(t1, newer_waiting),
+    }
+}
+
+/// Every chart of the current report is drawn.
+fn done(t1: f64, newer_waiting: bool) {
+    let t2 = now();
+    if newer_waiting || APP.with(|a| a.borrow().in_flight.is_some() || a.borrow().pending) {
+        return;
+    }
+    stop_progress();
+    let Some(config) = APP.with(|a| a.borrow().report.as_ref().map(|(c, _)| *c)) else { return };
+    let started = APP.with(|a| a.borrow().started);
+    let worker_ms = document().body().and_then(|b| b.dataset().get("workerMs"));
+    let place = match (APP.with(|a| a.borrow().worker.is_some()), worker_ms) {
+        (true, Some(ms)) => format!("in a worker ({ms} ms there)"),
+        _ => "in the page".to_string(),
+    };
+    set_text(
+        "status",
+        &format!(
+            "{} layers × {} units × {} samples: computed {place} in {:.0} ms, drawn in {:.0} ms.",
+            config.depth,
+            config.width,
+            config.batch,
+            t1 - started,
+            t2 - t1
+        ),
+    );
+    if let Some(body) = document().body() {
+        let _ = body.dataset().set("computeMs", &format!("{:.1}", t1 - started));
+        let _ = body.dataset().set("drawMs", &format!("{:.1}", t2 - t1));
+    }
+    set_state("ready");
 }
 
 /// Redraws the last report (resize, theme change, diagram toggle) without recomputing.

@@ -50,12 +50,22 @@ fn range_text(values: impl Iterator<Item = f64>) -> String {
     }
 }
 
+/// Number of charts [`chart`] draws.
+pub const CHART_COUNT: usize = 7;
+
 /// Draws every chart of `report`.
 pub fn charts(config: &Config, report: &Report) -> Result<(), ChartError> {
+    (0..CHART_COUNT).try_for_each(|i| chart(config, report, i))
+}
+
+/// Draws chart `index` (0–3 the ridgelines, 4 the stds, 5 the fractions, 6 the diagram), so the
+/// page can draw one per task and never hold the main thread for long.
+pub fn chart(config: &Config, report: &Report, index: usize) -> Result<(), ChartError> {
     let s = style();
     let t = s.theme;
     let ids = ["chart-weights", "chart-preact", "chart-act", "chart-grad"];
-    for (q, quantity) in Quantity::ALL.into_iter().enumerate() {
+    if let Some(quantity) = Quantity::ALL.get(index).copied() {
+        let q = index;
         let stds: Vec<f64> = report.layers.iter().map(|l| [l.weights, l.preact, l.act, l.grad][q].std).collect();
         let label = format!("{}: histogram of every layer; {}", quantity.title(), range_text(stds.iter().copied()));
         on_canvas(ids[q], &s, &label, |area| {
@@ -68,6 +78,7 @@ pub fn charts(config: &Config, report: &Report) -> Result<(), ChartError> {
             };
             ridgeline::draw(area, &r, &s)
         })?;
+        return Ok(());
     }
     let col = |f: fn(&crate::experiment::LayerReport) -> f64| report.layers.iter().map(f).collect::<Vec<f64>>();
     let std_chart = lines::Lines {
@@ -82,7 +93,9 @@ pub fn charts(config: &Config, report: &Report) -> Result<(), ChartError> {
         axis: lines::Axis::Log,
     };
     let label = format!("Std per layer, log scale: activations {}", range_text(col(|l| l.act.std).into_iter()));
-    on_canvas("chart-std", &s, &label, |area| lines::draw(area, &std_chart, &s))?;
+    if index == 4 {
+        return on_canvas("chart-std", &s, &label, |area| lines::draw(area, &std_chart, &s));
+    }
     let mut frac = vec![
         lines::Series { name: "dead units", values: col(|l| l.dead), color: t.series[1], dashed: false },
         lines::Series {
@@ -96,7 +109,9 @@ pub fn charts(config: &Config, report: &Report) -> Result<(), ChartError> {
         frac.insert(0, lines::Series { name: "saturated", values: col(|l| l.saturated.unwrap_or(f64::NAN)), color: t.series[3], dashed: false });
     }
     let frac_chart = lines::Lines { title: "Fraction per layer: saturated outputs, dead units, distinct neurons", series: frac, axis: lines::Axis::Linear(0.0, 1.0) };
-    on_canvas("chart-frac", &s, "Saturated, dead and distinct fractions per layer", |area| lines::draw(area, &frac_chart, &s))?;
+    if index == 5 {
+        return on_canvas("chart-frac", &s, "Saturated, dead and distinct fractions per layer", |area| lines::draw(area, &frac_chart, &s));
+    }
     set_hidden("net-figure", report.small_net.is_none());
     if let Some(net) = &report.small_net {
         let (edges, title) = match config.diagram {

@@ -74,3 +74,52 @@ impl Optimizer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activation::Activation;
+    use crate::init::{InitKind, InitSpec};
+    use crate::network::Shape;
+
+    /// The smallest network (1 input, one hidden unit, 1 output) with gradients set by hand, so
+    /// each rule's first steps can be checked against its formula.
+    fn one_param_net() -> (Mlp, Workspace) {
+        let shape = Shape { input: 1, depth: 1, width: 1, output: 1 };
+        let spec = InitSpec { kind: InitKind::Constant, scale: 1.0, ..InitSpec::default() };
+        let mlp = Mlp::new(shape, Activation::Linear, &spec, false, 0);
+        let mut ws = Workspace::new(&mlp, 1);
+        for l in 0..2 {
+            ws.dw[l][0] = 0.5;
+            ws.db[l][0] = -2.0;
+        }
+        (mlp, ws)
+    }
+
+    #[test]
+    fn sgd_momentum_adam_follow_their_formulas() {
+        let (lr, mu) = (0.1f64, 0.9f64);
+        // SGD: w = 1 − η·g
+        let (mut m, ws) = one_param_net();
+        Optimizer::Sgd { lr: lr as f32 }.step(&mut m, &ws, &mut OptState::default());
+        assert!((f64::from(m.layers[0].w[0]) - (1.0 - lr * 0.5)).abs() < 1e-7);
+        // Momentum, two steps with the same g: v₁ = g, v₂ = μg + g; w = 1 − η(v₁ + v₂)
+        let (mut m, ws) = one_param_net();
+        let mut st = OptState::default();
+        let opt = Optimizer::Momentum { lr: lr as f32, momentum: mu as f32 };
+        opt.step(&mut m, &ws, &mut st);
+        opt.step(&mut m, &ws, &mut st);
+        let want = 1.0 - lr * (0.5 + (mu * 0.5 + 0.5));
+        assert!((f64::from(m.layers[0].w[0]) - want).abs() < 1e-6, "{} vs {want}", m.layers[0].w[0]);
+        // Adam: with a constant gradient, m̂ = g and v̂ = g² at every step, so each step moves
+        // by η·g/(|g| + ε) ≈ η·sign(g).
+        let (mut m, ws) = one_param_net();
+        let mut st = OptState::default();
+        let opt = Optimizer::Adam { lr: lr as f32, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+        opt.step(&mut m, &ws, &mut st);
+        opt.step(&mut m, &ws, &mut st);
+        assert!((f64::from(m.layers[0].w[0]) - (1.0 - 2.0 * lr)).abs() < 1e-5);
+        // The bias starts at 0 (zeros) and has g = −2: it rises by η per step.
+        assert!((f64::from(m.layers[0].b[0]) - 2.0 * lr).abs() < 1e-5, "bias {}", m.layers[0].b[0]);
+    }
+}

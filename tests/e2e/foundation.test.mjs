@@ -34,6 +34,16 @@ test('moving the depth slider with the keyboard updates URL, table and chart', a
   await page.context().close();
 });
 
+test('canvases are sharp on HiDPI screens (device pixels = CSS pixels × devicePixelRatio)', async () => {
+  const page = await open(env, '?depth=4&width=8', { viewport: { width: 390, height: 844 }, dpr: 3 });
+  for (const id of ['chart-act', 'chart-std', 'chart-net']) {
+    const c = await page.$eval(`#${id}`, (el) => ({ w: el.width, h: el.height, cw: el.clientWidth, ch: el.clientHeight }));
+    assert.equal(c.w, Math.round(c.cw * 3), `${id}: ${JSON.stringify(c)}`);
+    assert.equal(c.h, Math.round(c.ch * 3), `${id}: ${JSON.stringify(c)}`);
+  }
+  await page.context().close();
+});
+
 test('no request leaves the origin, and the favicon and lang are there', async () => {
   const page = await open(env);
   assert.equal(await page.getAttribute('html', 'lang'), 'en');

@@ -50,23 +50,36 @@ where
         let rest = if lo == 0.0 && counts.len() > 1 { &counts[1..] } else { &counts[..] };
         let peak = rest.iter().copied().max().unwrap_or(0).max(1) as f64;
         let n = counts.len();
+        // Step outline with runs of equal bins merged: a spike over empty bins costs a handful
+        // of points, not 2·bins (each point is a call into the canvas).
+        let base_y = base.round() as i32;
+        let height = |c: u32| (base - amp * (f64::from(c) / peak).min(1.15)).round() as i32;
         let mut pts: Vec<(i32, i32)> = Vec::with_capacity(2 * n + 2);
-        pts.push((f.left, base.round() as i32));
+        pts.push((f.left, base_y));
+        let mut y_prev = base_y;
         for (i, &c) in counts.iter().enumerate() {
-            let y = (base - amp * (f64::from(c) / peak).min(1.15)).round() as i32;
-            let x0 = f.x(i as f64 / n as f64);
-            let x1 = f.x((i + 1) as f64 / n as f64);
-            pts.push((x0, y));
-            pts.push((x1, y));
+            let y = height(c);
+            if y != y_prev {
+                let x0 = f.x(i as f64 / n as f64);
+                pts.push((x0, y_prev));
+                pts.push((x0, y));
+                y_prev = y;
+            }
         }
-        pts.push((f.right, base.round() as i32));
-        // Fade from full colour (layer 1) a little towards the background, so order reads.
+        pts.push((f.right, y_prev));
+        pts.push((f.right, base_y));
+        // Fade from full colour (layer 1) a little towards the foreground, so order reads.
         let k = if depth > 1 { l as f64 / (depth - 1) as f64 } else { 0.0 };
-        let mix = |a: u8, b: u8| (f64::from(a) * (1.0 - 0.45 * k) + f64::from(b) * 0.45 * k).round() as u8;
-        let line = RGBColor(mix(r.color.0, t.foreground.0), mix(r.color.1, t.foreground.1), mix(r.color.2, t.foreground.2));
-        area.draw(&Polygon::new(pts.clone(), t.background.mix(0.92).filled()))?;
-        area.draw(&Polygon::new(pts.clone(), line.mix(0.28).filled()))?;
-        area.draw(&PathElement::new(pts, line.stroke_width(s.px(1.0).max(1) as u32)))?;
+        let mix = |a: u8, b: u8, w: f64| (f64::from(a) * (1.0 - w) + f64::from(b) * w).round() as u8;
+        let line = RGBColor(mix(r.color.0, t.foreground.0, 0.45 * k), mix(r.color.1, t.foreground.1, 0.45 * k), mix(r.color.2, t.foreground.2, 0.45 * k));
+        // One opaque fill (a 28% tint of the line colour over the background) hides the ridges
+        // behind it; then one stroke over the ridge's support only.
+        let fill = RGBColor(mix(t.background.0, line.0, 0.28), mix(t.background.1, line.1, 0.28), mix(t.background.2, line.2, 0.28));
+        area.draw(&Polygon::new(pts.clone(), fill.filled()))?;
+        let first = pts.iter().position(|p| p.1 != base_y).map_or(0, |i| i - 1);
+        let last = pts.iter().rposition(|p| p.1 != base_y).map_or(pts.len() - 1, |i| i + 1);
+        let outline: Vec<(i32, i32)> = if last > first { pts[first..=last].to_vec() } else { pts };
+        area.draw(&PathElement::new(outline, line.stroke_width(s.px(1.0).max(1) as u32)))?;
         if ticks.contains(&(l + 1)) {
             let y = base.round() as i32;
             area.draw(&Text::new(format!("{}", l + 1), (f.left - s.px(6.0), y), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;

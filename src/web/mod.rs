@@ -399,7 +399,6 @@ fn finish(config: Config, result: Result<Report, String>, newer_waiting: bool) {
     match result {
         Ok(report) => {
             render::text(&config, &report);
-            render::table(&report);
             let generation = APP.with(|a| {
                 let mut a = a.borrow_mut();
                 a.report = Some((config, report));
@@ -438,7 +437,21 @@ fn draw_step(generation: u32, index: usize, t1: f64, newer_waiting: bool) {
             let next = Closure::once_into_js(move || draw_step(generation, index + 1, t1, newer_waiting));
             let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
         }
-        Some(Ok(())) => done(t1, newer_waiting),
+        Some(Ok(())) => {
+            // The table last, in its own task: a 100-row table costs a layout, and reading a
+            // canvas size after it would force that layout inside a chart's task.
+            let next = Closure::once_into_js(move || {
+                if APP.with(|a| a.borrow().generation) == generation {
+                    APP.with(|a| {
+                        if let Some((_, r)) = &a.borrow().report {
+                            render::table(r);
+                        }
+                    });
+                    done(t1, newer_waiting);
+                }
+            });
+            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
+        }
     }
 }
 

@@ -136,15 +136,23 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
 /// 3 significant digits, scientific notation outside [0.001, 10⁴).
 #[must_use]
 pub fn fmt_num(x: f64) -> String {
-    if x == 0.0 {
-        "0".to_string()
-    } else if !x.is_finite() {
-        format!("{x}")
-    } else if x.abs() >= 1e-3 && x.abs() < 1e4 {
-        let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
-        format!("{x:.digits$}")
+    significant(x, 3)
+}
+
+/// `digits` significant digits (at least 1), scientific notation outside [0.001, 10⁴); 0 and
+/// non-finite values as they are.
+#[must_use]
+pub fn significant(x: f64, digits: i32) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = digits.max(1);
+    if x.abs() >= 1e-3 && x.abs() < 1e4 {
+        let decimals = (digits - 1 - x.abs().log10().floor() as i32).max(0) as usize;
+        format!("{x:.decimals$}")
     } else {
-        format!("{x:.2e}")
+        let decimals = (digits - 1) as usize;
+        format!("{x:.decimals$e}")
     }
 }
 

@@ -181,15 +181,7 @@ pub fn axis_label(x: f64) -> String {
 /// Two significant digits: 0.22, 0.011, 3.1e-7, 0.
 #[must_use]
 pub fn sig2(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    if x.abs() >= 1e-3 && x.abs() < 1e4 {
-        let digits = (1 - x.abs().log10().floor() as i32).max(0) as usize;
-        format!("{x:.digits$}")
-    } else {
-        format!("{x:.1e}")
-    }
+    crate::verdict::significant(x, 2)
 }
 
 #[cfg(test)]

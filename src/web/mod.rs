@@ -92,6 +92,12 @@ fn apply_query(search: &str) {
     if let Some(body) = document().body() {
         let _ = if config.embed { body.class_list().add_1("embed") } else { body.class_list().remove_1("embed") };
     }
+    set_config(config, notices);
+    schedule();
+}
+
+/// Makes `config` the page's configuration: notices, controls and address bar follow.
+fn set_config(config: Config, notices: Vec<Notice>) {
     render::notices(&notices);
     APP.with(|a| {
         let mut a = a.borrow_mut();
@@ -100,7 +106,6 @@ fn apply_query(search: &str) {
     });
     controls::write_all(&config);
     set_url(&config, false);
-    schedule();
 }
 
 /// Writes the configuration into the address bar (replacing the entry while sliders move).
@@ -124,14 +129,7 @@ fn on_control(id: &str) {
     if id == "init" && (old.init == InitKind::Constant) != (config.init == InitKind::Constant) {
         config.scale = config.default_scale();
     }
-    render::notices(&notices);
-    APP.with(|a| {
-        let mut a = a.borrow_mut();
-        a.config = config;
-        a.notices = notices;
-    });
-    controls::write_all(&config);
-    set_url(&config, false);
+    set_config(config, notices);
     if id == "diagram" {
         redraw();
     } else {

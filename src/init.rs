@@ -27,6 +27,7 @@ use std::str::FromStr;
 
 /// Keras' correction for a normal truncated at ±2σ: the std of N(0, 1) truncated to [−2, 2]
 /// (`keras.initializers.VarianceScaling`, distribution `truncated_normal`).
+#[allow(clippy::excessive_precision)] // Keras' literal, as written there
 pub const TRUNCATED_NORMAL_STD: f64 = 0.879_625_661_034_239_78;
 
 /// Which family of distribution a weight is drawn from.

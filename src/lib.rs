@@ -7,15 +7,15 @@
 //! URL query ──► config::Config::from_query ──► experiment::run ──► experiment::Report ──► charts / table
 //! ```
 //!
-//! - [`init`]: initializers (PyTorch `torch.nn.init` and Keras formulas)
-//! - [`activation`]: nonlinearities and derivatives
-//! - [`network`]: the MLP, forward and backward passes, batch norm
-//! - [`linalg`]: the one matrix product
-//! - [`loss`], [`data`], [`train`]: losses, inputs, optimizers
-//! - [`stats`]: moments, histograms, saturation, dead units, distinct neurons
-//! - [`experiment`], [`verdict`]: a configuration's report and its plain-language reading
-//! - [`charts`]: drawing over any plotters backend
-//! - `web` (wasm only): the page
+//! - [`init`] — initializers (PyTorch `torch.nn.init` and Keras formulas)
+//! - [`activation`] — nonlinearities and derivatives
+//! - [`network`] — the MLP, forward and backward passes, batch norm
+//! - [`linalg`] — the one matrix product
+//! - [`loss`], [`data`], [`train`] — losses, inputs, optimizers
+//! - [`stats`] — moments, histograms, saturation, dead units, distinct neurons
+//! - [`experiment`], [`verdict`] — a configuration's report and its plain-language reading
+//! - [`charts`] — drawing over any plotters backend
+//! - `web` (wasm only) — the page and the worker
 
 pub mod activation;
 pub mod charts;

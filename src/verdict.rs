@@ -129,7 +129,7 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             format!("healthy: activation std stays between {} and {} over {depth} layers, and gradients reach the first layer", fmt_num(lo), fmt_num(hi)),
         );
     }
-    f.sort_by(|a, b| b.level.cmp(&a.level));
+    f.sort_by_key(|x| std::cmp::Reverse(x.level));
     Verdict { findings: f }
 }
 

@@ -129,7 +129,9 @@ pub fn write_all(config: &Config) {
         match kind {
             Kind::Direct | Kind::Number => {
                 if let Some(el) = input(id) {
-                    if el.value() != value && !(id == "slope" && !matches!(config.act, Activation::LeakyRelu(_))) {
+                    // The slope slider keeps its position while another activation is chosen.
+                    let keep_slope = id == "slope" && !matches!(config.act, Activation::LeakyRelu(_));
+                    if el.value() != value && !keep_slope {
                         el.set_value(&value);
                     }
                 }

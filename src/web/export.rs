@@ -90,8 +90,7 @@ pub fn page_background() -> String {
 /// Wires a click handler to a button.
 pub fn on_click(id: &str, f: impl FnMut() + 'static) {
     if let Some(el) = by_id(id).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
-        let mut f = f;
-        let c = Closure::<dyn FnMut()>::new(move || f());
+        let c = Closure::<dyn FnMut()>::new(f);
         el.set_onclick(Some(c.as_ref().unchecked_ref()));
         c.forget();
     }

@@ -96,7 +96,11 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
     if !all_zero && depth > 1 {
         let (a0, a1) = (layers[0].act.std, layers[depth - 1].act.std);
         if let Some(r) = per_layer_factor(a0, a1, depth - 1) {
-            if r < VANISH_FACTOR {
+            let m1 = layers[depth - 1].act.mean;
+            if r < VANISH_FACTOR && m1.abs() > 10.0 * a1 {
+                // The mean stays: outputs collapse to one value rather than to 0.
+                push(&mut f, Level::Bad, "vanish", format!("activations collapse: their spread falls ×{} per layer ({} at layer 1, {} at layer {depth}) while the mean stays at {}: every sample gives almost the same output", fmt_num(r), fmt_num(a0), fmt_num(a1), fmt_num(m1)));
+            } else if r < VANISH_FACTOR {
                 push(&mut f, Level::Bad, "vanish", format!("activations vanish: std falls ×{} per layer ({} at layer 1, {} at layer {depth})", fmt_num(r), fmt_num(a0), fmt_num(a1)));
             } else if r > 1.0 / VANISH_FACTOR {
                 push(&mut f, Level::Bad, "explode", format!("activations explode: std grows ×{} per layer ({} at layer 1, {} at layer {depth})", fmt_num(r), fmt_num(a0), fmt_num(a1)));

@@ -139,8 +139,10 @@ fn cell(name: &str, v: f64) -> String {
 
 /// Fills `#layer-stats`.
 pub fn table(report: &Report) {
-    const SHOWN: [&str; 10] =
-        ["weight_std", "preact_mean", "preact_std", "act_mean", "act_std", "grad_std", "act_grad_std", "saturated", "dead", "distinct"];
+    const SHOWN: [&str; 11] = [
+        "weight_std", "preact_mean", "preact_std", "act_mean", "act_std", "grad_std", "grad_norm", "act_grad_std", "saturated", "dead",
+        "distinct",
+    ];
     let mut html = String::with_capacity(report.layers.len() * 600);
     for l in &report.layers {
         html.push_str(&format!("<tr data-layer=\"{}\"><th scope=\"row\">{}</th>", l.layer, l.layer));

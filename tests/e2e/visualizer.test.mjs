@@ -28,6 +28,10 @@ const LESSONS = {
   'Constant 0.5': (t) => {
     assert.ok(t.every((r) => r.distinct === 1), `distinct ${col(t, 'distinct')}`);
     assert.ok(t.every((r) => r.weight_std === 0));
+    // Not the zero-gradient dead end: every hidden layer gets a gradient, but in layers 2 and 3
+    // all its entries are equal (σ = 0): the symmetry.
+    assert.ok(t.every((r) => r.grad_norm > 0), `grad norm ${col(t, 'grad_norm')}`);
+    assert.ok(t.slice(1).every((r) => r.grad_std === 0), `grad σ ${col(t, 'grad_std')}`);
   },
   'Small random (0.01), tanh': (t) => {
     const s = col(t, 'act_std');

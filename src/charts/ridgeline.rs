@@ -39,12 +39,14 @@ where
             area.draw(&Text::new(axis_label(x), (xt(x), f.bottom + s.px(4.0)), s.text(11.0, t.muted, HPos::Center, VPos::Top)))?;
         }
     }
-    // Row spacing and ridge height: ridges may rise 2.5 rows above their baseline.
-    let row = f.height() / (depth as f64 + 1.5);
-    let amp = row * 2.5;
+    // Row spacing and ridge height: in deep networks ridges rise up to 2.5 rows above their
+    // baseline (overlap keeps 100 layers readable); in shallow ones less, so each stays distinct.
+    let overlap = (0.25 * depth as f64).clamp(0.9, 2.5);
+    let row = f.height() / (depth as f64 - 1.0 + overlap + 0.15);
+    let amp = row * overlap;
     let ticks = layer_ticks(depth, (f.height() / (14.0 * s.scale)).floor().max(2.0) as usize);
     for (l, counts) in r.counts.iter().enumerate() {
-        let base = f.top as f64 + row * (l as f64 + 2.5);
+        let base = f.top as f64 + row * (l as f64 + overlap);
         // For one-signed quantities (ReLU outputs, range [0, r]) the first bin holds the exact zeros,
         // often half the mass: it is clipped so the shape of the positive part stays readable.
         let rest = if lo == 0.0 && counts.len() > 1 { &counts[1..] } else { &counts[..] };

@@ -110,89 +110,166 @@ pub fn make_batch(config: &Config) -> (Batch, Loss, Targets) {
     }
 }
 
+/// A part of the batch, for computing one configuration in several workers at once: shard `index`
+/// of `count` takes rows ⌊B·index/count⌋ .. ⌊B·(index+1)/count⌋.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// The whole batch.
+    pub const WHOLE: Shard = Shard { index: 0, count: 1 };
+
+    /// The rows of a batch of `batch` samples.
+    #[must_use]
+    pub fn rows(self, batch: usize) -> std::ops::Range<usize> {
+        let count = self.count.max(1);
+        batch * self.index / count..batch * (self.index + 1) / count
+    }
+}
+
 /// Holds a network, its input and its buffers, so repeated runs (and training) reuse them.
 #[derive(Debug, Clone)]
 pub struct Experiment {
     pub config: Config,
+    pub shard: Shard,
     pub mlp: Mlp,
     pub ws: Workspace,
+    /// This shard's rows of the batch.
     pub batch: Batch,
     pub loss: Loss,
     pub targets: Targets,
     dy: Vec<f32>,
 }
 
+/// What one shard measured on one hidden layer: mergeable moments, counts and masks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardLayer {
+    pub preact: Moments,
+    pub act: Moments,
+    pub act_grad: Moments,
+    pub saturated: u64,
+    pub alive: Vec<bool>,
+}
+
+/// The weights' statistics (the same network in every shard, so measured by shard 0 only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeightStats {
+    pub moments: Vec<Moments>,
+    pub hists: Vec<Histogram>,
+    pub range: (f64, f64),
+    pub distinct: Vec<usize>,
+    pub theory: (f64, f64),
+}
+
+/// One shard's part of a report, before the histograms of the data-dependent quantities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardPart {
+    pub rows: usize,
+    /// This shard's share of the batch loss (the shares add up to it).
+    pub loss: f64,
+    pub layers: Vec<ShardLayer>,
+    pub weights: Option<WeightStats>,
+}
+
 impl Experiment {
     /// Builds the network and the batch (refusing configurations over the memory budget first).
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
-        config.validate()?;
-        let mlp = Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed));
-        let ws = Workspace::new(&mlp, config.batch);
-        let (batch, loss, targets) = make_batch(config);
-        let dy = vec![0f32; config.batch * mlp.output_dim()];
-        Ok(Self { config: *config, mlp, ws, batch, loss, targets, dy })
+        Self::new_shard(config, Shard::WHOLE)
     }
 
-    /// Forward and backward pass; returns the loss.
+    /// Builds the whole network, and the rows of the batch that `shard` computes.
+    pub fn new_shard(config: &Config, shard: Shard) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let mlp = Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed));
+        let (mut batch, loss, targets) = make_batch(config);
+        let rows = shard.rows(config.batch);
+        let out = mlp.output_dim();
+        let targets = if shard == Shard::WHOLE {
+            targets
+        } else {
+            batch.x = batch.x[rows.start * batch.dim..rows.end * batch.dim].to_vec();
+            if !batch.labels.is_empty() {
+                batch.labels = batch.labels[rows.clone()].to_vec();
+            }
+            match targets {
+                Targets::Values(t) => Targets::Values(t[rows.start * out..rows.end * out].to_vec()),
+                Targets::Classes(c) => Targets::Classes(c[rows.clone()].to_vec()),
+            }
+        };
+        let ws = Workspace::new(&mlp, rows.len());
+        let dy = vec![0f32; rows.len() * out];
+        Ok(Self { config: *config, shard, mlp, ws, batch, loss, targets, dy })
+    }
+
+    /// Forward and backward pass; returns the loss (this shard's share of it).
     pub fn pass(&mut self) -> f64 {
         let out = self.mlp.output_dim();
         let y = self.mlp.forward(&self.batch.x, &mut self.ws);
-        let l = self.loss.eval(y, &self.targets, out, &mut self.dy).unwrap_or(f64::NAN);
+        let l = self.loss.eval_part(y, &self.targets, out, self.config.batch, &mut self.dy).unwrap_or(f64::NAN);
         self.mlp.backward(&self.batch.x, &self.dy, &mut self.ws);
         l
     }
 
-    /// Statistics of the current state (after [`Experiment::pass`]).
+    /// This shard's mergeable statistics (after [`Experiment::pass`]); shard 0 adds the weights'.
     #[must_use]
-    pub fn report(&self, loss: f64) -> Report {
+    pub fn shard_part(&self, loss: f64) -> ShardPart {
         let c = &self.config;
         let depth = self.mlp.depth();
-        let width = c.width;
-        // Moments first: they give the shared histogram ranges.
-        let tensors = |l: usize| -> [&[f32]; 4] {
-            [&self.mlp.layers[l].w, &self.ws.pre[l], &self.ws.act[l], &self.ws.dw[l]]
-        };
-        let moments: Vec<[Moments; 4]> = (0..depth).map(|l| tensors(l).map(Moments::of)).collect();
-        let ranges: [(f64, f64); 4] = std::array::from_fn(|q| shared_range(moments.iter().map(|m| m[q]), q, c));
         let sat_test = c.act.saturation_test();
         let layers = (0..depth)
-            .map(|l| {
-                let layer = &self.mlp.layers[l];
-                let [weights, preact, act, grad] = moments[l];
-                let t = tensors(l);
-                let hists = std::array::from_fn(|q| Histogram::of(t[q], BINS, Range::Fixed(ranges[q].0, ranges[q].1)));
-                LayerReport {
-                    layer: l + 1,
-                    weights,
-                    preact,
-                    act,
-                    grad,
-                    act_grad: Moments::of(&self.ws.dact[l]),
-                    grad_norm: stats::l2_norm(&self.ws.dw[l]),
-                    saturated: sat_test.map(|f| stats::saturated_fraction(&self.ws.act[l], f)),
-                    dead: stats::dead_fraction(&self.ws.act[l], width),
-                    distinct: stats::distinct_neurons(
-                        &layer.w,
-                        &layer.b,
-                        layer.fan_in,
-                        layer.fan_out,
-                        stats::symmetry_tolerance(&layer.w, &layer.b),
-                    ),
-                    hists,
-                }
+            .map(|l| ShardLayer {
+                preact: Moments::of(&self.ws.pre[l]),
+                act: Moments::of(&self.ws.act[l]),
+                act_grad: Moments::of(&self.ws.dact[l]),
+                saturated: sat_test.map_or(0, |f| self.ws.act[l].iter().filter(|&&y| f(y)).count() as u64),
+                alive: stats::alive_units(&self.ws.act[l], c.width),
             })
-            .collect::<Vec<_>>();
-        let spec = c.init_spec();
-        let first = self.mlp.layers[0].fan_in;
-        let theory = |fi: usize| -> f64 {
-            match spec.draw(fi, width, c.act) {
-                Draw::Constant(_) => 0.0,
-                d => d.std(fi, width),
-            }
-        };
-        let weight_std_theory = (theory(first), theory(width));
-        let verdict = verdict::judge(c, &layers);
-        let small_net = (width <= DIAGRAM_MAX_WIDTH && depth <= DIAGRAM_MAX_DEPTH).then(|| {
+            .collect();
+        let weights = (self.shard.index == 0).then(|| {
+            let moments: Vec<Moments> = self.mlp.layers[..depth].iter().map(|l| Moments::of(&l.w)).collect();
+            let range = shared_range(moments.iter().copied(), 0, c);
+            let hists = self.mlp.layers[..depth].iter().map(|l| Histogram::of(&l.w, BINS, Range::Fixed(range.0, range.1))).collect();
+            let distinct = self.mlp.layers[..depth]
+                .iter()
+                .map(|l| stats::distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, stats::symmetry_tolerance(&l.w, &l.b)))
+                .collect();
+            let spec = c.init_spec();
+            let theory = |fi: usize| -> f64 {
+                match spec.draw(fi, c.width, c.act) {
+                    Draw::Constant(_) => 0.0,
+                    d => d.std(fi, c.width),
+                }
+            };
+            WeightStats { moments, hists, range, distinct, theory: (theory(self.mlp.layers[0].fan_in), theory(c.width)) }
+        });
+        ShardPart { rows: self.ws.batch, loss, layers, weights }
+    }
+
+    /// ∂L/∂W of every hidden layer from this shard's rows (the shards' add up to the batch's).
+    #[must_use]
+    pub fn partial_grads(&self) -> Vec<&[f32]> {
+        self.ws.dw[..self.mlp.depth()].iter().map(Vec::as_slice).collect()
+    }
+
+    /// This shard's histograms of pre-activations and activations over the shared ranges.
+    #[must_use]
+    pub fn shard_hists(&self, ranges: [(f64, f64); 2]) -> Vec<[Histogram; 2]> {
+        (0..self.mlp.depth())
+            .map(|l| {
+                let h = |xs: &[f32], (lo, hi): (f64, f64)| Histogram::of(xs, BINS, Range::Fixed(lo, hi));
+                [h(&self.ws.pre[l], ranges[0]), h(&self.ws.act[l], ranges[1])]
+            })
+            .collect()
+    }
+
+    /// The network's weights and gradients, for the diagram of small networks.
+    #[must_use]
+    pub fn small_net(&self) -> Option<SmallNet> {
+        let (c, depth, width) = (&self.config, self.mlp.depth(), self.config.width);
+        (width <= DIAGRAM_MAX_WIDTH && depth <= DIAGRAM_MAX_DEPTH).then(|| {
             let mut sizes = vec![self.mlp.layers[0].fan_in];
             sizes.extend(self.mlp.layers.iter().map(|l| l.fan_out));
             SmallNet {
@@ -211,8 +288,86 @@ impl Experiment {
                     })
                     .collect(),
             }
-        });
-        Report { layers, ranges, loss, weight_std_theory, verdict, small_net }
+        })
+    }
+
+    /// Statistics of the current state (after [`Experiment::pass`]) of a whole-batch experiment:
+    /// the one-shard case of [`assemble`], so split and whole runs share one path.
+    #[must_use]
+    pub fn report(&self, loss: f64) -> Report {
+        let parts = [self.shard_part(loss)];
+        let ranges = data_ranges(&self.config, &parts);
+        let hists = [self.shard_hists(ranges)];
+        assemble(&self.config, &parts, &self.partial_grads(), &hists, self.small_net())
+    }
+}
+
+/// The shared histogram ranges of pre-activations and activations, from all shards' moments.
+#[must_use]
+pub fn data_ranges(config: &Config, parts: &[ShardPart]) -> [(f64, f64); 2] {
+    let depth = parts.first().map_or(0, |p| p.layers.len());
+    let merged = |f: fn(&ShardLayer) -> Moments| -> Vec<Moments> {
+        (0..depth).map(|l| parts.iter().fold(Moments::default(), |m, p| m.merge(&f(&p.layers[l])))).collect()
+    };
+    [shared_range(merged(|x| x.preact).into_iter(), 1, config), shared_range(merged(|x| x.act).into_iter(), 2, config)]
+}
+
+/// Puts a report together from the shards' parts, the batch's ∂L/∂W of each hidden layer (the
+/// sum of the shards'), and the shards' histograms over [`data_ranges`].
+#[must_use]
+pub fn assemble(
+    config: &Config,
+    parts: &[ShardPart],
+    grads: &[&[f32]],
+    hists: &[Vec<[Histogram; 2]>],
+    small_net: Option<SmallNet>,
+) -> Report {
+    let depth = grads.len();
+    let w = parts.iter().find_map(|p| p.weights.as_ref());
+    let data = data_ranges(config, parts);
+    let grad_moments: Vec<Moments> = grads.iter().map(|g| Moments::of(g)).collect();
+    let grad_range = shared_range(grad_moments.iter().copied(), 3, config);
+    let ranges = [w.map_or((-1.0, 1.0), |w| w.range), data[0], data[1], grad_range];
+    let rows: usize = parts.iter().map(|p| p.rows).sum();
+    let layers = (0..depth)
+        .map(|l| {
+            let merged = |f: fn(&ShardLayer) -> Moments| parts.iter().fold(Moments::default(), |m, p| m.merge(&f(&p.layers[l])));
+            let mut pre_hist = hists[0][l][0].clone();
+            let mut act_hist = hists[0][l][1].clone();
+            for h in &hists[1..] {
+                pre_hist.add(&h[l][0]);
+                act_hist.add(&h[l][1]);
+            }
+            let saturated: u64 = parts.iter().map(|p| p.layers[l].saturated).sum();
+            let alive = (0..config.width).filter(|&j| parts.iter().any(|p| p.layers[l].alive.get(j) == Some(&true))).count();
+            LayerReport {
+                layer: l + 1,
+                weights: w.map_or_else(Moments::default, |w| w.moments[l]),
+                preact: merged(|x| x.preact),
+                act: merged(|x| x.act),
+                grad: grad_moments[l],
+                act_grad: merged(|x| x.act_grad),
+                grad_norm: stats::l2_norm(grads[l]),
+                saturated: config.act.saturation_test().map(|_| saturated as f64 / (rows * config.width).max(1) as f64),
+                dead: 1.0 - alive as f64 / config.width.max(1) as f64,
+                distinct: w.map_or(0, |w| w.distinct[l]),
+                hists: [
+                    w.map_or_else(|| Histogram::of(&[], BINS, Range::Fixed(-1.0, 1.0)), |w| w.hists[l].clone()),
+                    pre_hist,
+                    act_hist,
+                    Histogram::of(grads[l], BINS, Range::Fixed(grad_range.0, grad_range.1)),
+                ],
+            }
+        })
+        .collect::<Vec<_>>();
+    let verdict = verdict::judge(config, &layers);
+    Report {
+        layers,
+        ranges,
+        loss: parts.iter().map(|p| p.loss).sum(),
+        weight_std_theory: w.map_or((0.0, 0.0), |w| w.theory),
+        verdict,
+        small_net,
     }
 }
 

@@ -19,10 +19,18 @@ pub enum Targets {
 impl Loss {
     /// Returns L and writes dL/dy into `dy`. Mismatched loss and targets give `None`.
     pub fn eval(self, y: &[f32], targets: &Targets, out: usize, dy: &mut [f32]) -> Option<f64> {
+        self.eval_part(y, targets, out, y.len() / out.max(1), dy)
+    }
+
+    /// Like [`Loss::eval`] for rows that are part of a batch of `total` samples: the mean runs over
+    /// all `total`, so the parts' losses add up to the batch's and each row's dL/dy is exactly
+    /// what the whole batch gives it.
+    pub fn eval_part(self, y: &[f32], targets: &Targets, out: usize, total: usize, dy: &mut [f32]) -> Option<f64> {
         let batch = y.len() / out.max(1);
+        let total = total.max(1);
         match (self, targets) {
             (Loss::MeanSquaredError, Targets::Values(t)) if t.len() == y.len() => {
-                let n = y.len() as f64;
+                let n = (total * out) as f64;
                 let mut l = 0f64;
                 for ((d, &y), &t) in dy.iter_mut().zip(y).zip(t) {
                     let e = f64::from(y) - f64::from(t);
@@ -43,10 +51,10 @@ impl Loss {
                     l += lse - f64::from(row[class.min(out - 1)]);
                     for (j, (d, &v)) in d.iter_mut().zip(row).enumerate() {
                         let p = libm::exp(f64::from(v) - lse);
-                        *d = ((p - if j == class { 1.0 } else { 0.0 }) / batch as f64) as f32;
+                        *d = ((p - if j == class { 1.0 } else { 0.0 }) / total as f64) as f32;
                     }
                 }
-                Some(l / batch as f64)
+                Some(l / total as f64)
             }
             _ => None,
         }

@@ -43,6 +43,30 @@ impl Moments {
         Self { count: n, mean: f64::from(shift) + s1 / nf, std: var.sqrt(), min: f64::from(min), max: f64::from(max), nonfinite: bad }
     }
 
+    /// The moments of the union of two sets (Chan, Golub & LeVeque 1979): with δ = mean_b − mean_a,
+    /// mean = mean_a + δ·n_b/n and M₂ = M₂a + M₂b + δ²·n_a·n_b/n, where M₂ = n·std².
+    #[must_use]
+    pub fn merge(&self, b: &Moments) -> Moments {
+        let (na, nb) = (self.count as f64, b.count as f64);
+        if b.count == 0 {
+            return Moments { nonfinite: self.nonfinite + b.nonfinite, ..*self };
+        }
+        if self.count == 0 {
+            return Moments { nonfinite: self.nonfinite + b.nonfinite, ..*b };
+        }
+        let n = na + nb;
+        let delta = b.mean - self.mean;
+        let m2 = self.std * self.std * na + b.std * b.std * nb + delta * delta * na * nb / n;
+        Moments {
+            count: self.count + b.count,
+            mean: self.mean + delta * nb / n,
+            std: (m2 / n).max(0.0).sqrt(),
+            min: self.min.min(b.min),
+            max: self.max.max(b.max),
+            nonfinite: self.nonfinite + b.nonfinite,
+        }
+    }
+
     /// Root mean square, √(mean² + std²).
     #[must_use]
     pub fn rms(&self) -> f64 {
@@ -118,6 +142,16 @@ impl Histogram {
         }
     }
 
+    /// Adds the counts of `other`, a histogram over the same bins.
+    pub fn add(&mut self, other: &Histogram) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.below += other.below;
+        self.above += other.above;
+        self.nonfinite += other.nonfinite;
+    }
+
     /// Total of all counts, out-of-range and non-finite included.
     #[must_use]
     pub fn total(&self) -> u64 {
@@ -141,16 +175,26 @@ pub fn saturated_fraction(a: &[f32], saturated: fn(f32) -> bool) -> f64 {
 /// a "dead" unit, which passes no gradient through a ReLU.
 #[must_use]
 pub fn dead_fraction(a: &[f32], width: usize) -> f64 {
-    if width == 0 || a.is_empty() {
+    let alive = alive_units(a, width);
+    if alive.is_empty() {
         return 0.0;
     }
+    alive.iter().filter(|&&x| !x).count() as f64 / alive.len() as f64
+}
+
+/// For each unit (column of `a`, batch × width), whether its output is nonzero for some sample.
+#[must_use]
+pub fn alive_units(a: &[f32], width: usize) -> Vec<bool> {
     let mut alive = vec![false; width];
+    if width == 0 {
+        return alive;
+    }
     for row in a.chunks_exact(width) {
         for (al, &y) in alive.iter_mut().zip(row) {
             *al |= y != 0.0;
         }
     }
-    alive.iter().filter(|&&x| !x).count() as f64 / width as f64
+    alive
 }
 
 /// Number of distinct neurons of a layer: units whose incoming weights (column j of the row-major
@@ -211,6 +255,18 @@ mod tests {
         assert_eq!(h.total(), xs.len() as u64);
         let a = Histogram::of(&[3.0, 3.0], 10, Range::Adaptive);
         assert_eq!(a.counts.iter().sum::<u32>(), 2);
+    }
+
+    #[test]
+    fn merging_moments_equals_moments_of_the_union() {
+        let a: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.37).sin() * 3.0 + 1.0).collect();
+        let whole = Moments::of(&a);
+        let merged = Moments::of(&a[..313]).merge(&Moments::of(&a[313..]));
+        assert_eq!(merged.count, whole.count);
+        assert!((merged.mean - whole.mean).abs() < 1e-12);
+        assert!((merged.std - whole.std).abs() < 1e-12);
+        assert_eq!((merged.min, merged.max), (whole.min, whole.max));
+        assert_eq!(Moments::default().merge(&whole), whole);
     }
 
     #[test]

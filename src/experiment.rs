@@ -298,7 +298,8 @@ impl Experiment {
         let parts = [self.shard_part(loss)];
         let ranges = data_ranges(&self.config, &parts);
         let hists = [self.shard_hists(ranges)];
-        assemble(&self.config, &parts, &self.partial_grads(), &hists, self.small_net())
+        let grads = grad_stats(&self.config, &self.partial_grads());
+        assemble(&self.config, &parts, &grads, &hists, self.small_net())
     }
 }
 
@@ -312,21 +313,54 @@ pub fn data_ranges(config: &Config, parts: &[ShardPart]) -> [(f64, f64); 2] {
     [shared_range(merged(|x| x.preact).into_iter(), 1, config), shared_range(merged(|x| x.act).into_iter(), 2, config)]
 }
 
-/// Puts a report together from the shards' parts, the batch's ∂L/∂W of each hidden layer (the
-/// sum of the shards'), and the shards' histograms over [`data_ranges`].
+/// The statistics of one hidden layer's ∂L/∂W (of the whole batch).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GradStats {
+    pub moments: Moments,
+    pub norm: f64,
+    pub hist: Histogram,
+}
+
+/// Moments and norm of a layer's ∂L/∂W: the first step of [`GradStats`].
+#[must_use]
+pub fn grad_moments(g: &[f32]) -> (Moments, f64) {
+    (Moments::of(g), stats::l2_norm(g))
+}
+
+/// The shared histogram range of ∂L/∂W, from every layer's moments.
+#[must_use]
+pub fn grad_range(config: &Config, moments: &[Moments]) -> (f64, f64) {
+    shared_range(moments.iter().copied(), 3, config)
+}
+
+/// [`GradStats`] of every hidden layer's ∂L/∂W at once (the page spreads these steps over tasks).
+#[must_use]
+pub fn grad_stats(config: &Config, grads: &[&[f32]]) -> Vec<GradStats> {
+    let first: Vec<(Moments, f64)> = grads.iter().map(|g| grad_moments(g)).collect();
+    let moments: Vec<Moments> = first.iter().map(|m| m.0).collect();
+    let (lo, hi) = grad_range(config, &moments);
+    grads
+        .iter()
+        .zip(first)
+        .map(|(g, (moments, norm))| GradStats { moments, norm, hist: Histogram::of(g, BINS, Range::Fixed(lo, hi)) })
+        .collect()
+}
+
+/// Puts a report together from the shards' parts, the statistics of the batch's ∂L/∂W of each
+/// hidden layer (the sum of the shards'), and the shards' histograms over [`data_ranges`].
 #[must_use]
 pub fn assemble(
     config: &Config,
     parts: &[ShardPart],
-    grads: &[&[f32]],
+    grads: &[GradStats],
     hists: &[Vec<[Histogram; 2]>],
     small_net: Option<SmallNet>,
 ) -> Report {
     let depth = grads.len();
     let w = parts.iter().find_map(|p| p.weights.as_ref());
     let data = data_ranges(config, parts);
-    let grad_moments: Vec<Moments> = grads.iter().map(|g| Moments::of(g)).collect();
-    let grad_range = shared_range(grad_moments.iter().copied(), 3, config);
+    let grad_moments: Vec<Moments> = grads.iter().map(|g| g.moments).collect();
+    let grad_range = grad_range(config, &grad_moments);
     let ranges = [w.map_or((-1.0, 1.0), |w| w.range), data[0], data[1], grad_range];
     let rows: usize = parts.iter().map(|p| p.rows).sum();
     let layers = (0..depth)
@@ -347,7 +381,7 @@ pub fn assemble(
                 act: merged(|x| x.act),
                 grad: grad_moments[l],
                 act_grad: merged(|x| x.act_grad),
-                grad_norm: stats::l2_norm(grads[l]),
+                grad_norm: grads[l].norm,
                 saturated: config.act.saturation_test().map(|_| saturated as f64 / (rows * config.width).max(1) as f64),
                 dead: 1.0 - alive as f64 / config.width.max(1) as f64,
                 distinct: w.map_or(0, |w| w.distinct[l]),
@@ -355,7 +389,7 @@ pub fn assemble(
                     w.map_or_else(|| Histogram::of(&[], BINS, Range::Fixed(-1.0, 1.0)), |w| w.hists[l].clone()),
                     pre_hist,
                     act_hist,
-                    Histogram::of(grads[l], BINS, Range::Fixed(grad_range.0, grad_range.1)),
+                    grads[l].hist.clone(),
                 ],
             }
         })

@@ -3,7 +3,7 @@
 //! the sum of the shards' (equal to f32 rounding of the summation order).
 
 use initviz::config::Config;
-use initviz::experiment::{assemble, data_ranges, Experiment, Report, Shard};
+use initviz::experiment::{assemble, data_ranges, grad_stats, Experiment, Report, Shard};
 
 fn split(c: &Config, count: usize) -> Report {
     let mut parts = Vec::new();
@@ -27,7 +27,7 @@ fn split(c: &Config, count: usize) -> Report {
     let ranges = data_ranges(c, &parts);
     let hists: Vec<_> = exps.iter().map(|e| e.shard_hists(ranges)).collect();
     let slices: Vec<&[f32]> = grads.iter().map(Vec::as_slice).collect();
-    assemble(c, &parts, &slices, &hists, None)
+    assemble(c, &parts, &grad_stats(c, &slices), &hists, None)
 }
 
 fn close(a: f64, b: f64, rel: f64) -> bool {

@@ -9,6 +9,7 @@ mod bench;
 mod controls;
 pub mod dom;
 mod export;
+mod pool;
 mod render;
 pub mod worker;
 
@@ -28,12 +29,8 @@ struct App {
     report: Option<(Config, Report)>,
     /// A computation is scheduled and will read the latest `config` when it runs.
     pending: bool,
-    /// The compute worker, once it has said "ready"; `None` computes in the page.
-    worker: Option<web_sys::Worker>,
-    worker_ready: bool,
-    /// The request the worker is working on: (id, configuration, when it was sent in ms).
-    in_flight: Option<(u32, Config, f64)>,
-    next_id: u32,
+    /// The compute workers (none: the page computes on its own thread).
+    pool: pool::Pool,
     /// When the current computation started (ms), for the progress line.
     started: f64,
     progress_timer: Option<i32>,
@@ -42,7 +39,7 @@ struct App {
 }
 
 thread_local! {
-    static APP: RefCell<App> = RefCell::new(App::default());
+    pub(super) static APP: RefCell<App> = RefCell::new(App::default());
 }
 
 fn show_error(message: &str) {
@@ -62,7 +59,7 @@ fn try_start() -> Result<(), JsValue> {
         console_error_panic_hook::hook(info);
         show_error(&format!("Internal error, please reload the page: {info}"));
     }));
-    start_worker();
+    pool::start();
     let search = window().location().search()?;
     apply_query(&search);
     wire_controls();
@@ -209,127 +206,21 @@ fn wire_lessons() {
     }
 }
 
-/// Starts the compute worker (`worker_loader.js`, a module worker built by trunk). Until it says
-/// "ready", requests wait; if it cannot start or fails, the page computes on its own thread.
-fn start_worker() {
-    let opts = web_sys::WorkerOptions::new();
-    opts.set_type(web_sys::WorkerType::Module);
-    let Ok(worker) = web_sys::Worker::new_with_options("./worker_loader.js", &opts) else { return };
-    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(on_worker_message);
-    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-    on_message.forget();
-    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(|_: web_sys::Event| {
-        // Fall back to computing in the page.
-        let was_busy = APP.with(|a| {
-            let mut a = a.borrow_mut();
-            a.worker = None;
-            a.worker_ready = false;
-            a.in_flight.take().is_some() || a.pending
-        });
-        if was_busy {
-            APP.with(|a| a.borrow_mut().pending = false);
-            schedule();
-        }
-    });
-    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    on_error.forget();
-    APP.with(|a| a.borrow_mut().worker = Some(worker));
-}
-
-fn on_worker_message(e: web_sys::MessageEvent) {
-    let data = e.data();
-    if data.as_string().as_deref() == Some("ready") {
-        APP.with(|a| a.borrow_mut().worker_ready = true);
-        if APP.with(|a| a.borrow().pending) {
-            send_latest();
-        }
-        return;
-    }
-    let get = |k: &str| js_sys::Reflect::get(&data, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-    let id = get("id").as_f64().unwrap_or(-1.0) as u32;
-    let Some((sent_id, config, _)) = APP.with(|a| a.borrow_mut().in_flight.take()) else { return };
-    if id != sent_id {
-        return;
-    }
-    if let Some(body) = document().body() {
-        let _ = body.dataset().set("workerMs", &format!("{:.1}", get("ms").as_f64().unwrap_or(0.0)));
-        let _ = body.dataset().set("workerMemory", &format!("{}", get("memory").as_f64().unwrap_or(0.0)));
-    }
-    let newer_waiting = APP.with(|a| a.borrow().pending);
-    if newer_waiting {
-        // Latest wins: start the newest configuration at once, then show this one meanwhile.
-        send_latest();
-    }
-    let result = if get("ok").as_bool() == Some(true) {
-        serde_wasm_bindgen::from_value::<Report>(get("report")).map_err(|e| format!("Cannot read the worker's report: {e}"))
-    } else {
-        Err(format!("Cannot show this configuration: {}.", get("error").as_string().unwrap_or_default()))
-    };
-    finish(config, result, newer_waiting);
-}
-
-/// A worker computation cannot be interrupted: once the one in flight has run for this long, a
-/// newer request terminates the worker and starts a fresh one (its start-up costs ~0.1 s).
-const RESTART_AFTER_MS: f64 = 400.0;
-
-fn stale_work_is_long() -> bool {
-    APP.with(|a| a.borrow().in_flight.as_ref().is_some_and(|(_, _, sent)| now() - sent > RESTART_AFTER_MS))
-}
-
-/// Drops the busy worker and starts another; the pending request goes to it once it is ready.
-fn restart_worker() {
-    let old = APP.with(|a| {
-        let mut a = a.borrow_mut();
-        a.in_flight = None;
-        a.worker_ready = false;
-        a.worker.take()
-    });
-    if let Some(w) = old {
-        w.terminate();
-    }
-    start_worker();
-    if APP.with(|a| a.borrow().worker.is_none()) {
-        // No new worker: compute in the page instead.
-        APP.with(|a| a.borrow_mut().pending = false);
-        schedule();
-    }
-}
-
-/// Sends the latest configuration to the worker (which must be idle and ready).
-fn send_latest() {
-    let msg = APP.with(|a| {
-        let mut a = a.borrow_mut();
-        a.pending = false;
-        a.next_id = a.next_id.wrapping_add(1);
-        let (id, config) = (a.next_id, a.config);
-        a.in_flight = Some((id, config, now()));
-        (id, config, a.worker.clone())
-    });
-    let (id, config, Some(worker)) = msg else { return };
-    let obj = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&obj, &"id".into(), &JsValue::from(id));
-    let _ = js_sys::Reflect::set(&obj, &"query".into(), &JsValue::from_str(&config.to_query()));
-    if worker.post_message(&obj).is_err() {
-        APP.with(|a| a.borrow_mut().in_flight = None);
-        compute_here();
-    }
-}
-
 /// Marks the page as computing and computes the latest configuration: in the worker when there
 /// is one, else in the page after the browser has painted. Requests arriving meanwhile only
 /// update the configuration: the newest one wins, stale ones are never started.
-fn schedule() {
+pub(super) fn schedule() {
     set_state("computing");
     start_progress();
-    let (already, worker, ready, busy) = APP.with(|a| {
+    let (already, active, ready, busy) = APP.with(|a| {
         let mut a = a.borrow_mut();
-        (std::mem::replace(&mut a.pending, true), a.worker.is_some(), a.worker_ready, a.in_flight.is_some())
+        (std::mem::replace(&mut a.pending, true), a.pool.active(), a.pool.all_ready(), a.pool.busy())
     });
-    if worker {
+    if active {
         if ready && !busy {
-            send_latest();
-        } else if busy && stale_work_is_long() {
-            restart_worker();
+            pool::send_latest();
+        } else if busy && pool::stale_is_long() {
+            pool::restart();
         }
         return;
     }
@@ -343,7 +234,7 @@ fn schedule() {
     let _ = window().request_animation_frame(run_it.unchecked_ref());
 }
 
-fn now() -> f64 {
+pub(super) fn now() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
@@ -378,7 +269,7 @@ fn stop_progress() {
 }
 
 /// Computes the latest configuration on the page's own thread (no worker).
-fn compute_here() {
+pub(super) fn compute_here() {
     let config = APP.with(|a| {
         let mut a = a.borrow_mut();
         a.pending = false;
@@ -392,7 +283,7 @@ fn compute_here() {
 /// Shows a finished computation: the verdict, formula and table at once, then one chart per task
 /// (so the main thread is never held for long). The page is "ready" after the last chart, and
 /// only if no newer configuration is waiting.
-fn finish(config: Config, result: Result<Report, String>, newer_waiting: bool) {
+pub(super) fn finish(config: Config, result: Result<Report, String>, newer_waiting: bool) {
     let t1 = now();
     match result {
         Ok(report) => {
@@ -415,57 +306,68 @@ fn finish(config: Config, result: Result<Report, String>, newer_waiting: bool) {
     }
 }
 
-/// Draws chart `index` of the stored report, then queues the next one as a new task.
+/// Draws charts of the stored report from `index` on, for at most a task's budget, then queues
+/// the rest as a new task; the table comes last, in its own task.
 fn draw_step(generation: u32, index: usize, t1: f64, newer_waiting: bool) {
-    let drawn = APP.with(|a| {
-        let a = a.borrow();
-        if a.generation != generation {
-            return None; // a newer report took over
+    let t0 = now();
+    let mut index = index;
+    while index < render::CHART_COUNT {
+        let drawn = APP.with(|a| {
+            let a = a.borrow();
+            if a.generation != generation {
+                return None; // a newer report took over
+            }
+            let (c, r) = a.report.as_ref()?;
+            Some(render::chart(&Config { diagram: a.config.diagram, ..*c }, r, index))
+        });
+        match drawn {
+            None => return,
+            Some(Err(e)) => {
+                stop_progress();
+                return show_error(&e.to_string());
+            }
+            Some(Ok(())) => index += 1,
         }
-        let (c, r) = a.report.as_ref()?;
-        Some(render::chart(&Config { diagram: a.config.diagram, ..*c }, r, index))
-    });
-    match drawn {
-        None => {}
-        Some(Err(e)) => {
-            stop_progress();
-            show_error(&e.to_string());
-        }
-        Some(Ok(())) if index + 1 < render::CHART_COUNT => {
-            let next = Closure::once_into_js(move || draw_step(generation, index + 1, t1, newer_waiting));
+        if index < render::CHART_COUNT && now() - t0 > pool::TASK_BUDGET_MS {
+            let next = Closure::once_into_js(move || draw_step(generation, index, t1, newer_waiting));
             let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
-        }
-        Some(Ok(())) => {
-            // The table last, in its own task: a 100-row table costs a layout, and reading a
-            // canvas size after it would force that layout inside a chart's task.
-            let next = Closure::once_into_js(move || {
-                if APP.with(|a| a.borrow().generation) == generation {
-                    APP.with(|a| {
-                        if let Some((_, r)) = &a.borrow().report {
-                            render::table(r);
-                        }
-                    });
-                    done(t1, newer_waiting);
-                }
-            });
-            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
+            return;
         }
     }
+    // The table last, in its own task: a 100-row table costs a layout, and reading a canvas size
+    // after it would force that layout inside a chart's task.
+    let next = Closure::once_into_js(move || {
+        if APP.with(|a| a.borrow().generation) == generation {
+            APP.with(|a| {
+                if let Some((_, r)) = &a.borrow().report {
+                    render::table(r);
+                }
+            });
+            done(t1, newer_waiting);
+        }
+    });
+    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
 }
 
 /// Every chart of the current report is drawn.
 fn done(t1: f64, newer_waiting: bool) {
     let t2 = now();
-    if newer_waiting || APP.with(|a| a.borrow().in_flight.is_some() || a.borrow().pending) {
+    if newer_waiting || APP.with(|a| a.borrow().pool.busy() || a.borrow().pending) {
         return;
     }
     stop_progress();
     let Some(config) = APP.with(|a| a.borrow().report.as_ref().map(|(c, _)| *c)) else { return };
     let started = APP.with(|a| a.borrow().started);
     let worker_ms = document().body().and_then(|b| b.dataset().get("workerMs"));
-    let place = match (APP.with(|a| a.borrow().worker.is_some()), worker_ms) {
-        (true, Some(ms)) => format!("in a worker ({ms} ms there)"),
-        _ => "in the page".to_string(),
+    let workers = if APP.with(|a| a.borrow().pool.active()) {
+        document().body().and_then(|b| b.dataset().get("workers")).and_then(|w| w.parse::<usize>().ok()).unwrap_or(0)
+    } else {
+        0
+    };
+    let place = match (workers, worker_ms) {
+        (0, _) | (_, None) => "in the page".to_string(),
+        (1, Some(ms)) => format!("in a worker ({ms} ms there)"),
+        (n, Some(ms)) => format!("in {n} workers, each on part of the batch ({ms} ms there)"),
     };
     set_text(
         "status",

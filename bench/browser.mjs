@@ -21,6 +21,30 @@ for (const [depth, width, batch] of [[10, 256, 256], [10, 500, 1000], [5, 1000, 
   const [init, pass, report] = await page.evaluate(([q]) => Array.from(window.wasmBindings.bench_pass(q, 3)), [q]);
   out.push({ kind: 'pass', depth, width, batch, init_ms: init, pass_ms: pass, report_ms: report, total_ms: init + pass + report });
 }
+// The page's own path (slider → result computed), with the worker pool limited to 1 and to the
+// machine's cores: the speed-up of splitting the batch across workers.
+const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+for (const workers of [...new Set([1, Math.min(cores, 4)])]) {
+  const ctx = await browser.newContext();
+  await ctx.addInitScript((n) => Object.defineProperty(Navigator.prototype, 'hardwareConcurrency', { get: () => n }), workers);
+  const p = await ctx.newPage();
+  for (const [depth, width, batch] of [[10, 256, 256], [10, 500, 1000], [5, 1000, 1000]]) {
+    await p.goto(`http://127.0.0.1:${server.address().port}/?depth=${depth}&width=${width}&batch=${batch}`);
+    await p.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120000 });
+    const compute = [], draw = [];
+    for (let i = 0; i < 5; i++) {
+      await p.focus('#seed');
+      await p.keyboard.press('ArrowUp');
+      await p.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120000 });
+      compute.push(Number(await p.evaluate(() => document.body.dataset.computeMs)));
+      draw.push(Number(await p.evaluate(() => document.body.dataset.drawMs)));
+    }
+    const med = (v) => v.sort((a, b) => a - b)[v.length >> 1];
+    const used = Number(await p.evaluate(() => document.body.dataset.workers));
+    out.push({ kind: 'page', workers, used, depth, width, batch, compute_ms: med(compute), draw_ms: med(draw) });
+  }
+  await ctx.close();
+}
 for (const o of out) console.log(JSON.stringify(o));
 await browser.close();
 server.close();

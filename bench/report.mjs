@@ -25,6 +25,17 @@ for (const w of wasm.filter((o) => o.kind === 'pass')) {
   const n = native.find((o) => o.kind === 'pass' && o.depth === w.depth && o.width === w.width && o.batch === w.batch);
   console.log(`${`${w.depth}×${w.width}×${w.batch}`.padEnd(19)} ${n.total_ms.toFixed(0).padStart(12)} ${w.init_ms.toFixed(0).padStart(11)} ${w.pass_ms.toFixed(0).padStart(11)} ${w.report_ms.toFixed(0).padStart(12)} ${w.total_ms.toFixed(0).padStart(12)} ${(w.total_ms / n.total_ms).toFixed(2).padStart(13)}`);
 }
+const page = wasm.filter((o) => o.kind === 'page');
+if (page.length) {
+  console.log('\nIn the page: setting changed → result computed (median of 5, ms), by size of the worker pool');
+  console.log('depth×width×batch   1 worker    N workers   speed-up   drawing');
+  for (const one of page.filter((o) => o.workers === 1)) {
+    const many = page.find((o) => o.workers > 1 && o.depth === one.depth && o.width === one.width && o.batch === one.batch);
+    const size = `${one.depth}×${one.width}×${one.batch}`;
+    if (!many) { console.log(`${size.padEnd(19)} ${one.compute_ms.toFixed(0).padStart(8)}   (one core only)`); continue; }
+    console.log(`${size.padEnd(19)} ${one.compute_ms.toFixed(0).padStart(8)}   ${many.compute_ms.toFixed(0).padStart(6)} (${many.used})   ${(one.compute_ms / many.compute_ms).toFixed(2).padStart(6)}×   ${many.draw_ms.toFixed(0).padStart(5)}`);
+  }
+}
 let raw = 0, gz = 0;
 for (const f of readdirSync('dist')) {
   const b = readFileSync(join('dist', f));

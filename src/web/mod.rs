@@ -219,8 +219,8 @@ pub(super) fn schedule() {
     if active {
         if ready && !busy {
             pool::send_latest();
-        } else if busy && pool::stale_is_long() {
-            pool::restart();
+        } else if busy {
+            check_stale_later();
         }
         return;
     }
@@ -232,6 +232,22 @@ pub(super) fn schedule() {
         let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(later.unchecked_ref(), 0);
     });
     let _ = window().request_animation_frame(run_it.unchecked_ref());
+}
+
+/// A newer setting waits behind a computation: drop that computation once it has run for
+/// [`pool::RESTART_AFTER_MS`], whether or not more events come.
+fn check_stale_later() {
+    if pool::stale_is_long() {
+        return pool::restart();
+    }
+    let wait = APP.with(|a| a.borrow().pool.in_flight.as_ref().map(|f| f.sent + pool::RESTART_AFTER_MS - now()));
+    let Some(wait) = wait else { return };
+    let check = Closure::once_into_js(|| {
+        if APP.with(|a| a.borrow().pending) && pool::stale_is_long() {
+            pool::restart();
+        }
+    });
+    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(check.unchecked_ref(), wait.max(0.0).ceil() as i32 + 1);
 }
 
 pub(super) fn now() -> f64 {

@@ -31,7 +31,9 @@ test('dragging at the CS231n size: main thread free, latest setting wins', async
       await page.keyboard.press(attempt === 0 ? 'ArrowRight' : 'ArrowLeft');
       await page.waitForTimeout(40);
     }
+    const t0 = Date.now();
     await ready(page);
+    console.log(`drag ${attempt + 1}: newest setting drawn ${Date.now() - t0} ms after the last key press`);
     assert.equal(query(page).get('depth'), attempt === 0 ? '22' : '10');
     assert.equal((await table(page)).length, attempt === 0 ? 22 : 10, 'the table shows an older setting');
     drags.push(await page.evaluate(() => window.__long.map(Math.round)));

@@ -292,34 +292,39 @@ fn try_assemble() {
 /// long enough that the 4 ms clamp of nested timers does not dominate.
 pub const TASK_BUDGET_MS: f64 = 12.0;
 
-/// Runs `step(id, index)` as a task of its own.
-fn later(id: u32, index: usize, step: fn(u32, usize)) {
-    let f = Closure::once_into_js(move || step(id, index));
-    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), 0);
-}
-
-/// Sums the shards' ∂L/∂W of layer `l` (in shard order) and measures it; one layer per task, so
-/// the page never holds the main thread for long even at 10 × 500 × 1000.
-fn grad_sum_step(id: u32, l: usize) {
+/// Runs `one(id, l)` for layers l, l+1, … until it says there are no more (`Some(false)`: then
+/// `then(id)`), the request was dropped (`None`), or the task's budget is spent (the rest goes
+/// on in a new task). Keeps the page-side work on ∂L/∂W in short tasks even at 10 × 500 × 1000.
+fn budgeted(id: u32, l: usize, one: fn(u32, usize) -> Option<bool>, then: fn(u32)) {
     let t0 = now();
     let mut l = l;
     loop {
-        match grad_sum_one(id, l) {
+        match one(id, l) {
             Some(true) if now() - t0 < TASK_BUDGET_MS => l += 1,
-            Some(true) => return later(id, l + 1, grad_sum_step),
-            Some(false) => break,
+            Some(true) => {
+                let f = Closure::once_into_js(move || budgeted(id, l + 1, one, then));
+                let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), 0);
+                return;
+            }
+            Some(false) => return then(id),
             None => return,
         }
     }
-    APP.with(|a| {
-        if let Some(f) = a.borrow_mut().pool.in_flight.as_mut() {
-            f.grads.iter_mut().for_each(|g| *g = None);
-        }
-    });
-    later(id, 0, grad_hist_step);
 }
 
-/// One layer of [`grad_sum_step`]; `Some(more)`, or `None` if the request was dropped.
+/// Sums the shards' ∂L/∂W (in shard order) and measures it, layer by layer; then bins it.
+fn grad_sum_step(id: u32, l: usize) {
+    budgeted(id, l, grad_sum_one, |id| {
+        APP.with(|a| {
+            if let Some(f) = a.borrow_mut().pool.in_flight.as_mut() {
+                f.grads.iter_mut().for_each(|g| *g = None);
+            }
+        });
+        budgeted(id, 0, grad_hist_one, |_| try_assemble());
+    });
+}
+
+/// Sums and measures one layer's ∂L/∂W; `Some(more)`, or `None` if the request was dropped.
 fn grad_sum_one(id: u32, l: usize) -> Option<bool> {
     APP.with(|a| {
         let mut a = a.borrow_mut();
@@ -344,21 +349,7 @@ fn grad_sum_one(id: u32, l: usize) -> Option<bool> {
     })
 }
 
-/// Bins layer `l`'s ∂L/∂W over the range shared by all layers; one layer per task.
-fn grad_hist_step(id: u32, l: usize) {
-    let t0 = now();
-    let mut l = l;
-    loop {
-        match grad_hist_one(id, l) {
-            Some(true) if now() - t0 < TASK_BUDGET_MS => l += 1,
-            Some(true) => return later(id, l + 1, grad_hist_step),
-            Some(false) => return try_assemble(),
-            None => return,
-        }
-    }
-}
-
-/// One layer of [`grad_hist_step`].
+/// Bins one layer's ∂L/∂W over the range shared by all layers.
 fn grad_hist_one(id: u32, l: usize) -> Option<bool> {
     APP.with(|a| {
         let mut a = a.borrow_mut();
@@ -392,5 +383,6 @@ fn sum_and_ask_for_histograms() {
             return fail_over();
         }
     }
-    later(id, 0, grad_sum_step);
+    let f = Closure::once_into_js(move || grad_sum_step(id, 0));
+    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), 0);
 }

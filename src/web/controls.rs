@@ -69,9 +69,9 @@ fn nearest(list: &[f64], x: f64) -> usize {
     (0..list.len()).min_by(|&a, &b| key(list[a]).total_cmp(&key(list[b]))).unwrap_or(0)
 }
 
-fn query_value(config: &Config, key: &str) -> String {
-    config
-        .to_query()
+/// The value of `key` in a canonical query string.
+fn query_value(query: &str, key: &str) -> String {
+    query
         .split('&')
         .find_map(|p| p.strip_prefix(key).and_then(|r| r.strip_prefix('=')).map(str::to_string))
         .unwrap_or_default()
@@ -124,8 +124,9 @@ fn shown(id: &str, c: &Config) -> String {
 
 /// Sets every control, output and enabled state from `config`.
 pub fn write_all(config: &Config) {
+    let query = config.to_query();
     for (id, kind) in CONTROLS {
-        let value = query_value(config, id);
+        let value = query_value(&query, id);
         match kind {
             Kind::Direct | Kind::Number => {
                 if let Some(el) = input(id) {

@@ -128,7 +128,7 @@ fn on_control(id: &str) {
     }
     set_config(config, notices);
     if id == "diagram" {
-        redraw();
+        redraw_chart(render::CHART_COUNT - 1);
     } else {
         schedule();
     }
@@ -403,17 +403,40 @@ fn done(t1: f64, newer_waiting: bool) {
     set_state("ready");
 }
 
-/// Redraws the last report (resize, theme change, diagram toggle) without recomputing.
+/// Redraws the last report's charts (resize, theme change) without recomputing, one task's
+/// budget at a time, like a fresh report.
 fn redraw() {
-    let done = APP.with(|a| {
-        let a = a.borrow();
-        match &a.report {
-            // Redraw with the current diagram choice, which needs no recomputation.
-            Some((c, r)) => Some(render::charts(&Config { diagram: a.config.diagram, ..*c }, r)),
-            None => None,
+    redraw_from(0);
+}
+
+fn redraw_from(index: usize) {
+    let t0 = now();
+    let mut index = index;
+    while index < render::CHART_COUNT {
+        if let Some(Err(e)) = redraw_one(index) {
+            return show_error(&e.to_string());
         }
-    });
-    if let Some(Err(e)) = done {
+        index += 1;
+        if index < render::CHART_COUNT && now() - t0 > pool::TASK_BUDGET_MS {
+            let next = Closure::once_into_js(move || redraw_from(index));
+            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(next.unchecked_ref(), 0);
+            return;
+        }
+    }
+}
+
+/// Redraws one chart of the last report (the diagram toggle needs only the diagram).
+fn redraw_chart(index: usize) {
+    if let Some(Err(e)) = redraw_one(index) {
         show_error(&e.to_string());
     }
+}
+
+fn redraw_one(index: usize) -> Option<Result<(), crate::charts::ChartError>> {
+    APP.with(|a| {
+        let a = a.borrow();
+        let (c, r) = a.report.as_ref()?;
+        // The current diagram choice, which needs no recomputation.
+        Some(render::chart(&Config { diagram: a.config.diagram, ..*c }, r, index))
+    })
 }

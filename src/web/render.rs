@@ -53,11 +53,6 @@ fn range_text(values: impl Iterator<Item = f64>) -> String {
 /// Number of charts [`chart`] draws.
 pub const CHART_COUNT: usize = 7;
 
-/// Draws every chart of `report`.
-pub fn charts(config: &Config, report: &Report) -> Result<(), ChartError> {
-    (0..CHART_COUNT).try_for_each(|i| chart(config, report, i))
-}
-
 /// Draws chart `index` (0–3 the ridgelines, 4 the stds, 5 the fractions, 6 the diagram), so the
 /// page can draw one per task and never hold the main thread for long.
 pub fn chart(config: &Config, report: &Report, index: usize) -> Result<(), ChartError> {
@@ -78,6 +73,18 @@ pub fn chart(config: &Config, report: &Report, index: usize) -> Result<(), Chart
             };
             ridgeline::draw(area, &r, &s)
         })?;
+        return Ok(());
+    }
+    if index == 6 {
+        set_hidden("net-figure", report.small_net.is_none());
+        if let Some(net) = &report.small_net {
+            let (edges, title) = match config.diagram {
+                DiagramView::Weights => (&net.weights, "Network: weights W"),
+                DiagramView::Grads => (&net.grads, "Network: gradients ∂L/∂W"),
+            };
+            let d = diagram::Diagram { title, sizes: &net.sizes, edges, mean_act: &net.mean_act };
+            on_canvas("chart-net", &s, &format!("{title}, {} layers of units", net.sizes.len()), |area| diagram::draw(area, &d, &s))?;
+        }
         return Ok(());
     }
     let col = |f: fn(&crate::experiment::LayerReport) -> f64| report.layers.iter().map(f).collect::<Vec<f64>>();
@@ -111,15 +118,6 @@ pub fn chart(config: &Config, report: &Report, index: usize) -> Result<(), Chart
     let frac_chart = lines::Lines { title: "Fraction per layer: saturated outputs, dead units, distinct neurons", series: frac, axis: lines::Axis::Linear(0.0, 1.0) };
     if index == 5 {
         return on_canvas("chart-frac", &s, "Saturated, dead and distinct fractions per layer", |area| lines::draw(area, &frac_chart, &s));
-    }
-    set_hidden("net-figure", report.small_net.is_none());
-    if let Some(net) = &report.small_net {
-        let (edges, title) = match config.diagram {
-            DiagramView::Weights => (&net.weights, "Network: weights W"),
-            DiagramView::Grads => (&net.grads, "Network: gradients ∂L/∂W"),
-        };
-        let d = diagram::Diagram { title, sizes: &net.sizes, edges, mean_act: &net.mean_act };
-        on_canvas("chart-net", &s, &format!("{title}, {} layers of units", net.sizes.len()), |area| diagram::draw(area, &d, &s))?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! in wasm. Forms are the numerically stable ones: sigmoid and softplus never overflow, even at
 //! |x| = 1000.
 
+use crate::choice::{self, Choice, Entry, UnknownName};
 use std::fmt;
 use std::str::FromStr;
 
@@ -42,17 +43,31 @@ pub enum Activation {
     Softplus,
 }
 
-/// Error for an unknown activation name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownActivation(pub String);
+impl Choice for Activation {
+    const WHAT: &'static str = "activation";
+    const TABLE: &'static [Entry<Activation>] = &[
+        Entry { value: Activation::Linear, id: "linear", aliases: &["identity", "none"], label: "linear" },
+        Entry { value: Activation::Sigmoid, id: "sigmoid", aliases: &["logistic"], label: "sigmoid" },
+        Entry { value: Activation::Tanh, id: "tanh", aliases: &[], label: "tanh" },
+        Entry { value: Activation::Relu, id: "relu", aliases: &[], label: "ReLU" },
+        Entry {
+            value: Activation::LeakyRelu(DEFAULT_LEAKY_SLOPE),
+            id: "leaky_relu",
+            aliases: &["leakyrelu", "lrelu"],
+            label: "leaky ReLU",
+        },
+        Entry { value: Activation::Elu, id: "elu", aliases: &[], label: "ELU" },
+        Entry { value: Activation::Selu, id: "selu", aliases: &[], label: "SELU" },
+        Entry { value: Activation::Gelu, id: "gelu", aliases: &[], label: "GELU (exact, erf)" },
+        Entry { value: Activation::Swish, id: "swish", aliases: &["silu"], label: "swish / SiLU" },
+        Entry { value: Activation::Softplus, id: "softplus", aliases: &[], label: "softplus" },
+    ];
 
-impl fmt::Display for UnknownActivation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown activation \"{}\" (expected one of: {})", self.0, Activation::IDS.join(", "))
+    /// By variant: leaky ReLU is one row whatever its slope.
+    fn is(self, row: &Activation) -> bool {
+        std::mem::discriminant(&self) == std::mem::discriminant(row)
     }
 }
-
-impl std::error::Error for UnknownActivation {}
 
 /// Logistic sigmoid in a form that never overflows.
 #[inline]
@@ -71,33 +86,10 @@ const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
 const INV_SQRT_2PI: f32 = 0.398_942_3;
 
 impl Activation {
-    /// Canonical ids, as used in URLs and the UI.
-    pub const IDS: [&'static str; 10] =
-        ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "swish", "softplus"];
-
     /// Every activation, with leaky ReLU at its default slope.
     #[must_use]
-    pub fn all() -> [Activation; 10] {
-        use Activation::*;
-        [Linear, Sigmoid, Tanh, Relu, LeakyRelu(DEFAULT_LEAKY_SLOPE), Elu, Selu, Gelu, Swish, Softplus]
-    }
-
-    /// Canonical id.
-    #[must_use]
-    pub fn id(self) -> &'static str {
-        use Activation::*;
-        match self {
-            Linear => "linear",
-            Sigmoid => "sigmoid",
-            Tanh => "tanh",
-            Relu => "relu",
-            LeakyRelu(_) => "leaky_relu",
-            Elu => "elu",
-            Selu => "selu",
-            Gelu => "gelu",
-            Swish => "swish",
-            Softplus => "softplus",
-        }
+    pub fn all() -> Vec<Activation> {
+        <Self as Choice>::all()
     }
 
     /// f(x).
@@ -255,24 +247,11 @@ impl fmt::Display for Activation {
 }
 
 impl FromStr for Activation {
-    type Err = UnknownActivation;
+    type Err = UnknownName;
 
     /// Parses an id or alias (case-insensitive): `identity`, `logistic`, `leakyrelu`, `silu`, ...
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        use Activation::*;
-        Ok(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "linear" | "identity" | "none" => Linear,
-            "sigmoid" | "logistic" => Sigmoid,
-            "tanh" => Tanh,
-            "relu" => Relu,
-            "leaky_relu" | "leakyrelu" | "lrelu" => LeakyRelu(DEFAULT_LEAKY_SLOPE),
-            "elu" => Elu,
-            "selu" => Selu,
-            "gelu" => Gelu,
-            "swish" | "silu" => Swish,
-            "softplus" => Softplus,
-            _ => return Err(UnknownActivation(s.to_string())),
-        })
+        choice::parse(s)
     }
 }
 
@@ -343,6 +322,7 @@ mod tests {
         }
         assert_eq!("SiLU".parse::<Activation>().unwrap(), Activation::Swish);
         assert_eq!("logistic".parse::<Activation>().unwrap(), Activation::Sigmoid);
-        assert!("relu6".parse::<Activation>().is_err());
+        assert_eq!("relu6".parse::<Activation>().unwrap_err().given, "relu6");
+        crate::choice::check_table::<Activation>();
     }
 }

@@ -1,33 +1,23 @@
-//! The one configuration type, and the one parser of it.
+//! The one configuration type, and the one table of its URL parameters.
 //!
-//! A [`Config`] round-trips the URL query string: the URL key, the struct field and the DOM id of
-//! the control are spelled the same. Parsing never fails: an unknown key, an unparsable value or an
-//! out-of-range number falls back (to the default, or to the nearest value in range) and leaves a
-//! [`Notice`] naming the key, for the page to show. What cannot be shown at all (a configuration
-//! over the memory budget) is a [`ConfigError`] from [`Config::validate`].
+//! Every URL key is a row of [`PARAMS`]: its key (also the field and the DOM id of its control),
+//! kind and range, label, help, the control that edits it, and how it is read and written.
+//! [`Config::from_query`], [`Config::to_query`], the page's controls and the README's table all
+//! come from (or are checked against) that table, as TensorFlow Playground's `State.PROPS`.
+//!
+//! Parsing never fails: an unknown key, an unparsable value or an out-of-range number falls back
+//! (to the default, or to the nearest value in range) for that key only and leaves a [`Notice`]
+//! naming the key, for the page to show. What cannot be shown at all (a configuration over the
+//! memory budget) is a [`ConfigError`] from [`Config::validate`].
 
 use crate::activation::{Activation, DEFAULT_LEAKY_SLOPE};
+use crate::choice::{self, Choice, Entry};
 use crate::data::InputKind;
-use crate::init::{BiasInit, FanMode, Gain, InitKind, InitSpec};
+use crate::format::fmt_num;
+use crate::init::{BiasInit, Dist, FanMode, Gain, Init, InitSpec};
 use crate::network::{Shape, Workspace};
 use std::fmt;
 
-/// Hidden layers: 1..=100.
-pub const DEPTH_RANGE: (usize, usize) = (1, 100);
-/// Units per hidden layer: 2..=1024.
-pub const WIDTH_RANGE: (usize, usize) = (2, 1024);
-/// Samples per batch: 1..=4096.
-pub const BATCH_RANGE: (usize, usize) = (1, 4096);
-/// `scale` of `normal` and `uniform`: 1e-4..=10 (a log slider).
-pub const SCALE_RANGE: (f64, f64) = (1e-4, 10.0);
-/// `scale` of `constant`: −10..=10.
-pub const CONSTANT_RANGE: (f64, f64) = (-10.0, 10.0);
-/// A numeric gain: 0..=10.
-pub const GAIN_RANGE: (f64, f64) = (0.0, 10.0);
-/// Leaky ReLU slope: 0..=1.
-pub const SLOPE_RANGE: (f64, f64) = (0.0, 1.0);
-/// Jitter of toy datasets: 0..=1.
-pub const NOISE_RANGE: (f64, f64) = (0.0, 1.0);
 /// The largest working set a configuration may need, in bytes (256 MiB): wasm32 can address
 /// 4 GiB, but a tab that large is slow to allocate and fragile on phones.
 pub const MEMORY_BUDGET: u64 = 256 << 20;
@@ -40,12 +30,24 @@ pub enum DiagramView {
     Grads,
 }
 
+impl Choice for DiagramView {
+    const WHAT: &'static str = "diagram view";
+    const TABLE: &'static [Entry<DiagramView>] = &[
+        Entry { value: DiagramView::Weights, id: "weights", aliases: &[], label: "weights W" },
+        Entry { value: DiagramView::Grads, id: "grads", aliases: &["gradients"], label: "gradients ∂L/∂W" },
+    ];
+
+    fn is(self, row: &DiagramView) -> bool {
+        self == *row
+    }
+}
+
 /// Every control of the page.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Config {
     pub depth: usize,
     pub width: usize,
-    pub init: InitKind,
+    pub init: Init,
     pub scale: f64,
     pub gain: Gain,
     pub mode: FanMode,
@@ -66,7 +68,7 @@ impl Default for Config {
         Self {
             depth: 10,
             width: 256,
-            init: InitKind::XavierNormal,
+            init: Init::Xavier(Dist::Normal),
             scale: 0.01,
             gain: Gain::Default,
             mode: FanMode::FanIn,
@@ -150,219 +152,447 @@ fn num(x: f64) -> String {
     format!("{x}")
 }
 
-struct Parser {
+/// How a parameter's value is checked: the parser reads its range from here.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Kind {
+    /// A whole number in [min, max].
+    Int { min: u64, max: u64 },
+    /// A number in [min, max].
+    Float { min: f64, max: f64 },
+    /// One of the named options.
+    Choice,
+    /// 0 or 1.
+    Flag,
+}
+
+/// The page control that edits a parameter.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Control {
+    /// A range input whose value is the number itself.
+    Slider,
+    /// A range input whose value is an index into these positions (a log-spaced list).
+    Positions(&'static [f64]),
+    /// `scale`: positions ([`scale_positions`]) for normal and uniform, the number for constant.
+    Scale,
+    /// A `<select>` of [`Param::options`].
+    Select,
+    /// A checkbox (a flag).
+    Check,
+    /// A number input.
+    Number,
+    /// None: set only by the URL (`embed`).
+    None,
+}
+
+/// One URL parameter.
+#[derive(Clone, Copy)]
+pub struct Param {
+    /// URL key, [`Config`] field and DOM id of the control.
+    pub key: &'static str,
+    /// The control's label.
+    pub label: &'static str,
+    /// What it means and what it takes (the README's table).
+    pub help: &'static str,
+    pub kind: Kind,
+    pub control: Control,
+    /// The options of a `<select>`: (value, label).
+    pub options: fn() -> Vec<(&'static str, &'static str)>,
+    /// Read after every other key, because its range or meaning depends on them (`scale`, `slope`).
+    pub late: bool,
+    /// Reads a value into the configuration, noting what was not used as written.
+    pub read: fn(&mut Reader, &mut Config, &str),
+    /// The value as written in the URL.
+    pub write: fn(&Config) -> String,
+    /// Written only when it differs from the default.
+    pub optional: bool,
+}
+
+impl fmt::Debug for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Param").field("key", &self.key).field("kind", &self.kind).field("control", &self.control).finish()
+    }
+}
+
+fn no_options() -> Vec<(&'static str, &'static str)> {
+    Vec::new()
+}
+
+fn options_of<T: Choice>() -> Vec<(&'static str, &'static str)> {
+    T::TABLE.iter().map(|e| (e.id, e.label)).collect()
+}
+
+const fn param(key: &'static str, label: &'static str, help: &'static str, kind: Kind, control: Control) -> Param {
+    Param {
+        key,
+        label,
+        help,
+        kind,
+        control,
+        options: no_options,
+        late: false,
+        read: |_, _, _| {},
+        write: |_| String::new(),
+        optional: false,
+    }
+}
+
+/// Slider positions of `width` (log-spaced, with the papers' 500 and 1000).
+pub const WIDTHS: [f64; 31] = [
+    2., 3., 4., 5., 6., 8., 10., 12., 16., 20., 24., 32., 40., 48., 64., 80., 96., 128., 160., 192., 256., 320., 384., 448., 500., 512.,
+    640., 768., 896., 1000., 1024.,
+];
+/// Slider positions of `batch`.
+pub const BATCHES: [f64; 17] = [1., 2., 4., 8., 16., 32., 64., 100., 128., 200., 256., 500., 512., 1000., 1024., 2048., 4096.];
+
+/// Slider positions of `scale` for `normal` and `uniform`: 1, 1.5, 2, 3, 5, 7 per decade, 1e-4 to 10.
+#[must_use]
+pub fn scale_positions() -> Vec<f64> {
+    let mut v: Vec<f64> = (-4..=0)
+        .flat_map(|e| ["1", "1.5", "2", "3", "5", "7"].map(|m| format!("{m}e{e}").parse::<f64>().unwrap_or(1.0)))
+        .collect();
+    v.push(10.0);
+    v
+}
+
+/// `scale` of `normal` and `uniform`: 1e-4..=10 (a log slider).
+pub const SCALE_RANGE: (f64, f64) = (1e-4, 10.0);
+/// `scale` of `constant`, and a constant bias: −10..=10.
+pub const CONSTANT_RANGE: (f64, f64) = (-10.0, 10.0);
+/// A numeric gain: 0..=10.
+pub const GAIN_RANGE: (f64, f64) = (0.0, 10.0);
+
+/// Every URL parameter, in the order the URL writes them and the page shows them.
+pub const PARAMS: &[Param] = &[
+    Param {
+        read: |r, c, v| c.depth = r.int(v, c.depth),
+        write: |c| c.depth.to_string(),
+        ..param("depth", "Hidden layers", "hidden layers; default 10", Kind::Int { min: 1, max: 100 }, Control::Slider)
+    },
+    Param {
+        read: |r, c, v| c.width = r.int(v, c.width),
+        write: |c| c.width.to_string(),
+        ..param("width", "Units per layer", "units per hidden layer; default 256", Kind::Int { min: 2, max: 1024 }, Control::Positions(&WIDTHS))
+    },
+    Param {
+        options: options_of::<Init>,
+        read: |r, c, v| c.init = r.choice(v, c.init),
+        write: |c| c.init.id().to_string(),
+        ..param("init", "Initializer", "initializer (aliases `glorot_*`, `kaiming_*`); default `xavier_normal`", Kind::Choice, Control::Select)
+    },
+    Param {
+        late: true,
+        read: |r, c, v| {
+            let (min, max) = if c.init == Init::Constant { CONSTANT_RANGE } else { SCALE_RANGE };
+            c.scale = r.float_in(v, min, max, c.init.default_scale());
+        },
+        write: |c| num(c.scale),
+        ..param(
+            "scale",
+            "Scale",
+            "std of `normal`, limit of `uniform`, value of `constant`: 1e-4–10 (constant: −10–10); default 0.01 (constant 0.5)",
+            Kind::Float { min: SCALE_RANGE.0, max: SCALE_RANGE.1 },
+            Control::Scale,
+        )
+    },
+    Param {
+        options: || {
+            vec![
+                ("default", "framework default"),
+                ("auto", "auto: calculate_gain(activation)"),
+                ("0.5", "0.5"),
+                ("1", "1"),
+                ("1.4142135623730951", "√2 ≈ 1.414"),
+                ("1.6666666666666667", "5/3 ≈ 1.667"),
+                ("2", "2"),
+                ("3", "3"),
+            ]
+        },
+        read: |r, c, v| {
+            c.gain = match v.trim().to_ascii_lowercase().as_str() {
+                "" | "default" => Gain::Default,
+                "auto" => Gain::Auto,
+                _ => match v.trim().parse::<f64>() {
+                    Ok(g) if g.is_finite() => Gain::Value(r.float_in(v, GAIN_RANGE.0, GAIN_RANGE.1, 1.0)),
+                    _ => {
+                        r.note(format!("\"{v}\" is not a number, \"auto\" or \"default\"; using default"));
+                        Gain::Default
+                    }
+                },
+            }
+        },
+        write: |c| match c.gain {
+            Gain::Default => "default".to_string(),
+            Gain::Auto => "auto".to_string(),
+            Gain::Value(g) => num(g),
+        },
+        ..param(
+            "gain",
+            "Gain",
+            "gain of Xavier/He/LeCun/orthogonal: `default` (1, He √2), `auto` (PyTorch `calculate_gain` of the activation), or a number 0–10",
+            Kind::Choice,
+            Control::Select,
+        )
+    },
+    Param {
+        options: options_of::<FanMode>,
+        read: |r, c, v| c.mode = r.choice(v, c.mode),
+        write: |c| c.mode.id().to_string(),
+        ..param("mode", "Fan mode (He, LeCun)", "fan of He and LeCun; default `fan_in`", Kind::Choice, Control::Select)
+    },
+    Param {
+        read: |r, c, v| c.trunc = r.flag(v, c.trunc),
+        write: |c| u8::from(c.trunc).to_string(),
+        ..param(
+            "trunc",
+            "Truncated normal at ±2σ (Keras); off: untruncated (PyTorch)",
+            "truncated normal (Keras) instead of untruncated (PyTorch): `0`/`1`",
+            Kind::Flag,
+            Control::Check,
+        )
+    },
+    Param {
+        options: options_of::<Activation>,
+        // Leaky ReLU at the default slope; `slope` (read late) sets it.
+        read: |r, c, v| c.act = r.choice(v, c.act),
+        write: |c| c.act.id().to_string(),
+        ..param("act", "Activation", "activation (`gelu` is the exact erf form); default `tanh`", Kind::Choice, Control::Select)
+    },
+    Param {
+        late: true,
+        read: |r, c, v| {
+            let s = r.float(v, f64::from(DEFAULT_LEAKY_SLOPE));
+            if let Activation::LeakyRelu(_) = c.act {
+                c.act = Activation::LeakyRelu(s as f32);
+            }
+        },
+        // f32 printed as f32: 0.02, not 0.019999999552965164
+        write: |c| match c.act {
+            Activation::LeakyRelu(s) => format!("{s}"),
+            _ => format!("{DEFAULT_LEAKY_SLOPE}"),
+        },
+        ..param("slope", "Leaky ReLU slope", "leaky ReLU slope 0–1; default 0.01", Kind::Float { min: 0.0, max: 1.0 }, Control::Slider)
+    },
+    Param {
+        options: || {
+            vec![("zeros", "zeros"), ("same", "same as weights"), ("0.5", "constant 0.5"), ("0.1", "constant 0.1"), ("0.01", "constant 0.01")]
+        },
+        read: |r, c, v| {
+            c.bias = match v.trim().to_ascii_lowercase().as_str() {
+                "zeros" | "zero" => BiasInit::Zeros,
+                "same" | "weights" => BiasInit::SameAsWeights,
+                "constant" => BiasInit::Constant(0.5),
+                other => match other.parse::<f64>() {
+                    Ok(b) if b.is_finite() => BiasInit::Constant(r.float_in(v, CONSTANT_RANGE.0, CONSTANT_RANGE.1, 0.0)),
+                    _ => {
+                        r.note(format!("\"{v}\" is not zeros, same, constant or a number; using zeros"));
+                        BiasInit::Zeros
+                    }
+                },
+            }
+        },
+        write: |c| match c.bias {
+            BiasInit::Zeros => "zeros".to_string(),
+            BiasInit::SameAsWeights => "same".to_string(),
+            BiasInit::Constant(b) => num(b),
+        },
+        ..param("bias", "Biases", "biases: `zeros` (default), `same` (as the weights), `constant` (0.5) or a number −10–10", Kind::Choice, Control::Select)
+    },
+    Param {
+        read: |r, c, v| c.bn = r.flag(v, c.bn),
+        write: |c| u8::from(c.bn).to_string(),
+        ..param("bn", "Batch normalization after each layer", "batch normalization after each dense layer: `0`/`1`", Kind::Flag, Control::Check)
+    },
+    Param {
+        read: |r, c, v| c.batch = r.int(v, c.batch),
+        write: |c| c.batch.to_string(),
+        ..param("batch", "Batch", "samples; default 256", Kind::Int { min: 1, max: 4096 }, Control::Positions(&BATCHES))
+    },
+    Param {
+        options: options_of::<InputKind>,
+        read: |r, c, v| c.input = r.choice(v, c.input),
+        write: |c| c.input.id().to_string(),
+        ..param("input", "Input", "input: Gaussian x ~ N(0, 1) with `width` features, or a 2-D toy dataset", Kind::Choice, Control::Select)
+    },
+    Param {
+        read: |r, c, v| c.noise = r.float(v, c.noise),
+        write: |c| num(c.noise),
+        ..param("noise", "Noise of 2-D data", "jitter of the 2-D datasets 0–1; default 0.1", Kind::Float { min: 0.0, max: 1.0 }, Control::Slider)
+    },
+    Param {
+        read: |r, c, v| match v.trim().parse::<u32>() {
+            Ok(s) => c.seed = s,
+            Err(_) => r.note(format!("\"{v}\" is not a whole number 0–4294967295; using {}", c.seed)),
+        },
+        write: |c| c.seed.to_string(),
+        ..param(
+            "seed",
+            "Seed",
+            "RNG seed; the same seed gives bit-identical numbers in every browser and natively",
+            Kind::Int { min: 0, max: u32::MAX as u64 },
+            Control::Number,
+        )
+    },
+    Param {
+        options: options_of::<DiagramView>,
+        read: |r, c, v| c.diagram = r.choice(v, c.diagram),
+        write: |c| c.diagram.id().to_string(),
+        ..param("diagram", "Diagram edges show", "what the network diagram shows", Kind::Choice, Control::Select)
+    },
+    Param {
+        optional: true,
+        read: |r, c, v| c.embed = r.flag(v, c.embed),
+        write: |c| u8::from(c.embed).to_string(),
+        ..param("embed", "Embed", "compact view for iframes: `1`", Kind::Flag, Control::None)
+    },
+];
+
+/// The row of `key`.
+#[must_use]
+pub fn param_of(key: &str) -> Option<&'static Param> {
+    PARAMS.iter().find(|p| p.key == key)
+}
+
+/// Reads the values of one parameter, noting what was not used as written.
+pub struct Reader {
+    param: &'static Param,
     notices: Vec<Notice>,
 }
 
-impl Parser {
-    fn note(&mut self, key: &str, message: String) {
-        self.notices.push(Notice { key: key.to_string(), message });
+impl Reader {
+    /// Notes that the current key's value was not used as written.
+    pub fn note(&mut self, message: String) {
+        self.notices.push(Notice { key: self.param.key.to_string(), message });
     }
 
-    fn int(&mut self, key: &str, v: &str, (lo, hi): (usize, usize), default: usize) -> usize {
+    fn int(&mut self, v: &str, default: usize) -> usize {
+        let Kind::Int { min, max } = self.param.kind else { return default };
+        let (lo, hi) = (min as f64, max as f64);
         match v.trim().parse::<f64>() {
             Ok(x) if x.is_finite() => {
                 let r = x.round();
-                if r < lo as f64 || r > hi as f64 || r != x {
-                    let c = r.clamp(lo as f64, hi as f64) as usize;
-                    self.note(key, format!("{v} is outside {lo}–{hi} or not whole; using {c}"));
+                if r < lo || r > hi || r != x {
+                    let c = r.clamp(lo, hi) as usize;
+                    self.note(format!("{v} is outside {min}–{max} or not whole; using {c}"));
                     c
                 } else {
                     r as usize
                 }
             }
             _ => {
-                self.note(key, format!("\"{v}\" is not a number; using {default}"));
+                self.note(format!("\"{v}\" is not a number; using {default}"));
                 default
             }
         }
     }
 
-    fn float(&mut self, key: &str, v: &str, (lo, hi): (f64, f64), default: f64) -> f64 {
+    /// A number in the parameter's own range.
+    fn float(&mut self, v: &str, default: f64) -> f64 {
+        match self.param.kind {
+            Kind::Float { min, max } => self.float_in(v, min, max, default),
+            _ => default,
+        }
+    }
+
+    /// A number in [lo, hi] (for parameters whose range depends on another's value).
+    fn float_in(&mut self, v: &str, lo: f64, hi: f64, default: f64) -> f64 {
         match v.trim().parse::<f64>() {
             Ok(x) if x.is_finite() => {
                 if x < lo || x > hi {
                     let c = x.clamp(lo, hi);
-                    self.note(key, format!("{v} is outside {}–{}; using {}", num(lo), num(hi), num(c)));
+                    self.note(format!("{v} is outside {}–{}; using {}", num(lo), num(hi), num(c)));
                     c
                 } else {
                     x
                 }
             }
             _ => {
-                self.note(key, format!("\"{v}\" is not a number; using {}", num(default)));
+                self.note(format!("\"{v}\" is not a number; using {}", num(default)));
                 default
             }
         }
     }
 
-    fn flag(&mut self, key: &str, v: &str, default: bool) -> bool {
+    fn flag(&mut self, v: &str, default: bool) -> bool {
         match v.trim().to_ascii_lowercase().as_str() {
             "1" | "true" | "on" | "yes" => true,
             "0" | "false" | "off" | "no" => false,
             _ => {
-                self.note(key, format!("\"{v}\" is not 0 or 1; using {}", u8::from(default)));
+                self.note(format!("\"{v}\" is not 0 or 1; using {}", u8::from(default)));
                 default
+            }
+        }
+    }
+
+    fn choice<T: Choice>(&mut self, v: &str, current: T) -> T {
+        match choice::parse::<T>(v) {
+            Ok(x) => x,
+            Err(e) => {
+                self.note(format!("{e}; using {}", current.id()));
+                current
             }
         }
     }
 }
 
 impl Config {
-    /// Every URL key, in the order [`Config::to_query`] writes them.
-    pub const KEYS: [&'static str; 16] = [
-        "depth", "width", "init", "scale", "gain", "mode", "trunc", "act", "slope", "bias", "bn", "batch", "input",
-        "noise", "seed", "diagram",
-    ];
-
     /// Parses a query string (with or without the leading `?`). Never fails; see the module docs.
+    /// Keys are read in the query's order (a repeated key: the last wins); [`Param::late`] keys
+    /// after all others, in table order.
     #[must_use]
     pub fn from_query(query: &str) -> (Config, Vec<Notice>) {
         let mut c = Config::default();
-        let mut p = Parser { notices: Vec::new() };
-        let mut slope: Option<f64> = None;
-        let mut scale: Option<(String, String)> = None;
+        let mut notices = Vec::new();
+        let mut late: Vec<(&'static Param, String)> = Vec::new();
+        let read = |c: &mut Config, param: &'static Param, v: &str, notices: &mut Vec<Notice>| {
+            let mut r = Reader { param, notices: std::mem::take(notices) };
+            (param.read)(&mut r, c, v);
+            *notices = r.notices;
+        };
         for pair in query.trim_start_matches('?').split('&').filter(|s| !s.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let (k, v) = (percent_decode(k), percent_decode(v));
-            match k.as_str() {
-                "depth" => c.depth = p.int("depth", &v, DEPTH_RANGE, c.depth),
-                "width" => c.width = p.int("width", &v, WIDTH_RANGE, c.width),
-                "batch" => c.batch = p.int("batch", &v, BATCH_RANGE, c.batch),
-                "init" => match v.parse() {
-                    Ok(i) => c.init = i,
-                    Err(e) => p.note("init", format!("{e}; using {}", c.init)),
-                },
-                "scale" => scale = Some((k.clone(), v.clone())),
-                "gain" => {
-                    c.gain = match v.trim().to_ascii_lowercase().as_str() {
-                        "" | "default" => Gain::Default,
-                        "auto" => Gain::Auto,
-                        _ => match v.trim().parse::<f64>() {
-                            Ok(g) if g.is_finite() => Gain::Value(p.float("gain", &v, GAIN_RANGE, 1.0)),
-                            _ => {
-                                p.note("gain", format!("\"{v}\" is not a number, \"auto\" or \"default\"; using default"));
-                                Gain::Default
-                            }
-                        },
-                    }
+            match param_of(&k) {
+                Some(p) if p.late => {
+                    late.retain(|(q, _)| q.key != p.key);
+                    late.push((p, v));
                 }
-                "mode" => match v.parse() {
-                    Ok(m) => c.mode = m,
-                    Err(()) => p.note("mode", format!("\"{v}\" is not fan_in, fan_out or fan_avg; using fan_in")),
-                },
-                "trunc" => c.trunc = p.flag("trunc", &v, false),
-                "act" => match v.parse() {
-                    Ok(a) => c.act = a,
-                    Err(e) => p.note("act", format!("{e}; using {}", c.act)),
-                },
-                "slope" => slope = Some(p.float("slope", &v, SLOPE_RANGE, f64::from(DEFAULT_LEAKY_SLOPE))),
-                "bias" => {
-                    c.bias = match v.trim().to_ascii_lowercase().as_str() {
-                        "zeros" | "zero" => BiasInit::Zeros,
-                        "same" | "weights" => BiasInit::SameAsWeights,
-                        "constant" => BiasInit::Constant(0.5),
-                        other => match other.parse::<f64>() {
-                            Ok(b) if b.is_finite() => BiasInit::Constant(p.float("bias", &v, CONSTANT_RANGE, 0.0)),
-                            _ => {
-                                p.note("bias", format!("\"{v}\" is not zeros, same, constant or a number; using zeros"));
-                                BiasInit::Zeros
-                            }
-                        },
-                    }
-                }
-                "bn" => c.bn = p.flag("bn", &v, false),
-                "input" => match v.parse() {
-                    Ok(i) => c.input = i,
-                    Err(()) => p.note("input", format!("unknown input \"{v}\" (expected one of: {}); using gaussian", InputKind::IDS.join(", "))),
-                },
-                "noise" => c.noise = p.float("noise", &v, NOISE_RANGE, c.noise),
-                "seed" => match v.trim().parse::<u32>() {
-                    Ok(s) => c.seed = s,
-                    Err(_) => p.note("seed", format!("\"{v}\" is not a whole number 0–4294967295; using {}", c.seed)),
-                },
-                "diagram" => match v.trim() {
-                    "weights" => c.diagram = DiagramView::Weights,
-                    "grads" | "gradients" => c.diagram = DiagramView::Grads,
-                    _ => p.note("diagram", format!("\"{v}\" is not weights or grads; using weights")),
-                },
-                "embed" => c.embed = p.flag("embed", &v, false),
-                _ => p.note(&k, "unknown parameter, ignored".to_string()),
+                Some(p) => read(&mut c, p, &v, &mut notices),
+                None => notices.push(Notice { key: k, message: "unknown parameter, ignored".to_string() }),
             }
         }
-        if let Some(s) = slope {
-            if matches!(c.act, Activation::LeakyRelu(_)) {
-                c.act = Activation::LeakyRelu(s as f32);
+        // The default scale follows the initializer.
+        c.scale = c.init.default_scale();
+        for p in PARAMS.iter().filter(|p| p.late) {
+            if let Some((_, v)) = late.iter().find(|(q, _)| q.key == p.key) {
+                read(&mut c, p, v, &mut notices);
             }
         }
-        // scale's range depends on init, so it is read last.
-        c.scale = match scale {
-            Some((_, v)) => {
-                let range = if c.init == InitKind::Constant { CONSTANT_RANGE } else { SCALE_RANGE };
-                p.float("scale", &v, range, c.default_scale())
-            }
-            None => c.default_scale(),
-        };
-        (c, p.notices)
+        (c, notices)
     }
 
-    /// The default `scale` for the chosen initializer: 0.5 for `constant` (the notes' example),
-    /// 0.01 ("small random") otherwise.
+    /// The default `scale` for the chosen initializer (see [`Init::default_scale`]).
     #[must_use]
     pub fn default_scale(&self) -> f64 {
-        if self.init == InitKind::Constant {
-            0.5
-        } else {
-            0.01
-        }
+        self.init.default_scale()
     }
 
     /// The canonical query string (without `?`), every key written, so a link reproduces the view
     /// even if defaults change later.
     #[must_use]
     pub fn to_query(&self) -> String {
-        let gain = match self.gain {
-            Gain::Default => "default".to_string(),
-            Gain::Auto => "auto".to_string(),
-            Gain::Value(g) => num(g),
-        };
-        let slope = match self.act {
-            // f32 printed as f32: 0.02, not 0.019999999552965164
-            Activation::LeakyRelu(s) => format!("{s}"),
-            _ => format!("{DEFAULT_LEAKY_SLOPE}"),
-        };
-        let bias = match self.bias {
-            BiasInit::Zeros => "zeros".to_string(),
-            BiasInit::SameAsWeights => "same".to_string(),
-            BiasInit::Constant(b) => num(b),
-        };
-        let diagram = match self.diagram {
-            DiagramView::Weights => "weights",
-            DiagramView::Grads => "grads",
-        };
-        let mut q = format!(
-            "depth={}&width={}&init={}&scale={}&gain={}&mode={}&trunc={}&act={}&slope={}&bias={}&bn={}&batch={}&input={}&noise={}&seed={}&diagram={}",
-            self.depth,
-            self.width,
-            self.init,
-            num(self.scale),
-            gain,
-            self.mode.id(),
-            u8::from(self.trunc),
-            self.act,
-            slope,
-            bias,
-            u8::from(self.bn),
-            self.batch,
-            self.input,
-            num(self.noise),
-            self.seed,
-            diagram
-        );
-        if self.embed {
-            q.push_str("&embed=1");
-        }
-        q
+        let default = Config::default();
+        PARAMS
+            .iter()
+            .filter(|p| !p.optional || (p.write)(self) != (p.write)(&default))
+            .map(|p| format!("{}={}", p.key, (p.write)(self)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The value of `key` as the URL writes it.
+    #[must_use]
+    pub fn value_of(&self, key: &str) -> Option<String> {
+        param_of(key).map(|p| (p.write)(self))
     }
 
     /// The initializer this configuration describes.
@@ -389,6 +619,45 @@ impl Config {
             return Err(ConfigError::TooLarge { bytes, budget: MEMORY_BUDGET });
         }
         Ok(())
+    }
+
+    /// What a control shows beside itself, with units ("10 layers", "256 units"); empty for none.
+    #[must_use]
+    pub fn shown(&self, key: &str) -> String {
+        let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+        match key {
+            "depth" => plural(self.depth, "layer"),
+            "width" => format!("{} units", self.width),
+            "batch" => plural(self.batch, "sample"),
+            "scale" => fmt_num(self.scale),
+            "slope" => self.value_of("slope").unwrap_or_default(),
+            "noise" => format!("σ = {}", self.noise),
+            _ => String::new(),
+        }
+    }
+
+    /// The label of the `scale` control, which depends on the initializer.
+    #[must_use]
+    pub fn scale_label(&self) -> &'static str {
+        match self.init {
+            Init::Constant => "Constant value c",
+            Init::Random(Dist::Uniform) => "Limit a of U[−a, a]",
+            _ => "Std s of N(0, s²)",
+        }
+    }
+
+    /// Whether the control of `key` has an effect in this configuration (else it is disabled).
+    #[must_use]
+    pub fn applies(&self, key: &str) -> bool {
+        match key {
+            "scale" => self.init.uses_scale(),
+            "gain" => self.init.uses_gain(),
+            "mode" => self.init.uses_fan_mode(),
+            "trunc" => self.init.is_normal(),
+            "slope" => matches!(self.act, Activation::LeakyRelu(_)),
+            "noise" => self.input != InputKind::Gaussian,
+            _ => true,
+        }
     }
 }
 
@@ -420,7 +689,7 @@ mod tests {
     #[test]
     fn aliases_and_percent_encoding() {
         let (c, notes) = Config::from_query("?init=kaiming_uniform&act=ReLU&gain=1.5&input=two_moons&x%3D=1");
-        assert_eq!(c.init, InitKind::HeUniform);
+        assert_eq!(c.init, Init::He(Dist::Uniform));
         assert_eq!(c.act, Activation::Relu);
         assert_eq!(c.gain, Gain::Value(1.5));
         assert_eq!(c.input, InputKind::Moons);
@@ -434,7 +703,7 @@ mod tests {
         let (c, notes) = Config::from_query("depth=500&width=abc&init=magic&scale=100&batch=0&seed=-1&bn=maybe");
         assert_eq!(c.depth, 100);
         assert_eq!(c.width, 256);
-        assert_eq!(c.init, InitKind::XavierNormal);
+        assert_eq!(c.init, Init::Xavier(Dist::Normal));
         assert_eq!(c.scale, 10.0);
         assert_eq!(c.batch, 1);
         assert_eq!(c.seed, 1);

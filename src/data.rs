@@ -1,5 +1,6 @@
 //! Inputs: Gaussian features and 2-D toy datasets, all from a seeded generator.
 
+use crate::choice::{self, Choice, Entry, UnknownName};
 use crate::rng::Rng;
 use std::f64::consts::PI;
 use std::fmt;
@@ -33,19 +34,23 @@ pub struct Batch {
     pub classes: usize,
 }
 
-impl InputKind {
-    /// Canonical ids.
-    pub const IDS: [&'static str; 6] = ["gaussian", "spiral", "moons", "circles", "xor", "blobs"];
-    /// Every input kind.
-    pub const ALL: [InputKind; 6] =
-        [InputKind::Gaussian, InputKind::Spiral, InputKind::Moons, InputKind::Circles, InputKind::Xor, InputKind::Blobs];
+impl Choice for InputKind {
+    const WHAT: &'static str = "input";
+    const TABLE: &'static [Entry<InputKind>] = &[
+        Entry { value: InputKind::Gaussian, id: "gaussian", aliases: &["normal", "randn"], label: "Gaussian x ∼ N(0, 1), width features" },
+        Entry { value: InputKind::Spiral, id: "spiral", aliases: &[], label: "spiral (2-D, 2 classes)" },
+        Entry { value: InputKind::Moons, id: "moons", aliases: &["moon", "two_moons"], label: "two moons (2-D, 2 classes)" },
+        Entry { value: InputKind::Circles, id: "circles", aliases: &["circle"], label: "circles (2-D, 2 classes)" },
+        Entry { value: InputKind::Xor, id: "xor", aliases: &[], label: "XOR (2-D, 2 classes)" },
+        Entry { value: InputKind::Blobs, id: "blobs", aliases: &["blob"], label: "blobs (2-D, 3 classes)" },
+    ];
 
-    /// Canonical id.
-    #[must_use]
-    pub fn id(self) -> &'static str {
-        Self::IDS[Self::ALL.iter().position(|&k| k == self).unwrap_or(0)]
+    fn is(self, row: &InputKind) -> bool {
+        self == *row
     }
+}
 
+impl InputKind {
     /// Number of classes (0 for unlabelled Gaussian input).
     #[must_use]
     pub fn classes(self) -> usize {
@@ -128,16 +133,9 @@ impl fmt::Display for InputKind {
 }
 
 impl FromStr for InputKind {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        let s = s.trim().to_ascii_lowercase();
-        match s.as_str() {
-            "normal" | "randn" => Ok(InputKind::Gaussian),
-            "moon" | "two_moons" => Ok(InputKind::Moons),
-            "circle" => Ok(InputKind::Circles),
-            "blob" => Ok(InputKind::Blobs),
-            _ => InputKind::ALL.into_iter().find(|k| k.id() == s).ok_or(()),
-        }
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        choice::parse(s)
     }
 }
 
@@ -148,7 +146,7 @@ mod tests {
 
     #[test]
     fn shapes_and_labels() {
-        for kind in InputKind::ALL {
+        for kind in InputKind::all() {
             let mut rng = Rng::new(5, Stream::Input);
             let b = kind.sample(30, 8, 0.1, &mut rng);
             assert_eq!(b.x.len(), 30 * b.dim);
@@ -161,5 +159,6 @@ mod tests {
                 }
             }
         }
+        crate::choice::check_table::<InputKind>();
     }
 }

@@ -2,7 +2,8 @@
 //! numbers they give for a layer.
 
 use crate::activation::Activation;
-use crate::init::{Draw, FanMode, InitKind, InitSpec};
+use crate::format::fmt_num;
+use crate::init::{Dist, Draw, FanMode, Init, InitSpec};
 
 fn sqrt_frac(num: &str, den: &str) -> String {
     format!("<msqrt><mfrac><mn>{num}</mn><mrow>{den}</mrow></mfrac></msqrt>")
@@ -22,21 +23,20 @@ fn fan_mathml(mode: FanMode) -> String {
 /// MathML for the distribution of `spec` (display block). `n_in`/`n_out` are the fans.
 #[must_use]
 pub fn mathml(spec: &InitSpec) -> String {
-    use InitKind::*;
     let normal = "<mi>W</mi><mo>∼</mo><mi mathvariant=\"script\">N</mi><mo>(</mo><mn>0</mn><mo>,</mo><msup><mi>σ</mi><mn>2</mn></msup><mo>)</mo><mo separator=\"true\">,</mo><mspace width=\"1em\"/><mi>σ</mi><mo>=</mo>";
     let uniform = "<mi>W</mi><mo>∼</mo><mi>U</mi><mo>[</mo><mo>−</mo><mi>ℓ</mi><mo>,</mo><mi>ℓ</mi><mo>]</mo><mo separator=\"true\">,</mo><mspace width=\"1em\"/><mi>ℓ</mi><mo>=</mo>";
     let g = "<mtext>gain</mtext><mo>·</mo>";
     let fan = fan_mathml(spec.mode);
     let body = match spec.kind {
-        Zeros => "<mi>W</mi><mo>=</mo><mn>0</mn>".to_string(),
-        Constant => "<mi>W</mi><mo>=</mo><mi>c</mi>".to_string(),
-        Normal => "<mi>W</mi><mo>∼</mo><mi mathvariant=\"script\">N</mi><mo>(</mo><mn>0</mn><mo>,</mo><msup><mi>s</mi><mn>2</mn></msup><mo>)</mo>".to_string(),
-        Uniform => "<mi>W</mi><mo>∼</mo><mi>U</mi><mo>[</mo><mo>−</mo><mi>a</mi><mo>,</mo><mi>a</mi><mo>]</mo>".to_string(),
-        XavierNormal => format!("{normal}{g}{}", sqrt_frac("2", &format!("{N_IN}<mo>+</mo>{N_OUT}"))),
-        XavierUniform => format!("{uniform}{g}{}", sqrt_frac("6", &format!("{N_IN}<mo>+</mo>{N_OUT}"))),
-        HeNormal | LecunNormal => format!("{normal}<mfrac><mtext>gain</mtext><msqrt>{fan}</msqrt></mfrac>"),
-        HeUniform | LecunUniform => format!("{uniform}{g}{}", sqrt_frac("3", &fan)),
-        Orthogonal => "<mi>W</mi><mo>=</mo><mtext>gain</mtext><mo>·</mo><mi>Q</mi><mo separator=\"true\">,</mo><mspace width=\"1em\"/><msup><mi>Q</mi><mo>⊤</mo></msup><mi>Q</mi><mo>=</mo><mi>I</mi>".to_string(),
+        Init::Zeros => "<mi>W</mi><mo>=</mo><mn>0</mn>".to_string(),
+        Init::Constant => "<mi>W</mi><mo>=</mo><mi>c</mi>".to_string(),
+        Init::Random(Dist::Normal) => "<mi>W</mi><mo>∼</mo><mi mathvariant=\"script\">N</mi><mo>(</mo><mn>0</mn><mo>,</mo><msup><mi>s</mi><mn>2</mn></msup><mo>)</mo>".to_string(),
+        Init::Random(Dist::Uniform) => "<mi>W</mi><mo>∼</mo><mi>U</mi><mo>[</mo><mo>−</mo><mi>a</mi><mo>,</mo><mi>a</mi><mo>]</mo>".to_string(),
+        Init::Xavier(Dist::Normal) => format!("{normal}{g}{}", sqrt_frac("2", &format!("{N_IN}<mo>+</mo>{N_OUT}"))),
+        Init::Xavier(Dist::Uniform) => format!("{uniform}{g}{}", sqrt_frac("6", &format!("{N_IN}<mo>+</mo>{N_OUT}"))),
+        Init::He(Dist::Normal) | Init::Lecun(Dist::Normal) => format!("{normal}<mfrac><mtext>gain</mtext><msqrt>{fan}</msqrt></mfrac>"),
+        Init::He(Dist::Uniform) | Init::Lecun(Dist::Uniform) => format!("{uniform}{g}{}", sqrt_frac("3", &fan)),
+        Init::Orthogonal => "<mi>W</mi><mo>=</mo><mtext>gain</mtext><mo>·</mo><mi>Q</mi><mo separator=\"true\">,</mo><mspace width=\"1em\"/><msup><mi>Q</mi><mo>⊤</mo></msup><mi>Q</mi><mo>=</mo><mi>I</mi>".to_string(),
     };
     format!("<math display=\"block\">{body}</math>")
 }
@@ -65,22 +65,23 @@ pub fn numbers(spec: &InitSpec, fan_in: usize, fan_out: usize, act: Activation) 
 }
 
 fn short(x: f64) -> String {
-    crate::verdict::fmt_num(x)
+    fmt_num(x)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::choice::Choice;
 
     #[test]
     fn mathml_is_well_formed_enough() {
-        for kind in InitKind::ALL {
+        for kind in Init::all() {
             let m = mathml(&InitSpec { kind, ..InitSpec::default() });
             assert!(m.starts_with("<math") && m.ends_with("</math>"));
             assert_eq!(m.matches("<msqrt>").count(), m.matches("</msqrt>").count());
             assert_eq!(m.matches("<mfrac>").count(), m.matches("</mfrac>").count());
         }
-        let s = InitSpec { kind: InitKind::XavierNormal, ..InitSpec::default() };
+        let s = InitSpec { kind: Init::Xavier(Dist::Normal), ..InitSpec::default() };
         assert_eq!(numbers(&s, 256, 256, Activation::Tanh), "σ = 0.0625 (gain = 1.00, n_in = 256, n_out = 256)");
     }
 }

@@ -21,6 +21,7 @@
 //! A uniform U[−ℓ, ℓ] has variance ℓ²/3, so each uniform variant has the same variance as its normal one.
 
 use crate::activation::Activation;
+use crate::choice::{self, Choice, Entry, UnknownName};
 use crate::rng::Rng;
 use std::fmt;
 use std::str::FromStr;
@@ -30,88 +31,99 @@ use std::str::FromStr;
 #[allow(clippy::excessive_precision)] // Keras' literal, as written there
 pub const TRUNCATED_NORMAL_STD: f64 = 0.879_625_661_034_239_78;
 
-/// Which family of distribution a weight is drawn from.
+/// The distribution of a random initializer's draws.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum InitKind {
-    Zeros,
-    Constant,
+pub enum Dist {
+    /// N(0, σ²) (or truncated at ±2σ with `trunc`).
     Normal,
+    /// U[−ℓ, ℓ], with variance ℓ²/3.
     Uniform,
-    XavierNormal,
-    XavierUniform,
-    HeNormal,
-    HeUniform,
-    LecunNormal,
-    LecunUniform,
+}
+
+/// A weight initializer, as typed variants with their distribution (candle's `Init`, burn's
+/// `Initializer`). Its URL id, aliases and page label are in [`Init::TABLE`]; everything else is
+/// asked of the variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Init {
+    /// W = 0 (`nn.init.zeros_`).
+    Zeros,
+    /// W = c (`nn.init.constant_`), c = `scale`.
+    Constant,
+    /// N(0, s²) or U[−a, a] with s or a = `scale` (`nn.init.normal_`, `uniform_`).
+    Random(Dist),
+    /// Glorot & Bengio (2010): σ² = gain²·2/(fan_in + fan_out) (`xavier_*_`, Keras `glorot_*`).
+    Xavier(Dist),
+    /// He et al. (2015): σ² = gain²/fan, gain √2 by default (`kaiming_*_`, Keras `he_*`).
+    He(Dist),
+    /// LeCun et al. (1998): σ² = gain²/fan, gain 1 (Keras `lecun_*`).
+    Lecun(Dist),
+    /// gain·Q with orthonormal rows or columns (Saxe et al. 2014; `orthogonal_`).
     Orthogonal,
 }
 
-/// Error for an unknown initializer name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownInit(pub String);
+const fn row(value: Init, id: &'static str, aliases: &'static [&'static str], label: &'static str) -> Entry<Init> {
+    Entry { value, id, aliases, label }
+}
 
-impl fmt::Display for UnknownInit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown initializer \"{}\" (expected one of: {})", self.0, InitKind::IDS.join(", "))
+impl Choice for Init {
+    const WHAT: &'static str = "initializer";
+    const TABLE: &'static [Entry<Init>] = &[
+        row(Init::Zeros, "zeros", &["zero"], "zeros"),
+        row(Init::Constant, "constant", &["const"], "constant"),
+        row(Init::Random(Dist::Normal), "normal", &["random_normal", "randn", "gaussian"], "normal N(0, s²)"),
+        row(Init::Random(Dist::Uniform), "uniform", &["random_uniform"], "uniform U[−a, a]"),
+        row(Init::Xavier(Dist::Normal), "xavier_normal", &["glorot_normal"], "Xavier / Glorot normal"),
+        row(Init::Xavier(Dist::Uniform), "xavier_uniform", &["glorot_uniform"], "Xavier / Glorot uniform"),
+        row(Init::He(Dist::Normal), "he_normal", &["kaiming_normal"], "He / Kaiming normal"),
+        row(Init::He(Dist::Uniform), "he_uniform", &["kaiming_uniform"], "He / Kaiming uniform"),
+        row(Init::Lecun(Dist::Normal), "lecun_normal", &[], "LeCun normal"),
+        row(Init::Lecun(Dist::Uniform), "lecun_uniform", &[], "LeCun uniform"),
+        row(Init::Orthogonal, "orthogonal", &[], "orthogonal"),
+    ];
+
+    fn is(self, row: &Init) -> bool {
+        self == *row
     }
 }
 
-impl std::error::Error for UnknownInit {}
-
-impl InitKind {
-    /// Canonical ids, as used in URLs and the UI.
-    pub const IDS: [&'static str; 11] = [
-        "zeros",
-        "constant",
-        "normal",
-        "uniform",
-        "xavier_normal",
-        "xavier_uniform",
-        "he_normal",
-        "he_uniform",
-        "lecun_normal",
-        "lecun_uniform",
-        "orthogonal",
-    ];
-
-    /// Every initializer.
-    pub const ALL: [InitKind; 11] = [
-        InitKind::Zeros,
-        InitKind::Constant,
-        InitKind::Normal,
-        InitKind::Uniform,
-        InitKind::XavierNormal,
-        InitKind::XavierUniform,
-        InitKind::HeNormal,
-        InitKind::HeUniform,
-        InitKind::LecunNormal,
-        InitKind::LecunUniform,
-        InitKind::Orthogonal,
-    ];
-
-    /// Canonical id.
+impl Init {
+    /// The distribution of the draws (`None` for the deterministic and orthogonal initializers).
     #[must_use]
-    pub fn id(self) -> &'static str {
-        Self::IDS[Self::ALL.iter().position(|&k| k == self).unwrap_or(0)]
+    pub fn dist(self) -> Option<Dist> {
+        match self {
+            Init::Random(d) | Init::Xavier(d) | Init::He(d) | Init::Lecun(d) => Some(d),
+            Init::Zeros | Init::Constant | Init::Orthogonal => None,
+        }
     }
 
-    /// Whether the std or limit scales with the layer's fans (and so takes `gain` and `mode`).
+    /// Whether the std or limit scales with the layer's fans (Xavier, He, LeCun).
     #[must_use]
     pub fn is_variance_scaling(self) -> bool {
-        use InitKind::*;
-        matches!(self, XavierNormal | XavierUniform | HeNormal | HeUniform | LecunNormal | LecunUniform)
+        matches!(self, Init::Xavier(_) | Init::He(_) | Init::Lecun(_))
     }
 
     /// Whether `scale` (std, limit or constant value) applies.
     #[must_use]
     pub fn uses_scale(self) -> bool {
-        matches!(self, InitKind::Constant | InitKind::Normal | InitKind::Uniform)
+        matches!(self, Init::Constant | Init::Random(_))
+    }
+
+    /// Whether `gain` applies.
+    #[must_use]
+    pub fn uses_gain(self) -> bool {
+        self.is_variance_scaling() || self == Init::Orthogonal
+    }
+
+    /// Whether `mode` (the fan divided by) applies: He and LeCun (Xavier always uses the average).
+    #[must_use]
+    pub fn uses_fan_mode(self) -> bool {
+        matches!(self, Init::He(_) | Init::Lecun(_))
     }
 
     /// Whether the draw is normal (so the truncated variant applies).
     #[must_use]
     pub fn is_normal(self) -> bool {
-        matches!(self, InitKind::Normal | InitKind::XavierNormal | InitKind::HeNormal | InitKind::LecunNormal)
+        self.dist() == Some(Dist::Normal)
     }
 
     /// The frameworks' default gain: √2 for He (PyTorch `kaiming_*` with its default
@@ -119,71 +131,66 @@ impl InitKind {
     #[must_use]
     pub fn default_gain(self) -> f64 {
         match self {
-            InitKind::HeNormal | InitKind::HeUniform => std::f64::consts::SQRT_2,
+            Init::He(_) => std::f64::consts::SQRT_2,
             _ => 1.0,
+        }
+    }
+
+    /// The default `scale`: 0.5 for `constant` (the notes' example), 0.01 ("small random") otherwise.
+    #[must_use]
+    pub fn default_scale(self) -> f64 {
+        if self == Init::Constant {
+            0.5
+        } else {
+            0.01
         }
     }
 
     /// The formula, in plain text with Unicode, for the UI.
     #[must_use]
     pub fn formula(self) -> &'static str {
-        use InitKind::*;
+        use Dist::{Normal, Uniform};
         match self {
-            Zeros => "W = 0",
-            Constant => "W = c",
-            Normal => "W ~ N(0, s²)",
-            Uniform => "W ~ U[−a, a]",
-            XavierNormal => "W ~ N(0, σ²),  σ = gain·√(2 / (fan_in + fan_out))",
-            XavierUniform => "W ~ U[−ℓ, ℓ],  ℓ = gain·√(6 / (fan_in + fan_out))",
-            HeNormal => "W ~ N(0, σ²),  σ = gain / √fan,  gain = √2",
-            HeUniform => "W ~ U[−ℓ, ℓ],  ℓ = gain·√(3 / fan),  gain = √2",
-            LecunNormal => "W ~ N(0, σ²),  σ = gain / √fan_in",
-            LecunUniform => "W ~ U[−ℓ, ℓ],  ℓ = gain·√(3 / fan_in)",
-            Orthogonal => "W = gain·Q,  QᵀQ = I  (Q from the QR of a Gaussian matrix)",
+            Init::Zeros => "W = 0",
+            Init::Constant => "W = c",
+            Init::Random(Normal) => "W ~ N(0, s²)",
+            Init::Random(Uniform) => "W ~ U[−a, a]",
+            Init::Xavier(Normal) => "W ~ N(0, σ²),  σ = gain·√(2 / (fan_in + fan_out))",
+            Init::Xavier(Uniform) => "W ~ U[−ℓ, ℓ],  ℓ = gain·√(6 / (fan_in + fan_out))",
+            Init::He(Normal) => "W ~ N(0, σ²),  σ = gain / √fan,  gain = √2",
+            Init::He(Uniform) => "W ~ U[−ℓ, ℓ],  ℓ = gain·√(3 / fan),  gain = √2",
+            Init::Lecun(Normal) => "W ~ N(0, σ²),  σ = gain / √fan",
+            Init::Lecun(Uniform) => "W ~ U[−ℓ, ℓ],  ℓ = gain·√(3 / fan)",
+            Init::Orthogonal => "W = gain·Q,  QᵀQ = I  (Q from the QR of a Gaussian matrix)",
         }
     }
 
     /// The activations the method is meant for (the lecture notes' summary table).
     #[must_use]
     pub fn meant_for(self) -> &'static str {
-        use InitKind::*;
         match self {
-            Zeros | Constant => "nothing: every unit of a layer stays identical (symmetry)",
-            Normal | Uniform => "nothing in particular: the scale must be tuned by hand to the width",
-            XavierNormal | XavierUniform => "linear, tanh, logistic (sigmoid), softmax: σ² = 1/fan_avg",
-            HeNormal | HeUniform => "ReLU and its variants: σ² = 2/fan_in",
-            LecunNormal | LecunUniform => "SELU (self-normalizing networks): σ² = 1/fan_in",
-            Orthogonal => "deep linear and tanh networks (dynamical isometry, Saxe et al. 2014)",
+            Init::Zeros | Init::Constant => "nothing: every unit of a layer stays identical (symmetry)",
+            Init::Random(_) => "nothing in particular: the scale must be tuned by hand to the width",
+            Init::Xavier(_) => "linear, tanh, logistic (sigmoid), softmax: σ² = 1/fan_avg",
+            Init::He(_) => "ReLU and its variants: σ² = 2/fan_in",
+            Init::Lecun(_) => "SELU (self-normalizing networks): σ² = 1/fan_in",
+            Init::Orthogonal => "deep linear and tanh networks (dynamical isometry, Saxe et al. 2014)",
         }
     }
 }
 
-impl fmt::Display for InitKind {
+impl fmt::Display for Init {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.id())
     }
 }
 
-impl FromStr for InitKind {
-    type Err = UnknownInit;
+impl FromStr for Init {
+    type Err = UnknownName;
 
-    /// Parses an id or alias (case-insensitive): `glorot_*`, `kaiming_*`, `zero`, `ones`...
+    /// Parses an id or alias (case-insensitive, `-` as `_`): `glorot_*`, `kaiming_*`, `zero`, ...
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        use InitKind::*;
-        Ok(match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "zeros" | "zero" => Zeros,
-            "constant" | "const" => Constant,
-            "normal" | "random_normal" | "randn" | "gaussian" => Normal,
-            "uniform" | "random_uniform" => Uniform,
-            "xavier_normal" | "glorot_normal" => XavierNormal,
-            "xavier_uniform" | "glorot_uniform" => XavierUniform,
-            "he_normal" | "kaiming_normal" => HeNormal,
-            "he_uniform" | "kaiming_uniform" => HeUniform,
-            "lecun_normal" => LecunNormal,
-            "lecun_uniform" => LecunUniform,
-            "orthogonal" => Orthogonal,
-            _ => return Err(UnknownInit(s.to_string())),
-        })
+        choice::parse(s)
     }
 }
 
@@ -199,20 +206,20 @@ pub enum FanMode {
     FanAvg,
 }
 
-impl FanMode {
-    /// Canonical ids.
-    pub const IDS: [&'static str; 3] = ["fan_in", "fan_out", "fan_avg"];
+impl Choice for FanMode {
+    const WHAT: &'static str = "fan mode";
+    const TABLE: &'static [Entry<FanMode>] = &[
+        Entry { value: FanMode::FanIn, id: "fan_in", aliases: &["in"], label: "fan_in (forward pass)" },
+        Entry { value: FanMode::FanOut, id: "fan_out", aliases: &["out"], label: "fan_out (backward pass)" },
+        Entry { value: FanMode::FanAvg, id: "fan_avg", aliases: &["avg"], label: "fan_avg" },
+    ];
 
-    /// Canonical id.
-    #[must_use]
-    pub fn id(self) -> &'static str {
-        match self {
-            FanMode::FanIn => "fan_in",
-            FanMode::FanOut => "fan_out",
-            FanMode::FanAvg => "fan_avg",
-        }
+    fn is(self, row: &FanMode) -> bool {
+        self == *row
     }
+}
 
+impl FanMode {
     /// The fan for a `fan_in × fan_out` layer.
     #[must_use]
     pub fn fan(self, fan_in: usize, fan_out: usize) -> f64 {
@@ -225,21 +232,16 @@ impl FanMode {
 }
 
 impl FromStr for FanMode {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "fan_in" | "in" => Ok(FanMode::FanIn),
-            "fan_out" | "out" => Ok(FanMode::FanOut),
-            "fan_avg" | "avg" => Ok(FanMode::FanAvg),
-            _ => Err(()),
-        }
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, UnknownName> {
+        choice::parse(s)
     }
 }
 
 /// The gain of the variance-scaling and orthogonal initializers.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub enum Gain {
-    /// The frameworks' default for the initializer (see [`InitKind::default_gain`]).
+    /// The frameworks' default for the initializer (see [`Init::default_gain`]).
     #[default]
     Default,
     /// PyTorch's `calculate_gain` of the current activation.
@@ -263,7 +265,7 @@ pub enum BiasInit {
 /// A fully specified initializer.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct InitSpec {
-    pub kind: InitKind,
+    pub kind: Init,
     /// Std of `normal`, limit of `uniform`, value of `constant`.
     pub scale: f64,
     pub gain: Gain,
@@ -276,7 +278,7 @@ pub struct InitSpec {
 impl Default for InitSpec {
     fn default() -> Self {
         Self {
-            kind: InitKind::XavierNormal,
+            kind: Init::Xavier(Dist::Normal),
             scale: 0.01,
             gain: Gain::Default,
             mode: FanMode::FanIn,
@@ -324,24 +326,23 @@ impl InitSpec {
     /// The distribution of a `fan_in × fan_out` layer's weights.
     #[must_use]
     pub fn draw(&self, fan_in: usize, fan_out: usize, act: Activation) -> Draw {
-        use InitKind::*;
         let g = self.resolved_gain(act);
         let fan = self.mode.fan(fan_in, fan_out);
         let avg = (fan_in + fan_out) as f64 / 2.0;
-        let normal = |std: f64| Draw::Normal { std, truncated: self.truncated };
+        // σ = gain/√fan for a normal; ℓ = gain·√(3/fan) for the uniform of the same variance.
+        let dist = |d: Dist, fan: f64| match d {
+            Dist::Normal => Draw::Normal { std: g / fan.sqrt(), truncated: self.truncated },
+            Dist::Uniform => Draw::Uniform { limit: g * (3.0 / fan).sqrt() },
+        };
         match self.kind {
-            Zeros => Draw::Constant(0.0),
-            Constant => Draw::Constant(self.scale),
-            Normal => normal(self.scale),
-            Uniform => Draw::Uniform { limit: self.scale },
-            // gain·√(2/(fan_in+fan_out)) = gain/√fan_avg
-            XavierNormal => normal(g / avg.sqrt()),
-            XavierUniform => Draw::Uniform { limit: g * (3.0 / avg).sqrt() },
-            HeNormal => normal(g / fan.sqrt()),
-            HeUniform => Draw::Uniform { limit: g * (3.0 / fan).sqrt() },
-            LecunNormal => normal(g / fan.sqrt()),
-            LecunUniform => Draw::Uniform { limit: g * (3.0 / fan).sqrt() },
-            Orthogonal => Draw::Orthogonal { gain: g },
+            Init::Zeros => Draw::Constant(0.0),
+            Init::Constant => Draw::Constant(self.scale),
+            Init::Random(Dist::Normal) => Draw::Normal { std: self.scale, truncated: self.truncated },
+            Init::Random(Dist::Uniform) => Draw::Uniform { limit: self.scale },
+            // gain·√(2/(fan_in+fan_out)) = gain/√fan_avg; uniform gain·√(6/(fan_in+fan_out)) = gain·√(3/fan_avg)
+            Init::Xavier(d) => dist(d, avg),
+            Init::He(d) | Init::Lecun(d) => dist(d, fan),
+            Init::Orthogonal => Draw::Orthogonal { gain: g },
         }
     }
 
@@ -471,7 +472,7 @@ mod tests {
     use super::*;
     use crate::rng::Stream;
 
-    fn spec(kind: InitKind) -> InitSpec {
+    fn spec(kind: Init) -> InitSpec {
         InitSpec { kind, ..InitSpec::default() }
     }
 
@@ -482,26 +483,26 @@ mod tests {
         let d = |k| spec(k).draw(i, o, act);
         let close = |a: f64, b: f64| (a - b).abs() < 1e-12 * b.abs().max(1.0);
         // PyTorch xavier_normal_: std = gain·√(2/(fan_in+fan_out))
-        let Draw::Normal { std, .. } = d(InitKind::XavierNormal) else { panic!() };
+        let Draw::Normal { std, .. } = d(Init::Xavier(Dist::Normal)) else { panic!() };
         assert!(close(std, (2.0 / 350.0f64).sqrt()));
         // xavier_uniform_: a = gain·√(6/(fan_in+fan_out))
-        let Draw::Uniform { limit } = d(InitKind::XavierUniform) else { panic!() };
+        let Draw::Uniform { limit } = d(Init::Xavier(Dist::Uniform)) else { panic!() };
         assert!(close(limit, (6.0 / 350.0f64).sqrt()));
         // kaiming_normal_ defaults: std = √2/√fan_in
-        let Draw::Normal { std, .. } = d(InitKind::HeNormal) else { panic!() };
+        let Draw::Normal { std, .. } = d(Init::He(Dist::Normal)) else { panic!() };
         assert!(close(std, (2.0 / 250.0f64).sqrt()));
         // kaiming_uniform_: bound = √2·√(3/fan_in) = √(6/fan_in)
-        let Draw::Uniform { limit } = d(InitKind::HeUniform) else { panic!() };
+        let Draw::Uniform { limit } = d(Init::He(Dist::Uniform)) else { panic!() };
         assert!(close(limit, (6.0 / 250.0f64).sqrt()));
-        let Draw::Normal { std, .. } = d(InitKind::LecunNormal) else { panic!() };
+        let Draw::Normal { std, .. } = d(Init::Lecun(Dist::Normal)) else { panic!() };
         assert!(close(std, (1.0 / 250.0f64).sqrt()));
-        let Draw::Uniform { limit } = d(InitKind::LecunUniform) else { panic!() };
+        let Draw::Uniform { limit } = d(Init::Lecun(Dist::Uniform)) else { panic!() };
         assert!(close(limit, (3.0 / 250.0f64).sqrt()));
         // fan_out mode
-        let he_out = InitSpec { mode: FanMode::FanOut, ..spec(InitKind::HeNormal) }.draw(i, o, act);
+        let he_out = InitSpec { mode: FanMode::FanOut, ..spec(Init::He(Dist::Normal)) }.draw(i, o, act);
         assert_eq!(he_out, Draw::Normal { std: (2.0f64 / 100.0).sqrt(), truncated: false });
         // gain=auto for tanh is 5/3 on Xavier
-        let x = InitSpec { gain: Gain::Auto, ..spec(InitKind::XavierNormal) }.draw(i, o, Activation::Tanh);
+        let x = InitSpec { gain: Gain::Auto, ..spec(Init::Xavier(Dist::Normal)) }.draw(i, o, Activation::Tanh);
         let Draw::Normal { std, .. } = x else { panic!() };
         assert!(close(std, 5.0 / 3.0 * (2.0 / 350.0f64).sqrt()));
     }
@@ -513,7 +514,7 @@ mod tests {
     fn sample_moments_match_formulas() {
         let (fi, fo) = (512usize, 384usize);
         let n = (fi * fo) as f64;
-        for kind in InitKind::ALL {
+        for kind in Init::all() {
             for truncated in [false, true] {
                 let s = InitSpec { kind, truncated, scale: 0.05, ..InitSpec::default() };
                 let mut w = vec![0f32; fi * fo];
@@ -583,7 +584,7 @@ mod tests {
     fn biases() {
         let mut rng = Rng::new(0, Stream::Layer(0));
         let mut b = vec![1f32; 8];
-        let s = InitSpec { kind: InitKind::Constant, scale: 0.5, bias: BiasInit::SameAsWeights, ..InitSpec::default() };
+        let s = InitSpec { kind: Init::Constant, scale: 0.5, bias: BiasInit::SameAsWeights, ..InitSpec::default() };
         s.fill_bias(&mut b, 4, Activation::Sigmoid, &mut rng);
         assert!(b.iter().all(|&x| x == 0.5));
         let s = InitSpec { bias: BiasInit::Zeros, ..s };
@@ -593,12 +594,32 @@ mod tests {
 
     #[test]
     fn aliases_parse() {
-        assert_eq!("glorot_uniform".parse::<InitKind>().unwrap(), InitKind::XavierUniform);
-        assert_eq!("kaiming_normal".parse::<InitKind>().unwrap(), InitKind::HeNormal);
-        assert_eq!("Glorot-Normal".parse::<InitKind>().unwrap(), InitKind::XavierNormal);
-        for k in InitKind::ALL {
-            assert_eq!(k.id().parse::<InitKind>().unwrap(), k);
+        assert_eq!("glorot_uniform".parse::<Init>().unwrap(), Init::Xavier(Dist::Uniform));
+        assert_eq!("kaiming_normal".parse::<Init>().unwrap(), Init::He(Dist::Normal));
+        assert_eq!("Glorot-Normal".parse::<Init>().unwrap(), Init::Xavier(Dist::Normal));
+        for k in Init::all() {
+            assert_eq!(k.id().parse::<Init>().unwrap(), k);
         }
-        assert!("variance".parse::<InitKind>().is_err());
+        let err = "variance".parse::<Init>().unwrap_err();
+        assert_eq!(err.given, "variance");
+        assert!(err.to_string().contains("\"variance\"") && err.to_string().contains("he_normal"), "{err}");
+        choice::check_table::<Init>();
+        choice::check_table::<FanMode>();
+    }
+
+    /// Every variant has a row (the match is exhaustive: a new variant fails to compile here
+    /// until it is listed, and then this test fails until its row is in the table).
+    #[test]
+    fn every_variant_has_a_row() {
+        let listed = |k: Init| match k {
+            Init::Zeros | Init::Constant | Init::Random(_) | Init::Xavier(_) | Init::He(_) | Init::Lecun(_) | Init::Orthogonal => k,
+        };
+        let families = [Init::Random as fn(Dist) -> Init, Init::Xavier, Init::He, Init::Lecun];
+        let mut every = vec![Init::Zeros, Init::Constant, Init::Orthogonal];
+        every.extend(families.iter().flat_map(|f| [f(Dist::Normal), f(Dist::Uniform)]));
+        for k in every {
+            assert!(Init::TABLE.iter().any(|e| e.value == listed(k)), "{k:?} has no row");
+        }
+        assert_eq!(Init::TABLE.len(), 11);
     }
 }

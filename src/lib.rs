@@ -4,7 +4,7 @@
 //! Data flows one way:
 //!
 //! ```text
-//! URL query ──► config::Config::from_query ──► experiment::run ──► experiment::Report ──► charts / table
+//! URL query ──► config::Config::from_query ──► experiment::run ──► report::Report ──► charts / table
 //! ```
 //!
 //! - [`init`] — initializers (PyTorch `torch.nn.init` and Keras formulas)
@@ -13,21 +13,29 @@
 //! - [`linalg`] — the one matrix product
 //! - [`loss`], [`data`], [`train`] — losses, inputs, optimizers
 //! - [`stats`] — moments, histograms, saturation, dead units, distinct neurons
-//! - [`experiment`], [`verdict`] — a configuration's report and its plain-language reading
+//! - [`experiment`] — a configuration's network, batch and passes; [`shard`] — a batch split
+//!   across workers and merged back; [`report`] — the plain-data result; [`verdict`] — its
+//!   plain-language reading
+//! - [`config`] — the one parameter table and parser; [`choice`] — the named-choice tables of
+//!   initializers, activations, inputs and fan modes; [`format`] — numbers for people
 //! - [`charts`] — drawing over any plotters backend
 //! - `web` (wasm only) — the page and the worker
 
 pub mod activation;
 pub mod charts;
+pub mod choice;
 pub mod config;
 pub mod data;
 pub mod experiment;
+pub mod format;
 pub mod formula;
 pub mod init;
 pub mod linalg;
 pub mod loss;
 pub mod network;
+pub mod report;
 pub mod rng;
+pub mod shard;
 pub mod stats;
 pub mod train;
 pub mod verdict;

@@ -79,14 +79,14 @@ impl Optimizer {
 mod tests {
     use super::*;
     use crate::activation::Activation;
-    use crate::init::{InitKind, InitSpec};
+    use crate::init::{Init, InitSpec};
     use crate::network::Shape;
 
     /// The smallest network (1 input, one hidden unit, 1 output) with gradients set by hand, so
     /// each rule's first steps can be checked against its formula.
     fn one_param_net() -> (Mlp, Workspace) {
         let shape = Shape { input: 1, depth: 1, width: 1, output: 1 };
-        let spec = InitSpec { kind: InitKind::Constant, scale: 1.0, ..InitSpec::default() };
+        let spec = InitSpec { kind: Init::Constant, scale: 1.0, ..InitSpec::default() };
         let mlp = Mlp::new(shape, Activation::Linear, &spec, false, 0);
         let mut ws = Workspace::new(&mlp, 1);
         for l in 0..2 {

@@ -1,46 +1,8 @@
 //! A plain-language reading of a report, for students.
 
 use crate::config::Config;
-use crate::experiment::LayerReport;
-use serde::{Deserialize, Serialize};
-
-/// How worrying a finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Level {
-    Good,
-    Warn,
-    Bad,
-}
-
-/// One finding.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    pub level: Level,
-    /// A machine-readable tag: `overflow`, `no_signal`, `symmetry`, `saturated`, `vanish`, `explode`,
-    /// `grad_vanish`, `grad_explode`, `dead`, `healthy`.
-    pub tag: String,
-    pub text: String,
-}
-
-/// Every finding, worst first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub findings: Vec<Finding>,
-}
-
-impl Verdict {
-    /// The worst finding.
-    #[must_use]
-    pub fn headline(&self) -> &Finding {
-        &self.findings[0]
-    }
-
-    /// Whether a finding with `tag` is present.
-    #[must_use]
-    pub fn has(&self, tag: &str) -> bool {
-        self.findings.iter().any(|f| f.tag == tag)
-    }
-}
+use crate::format::fmt_num;
+use crate::report::{Finding, LayerReport, Level, Verdict};
 
 /// Per-layer factor of a quantity that goes from `first` to `last` over `steps` layers:
 /// (last/first)^(1/steps), the geometric mean ratio of consecutive layers.
@@ -137,38 +99,3 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
     Verdict { findings: f }
 }
 
-/// 3 significant digits, scientific notation outside [0.001, 10⁴).
-#[must_use]
-pub fn fmt_num(x: f64) -> String {
-    significant(x, 3)
-}
-
-/// `digits` significant digits (at least 1), scientific notation outside [0.001, 10⁴); 0 and
-/// non-finite values as they are.
-#[must_use]
-pub fn significant(x: f64, digits: i32) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
-    }
-    let digits = digits.max(1);
-    if x.abs() >= 1e-3 && x.abs() < 1e4 {
-        let decimals = (digits - 1 - x.abs().log10().floor() as i32).max(0) as usize;
-        format!("{x:.decimals$}")
-    } else {
-        let decimals = (digits - 1) as usize;
-        format!("{x:.decimals$e}")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn number_format() {
-        assert_eq!(fmt_num(0.2234), "0.223");
-        assert_eq!(fmt_num(12.345), "12.3");
-        assert_eq!(fmt_num(1.5e-7), "1.50e-7");
-        assert_eq!(fmt_num(0.0), "0");
-    }
-}

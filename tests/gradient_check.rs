@@ -4,7 +4,7 @@
 
 use initviz::activation::Activation;
 use initviz::data::InputKind;
-use initviz::init::{BiasInit, InitKind, InitSpec};
+use initviz::init::{BiasInit, Dist, Init, InitSpec};
 use initviz::loss::{Loss, Targets};
 use initviz::network::{Mlp, Shape, Workspace};
 use initviz::rng::{Rng, Stream};
@@ -25,7 +25,7 @@ fn kink_pattern(mlp: &Mlp, ws: &Workspace) -> Vec<bool> {
 fn check(act: Activation, loss: Loss, bn: bool) {
     let batch = 6;
     let shape = Shape { input: 3, depth: 2, width: 4, output: if loss == Loss::MeanSquaredError { 2 } else { 3 } };
-    let spec = InitSpec { kind: InitKind::XavierNormal, bias: BiasInit::SameAsWeights, ..InitSpec::default() };
+    let spec = InitSpec { kind: Init::Xavier(Dist::Normal), bias: BiasInit::SameAsWeights, ..InitSpec::default() };
     let mut mlp = Mlp::new(shape, act, &spec, bn, 9);
     let mut rng = Rng::new(9, Stream::Input);
     let x: Vec<f32> = (0..batch * shape.input).map(|_| rng.normal() as f32).collect();

@@ -3,7 +3,9 @@
 //! the sum of the shards' (equal to f32 rounding of the summation order).
 
 use initviz::config::Config;
-use initviz::experiment::{assemble, data_ranges, grad_stats, Experiment, Report, Shard};
+use initviz::experiment::Experiment;
+use initviz::report::Report;
+use initviz::shard::{assemble, data_ranges, grad_stats, Shard};
 
 fn split(c: &Config, count: usize) -> Report {
     let mut parts = Vec::new();

@@ -181,7 +181,7 @@ pub fn axis_label(x: f64) -> String {
 /// Two significant digits: 0.22, 0.011, 3.1e-7, 0.
 #[must_use]
 pub fn sig2(x: f64) -> String {
-    crate::verdict::significant(x, 2)
+    crate::format::significant(x, 2)
 }
 
 #[cfg(test)]

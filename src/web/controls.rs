@@ -3,8 +3,9 @@
 
 use super::dom::{by_id, set_text};
 use crate::activation::Activation;
+use crate::choice::Choice;
 use crate::config::Config;
-use crate::init::InitKind;
+use crate::init::{Dist, Init};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 
@@ -94,7 +95,7 @@ pub fn read(id: &str, config: &Config) -> Option<String> {
         Kind::List(list) => list.get(input(id)?.value().parse::<usize>().ok()?)?.to_string(),
         Kind::Scale => {
             let raw = input(id)?.value();
-            if config.init == InitKind::Constant {
+            if config.init == Init::Constant {
                 raw
             } else {
                 scales().get(raw.parse::<usize>().ok()?)?.to_string()
@@ -112,7 +113,7 @@ fn shown(id: &str, c: &Config) -> String {
         "depth" => format!("{} layer{}", c.depth, if c.depth == 1 { "" } else { "s" }),
         "width" => format!("{} units", c.width),
         "batch" => format!("{} sample{}", c.batch, if c.batch == 1 { "" } else { "s" }),
-        "scale" => crate::verdict::fmt_num(c.scale),
+        "scale" => crate::format::fmt_num(c.scale),
         "slope" => match c.act {
             Activation::LeakyRelu(s) => format!("{s}"),
             _ => "0.01".into(),
@@ -147,7 +148,7 @@ pub fn write_all(config: &Config) {
             }
             Kind::Scale => {
                 if let Some(el) = input(id) {
-                    if config.init == InitKind::Constant {
+                    if config.init == Init::Constant {
                         el.set_min("-10");
                         el.set_max("10");
                         el.set_step("0.05");
@@ -181,8 +182,8 @@ pub fn write_all(config: &Config) {
         }
     }
     let scale_label = match config.init {
-        InitKind::Constant => "Constant value c",
-        InitKind::Uniform => "Limit a of U[−a, a]",
+        Init::Constant => "Constant value c",
+        Init::Random(Dist::Uniform) => "Limit a of U[−a, a]",
         _ => "Std s of N(0, s²)",
     };
     set_text("scale-label", scale_label);
@@ -192,8 +193,8 @@ pub fn write_all(config: &Config) {
         }
     };
     enable("scale", config.init.uses_scale());
-    enable("gain", config.init.is_variance_scaling() || config.init == InitKind::Orthogonal);
-    enable("mode", matches!(config.init, InitKind::HeNormal | InitKind::HeUniform | InitKind::LecunNormal | InitKind::LecunUniform));
+    enable("gain", config.init.uses_gain());
+    enable("mode", config.init.uses_fan_mode());
     enable("trunc", config.init.is_normal());
     enable("slope", matches!(config.act, Activation::LeakyRelu(_)));
     enable("noise", config.input != crate::data::InputKind::Gaussian);

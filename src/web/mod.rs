@@ -14,8 +14,9 @@ mod render;
 pub mod worker;
 
 use crate::config::{Config, Notice};
-use crate::experiment::{run, Report};
-use crate::init::InitKind;
+use crate::experiment::run;
+use crate::report::Report;
+use crate::init::Init;
 use dom::{by_id, document, set_state, set_text, window};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -123,7 +124,7 @@ fn on_control(id: &str) {
     let Some(pair) = controls::read(id, &old) else { return };
     let (mut config, notices) = Config::from_query(&format!("{}&{pair}", old.to_query()));
     // Switching between constant and the random initializers resets the scale to that family's default.
-    if id == "init" && (old.init == InitKind::Constant) != (config.init == InitKind::Constant) {
+    if id == "init" && (old.init == Init::Constant) != (config.init == Init::Constant) {
         config.scale = config.default_scale();
     }
     set_config(config, notices);

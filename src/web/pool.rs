@@ -11,7 +11,8 @@
 use super::dom::{document, window};
 use super::{compute_here, finish, now, schedule, APP};
 use crate::config::Config;
-use crate::experiment::{assemble, data_ranges, grad_moments, grad_range, GradStats, Report, ShardPart, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH, BINS};
+use crate::report::{Report, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
+use crate::shard::{assemble, data_ranges, grad_moments, grad_range, GradStats, ShardPart};
 use crate::stats::{Moments, Range};
 use crate::stats::Histogram;
 use js_sys::{Array, Float32Array, Object, Reflect};

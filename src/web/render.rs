@@ -3,9 +3,10 @@
 use super::dom::{by_id, escape, prefers_dark, set_hidden, set_html, window};
 use crate::charts::{diagram, lines, ridgeline, ChartError, Style, Theme};
 use crate::config::{Config, DiagramView, Notice};
-use crate::experiment::{Quantity, Report};
+use crate::report::{LayerReport, Level, Quantity, Report};
+use crate::choice::Choice;
 use crate::formula;
-use crate::verdict::{fmt_num, Level};
+use crate::format::fmt_num;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
@@ -87,7 +88,7 @@ pub fn chart(config: &Config, report: &Report, index: usize) -> Result<(), Chart
         }
         return Ok(());
     }
-    let col = |f: fn(&crate::experiment::LayerReport) -> f64| report.layers.iter().map(f).collect::<Vec<f64>>();
+    let col = |f: fn(&LayerReport) -> f64| report.layers.iter().map(f).collect::<Vec<f64>>();
     let std_chart = lines::Lines {
         title: "Std per layer (and |mean| of a), log scale: a slope means vanishing or exploding",
         series: vec![

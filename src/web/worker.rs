@@ -10,7 +10,8 @@
 //! It posts `"ready"` once it can take work. No DOM here: plotters cannot run in a worker.
 
 use crate::config::Config;
-use crate::experiment::{run, Experiment, Shard};
+use crate::experiment::{run, Experiment};
+use crate::shard::Shard;
 use js_sys::{Array, Float32Array, Object, Reflect};
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;

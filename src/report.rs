@@ -1,0 +1,199 @@
+//! What a configuration measured, as plain data: the [`Report`] and its parts, the verdict's
+//! findings, the per-layer statistics by name ([`STATS`]) and their CSV. The experiment and the
+//! shards produce it, the verdict reads it, the page draws it; it depends on none of them.
+
+use crate::stats::{Histogram, Moments};
+use serde::{Deserialize, Serialize};
+
+/// Bins of every histogram.
+pub const BINS: usize = 48;
+
+/// The four quantities shown per layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Quantity {
+    Weights,
+    PreActivations,
+    Activations,
+    Gradients,
+}
+
+impl Quantity {
+    pub const ALL: [Quantity; 4] = [Quantity::Weights, Quantity::PreActivations, Quantity::Activations, Quantity::Gradients];
+
+    /// Title for charts.
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Quantity::Weights => "Weights W",
+            Quantity::PreActivations => "Pre-activations z",
+            Quantity::Activations => "Activations a = f(z)",
+            Quantity::Gradients => "Gradients ∂L/∂W",
+        }
+    }
+}
+
+/// Everything measured on one hidden layer (1-based `layer`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerReport {
+    pub layer: usize,
+    pub weights: Moments,
+    pub preact: Moments,
+    pub act: Moments,
+    /// dL/dW of the layer.
+    pub grad: Moments,
+    /// dL/da of the layer's output.
+    pub act_grad: Moments,
+    pub grad_norm: f64,
+    /// Fraction of (sample, unit) outputs saturated; `None` where the activation does not saturate.
+    pub saturated: Option<f64>,
+    /// Fraction of units whose output is 0 for every sample.
+    pub dead: f64,
+    /// Distinct neurons (units with identical incoming weights and bias count once).
+    pub distinct: usize,
+    /// One histogram per [`Quantity`], over the shared range of that quantity (`Report::ranges`).
+    pub hists: [Histogram; 4],
+}
+
+/// The result of one configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub layers: Vec<LayerReport>,
+    /// Shared histogram range [−r, r] (or [lo, hi]) of each quantity, so layers compare at a glance.
+    pub ranges: [(f64, f64); 4],
+    pub loss: f64,
+    /// The theoretical weight std of the first hidden layer and of the others, from the formula.
+    pub weight_std_theory: (f64, f64),
+    pub verdict: Verdict,
+    /// For small networks: every layer's weights and gradients (output layer included), for the diagram.
+    pub small_net: Option<SmallNet>,
+}
+
+/// The weights and gradients of a network small enough to draw unit by unit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SmallNet {
+    /// Units per layer, input first, output last.
+    pub sizes: Vec<usize>,
+    /// Per layer, row-major fan_in × fan_out.
+    pub weights: Vec<Vec<f32>>,
+    pub grads: Vec<Vec<f32>>,
+    /// Mean activation of each unit over the batch, per hidden layer.
+    pub mean_act: Vec<Vec<f32>>,
+}
+
+/// The largest width drawn as a network diagram.
+pub const DIAGRAM_MAX_WIDTH: usize = 16;
+/// The largest depth drawn as a network diagram.
+pub const DIAGRAM_MAX_DEPTH: usize = 12;
+
+/// How worrying a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Level {
+    Good,
+    Warn,
+    Bad,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finding {
+    pub level: Level,
+    /// A machine-readable tag: `overflow`, `no_signal`, `symmetry`, `saturated`, `vanish`, `explode`,
+    /// `grad_vanish`, `grad_explode`, `dead`, `healthy`.
+    pub tag: String,
+    pub text: String,
+}
+
+/// Every finding, worst first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub findings: Vec<Finding>,
+}
+
+impl Verdict {
+    /// The worst finding.
+    #[must_use]
+    pub fn headline(&self) -> &Finding {
+        &self.findings[0]
+    }
+
+    /// Whether a finding with `tag` is present.
+    #[must_use]
+    pub fn has(&self, tag: &str) -> bool {
+        self.findings.iter().any(|f| f.tag == tag)
+    }
+}
+
+/// A per-layer statistic, declared once for the table (`<td data-stat="id">`), the CSV (column
+/// `id`) and the tests.
+#[derive(Debug, Clone, Copy)]
+pub struct Stat {
+    /// The `data-stat` name and CSV column.
+    pub id: &'static str,
+    /// The table's column header.
+    pub header: &'static str,
+    /// The header's tooltip (empty for none).
+    pub tooltip: &'static str,
+    /// A count, written as a whole number.
+    pub whole: bool,
+    /// Shown as a table column (every statistic is in the CSV).
+    pub in_table: bool,
+    /// Its value on a layer; NaN where it does not apply.
+    pub get: fn(&LayerReport) -> f64,
+}
+
+const fn stat(id: &'static str, header: &'static str, get: fn(&LayerReport) -> f64) -> Stat {
+    Stat { id, header, tooltip: "", whole: false, in_table: true, get }
+}
+
+/// Every per-layer statistic, in table and CSV order.
+pub const STATS: &[Stat] = &[
+    stat("weight_std", "weight σ", |l| l.weights.std),
+    stat("preact_mean", "z mean", |l| l.preact.mean),
+    stat("preact_std", "z σ", |l| l.preact.std),
+    stat("act_mean", "a mean", |l| l.act.mean),
+    stat("act_std", "a σ", |l| l.act.std),
+    stat("grad_std", "∂L/∂W σ", |l| l.grad.std),
+    stat("grad_norm", "‖∂L/∂W‖", |l| l.grad_norm),
+    stat("act_grad_std", "∂L/∂a σ", |l| l.act_grad.std),
+    Stat {
+        tooltip: "|tanh| > 0.99, or sigmoid < 0.01 or > 0.99; NaN for activations that do not saturate",
+        ..stat("saturated", "saturated", |l| l.saturated.unwrap_or(f64::NAN))
+    },
+    stat("dead", "dead", |l| l.dead),
+    Stat { whole: true, ..stat("distinct", "distinct", |l| l.distinct as f64) },
+    Stat {
+        whole: true,
+        in_table: false,
+        ..stat("nonfinite", "non-finite", |l| (l.preact.nonfinite + l.act.nonfinite + l.grad.nonfinite + l.act_grad.nonfinite) as f64)
+    },
+];
+
+impl LayerReport {
+    /// The statistic called `name` (see [`STATS`]); NaN for an unknown name or where it does not apply.
+    #[must_use]
+    pub fn stat(&self, name: &str) -> f64 {
+        STATS.iter().find(|s| s.id == name).map_or(f64::NAN, |s| (s.get)(self))
+    }
+}
+
+impl Report {
+    /// The per-layer statistics as CSV (header line, then one line per hidden layer), preceded by
+    /// a comment line with the configuration's query string.
+    #[must_use]
+    pub fn to_csv(&self, query: &str) -> String {
+        let names: Vec<&str> = STATS.iter().map(|s| s.id).collect();
+        let mut s = format!("# initviz {query}\nlayer,{}\n", names.join(","));
+        for l in &self.layers {
+            s.push_str(&l.layer.to_string());
+            for stat in STATS {
+                let v = (stat.get)(l);
+                s.push(',');
+                if v.is_finite() {
+                    s.push_str(&format!("{v:e}"));
+                }
+            }
+            s.push('\n');
+        }
+        s
+    }
+}

@@ -16,6 +16,12 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown
 fi
 
+# rustfmt and clippy (the test command checks formatting and lints); the machine's toolchain has them.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  say "adding rustfmt and clippy"
+  rustup component add rustfmt clippy
+fi
+
 # trunk: the 0.21 line (0.22 needs rustc >= 1.96.1; this toolchain is older). ~14 min to build once.
 if ! trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then
   say "installing trunk 0.21 (builds from source, about 14 minutes on 2 cores)"

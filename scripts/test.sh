@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# Sets up and runs every test: native (cargo test), in headless Chromium (wasm-bindgen-test),
-# and end to end against the built dist/ served under a sub-path (playwright-core).
+# Sets up and runs every test: formatting and lints, native (cargo test), in headless Chromium
+# (wasm-bindgen-test), and end to end against the built dist/ served under a sub-path (playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 bash scripts/setup.sh --test
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER=/usr/bin/chromedriver
+
+echo "== 0/3 style: cargo fmt --check, cargo clippy -D warnings (native and wasm32)"
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
 
 echo "== 1/3 native: cargo test"
 cargo test --release

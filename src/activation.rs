@@ -168,9 +168,7 @@ impl Activation {
                 }
             }
             // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-            Gelu => {
-                0.5 * (1.0 + libm::erff(x * FRAC_1_SQRT_2)) + x * INV_SQRT_2PI * libm::expf(-0.5 * x * x)
-            }
+            Gelu => 0.5 * (1.0 + libm::erff(x * FRAC_1_SQRT_2)) + x * INV_SQRT_2PI * libm::expf(-0.5 * x * x),
             // d/dx x·σ(x) = σ(x) + x·σ(x)(1 − σ(x))
             Swish => {
                 let s = sigmoid(x);

@@ -81,11 +81,11 @@ impl std::error::Error for UnknownName {}
 /// Parses an id or alias of `T`: case-insensitive, `-` read as `_`, surrounding space ignored.
 pub fn parse<T: Choice>(s: &str) -> Result<T, UnknownName> {
     let key = s.trim().to_ascii_lowercase().replace('-', "_");
-    T::TABLE
-        .iter()
-        .find(|e| e.id == key || e.aliases.contains(&key.as_str()))
-        .map(|e| e.value)
-        .ok_or_else(|| UnknownName { what: T::WHAT, given: s.to_string(), expected: T::ids() })
+    T::TABLE.iter().find(|e| e.id == key || e.aliases.contains(&key.as_str())).map(|e| e.value).ok_or_else(|| UnknownName {
+        what: T::WHAT,
+        given: s.to_string(),
+        expected: T::ids(),
+    })
 }
 
 /// Checks a table: ids and aliases unique, lower case, and each row's value parses back to itself.

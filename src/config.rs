@@ -247,9 +247,8 @@ pub const BATCHES: [f64; 17] = [1., 2., 4., 8., 16., 32., 64., 100., 128., 200.,
 /// Slider positions of `scale` for `normal` and `uniform`: 1, 1.5, 2, 3, 5, 7 per decade, 1e-4 to 10.
 #[must_use]
 pub fn scale_positions() -> Vec<f64> {
-    let mut v: Vec<f64> = (-4..=0)
-        .flat_map(|e| ["1", "1.5", "2", "3", "5", "7"].map(|m| format!("{m}e{e}").parse::<f64>().unwrap_or(1.0)))
-        .collect();
+    let mut v: Vec<f64> =
+        (-4..=0).flat_map(|e| ["1", "1.5", "2", "3", "5", "7"].map(|m| format!("{m}e{e}").parse::<f64>().unwrap_or(1.0))).collect();
     v.push(10.0);
     v
 }
@@ -266,18 +265,18 @@ pub const PARAMS: &[Param] = &[
     Param {
         read: |r, c, v| c.depth = r.int(v, c.depth),
         write: |c| c.depth.to_string(),
-        ..param("depth", "Hidden layers", "hidden layers; default 10", Kind::Int { min: 1, max: 100 }, Control::Slider)
+        ..param("depth", "Hidden layers", "hidden layers", Kind::Int { min: 1, max: 100 }, Control::Slider)
     },
     Param {
         read: |r, c, v| c.width = r.int(v, c.width),
         write: |c| c.width.to_string(),
-        ..param("width", "Units per layer", "units per hidden layer; default 256", Kind::Int { min: 2, max: 1024 }, Control::Positions(&WIDTHS))
+        ..param("width", "Units per layer", "units per hidden layer (the slider moves over a log-spaced list with 500 and 1000)", Kind::Int { min: 2, max: 1024 }, Control::Positions(&WIDTHS))
     },
     Param {
         options: options_of::<Init>,
         read: |r, c, v| c.init = r.choice(v, c.init),
         write: |c| c.init.id().to_string(),
-        ..param("init", "Initializer", "initializer (aliases `glorot_*`, `kaiming_*`); default `xavier_normal`", Kind::Choice, Control::Select)
+        ..param("init", "Initializer", "initializer (aliases `glorot_*`, `kaiming_*`)", Kind::Choice, Control::Select)
     },
     Param {
         late: true,
@@ -289,7 +288,7 @@ pub const PARAMS: &[Param] = &[
         ..param(
             "scale",
             "Scale",
-            "std of `normal`, limit of `uniform`, value of `constant`: 1e-4–10 (constant: −10–10); default 0.01 (constant 0.5)",
+            "std of `normal`, limit of `uniform` (a log slider); value of `constant`, −10–10 (default 0.5 there)",
             Kind::Float { min: SCALE_RANGE.0, max: SCALE_RANGE.1 },
             Control::Scale,
         )
@@ -328,7 +327,7 @@ pub const PARAMS: &[Param] = &[
         ..param(
             "gain",
             "Gain",
-            "gain of Xavier/He/LeCun/orthogonal: `default` (1, He √2), `auto` (PyTorch `calculate_gain` of the activation), or a number 0–10",
+            "gain of Xavier/He/LeCun/orthogonal: the framework default (1, He √2), PyTorch's `calculate_gain` of the activation, or a number 0–10",
             Kind::Choice,
             Control::Select,
         )
@@ -337,7 +336,7 @@ pub const PARAMS: &[Param] = &[
         options: options_of::<FanMode>,
         read: |r, c, v| c.mode = r.choice(v, c.mode),
         write: |c| c.mode.id().to_string(),
-        ..param("mode", "Fan mode (He, LeCun)", "fan of He and LeCun; default `fan_in`", Kind::Choice, Control::Select)
+        ..param("mode", "Fan mode (He, LeCun)", "the fan He and LeCun divide by", Kind::Choice, Control::Select)
     },
     Param {
         read: |r, c, v| c.trunc = r.flag(v, c.trunc),
@@ -345,7 +344,7 @@ pub const PARAMS: &[Param] = &[
         ..param(
             "trunc",
             "Truncated normal at ±2σ (Keras); off: untruncated (PyTorch)",
-            "truncated normal (Keras) instead of untruncated (PyTorch): `0`/`1`",
+            "truncated normal (Keras) instead of untruncated (PyTorch)",
             Kind::Flag,
             Control::Check,
         )
@@ -355,7 +354,7 @@ pub const PARAMS: &[Param] = &[
         // Leaky ReLU at the default slope; `slope` (read late) sets it.
         read: |r, c, v| c.act = r.choice(v, c.act),
         write: |c| c.act.id().to_string(),
-        ..param("act", "Activation", "activation (`gelu` is the exact erf form); default `tanh`", Kind::Choice, Control::Select)
+        ..param("act", "Activation", "activation (`gelu` is the exact erf form)", Kind::Choice, Control::Select)
     },
     Param {
         late: true,
@@ -370,7 +369,7 @@ pub const PARAMS: &[Param] = &[
             Activation::LeakyRelu(s) => format!("{s}"),
             _ => format!("{DEFAULT_LEAKY_SLOPE}"),
         },
-        ..param("slope", "Leaky ReLU slope", "leaky ReLU slope 0–1; default 0.01", Kind::Float { min: 0.0, max: 1.0 }, Control::Slider)
+        ..param("slope", "Leaky ReLU slope", "negative slope of leaky ReLU", Kind::Float { min: 0.0, max: 1.0 }, Control::Slider)
     },
     Param {
         options: || {
@@ -395,17 +394,17 @@ pub const PARAMS: &[Param] = &[
             BiasInit::SameAsWeights => "same".to_string(),
             BiasInit::Constant(b) => num(b),
         },
-        ..param("bias", "Biases", "biases: `zeros` (default), `same` (as the weights), `constant` (0.5) or a number −10–10", Kind::Choice, Control::Select)
+        ..param("bias", "Biases", "biases: zero, drawn as the weights, or a constant −10–10 (`constant` is 0.5)", Kind::Choice, Control::Select)
     },
     Param {
         read: |r, c, v| c.bn = r.flag(v, c.bn),
         write: |c| u8::from(c.bn).to_string(),
-        ..param("bn", "Batch normalization after each layer", "batch normalization after each dense layer: `0`/`1`", Kind::Flag, Control::Check)
+        ..param("bn", "Batch normalization after each layer", "batch normalization after each dense layer", Kind::Flag, Control::Check)
     },
     Param {
         read: |r, c, v| c.batch = r.int(v, c.batch),
         write: |c| c.batch.to_string(),
-        ..param("batch", "Batch", "samples; default 256", Kind::Int { min: 1, max: 4096 }, Control::Positions(&BATCHES))
+        ..param("batch", "Batch", "samples (a log-spaced slider)", Kind::Int { min: 1, max: 4096 }, Control::Positions(&BATCHES))
     },
     Param {
         options: options_of::<InputKind>,
@@ -416,7 +415,7 @@ pub const PARAMS: &[Param] = &[
     Param {
         read: |r, c, v| c.noise = r.float(v, c.noise),
         write: |c| num(c.noise),
-        ..param("noise", "Noise of 2-D data", "jitter of the 2-D datasets 0–1; default 0.1", Kind::Float { min: 0.0, max: 1.0 }, Control::Slider)
+        ..param("noise", "Noise of 2-D data", "std of the jitter of the 2-D datasets", Kind::Float { min: 0.0, max: 1.0 }, Control::Slider)
     },
     Param {
         read: |r, c, v| match v.trim().parse::<u32>() {
@@ -442,9 +441,33 @@ pub const PARAMS: &[Param] = &[
         optional: true,
         read: |r, c, v| c.embed = r.flag(v, c.embed),
         write: |c| u8::from(c.embed).to_string(),
-        ..param("embed", "Embed", "compact view for iframes: `1`", Kind::Flag, Control::None)
+        ..param("embed", "Embed", "compact view for iframes", Kind::Flag, Control::None)
     },
 ];
+
+/// The README's table of URL keys, built from [`PARAMS`] (a test holds the README to it).
+#[must_use]
+pub fn markdown_table() -> String {
+    let mut t = String::from("| key | control | values |\n|---|---|---|\n");
+    let default = Config::default();
+    for p in PARAMS {
+        let allowed = match p.kind {
+            // Named options only: a numeric option (a gain of 2) is one of the numbers the help allows.
+            Kind::Choice => {
+                let named: Vec<String> =
+                    (p.options)().iter().filter(|(id, _)| id.parse::<f64>().is_err()).map(|(id, _)| format!("`{id}`")).collect();
+                named.join(", ")
+            }
+            Kind::Int { min, max } => format!("{min}–{max}"),
+            Kind::Float { min, max } => format!("{}–{}", num(min), num(max)),
+            Kind::Flag => "`0`/`1`".to_string(),
+        };
+        let allowed = if allowed.is_empty() { String::new() } else { format!("{allowed}: ") };
+        let default = if p.optional { String::new() } else { format!("; default `{}`", (p.write)(&default)) };
+        t.push_str(&format!("| `{}` | {} | {allowed}{}{default} |\n", p.key, p.label, p.help));
+    }
+    t
+}
 
 /// The row of `key`.
 #[must_use]

@@ -37,7 +37,9 @@ pub struct Batch {
 impl Choice for InputKind {
     const WHAT: &'static str = "input";
     const TABLE: &'static [Entry<InputKind>] = &[
-        Entry { value: InputKind::Gaussian, id: "gaussian", aliases: &["normal", "randn"], label: "Gaussian x ∼ N(0, 1), width features" },
+        Entry {
+            value: InputKind::Gaussian, id: "gaussian", aliases: &["normal", "randn"], label: "Gaussian x ∼ N(0, 1), width features"
+        },
         Entry { value: InputKind::Spiral, id: "spiral", aliases: &[], label: "spiral (2-D, 2 classes)" },
         Entry { value: InputKind::Moons, id: "moons", aliases: &["moon", "two_moons"], label: "two moons (2-D, 2 classes)" },
         Entry { value: InputKind::Circles, id: "circles", aliases: &["circle"], label: "circles (2-D, 2 classes)" },

@@ -10,8 +10,8 @@ use crate::data::Batch;
 use crate::init::Draw;
 use crate::loss::{Loss, Targets};
 use crate::network::{Mlp, Workspace};
-use crate::rng::{Rng, Stream};
 use crate::report::{Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
+use crate::rng::{Rng, Stream};
 use crate::shard::{assemble, data_ranges, grad_stats, shared_range, Shard, ShardLayer, ShardPart, WeightStats};
 use crate::stats::{self, Histogram, Moments, Range};
 
@@ -207,4 +207,3 @@ impl Experiment {
         h
     }
 }
-

@@ -53,14 +53,15 @@ pub fn numbers(spec: &InitSpec, fan_in: usize, fan_out: usize, act: Activation) 
             format!("σ = {} (gain = {}, {fans}{trunc})", short(std), short(gain))
         }
         Draw::Normal { std, .. } => format!("σ = {}{trunc}", short(std)),
-        Draw::Uniform { limit } if spec.kind.is_variance_scaling() => format!(
-            "ℓ = {} (σ = ℓ/√3 = {}; gain = {}, {fans})",
-            short(limit),
-            short(limit / 3f64.sqrt()),
-            short(gain)
-        ),
+        Draw::Uniform { limit } if spec.kind.is_variance_scaling() => {
+            format!("ℓ = {} (σ = ℓ/√3 = {}; gain = {}, {fans})", short(limit), short(limit / 3f64.sqrt()), short(gain))
+        }
         Draw::Uniform { limit } => format!("a = {} (σ = a/√3 = {})", short(limit), short(limit / 3f64.sqrt())),
-        Draw::Orthogonal { gain } => format!("gain = {}; entries have σ = gain/√max(n_in, n_out) = {}", short(gain), short(gain / (fan_in.max(fan_out) as f64).sqrt())),
+        Draw::Orthogonal { gain } => format!(
+            "gain = {}; entries have σ = gain/√max(n_in, n_out) = {}",
+            short(gain),
+            short(gain / (fan_in.max(fan_out) as f64).sqrt())
+        ),
     }
 }
 

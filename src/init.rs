@@ -293,9 +293,16 @@ impl Default for InitSpec {
 pub enum Draw {
     Constant(f64),
     /// N(0, std²), or truncated at ±2σ with std corrected so the result has this std.
-    Normal { std: f64, truncated: bool },
-    Uniform { limit: f64 },
-    Orthogonal { gain: f64 },
+    Normal {
+        std: f64,
+        truncated: bool,
+    },
+    Uniform {
+        limit: f64,
+    },
+    Orthogonal {
+        gain: f64,
+    },
 }
 
 impl Draw {
@@ -409,8 +416,8 @@ fn truncated_standard_normal(rng: &mut Rng) -> f64 {
 /// the rows (if rows ≤ cols) or the columns (if rows ≥ cols) are orthonormal.
 pub fn orthogonal(w: &mut [f32], rows: usize, cols: usize, gain: f64, rng: &mut Rng) {
     let (m, n) = (rows.max(cols), rows.min(cols)); // tall m × n
-    // The Gaussian m × n matrix A, drawn row by row, is stored transposed (`at[c]` is column c of
-    // A), so every Householder step below runs over contiguous memory.
+                                                   // The Gaussian m × n matrix A, drawn row by row, is stored transposed (`at[c]` is column c of
+                                                   // A), so every Householder step below runs over contiguous memory.
     let mut draws: Vec<f64> = (0..m * n).map(|_| rng.normal()).collect();
     let mut at: Vec<Vec<f64>> = (0..n).map(|c| (0..m).map(|i| draws[i * n + c]).collect()).collect();
     draws.clear();

@@ -77,8 +77,7 @@ impl Mlp {
                 let mut b = vec![0f32; fan_out];
                 init.fill_weights(&mut w, fan_in, fan_out, act, &mut rng);
                 init.fill_bias(&mut b, fan_in, act, &mut rng);
-                let bn = (batch_norm && k < last)
-                    .then(|| BatchNorm { gamma: vec![1.0; fan_out], beta: vec![0.0; fan_out] });
+                let bn = (batch_norm && k < last).then(|| BatchNorm { gamma: vec![1.0; fan_out], beta: vec![0.0; fan_out] });
                 Layer { fan_in, fan_out, w, b, bn }
             })
             .collect();

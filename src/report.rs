@@ -30,6 +30,28 @@ impl Quantity {
             Quantity::Gradients => "Gradients ∂L/∂W",
         }
     }
+
+    /// Its position in [`Quantity::ALL`], in [`LayerReport::hists`] and in [`Report::ranges`].
+    #[must_use]
+    pub fn index(self) -> usize {
+        match self {
+            Quantity::Weights => 0,
+            Quantity::PreActivations => 1,
+            Quantity::Activations => 2,
+            Quantity::Gradients => 3,
+        }
+    }
+
+    /// The moments of this quantity on a layer.
+    #[must_use]
+    pub fn moments(self, l: &LayerReport) -> Moments {
+        match self {
+            Quantity::Weights => l.weights,
+            Quantity::PreActivations => l.preact,
+            Quantity::Activations => l.act,
+            Quantity::Gradients => l.grad,
+        }
+    }
 }
 
 /// Everything measured on one hidden layer (1-based `layer`).

@@ -189,4 +189,3 @@ pub(crate) fn shared_range(ms: impl Iterator<Item = Moments>, q: usize, c: &Conf
         (-r, r)
     }
 }
-

@@ -155,10 +155,7 @@ impl Histogram {
     /// Total of all counts, out-of-range and non-finite included.
     #[must_use]
     pub fn total(&self) -> u64 {
-        self.counts.iter().map(|&c| u64::from(c)).sum::<u64>()
-            + u64::from(self.below)
-            + u64::from(self.above)
-            + u64::from(self.nonfinite)
+        self.counts.iter().map(|&c| u64::from(c)).sum::<u64>() + u64::from(self.below) + u64::from(self.above) + u64::from(self.nonfinite)
     }
 }
 

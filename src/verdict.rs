@@ -7,8 +7,7 @@ use crate::report::{Finding, LayerReport, Level, Verdict};
 /// Per-layer factor of a quantity that goes from `first` to `last` over `steps` layers:
 /// (last/first)^(1/steps), the geometric mean ratio of consecutive layers.
 fn per_layer_factor(first: f64, last: f64, steps: usize) -> Option<f64> {
-    (steps > 0 && first > 0.0 && last > 0.0 && first.is_finite() && last.is_finite())
-        .then(|| (last / first).powf(1.0 / steps as f64))
+    (steps > 0 && first > 0.0 && last > 0.0 && first.is_finite() && last.is_finite()).then(|| (last / first).powf(1.0 / steps as f64))
 }
 
 /// Below this per-layer factor a quantity counts as vanishing, above its inverse as exploding
@@ -32,7 +31,10 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             &mut f,
             Level::Bad,
             "no_signal",
-            format!("every activation is 0 and every hidden-weight gradient is 0: {} never changes the hidden weights, nothing learns", c.act),
+            format!(
+                "every activation is 0 and every hidden-weight gradient is 0: {} never changes the hidden weights, nothing learns",
+                c.act
+            ),
         );
     }
     if c.width > 1 && layers.iter().all(|l| l.distinct == 1) {
@@ -63,9 +65,29 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
                 // The mean stays: outputs collapse to one value rather than to 0.
                 push(&mut f, Level::Bad, "vanish", format!("activations collapse: their spread falls ×{} per layer ({} at layer 1, {} at layer {depth}) while the mean stays at {}: every sample gives almost the same output", fmt_num(r), fmt_num(a0), fmt_num(a1), fmt_num(m1)));
             } else if r < VANISH_FACTOR {
-                push(&mut f, Level::Bad, "vanish", format!("activations vanish: std falls ×{} per layer ({} at layer 1, {} at layer {depth})", fmt_num(r), fmt_num(a0), fmt_num(a1)));
+                push(
+                    &mut f,
+                    Level::Bad,
+                    "vanish",
+                    format!(
+                        "activations vanish: std falls ×{} per layer ({} at layer 1, {} at layer {depth})",
+                        fmt_num(r),
+                        fmt_num(a0),
+                        fmt_num(a1)
+                    ),
+                );
             } else if r > 1.0 / VANISH_FACTOR {
-                push(&mut f, Level::Bad, "explode", format!("activations explode: std grows ×{} per layer ({} at layer 1, {} at layer {depth})", fmt_num(r), fmt_num(a0), fmt_num(a1)));
+                push(
+                    &mut f,
+                    Level::Bad,
+                    "explode",
+                    format!(
+                        "activations explode: std grows ×{} per layer ({} at layer 1, {} at layer {depth})",
+                        fmt_num(r),
+                        fmt_num(a0),
+                        fmt_num(a1)
+                    ),
+                );
             }
         }
         // Gradients flow backwards: compare dL/da of the last hidden layer with the first's.
@@ -83,7 +105,12 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
     }
     let dead = layers.iter().map(|l| l.dead).sum::<f64>() / depth.max(1) as f64;
     if dead > 0.2 && !all_zero {
-        push(&mut f, Level::Warn, "dead", format!("{:.0}% of units are dead (output 0 for every sample): they pass no gradient", 100.0 * dead));
+        push(
+            &mut f,
+            Level::Warn,
+            "dead",
+            format!("{:.0}% of units are dead (output 0 for every sample): they pass no gradient", 100.0 * dead),
+        );
     }
     if f.is_empty() {
         let lo = layers.iter().map(|l| l.act.std).fold(f64::INFINITY, f64::min);
@@ -92,10 +119,13 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             &mut f,
             Level::Good,
             "healthy",
-            format!("healthy: activation std stays between {} and {} over {depth} layers, and gradients reach the first layer", fmt_num(lo), fmt_num(hi)),
+            format!(
+                "healthy: activation std stays between {} and {} over {depth} layers, and gradients reach the first layer",
+                fmt_num(lo),
+                fmt_num(hi)
+            ),
         );
     }
     f.sort_by_key(|x| std::cmp::Reverse(x.level));
     Verdict { findings: f }
 }
-

@@ -39,7 +39,12 @@ fn log_lines_skip_zeros_and_label_decades() {
         let area = SVGBackend::with_string(&mut svg, (500, 300)).into_drawing_area();
         let chart = lines::Lines {
             title: "std per layer",
-            series: vec![lines::Series { name: "activations", values: vec![1.0, 0.1, 0.0, 0.001], color: RGBColor(0, 0, 0), dashed: false }],
+            series: vec![lines::Series {
+                name: "activations",
+                values: vec![1.0, 0.1, 0.0, 0.001],
+                color: RGBColor(0, 0, 0),
+                dashed: false,
+            }],
             axis: lines::Axis::Log,
         };
         lines::draw(&area, &chart, &style()).unwrap();

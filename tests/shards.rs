@@ -53,7 +53,11 @@ fn split_reports_equal_the_whole() {
         for count in [2, 3] {
             let s = split(&c, count);
             assert!(close(s.loss, whole.loss, 1e-9), "{q}: loss {} vs {}", s.loss, whole.loss);
-            assert_eq!(s.verdict.findings.iter().map(|f| &f.tag).collect::<Vec<_>>(), whole.verdict.findings.iter().map(|f| &f.tag).collect::<Vec<_>>(), "{q}");
+            assert_eq!(
+                s.verdict.findings.iter().map(|f| &f.tag).collect::<Vec<_>>(),
+                whole.verdict.findings.iter().map(|f| &f.tag).collect::<Vec<_>>(),
+                "{q}"
+            );
             for (a, b) in s.layers.iter().zip(&whole.layers) {
                 let tag = format!("{q} ×{count} layer {}", a.layer);
                 for (ma, mb) in [(a.weights, b.weights), (a.preact, b.preact), (a.act, b.act), (a.act_grad, b.act_grad)] {

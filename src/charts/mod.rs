@@ -8,9 +8,64 @@ pub mod diagram;
 pub mod lines;
 pub mod ridgeline;
 
+use crate::report::Quantity;
+
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// The page's charts, in page (and PNG export) order. Each has one canvas, whose id and text
+/// alternative come from here; the page's `index.html` holds one `<canvas>` per chart (a test
+/// checks it) and `web::render` draws each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chart {
+    /// One histogram per layer of a quantity ([`ridgeline`]).
+    Ridgeline(Quantity),
+    /// Std per layer on a log axis ([`lines`]).
+    Std,
+    /// Saturated, dead and distinct fractions per layer ([`lines`]).
+    Fractions,
+    /// The network unit by unit, for small networks ([`diagram`]).
+    Network,
+}
+
+impl Chart {
+    /// Every chart, in page order.
+    pub const ALL: [Chart; 7] = [
+        Chart::Ridgeline(Quantity::Weights),
+        Chart::Ridgeline(Quantity::PreActivations),
+        Chart::Ridgeline(Quantity::Activations),
+        Chart::Ridgeline(Quantity::Gradients),
+        Chart::Std,
+        Chart::Fractions,
+        Chart::Network,
+    ];
+
+    /// The id of its `<canvas>`.
+    #[must_use]
+    pub fn canvas_id(self) -> &'static str {
+        match self {
+            Chart::Ridgeline(Quantity::Weights) => "chart-weights",
+            Chart::Ridgeline(Quantity::PreActivations) => "chart-preact",
+            Chart::Ridgeline(Quantity::Activations) => "chart-act",
+            Chart::Ridgeline(Quantity::Gradients) => "chart-grad",
+            Chart::Std => "chart-std",
+            Chart::Fractions => "chart-frac",
+            Chart::Network => "chart-net",
+        }
+    }
+
+    /// Its title.
+    #[must_use]
+    pub fn title(self) -> &'static str {
+        match self {
+            Chart::Ridgeline(q) => q.title(),
+            Chart::Std => "Std per layer (and |mean| of a), log scale: a slope means vanishing or exploding",
+            Chart::Fractions => "Fraction per layer: saturated outputs, dead units, distinct neurons",
+            Chart::Network => "Network diagram",
+        }
+    }
+}
 
 /// Colours of one theme.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -148,11 +203,8 @@ pub fn layer_ticks(depth: usize, max: usize) -> Vec<usize> {
     let step = depth.div_ceil(max.max(1)).max(1);
     let step = [1, 2, 5, 10, 20, 25, 50].into_iter().find(|&s| s >= step).unwrap_or(step);
     // Steps of 2 count 1, 3, 5, … (1, 2, 4 would crowd the top); larger steps use round numbers.
-    let mut t: Vec<usize> = if step <= 2 {
-        (1..=depth).step_by(step).collect()
-    } else {
-        std::iter::once(1).chain((step..=depth).step_by(step)).collect()
-    };
+    let mut t: Vec<usize> =
+        if step <= 2 { (1..=depth).step_by(step).collect() } else { std::iter::once(1).chain((step..=depth).step_by(step)).collect() };
     if t.last() != Some(&depth) {
         if let Some(last) = t.last_mut() {
             if depth - *last < step.div_ceil(2) && *last != 1 {

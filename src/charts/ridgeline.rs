@@ -73,7 +73,11 @@ where
         // Fade from full colour (layer 1) a little towards the foreground, so order reads.
         let k = if depth > 1 { l as f64 / (depth - 1) as f64 } else { 0.0 };
         let mix = |a: u8, b: u8, w: f64| (f64::from(a) * (1.0 - w) + f64::from(b) * w).round() as u8;
-        let line = RGBColor(mix(r.color.0, t.foreground.0, 0.45 * k), mix(r.color.1, t.foreground.1, 0.45 * k), mix(r.color.2, t.foreground.2, 0.45 * k));
+        let line = RGBColor(
+            mix(r.color.0, t.foreground.0, 0.45 * k),
+            mix(r.color.1, t.foreground.1, 0.45 * k),
+            mix(r.color.2, t.foreground.2, 0.45 * k),
+        );
         // One opaque fill (a 28% tint of the line colour over the background) hides the ridges
         // behind it; then one stroke over the ridge's support only.
         let fill = RGBColor(mix(t.background.0, line.0, 0.28), mix(t.background.1, line.1, 0.28), mix(t.background.2, line.2, 0.28));
@@ -86,7 +90,11 @@ where
             let y = base.round() as i32;
             area.draw(&Text::new(format!("{}", l + 1), (f.left - s.px(6.0), y), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
             if let Some(Some(sd)) = r.stds.get(l) {
-                area.draw(&Text::new(format!("σ {}", super::sig2(*sd)), (f.right + s.px(4.0), y), s.text(10.0, t.muted, HPos::Left, VPos::Center)))?;
+                area.draw(&Text::new(
+                    format!("σ {}", super::sig2(*sd)),
+                    (f.right + s.px(4.0), y),
+                    s.text(10.0, t.muted, HPos::Left, VPos::Center),
+                ))?;
             }
         }
     }

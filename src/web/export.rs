@@ -1,10 +1,10 @@
 //! Copy link, copy embed snippet, download CSV, download PNG.
 
 use super::dom::{by_id, document, set_text, window};
-use super::render::CANVASES;
+use crate::charts::Chart;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlAnchorElement, HtmlCanvasElement, HtmlElement};
+use web_sys::{HtmlAnchorElement, HtmlCanvasElement};
 
 /// Copies `text` to the clipboard, saying whether it worked (and showing the text if not).
 pub fn copy(text: &str, what: &str) {
@@ -52,9 +52,9 @@ pub fn download_text(text: &str, filename: &str, mime: &str) -> Result<(), JsVal
 
 /// Composes the visible charts into one PNG (two columns) and downloads it.
 pub fn download_png(filename: &str, background: &str) -> Result<(), JsValue> {
-    let canvases: Vec<HtmlCanvasElement> = CANVASES
+    let canvases: Vec<HtmlCanvasElement> = Chart::ALL
         .iter()
-        .filter_map(|id| by_id(id)?.dyn_into::<HtmlCanvasElement>().ok())
+        .filter_map(|c| by_id(c.canvas_id())?.dyn_into::<HtmlCanvasElement>().ok())
         .filter(|c| c.width() > 1 && c.closest("[hidden]").ok().flatten().is_none())
         .collect();
     let cell_w = canvases.iter().map(HtmlCanvasElement::width).max().unwrap_or(1);
@@ -85,13 +85,4 @@ pub fn page_background() -> String {
         .and_then(|b| window().get_computed_style(&b).ok().flatten())
         .and_then(|s| s.get_property_value("background-color").ok())
         .unwrap_or_else(|| "#ffffff".into())
-}
-
-/// Wires a click handler to a button.
-pub fn on_click(id: &str, f: impl FnMut() + 'static) {
-    if let Some(el) = by_id(id).and_then(|e| e.dyn_into::<HtmlElement>().ok()) {
-        let c = Closure::<dyn FnMut()>::new(f);
-        el.set_onclick(Some(c.as_ref().unchecked_ref()));
-        c.forget();
-    }
 }

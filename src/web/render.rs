@@ -1,19 +1,16 @@
 //! Draws a [`Report`] into the page: charts on canvases, the table, the verdict, the formula.
 
 use super::dom::{by_id, escape, prefers_dark, set_hidden, set_html, window};
-use crate::charts::{diagram, lines, ridgeline, ChartError, Style, Theme};
-use crate::config::{Config, DiagramView, Notice};
-use crate::report::{LayerReport, Level, Quantity, Report};
+use crate::charts::{diagram, lines, ridgeline, Chart, ChartError, Style, Theme};
 use crate::choice::Choice;
+use crate::config::{Config, DiagramView, Notice};
+use crate::format::{fmt_num, table_value};
 use crate::formula;
-use crate::format::fmt_num;
+use crate::report::{LayerReport, Level, Report, STATS};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
-
-/// Ids of the chart canvases, in the order of the PNG export.
-pub const CANVASES: [&str; 7] = ["chart-weights", "chart-preact", "chart-act", "chart-grad", "chart-std", "chart-frac", "chart-net"];
 
 fn style() -> Style {
     Style { theme: if prefers_dark() { Theme::DARK } else { Theme::LIGHT }, scale: window().device_pixel_ratio().clamp(1.0, 4.0) }
@@ -51,102 +48,81 @@ fn range_text(values: impl Iterator<Item = f64>) -> String {
     }
 }
 
-/// Number of charts [`chart`] draws.
-pub const CHART_COUNT: usize = 7;
-
-/// Draws chart `index` (0–3 the ridgelines, 4 the stds, 5 the fractions, 6 the diagram), so the
-/// page can draw one per task and never hold the main thread for long.
-pub fn chart(config: &Config, report: &Report, index: usize) -> Result<(), ChartError> {
+/// Draws one chart, so the page can draw one per task and never hold the main thread for long.
+pub fn chart(config: &Config, report: &Report, chart: Chart) -> Result<(), ChartError> {
     let s = style();
     let t = s.theme;
-    let ids = ["chart-weights", "chart-preact", "chart-act", "chart-grad"];
-    if let Some(quantity) = Quantity::ALL.get(index).copied() {
-        let q = index;
-        let stds: Vec<f64> = report.layers.iter().map(|l| [l.weights, l.preact, l.act, l.grad][q].std).collect();
-        let label = format!("{}: histogram of every layer; {}", quantity.title(), range_text(stds.iter().copied()));
-        on_canvas(ids[q], &s, &label, |area| {
-            let r = ridgeline::Ridges {
-                title: quantity.title(),
-                counts: report.layers.iter().map(|l| &l.hists[q].counts[..]).collect(),
-                range: report.ranges[q],
-                stds: stds.iter().map(|&v| Some(v)).collect(),
-                color: t.series[q],
-            };
-            ridgeline::draw(area, &r, &s)
-        })?;
-        return Ok(());
-    }
-    if index == 6 {
-        set_hidden("net-figure", report.small_net.is_none());
-        if let Some(net) = &report.small_net {
+    let id = chart.canvas_id();
+    let col = |f: fn(&LayerReport) -> f64| report.layers.iter().map(f).collect::<Vec<f64>>();
+    match chart {
+        Chart::Ridgeline(quantity) => {
+            let q = quantity.index();
+            let stds: Vec<f64> = report.layers.iter().map(|l| quantity.moments(l).std).collect();
+            let label = format!("{}: histogram of every layer; {}", quantity.title(), range_text(stds.iter().copied()));
+            on_canvas(id, &s, &label, |area| {
+                let r = ridgeline::Ridges {
+                    title: quantity.title(),
+                    counts: report.layers.iter().map(|l| &l.hists[q].counts[..]).collect(),
+                    range: report.ranges[q],
+                    stds: stds.iter().map(|&v| Some(v)).collect(),
+                    color: t.series[q],
+                };
+                ridgeline::draw(area, &r, &s)
+            })
+        }
+        Chart::Network => {
+            set_hidden("net-figure", report.small_net.is_none());
+            let Some(net) = &report.small_net else { return Ok(()) };
             let (edges, title) = match config.diagram {
                 DiagramView::Weights => (&net.weights, "Network: weights W"),
                 DiagramView::Grads => (&net.grads, "Network: gradients ∂L/∂W"),
             };
             let d = diagram::Diagram { title, sizes: &net.sizes, edges, mean_act: &net.mean_act };
-            on_canvas("chart-net", &s, &format!("{title}, {} layers of units", net.sizes.len()), |area| diagram::draw(area, &d, &s))?;
+            on_canvas(id, &s, &format!("{title}, {} layers of units", net.sizes.len()), |area| diagram::draw(area, &d, &s))
         }
-        return Ok(());
+        Chart::Std => {
+            let std_chart = lines::Lines {
+                title: chart.title(),
+                series: vec![
+                    lines::Series { name: "pre-activation z", values: col(|l| l.preact.std), color: t.series[1], dashed: false },
+                    lines::Series { name: "activation a", values: col(|l| l.act.std), color: t.series[2], dashed: false },
+                    lines::Series { name: "∂L/∂a", values: col(|l| l.act_grad.std), color: t.series[3], dashed: true },
+                    lines::Series { name: "∂L/∂W", values: col(|l| l.grad.std), color: t.series[0], dashed: true },
+                    lines::Series { name: "|mean a|", values: col(|l| l.act.mean.abs()), color: t.series[4], dashed: true },
+                ],
+                axis: lines::Axis::Log,
+            };
+            let label = format!("Std per layer, log scale: activations {}", range_text(col(|l| l.act.std).into_iter()));
+            on_canvas(id, &s, &label, |area| lines::draw(area, &std_chart, &s))
+        }
+        Chart::Fractions => {
+            let mut frac = vec![
+                lines::Series { name: "dead units", values: col(|l| l.dead), color: t.series[1], dashed: false },
+                lines::Series {
+                    name: "distinct / width",
+                    values: report.layers.iter().map(|l| l.distinct as f64 / config.width as f64).collect(),
+                    color: t.series[2],
+                    dashed: true,
+                },
+            ];
+            if report.layers.iter().any(|l| l.saturated.is_some()) {
+                let saturated = col(|l| l.saturated.unwrap_or(f64::NAN));
+                frac.insert(0, lines::Series { name: "saturated", values: saturated, color: t.series[3], dashed: false });
+            }
+            let frac_chart = lines::Lines { title: chart.title(), series: frac, axis: lines::Axis::Linear(0.0, 1.0) };
+            on_canvas(id, &s, "Saturated, dead and distinct fractions per layer", |area| lines::draw(area, &frac_chart, &s))
+        }
     }
-    let col = |f: fn(&LayerReport) -> f64| report.layers.iter().map(f).collect::<Vec<f64>>();
-    let std_chart = lines::Lines {
-        title: "Std per layer (and |mean| of a), log scale: a slope means vanishing or exploding",
-        series: vec![
-            lines::Series { name: "pre-activation z", values: col(|l| l.preact.std), color: t.series[1], dashed: false },
-            lines::Series { name: "activation a", values: col(|l| l.act.std), color: t.series[2], dashed: false },
-            lines::Series { name: "∂L/∂a", values: col(|l| l.act_grad.std), color: t.series[3], dashed: true },
-            lines::Series { name: "∂L/∂W", values: col(|l| l.grad.std), color: t.series[0], dashed: true },
-            lines::Series { name: "|mean a|", values: col(|l| l.act.mean.abs()), color: t.series[4], dashed: true },
-        ],
-        axis: lines::Axis::Log,
-    };
-    let label = format!("Std per layer, log scale: activations {}", range_text(col(|l| l.act.std).into_iter()));
-    if index == 4 {
-        return on_canvas("chart-std", &s, &label, |area| lines::draw(area, &std_chart, &s));
-    }
-    let mut frac = vec![
-        lines::Series { name: "dead units", values: col(|l| l.dead), color: t.series[1], dashed: false },
-        lines::Series {
-            name: "distinct / width",
-            values: report.layers.iter().map(|l| l.distinct as f64 / config.width as f64).collect(),
-            color: t.series[2],
-            dashed: true,
-        },
-    ];
-    if report.layers.iter().any(|l| l.saturated.is_some()) {
-        frac.insert(0, lines::Series { name: "saturated", values: col(|l| l.saturated.unwrap_or(f64::NAN)), color: t.series[3], dashed: false });
-    }
-    let frac_chart = lines::Lines { title: "Fraction per layer: saturated outputs, dead units, distinct neurons", series: frac, axis: lines::Axis::Linear(0.0, 1.0) };
-    if index == 5 {
-        return on_canvas("chart-frac", &s, "Saturated, dead and distinct fractions per layer", |area| lines::draw(area, &frac_chart, &s));
-    }
-    Ok(())
 }
 
-fn cell(name: &str, v: f64) -> String {
-    let text = if v.is_nan() {
-        "NaN".to_string()
-    } else if name == "distinct" {
-        format!("{v}")
-    } else if v == 0.0 || (v.abs() >= 1e-3 && v.abs() < 1e4) {
-        format!("{}", (v * 1e4).round() / 1e4)
-    } else {
-        format!("{v:.3e}")
-    };
-    format!("<td data-stat=\"{name}\">{text}</td>")
-}
-
-/// Fills `#layer-stats`.
+/// Fills `#layer-stats` (the columns of [`STATS`] shown in the table).
 pub fn table(report: &Report) {
-    const SHOWN: [&str; 11] = [
-        "weight_std", "preact_mean", "preact_std", "act_mean", "act_std", "grad_std", "grad_norm", "act_grad_std", "saturated", "dead",
-        "distinct",
-    ];
     let mut html = String::with_capacity(report.layers.len() * 600);
     for l in &report.layers {
         html.push_str(&format!("<tr data-layer=\"{}\"><th scope=\"row\">{}</th>", l.layer, l.layer));
-        for name in SHOWN {
-            html.push_str(&cell(name, l.stat(name)));
+        for stat in STATS.iter().filter(|s| s.in_table) {
+            let text = table_value((stat.get)(l), stat.whole);
+            html.push_str(&format!("<td data-stat=\"{}\">{text}</td>", stat.id));
         }
         html.push_str("</tr>");
     }
@@ -178,10 +154,7 @@ pub fn text(config: &Config, report: &Report) {
         format!("<p>Layer 1: {}. Layers 2–{}: {}</p>", escape(&first), config.depth, escape(&rest))
     };
     let gain_note = match (spec.gain, config.act.calculate_gain()) {
-        (crate::init::Gain::Auto, None) => format!(
-            "<p>PyTorch's calculate_gain has no value for {}: gain 1 is used.</p>",
-            config.act
-        ),
+        (crate::init::Gain::Auto, None) => format!("<p>PyTorch's calculate_gain has no value for {}: gain 1 is used.</p>", config.act),
         _ => String::new(),
     };
     set_html(

@@ -1,79 +1,69 @@
-//! The Web Worker side. Messages in and out:
+//! The Web Worker side: answers [`Request`]s with [`Reply`]s (see [`super::protocol`]).
 //!
-//! - `{id, query}` → `{id, ok, report}`: the whole configuration;
-//! - `{id, query, shard, count}` → `{id, ok, shard, part, grads}`: one shard of the batch, its
-//!   mergeable statistics and its ∂L/∂W (Float32Arrays, transferred); the experiment is kept;
-//! - `{id, ranges}` → `{id, ok, shard, hists}`: that shard's histograms over the shared ranges;
-//! - on failure `{id, ok: false, error}`.
+//! - `Run` for the whole batch → `Report`; for a shard → `Part` with its ∂L/∂W transferred, and
+//!   the experiment is kept for the `Hists` request that follows → `Hists`;
+//! - anything that cannot be computed → `Failed` with the reason.
 //!
-//! Every reply carries `ms` (time spent here) and `memory` (bytes of this worker's wasm memory).
-//! It posts `"ready"` once it can take work. No DOM here: plotters cannot run in a worker.
+//! Every reply carries the time spent here and this worker's wasm memory. It sends `Ready` once it
+//! can take work. No DOM here: plotters cannot run in a worker.
 
+use super::protocol::{decode_request, encode_reply, Envelope, Reply, Request};
 use crate::config::Config;
 use crate::experiment::{run, Experiment};
 use crate::shard::Shard;
-use js_sys::{Array, Float32Array, Object, Reflect};
 use std::cell::RefCell;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-thread_local! {
-    /// The shard experiment of the last `{id, query, shard, count}`, for its histogram step.
-    static LAST: RefCell<Option<(f64, Experiment)>> = const { RefCell::new(None) };
+/// What a worker keeps between requests.
+#[derive(Default)]
+struct WorkerState {
+    /// The shard experiment of the last `Run`, for its `Hists` step.
+    last: Option<(u32, Experiment)>,
 }
 
-fn set(obj: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
-}
-
-fn get(obj: &JsValue, key: &str) -> JsValue {
-    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, String> {
-    serde_wasm_bindgen::to_value(v).map_err(|e| format!("cannot send the result: {e}"))
-}
-
-/// Handles one request; returns the reply and the buffers to transfer with it.
-fn answer(data: &JsValue, reply: &Object, transfer: &Array) -> Result<(), String> {
-    let id = get(data, "id").as_f64().unwrap_or(-1.0);
-    if let Ok(ranges) = get(data, "ranges").dyn_into::<Array>() {
-        let r: Vec<f64> = ranges.iter().filter_map(|v| v.as_f64()).collect();
-        let [a, b, c, d] = r[..] else { return Err("ranges needs four numbers".into()) };
-        let (shard, hists) = LAST.with(|last| {
-            let last = last.borrow_mut().take();
-            match last {
-                Some((last_id, e)) if last_id == id => Ok((e.shard.index, e.shard_hists([(a, b), (c, d)]))),
-                _ => Err("no shard is waiting for its histograms".to_string()),
+impl WorkerState {
+    /// Answers one request (a shard's ∂L/∂W stay in [`WorkerState::last`], sent beside a `Part`).
+    fn answer(&mut self, request: Request) -> Reply {
+        match request {
+            Request::Hists { id, ranges } => match self.last.take() {
+                Some((last_id, e)) if last_id == id => Reply::Hists { id, shard: e.shard.index, hists: e.shard_hists(ranges) },
+                _ => Reply::Failed { id, error: "no shard is waiting for its histograms".into() },
+            },
+            Request::Run { id, query, shard } => {
+                let (config, _) = Config::from_query(&query);
+                if shard == Shard::WHOLE {
+                    return match run(&config) {
+                        Ok(report) => Reply::Report { id, report },
+                        Err(e) => Reply::Failed { id, error: e.to_string() },
+                    };
+                }
+                match Experiment::new_shard(&config, shard) {
+                    Ok(mut e) => {
+                        let loss = e.pass();
+                        let part = e.shard_part(loss);
+                        self.last = Some((id, e));
+                        Reply::Part { id, shard: shard.index, part }
+                    }
+                    Err(e) => Reply::Failed { id, error: e.to_string() },
+                }
             }
-        })?;
-        set(reply, "shard", &JsValue::from(shard as u32));
-        set(reply, "hists", &to_js(&hists)?);
-        return Ok(());
+        }
     }
-    let query = get(data, "query").as_string().unwrap_or_default();
-    let (config, _) = Config::from_query(&query);
-    let count = get(data, "count").as_f64().map_or(1, |c| c as usize);
-    if count <= 1 {
-        let report = run(&config).map_err(|e| e.to_string())?;
-        set(reply, "report", &to_js(&report)?);
-        return Ok(());
+}
+
+/// This worker's wasm memory in bytes.
+fn memory_bytes() -> f64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    f64::from(memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length())
+}
+
+fn post(scope: &DedicatedWorkerGlobalScope, envelope: &Envelope, grads: &[&[f32]]) {
+    if let Ok((msg, transfer)) = encode_reply(envelope, grads) {
+        let _ = scope.post_message_with_transfer(&msg, &transfer);
     }
-    let index = get(data, "shard").as_f64().map_or(0, |s| s as usize);
-    let mut e = Experiment::new_shard(&config, Shard { index, count }).map_err(|e| e.to_string())?;
-    let loss = e.pass();
-    set(reply, "shard", &JsValue::from(index as u32));
-    set(reply, "part", &to_js(&e.shard_part(loss))?);
-    let grads = Array::new();
-    for g in e.partial_grads() {
-        let arr = Float32Array::from(g);
-        transfer.push(&arr.buffer());
-        grads.push(&arr);
-    }
-    set(reply, "grads", &grads);
-    LAST.with(|last| *last.borrow_mut() = Some((id, e)));
-    Ok(())
 }
 
 /// Entry point of the worker bin.
@@ -82,27 +72,22 @@ pub fn start() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply_to = scope.clone();
     let clock = scope.performance();
+    let now = move || clock.as_ref().map_or(0.0, web_sys::Performance::now);
+    let state = Rc::new(RefCell::new(WorkerState::default()));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-        let t0 = clock.as_ref().map_or(0.0, web_sys::Performance::now);
-        let data = e.data();
-        let reply = Object::new();
-        let transfer = Array::new();
-        set(&reply, "id", &get(&data, "id"));
-        match answer(&data, &reply, &transfer) {
-            Ok(()) => set(&reply, "ok", &JsValue::TRUE),
-            Err(err) => {
-                set(&reply, "ok", &JsValue::FALSE);
-                set(&reply, "error", &JsValue::from_str(&err));
-            }
-        }
-        set(&reply, "ms", &JsValue::from_f64(clock.as_ref().map_or(0.0, web_sys::Performance::now) - t0));
-        // This worker's wasm memory, so the page can show (and tests bound) its growth.
-        let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-        let bytes = memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length();
-        set(&reply, "memory", &JsValue::from_f64(f64::from(bytes)));
-        let _ = reply_to.post_message_with_transfer(&reply, &transfer);
+        let t0 = now();
+        let mut state = state.borrow_mut();
+        let reply = match decode_request(&e.data()) {
+            Ok(request) => state.answer(request),
+            Err(err) => Reply::Failed { id: u32::MAX, error: err.to_string() },
+        };
+        let grads = match (&reply, &state.last) {
+            (Reply::Part { .. }, Some((_, e))) => e.partial_grads(),
+            _ => Vec::new(),
+        };
+        post(&reply_to, &Envelope { reply, ms: now() - t0, memory: memory_bytes() }, &grads);
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
-    let _ = scope.post_message(&JsValue::from_str("ready"));
+    post(&scope, &Envelope { reply: Reply::Ready, ms: 0.0, memory: memory_bytes() }, &[]);
 }

@@ -1,0 +1,605 @@
+//! The page as an explicit machine: one [`App`] value owns the configuration, the last report, the
+//! worker pool and the job queue, and every event (a control, a worker's message, a timer) is a
+//! method call on it. Callbacks reach it only through [`Handle`], which holds it weakly.
+//!
+//! Contract with the tests: `document.body.dataset.state` is `"computing"` while a new
+//! configuration is worked on, `"ready"` once its results are drawn, `"error"` (with a message
+//! in `#status`) when they cannot be shown.
+
+use super::dom::{by_id, document, set_state, set_text, window};
+use super::pool::{Finished, Outcome, Pool, RESTART_AFTER_MS};
+use super::protocol::decode_reply;
+use super::tasks::{Job, Tasks, TASK_BUDGET_MS};
+use super::{controls, export, render};
+use crate::charts::Chart;
+use crate::config::{Config, Notice};
+use crate::experiment::run;
+use crate::init::Init;
+use crate::report::Report;
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{MessageEvent, Worker};
+
+/// Milliseconds since the page started.
+pub fn now() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+/// Shows an error state with its message.
+pub fn show_error(message: &str) {
+    set_state("error");
+    set_text("status", message);
+}
+
+/// How the last computation ran, for the status line.
+#[derive(Debug, Clone, Copy, Default)]
+struct RunInfo {
+    /// Workers that shared it (0: computed in the page).
+    workers: usize,
+    /// Milliseconds spent in the workers.
+    worker_ms: f64,
+}
+
+/// The page's state.
+pub struct App {
+    me: Weak<RefCell<App>>,
+    config: Config,
+    /// The last report drawn, with the configuration it belongs to.
+    report: Option<(Config, Report)>,
+    /// A computation is wanted and will read the latest `config` when it runs.
+    pending: bool,
+    pool: Pool,
+    /// When the current computation started (ms), for the progress line.
+    started: f64,
+    progress: Option<(i32, Closure<dyn FnMut()>)>,
+    /// Counts reports shown; jobs of an older report are skipped.
+    generation: u32,
+    last_run: RunInfo,
+    tasks: Tasks,
+}
+
+/// A weak reference to the [`App`] for callbacks: each runs a method on it if the page still
+/// lives. A callback that finds the app busy (an event inside another's handler) runs later.
+#[derive(Clone)]
+pub struct Handle(Weak<RefCell<App>>);
+
+impl Handle {
+    /// Runs `f` on the app now, or in a new task if it is busy.
+    pub fn with(&self, f: impl FnOnce(&mut App) + 'static) {
+        let Some(rc) = self.0.upgrade() else { return };
+        let Ok(mut app) = rc.try_borrow_mut() else {
+            let again = self.clone();
+            return after(0, move || again.with(f));
+        };
+        f(&mut app);
+    }
+
+    /// A listener for `event` on `target` that runs `f` on the app, for the page's lifetime.
+    pub fn listen(&self, target: &web_sys::EventTarget, event: &str, f: impl Fn(&mut App) + 'static) {
+        let h = self.clone();
+        let f = Rc::new(f);
+        let c = Closure::<dyn FnMut()>::new(move || {
+            let f = f.clone();
+            h.with(move |a| f(a));
+        });
+        let _ = target.add_event_listener_with_callback(event, c.as_ref().unchecked_ref());
+        c.forget();
+    }
+}
+
+/// What a button does.
+type Action = fn(&mut App);
+
+/// Runs `f` in a new task after `ms` milliseconds.
+fn after(ms: i32, f: impl FnOnce() + 'static) {
+    let f = Closure::once_into_js(f);
+    let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(f.unchecked_ref(), ms);
+}
+
+/// Starts the page: the app, its controls, its workers, and the configuration of the URL.
+pub fn start() -> Result<(), JsValue> {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        show_error(&format!("Internal error, please reload the page: {info}"));
+    }));
+    let app = Rc::new_cyclic(|me| {
+        RefCell::new(App {
+            me: me.clone(),
+            config: Config::default(),
+            report: None,
+            pending: false,
+            pool: Pool::default(),
+            started: 0.0,
+            progress: None,
+            generation: 0,
+            last_run: RunInfo::default(),
+            tasks: Tasks::default(),
+        })
+    });
+    controls::build();
+    let h = Handle(Rc::downgrade(&app));
+    h.wire()?;
+    let mut a = app.borrow_mut();
+    a.start_pool();
+    let search = window().location().search()?;
+    a.apply_query(&search);
+    drop(a);
+    // The app lives as long as the page.
+    std::mem::forget(app);
+    Ok(())
+}
+
+impl Handle {
+    /// Attaches every listener of the page.
+    fn wire(&self) -> Result<(), JsValue> {
+        for p in controls::with_control() {
+            let Some(el) = by_id(p.key) else { continue };
+            let key = p.key;
+            self.listen(&el, "input", move |a| a.on_control(key));
+            if el.tag_name() == "SELECT" || el.get_attribute("type").as_deref() == Some("checkbox") {
+                self.listen(&el, "change", move |a| a.on_control(key));
+            }
+        }
+        let buttons: [(&str, Action); 5] = [
+            ("new-seed", App::new_seed),
+            ("copy-link", |_| {
+                if let Ok(href) = window().location().href() {
+                    export::copy(&href, "Link");
+                }
+            }),
+            ("copy-embed", |_| {
+                if let Ok(href) = window().location().href() {
+                    export::copy(&export::embed_snippet(&href), "Embed snippet");
+                }
+            }),
+            ("download-csv", App::download_csv),
+            ("download-png", |_| {
+                if export::download_png("initviz-charts.png", &export::page_background()).is_err() {
+                    set_text("export-status", "The PNG download failed in this browser.");
+                }
+            }),
+        ];
+        for (id, f) in buttons {
+            if let Some(el) = by_id(id) {
+                self.listen(&el, "click", f);
+            }
+        }
+        self.wire_lessons();
+        self.listen(&window(), "popstate", |a| {
+            if let Ok(search) = window().location().search() {
+                a.apply_query(&search);
+            }
+        });
+        self.listen(&window(), "resize", App::redraw);
+        if let Ok(Some(mq)) = window().match_media("(prefers-color-scheme: dark)") {
+            self.listen(&mq, "change", App::redraw);
+        }
+        Ok(())
+    }
+
+    /// Lesson links are plain `?query` links (they work without script); with script they apply in place.
+    fn wire_lessons(&self) {
+        let Ok(links) = document().query_selector_all(".lessons a") else { return };
+        for i in 0..links.length() {
+            let Some(a) = links.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlAnchorElement>().ok()) else { continue };
+            let (link, h) = (a.clone(), self.clone());
+            let handler = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+                e.prevent_default();
+                let search = link.search();
+                h.with(move |app| app.open_lesson(&search));
+            });
+            let _ = a.add_event_listener_with_callback("click", handler.as_ref().unchecked_ref());
+            handler.forget();
+        }
+    }
+}
+
+impl App {
+    fn handle(&self) -> Handle {
+        Handle(self.me.clone())
+    }
+
+    /// Runs `f` on the app in a new task after `ms` milliseconds.
+    fn later(&self, ms: i32, f: impl FnOnce(&mut App) + 'static) {
+        let h = self.handle();
+        after(ms, move || h.with(f));
+    }
+
+    // ---- configuration ------------------------------------------------------------------
+
+    /// Parses a query (from the URL or a lesson link) into the page's configuration and computes it.
+    fn apply_query(&mut self, search: &str) {
+        let (config, notices) = Config::from_query(search);
+        if let Some(body) = document().body() {
+            let _ = if config.embed { body.class_list().add_1("embed") } else { body.class_list().remove_1("embed") };
+        }
+        self.set_config(config, &notices);
+        self.schedule();
+    }
+
+    fn open_lesson(&mut self, search: &str) {
+        let (config, _) = Config::from_query(search);
+        set_url(&config, true);
+        self.apply_query(search);
+        if let Some(top) = by_id("results") {
+            top.scroll_into_view();
+        }
+    }
+
+    /// Makes `config` the page's configuration: notices, controls and address bar follow.
+    fn set_config(&mut self, config: Config, notices: &[Notice]) {
+        render::notices(notices);
+        self.config = config;
+        controls::write_all(&config);
+        set_url(&config, false);
+    }
+
+    /// A control changed: re-parse the configuration with its new `key=value`.
+    fn on_control(&mut self, key: &str) {
+        let old = self.config;
+        let Some(pair) = controls::read(key, &old) else { return };
+        let (mut config, notices) = Config::from_query(&format!("{}&{pair}", old.to_query()));
+        // Switching between constant and the random initializers resets the scale to that family's default.
+        if key == "init" && (old.init == Init::Constant) != (config.init == Init::Constant) {
+            config.scale = config.default_scale();
+        }
+        self.set_config(config, &notices);
+        if key == "diagram" {
+            self.redraw_chart(Chart::Network);
+        } else {
+            self.schedule();
+        }
+    }
+
+    fn new_seed(&mut self) {
+        let mut bytes = [0u8; 4];
+        let seed = match getrandom::getrandom(&mut bytes) {
+            Ok(()) => u32::from_le_bytes(bytes),
+            Err(_) => (js_sys::Math::random() * f64::from(u32::MAX)) as u32,
+        };
+        if let Some(el) = by_id("seed").and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            el.set_value(&seed.to_string());
+        }
+        self.on_control("seed");
+    }
+
+    fn download_csv(&mut self) {
+        let Some((c, r)) = &self.report else { return };
+        if export::download_text(&r.to_csv(&c.to_query()), "initviz-layers.csv", "text/csv").is_err() {
+            set_text("export-status", "The CSV download failed in this browser.");
+        }
+    }
+
+    // ---- computing ----------------------------------------------------------------------
+
+    /// One worker per core (`navigator.hardwareConcurrency`, at most 4); their messages come back here.
+    fn start_pool(&mut self) {
+        let h = self.handle();
+        let n = window().navigator().hardware_concurrency() as usize;
+        self.pool.start(n, |k, worker: &Worker| {
+            let on_message = {
+                let h = h.clone();
+                Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                    let data = e.data();
+                    h.with(move |a| a.on_worker_message(k, &data));
+                })
+            };
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            on_message.forget();
+            let on_error = {
+                let h = h.clone();
+                Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| h.with(App::fail_over))
+            };
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            on_error.forget();
+        });
+    }
+
+    /// Marks the page as computing and computes the latest configuration: in the pool when there
+    /// is one, else in the page after the browser has painted. Requests arriving meanwhile only
+    /// update the configuration: the newest one wins, stale ones are never started.
+    fn schedule(&mut self) {
+        set_state("computing");
+        self.start_progress();
+        let already = std::mem::replace(&mut self.pending, true);
+        if self.pool.active() {
+            if self.pool.all_ready() && !self.pool.busy() {
+                self.send_latest();
+            } else if self.pool.busy() {
+                self.check_stale_later();
+            }
+            return;
+        }
+        if already {
+            return;
+        }
+        let h = self.handle();
+        let on_frame = Closure::once_into_js(move || h.with(|a| a.later(0, App::compute_here)));
+        let _ = window().request_animation_frame(on_frame.unchecked_ref());
+    }
+
+    /// Sends the latest configuration to the pool (ready and idle), or computes it here if that fails.
+    fn send_latest(&mut self) {
+        self.pending = false;
+        if self.pool.send(self.config, now()).is_err() {
+            self.compute_here();
+        }
+    }
+
+    /// Computes the latest configuration on the page's own thread (no worker).
+    fn compute_here(&mut self) {
+        self.pending = false;
+        let config = self.config;
+        let result = run(&config).map_err(|e| format!("Cannot show this configuration: {e}."));
+        self.last_run = RunInfo::default();
+        let newer = self.pending;
+        self.finish(config, result, newer);
+    }
+
+    /// Whether the request in flight has run long enough to be worth dropping for a newer one.
+    fn stale_is_long(&self) -> bool {
+        self.pool.sent_at().is_some_and(|t| now() - t > RESTART_AFTER_MS)
+    }
+
+    /// A newer setting waits behind a computation: drop that computation once it has run for
+    /// [`RESTART_AFTER_MS`], whether or not more events come.
+    fn check_stale_later(&mut self) {
+        if self.stale_is_long() {
+            return self.restart_pool();
+        }
+        let Some(sent) = self.pool.sent_at() else { return };
+        let wait = (sent + RESTART_AFTER_MS - now()).max(0.0).ceil() as i32 + 1;
+        self.later(wait, |a| {
+            if a.pending && a.stale_is_long() {
+                a.restart_pool();
+            }
+        });
+    }
+
+    /// Terminates the busy pool and starts a fresh one; the pending request goes to it when ready.
+    fn restart_pool(&mut self) {
+        self.pool.terminate();
+        self.tasks.retain(|j| !matches!(j, Job::GradSum { .. } | Job::GradHist { .. }));
+        self.start_pool();
+        if !self.pool.active() {
+            self.pending = false;
+            self.schedule();
+        }
+    }
+
+    /// A worker failed: compute in the page from now on.
+    fn fail_over(&mut self) {
+        let was_busy = self.pool.terminate();
+        if was_busy || self.pending {
+            self.pending = false;
+            self.schedule();
+        }
+    }
+
+    fn on_worker_message(&mut self, k: usize, data: &JsValue) {
+        let Ok((envelope, grads)) = decode_reply(data) else { return self.fail_over() };
+        if let Some(body) = document().body() {
+            // This worker's wasm memory, so the page can show (and tests bound) its growth.
+            let memory = format!("{}", envelope.memory);
+            let _ = body.dataset().set(&format!("worker{k}Memory"), &memory);
+            if k == 0 {
+                let _ = body.dataset().set("workerMemory", &memory);
+            }
+        }
+        match self.pool.receive(k, envelope.reply, envelope.ms, grads) {
+            Outcome::Waiting => {}
+            Outcome::AllReady => {
+                if self.pending && !self.pool.busy() {
+                    self.send_latest();
+                }
+            }
+            Outcome::Done(finished) => self.complete(*finished),
+            Outcome::PartsIn { id } => {
+                if self.pool.ask_for_histograms(id).is_err() {
+                    return self.fail_over();
+                }
+                self.queue(Job::GradSum { id, layer: 0 });
+            }
+            Outcome::Broken => self.fail_over(),
+        }
+    }
+
+    /// A pooled request ended: start the newest setting first if one waits, then show this one.
+    fn complete(&mut self, f: Finished) {
+        self.last_run = RunInfo { workers: f.workers, worker_ms: f.worker_ms };
+        if let Some(body) = document().body() {
+            let _ = body.dataset().set("workerMs", &format!("{:.1}", f.worker_ms));
+            let _ = body.dataset().set("workers", &f.workers.to_string());
+        }
+        let newer = self.pending;
+        if newer {
+            self.send_latest();
+        }
+        self.finish(f.config, f.result, newer);
+    }
+
+    /// Shows a finished computation: the verdict, formula and table at once, then one chart per
+    /// job. The page is "ready" after the last one, and only if no newer configuration waits.
+    fn finish(&mut self, config: Config, result: Result<Report, String>, newer_waiting: bool) {
+        let computed_at = now();
+        match result {
+            Ok(report) => {
+                render::text(&config, &report);
+                self.report = Some((config, report));
+                self.generation = self.generation.wrapping_add(1);
+                let generation = self.generation;
+                for chart in Chart::ALL {
+                    self.queue(Job::Chart { generation, chart });
+                }
+                self.queue(Job::Table { generation });
+                self.queue(Job::Drawn { generation, computed_at, newer_waiting });
+                // Start drawing in this task, as soon as the report is in.
+                self.run_tasks();
+            }
+            Err(e) => {
+                if newer_waiting {
+                    return;
+                }
+                self.stop_progress();
+                show_error(&e);
+            }
+        }
+    }
+
+    // ---- the one task runner --------------------------------------------------------------
+
+    /// Adds a job and makes sure a runner task will take it.
+    fn queue(&mut self, job: Job) {
+        self.tasks.push(job);
+        if !self.tasks.scheduled {
+            self.tasks.scheduled = true;
+            self.later(0, App::run_tasks);
+        }
+    }
+
+    /// Runs jobs until the queue is empty or this task has used its budget; the rest goes on in
+    /// a new task.
+    fn run_tasks(&mut self) {
+        self.tasks.scheduled = false;
+        let t0 = now();
+        let mut first = true;
+        while let Some(job) = self.tasks.peek() {
+            if !first && (now() - t0 > TASK_BUDGET_MS || job.wants_own_task()) {
+                self.tasks.scheduled = true;
+                self.later(0, App::run_tasks);
+                return;
+            }
+            self.tasks.pop();
+            first = false;
+            self.run_job(job);
+        }
+    }
+
+    fn run_job(&mut self, job: Job) {
+        match job {
+            Job::Chart { generation, chart } if generation == self.generation => {
+                if let Err(e) = self.draw(chart) {
+                    self.stop_progress();
+                    show_error(&e.to_string());
+                }
+            }
+            Job::Table { generation } if generation == self.generation => {
+                if let Some((_, r)) = &self.report {
+                    render::table(r);
+                }
+            }
+            Job::Drawn { generation, computed_at, newer_waiting } if generation == self.generation => {
+                self.drawn(computed_at, newer_waiting);
+            }
+            Job::GradSum { id, layer } => match self.pool.grad_sum_one(id, layer) {
+                Some(true) => self.queue(Job::GradSum { id, layer: layer + 1 }),
+                Some(false) => self.queue(Job::GradHist { id, layer: 0 }),
+                None => {}
+            },
+            Job::GradHist { id, layer } => match self.pool.grad_hist_one(id, layer) {
+                Some(true) => self.queue(Job::GradHist { id, layer: layer + 1 }),
+                Some(false) => {
+                    if let Some(finished) = self.pool.assemble_if_ready() {
+                        self.complete(finished);
+                    }
+                }
+                None => {}
+            },
+            // A job of a report that a newer one replaced.
+            Job::Chart { .. } | Job::Table { .. } | Job::Drawn { .. } => {}
+        }
+    }
+
+    /// Draws one chart of the last report, with the current diagram choice (which needs no
+    /// recomputation).
+    fn draw(&self, chart: Chart) -> Result<(), crate::charts::ChartError> {
+        let Some((c, r)) = &self.report else { return Ok(()) };
+        render::chart(&Config { diagram: self.config.diagram, ..*c }, r, chart)
+    }
+
+    /// Every chart of the current report is drawn.
+    fn drawn(&mut self, computed_at: f64, newer_waiting: bool) {
+        let t2 = now();
+        if newer_waiting || self.pool.busy() || self.pending {
+            return;
+        }
+        self.stop_progress();
+        let Some((config, _)) = &self.report else { return };
+        let place = match self.last_run {
+            RunInfo { workers: 0, .. } => "in the page".to_string(),
+            RunInfo { workers: 1, worker_ms } => format!("in a worker ({worker_ms:.1} ms there)"),
+            RunInfo { workers, worker_ms } => format!("in {workers} workers, each on part of the batch ({worker_ms:.1} ms there)"),
+        };
+        set_text(
+            "status",
+            &format!(
+                "{} layers × {} units × {} samples: computed {place} in {:.0} ms, drawn in {:.0} ms.",
+                config.depth,
+                config.width,
+                config.batch,
+                computed_at - self.started,
+                t2 - computed_at
+            ),
+        );
+        if let Some(body) = document().body() {
+            let _ = body.dataset().set("computeMs", &format!("{:.1}", computed_at - self.started));
+            let _ = body.dataset().set("drawMs", &format!("{:.1}", t2 - computed_at));
+        }
+        set_state("ready");
+    }
+
+    /// Redraws the last report's charts (resize, theme change) without recomputing, as jobs.
+    fn redraw(&mut self) {
+        let generation = self.generation;
+        for chart in Chart::ALL {
+            self.queue(Job::Chart { generation, chart });
+        }
+    }
+
+    /// Redraws one chart of the last report now (the diagram toggle needs only the diagram).
+    fn redraw_chart(&mut self, chart: Chart) {
+        if let Err(e) = self.draw(chart) {
+            show_error(&e.to_string());
+        }
+    }
+
+    // ---- progress -----------------------------------------------------------------------
+
+    /// Shows "Computing… 1.2 s" while a computation takes longer than a moment.
+    fn start_progress(&mut self) {
+        if self.progress.is_some() {
+            return;
+        }
+        let t0 = now();
+        let tick = Closure::<dyn FnMut()>::new(move || {
+            let s = (now() - t0) / 1000.0;
+            if s >= 0.3 {
+                set_text("status", &format!("Computing… {s:.1} s"));
+            }
+        });
+        let id = window().set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 200).ok();
+        set_text("status", "Computing…");
+        self.started = t0;
+        self.progress = id.map(|id| (id, tick));
+    }
+
+    fn stop_progress(&mut self) {
+        if let Some((id, _tick)) = self.progress.take() {
+            window().clear_interval_with_handle(id);
+        }
+    }
+}
+
+/// Writes the configuration into the address bar (replacing the entry while sliders move).
+fn set_url(config: &Config, push: bool) {
+    let url = format!("?{}", config.to_query());
+    if let Ok(h) = window().history() {
+        let _ = if push {
+            h.push_state_with_url(&JsValue::NULL, "", Some(&url))
+        } else {
+            h.replace_state_with_url(&JsValue::NULL, "", Some(&url))
+        };
+    }
+}

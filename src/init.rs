@@ -4,19 +4,19 @@
 //! batch `A` (rows are samples) maps to `Z = A·W + b`, as in the lecture notes' numpy
 //! `np.random.randn(n_in, n_out)`. PyTorch stores the transpose (`out × in`); fans are the same.
 //!
-//! | id | distribution | formula |
+//! The initializers are [`Init`]'s variants, one per family, each over a [`Dist`] where it draws:
+//!
+//! | family | σ of the normal (the uniform U[−ℓ, ℓ] has ℓ = √3·σ) | source |
 //! |---|---|---|
-//! | `zeros` | W = 0 | |
-//! | `constant` | W = c | `nn.init.constant_` |
-//! | `normal` | N(0, s²) | `nn.init.normal_(std=s)` |
-//! | `uniform` | U[−a, a] | `nn.init.uniform_(-a, a)` |
-//! | `xavier_normal` | N(0, σ²), σ = gain·√(2/(fan_in+fan_out)) | Glorot & Bengio (2010); `xavier_normal_` |
-//! | `xavier_uniform` | U[−ℓ, ℓ], ℓ = gain·√(6/(fan_in+fan_out)) | `xavier_uniform_`; Keras `glorot_uniform` |
-//! | `he_normal` | N(0, σ²), σ = gain/√fan, gain = √2 | He et al. (2015); `kaiming_normal_` |
-//! | `he_uniform` | U[−ℓ, ℓ], ℓ = gain·√(3/fan) | `kaiming_uniform_`; Keras `he_uniform` |
-//! | `lecun_normal` | N(0, σ²), σ = gain/√fan_in | LeCun et al. (1998); Keras `lecun_normal` |
-//! | `lecun_uniform` | U[−ℓ, ℓ], ℓ = gain·√(3/fan_in) | Keras `lecun_uniform` |
-//! | `orthogonal` | gain·Q, Q from QR of a Gaussian matrix | Saxe et al. (2014); `orthogonal_` |
+//! | `Zeros`, `Constant` | W = 0, W = c | `nn.init.zeros_`, `constant_` |
+//! | `Random` | σ = s (normal), ℓ = a (uniform) | `nn.init.normal_`, `uniform_` |
+//! | `Xavier` | gain·√(2/(fan_in+fan_out)) | Glorot & Bengio (2010); `xavier_*_`, Keras `glorot_*` |
+//! | `He` | gain/√fan, gain √2 | He et al. (2015); `kaiming_*_`, Keras `he_*` |
+//! | `Lecun` | gain/√fan, gain 1 | LeCun et al. (1998); Keras `lecun_*` |
+//! | `Orthogonal` | gain·Q, Q from QR of a Gaussian matrix | Saxe et al. (2014); `orthogonal_` |
+//!
+//! `fan` is fan_in by default and follows `mode` (fan_in, fan_out, fan_avg) for He and LeCun.
+//! Ids, aliases and labels are the rows of [`Init::TABLE`].
 //!
 //! A uniform U[−ℓ, ℓ] has variance ℓ²/3, so each uniform variant has the same variance as its normal one.
 

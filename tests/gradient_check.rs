@@ -18,8 +18,16 @@ fn loss_of(mlp: &Mlp, x: &[f32], loss: Loss, t: &Targets, ws: &mut Workspace) ->
 
 /// Which side of 0 every hidden pre-activation is on: a finite difference that crosses a kink
 /// (ReLU, leaky ReLU, ELU, SELU at 0) measures a one-sided slope and is not comparable.
+/// Which pre-activations are past the kink at 0, for activations whose derivative jumps there
+/// (a ±h step across it makes the difference quotient meaningless); empty for smooth ones, so
+/// none of their parameters is skipped.
 fn kink_pattern(mlp: &Mlp, ws: &Workspace) -> Vec<bool> {
-    ws.pre[..mlp.depth()].iter().flatten().map(|&z| z > 0.0).collect()
+    match mlp.act {
+        Activation::Relu | Activation::LeakyRelu(_) | Activation::Elu | Activation::Selu => {
+            ws.pre[..mlp.depth()].iter().flatten().map(|&z| z > 0.0).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 fn check(act: Activation, loss: Loss, bn: bool) {

@@ -240,6 +240,25 @@ pub fn sig2(x: f64) -> String {
 mod tests {
     use super::*;
 
+    /// Every variant is in `Chart::ALL` (the match is exhaustive: a new variant fails to compile
+    /// here until it is listed, and then this test fails until it is in `ALL`), and canvas ids
+    /// are unique.
+    #[test]
+    fn every_chart_is_listed_once() {
+        let listed = |c: Chart| match c {
+            Chart::Ridgeline(_) | Chart::Std | Chart::Fractions | Chart::Network => c,
+        };
+        let mut every: Vec<Chart> = Quantity::ALL.iter().map(|&q| Chart::Ridgeline(q)).collect();
+        every.extend([Chart::Std, Chart::Fractions, Chart::Network]);
+        for c in every {
+            assert!(Chart::ALL.contains(&listed(c)), "{c:?} is not in Chart::ALL");
+        }
+        let mut ids: Vec<&str> = Chart::ALL.iter().map(|c| c.canvas_id()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), Chart::ALL.len());
+    }
+
     #[test]
     fn ticks() {
         assert_eq!(layer_ticks(10, 12), (1..=10).collect::<Vec<_>>());

@@ -214,7 +214,8 @@ impl Activation {
     pub fn saturation_test(self) -> Option<fn(f32) -> bool> {
         match self {
             Activation::Tanh => Some(|y: f32| y.abs() > 0.99),
-            Activation::Sigmoid => Some(|y: f32| !(0.01..=0.99).contains(&y)),
+            // A NaN is counted as non-finite, not as saturated.
+            Activation::Sigmoid => Some(|y: f32| y < 0.01 || y > 0.99),
             _ => None,
         }
     }
@@ -319,6 +320,11 @@ mod tests {
             assert_eq!(act.id().parse::<Activation>().unwrap().id(), act.id());
         }
         assert_eq!("SiLU".parse::<Activation>().unwrap(), Activation::Swish);
+        for act in [Activation::Tanh, Activation::Sigmoid] {
+            let saturated = act.saturation_test().unwrap();
+            assert!(!saturated(f32::NAN), "{act}: NaN counted as saturated");
+            assert!(saturated(act.apply(10.0)) && !saturated(act.apply(0.1)));
+        }
         assert_eq!("logistic".parse::<Activation>().unwrap(), Activation::Sigmoid);
         assert_eq!("relu6".parse::<Activation>().unwrap_err().given, "relu6");
         crate::choice::check_table::<Activation>();

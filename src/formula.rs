@@ -46,13 +46,18 @@ pub fn mathml(spec: &InitSpec) -> String {
 pub fn numbers(spec: &InitSpec, fan_in: usize, fan_out: usize, act: Activation) -> String {
     let gain = spec.resolved_gain(act);
     let fans = format!("n_in = {fan_in}, n_out = {fan_out}");
-    let trunc = if spec.truncated { ", truncated at ±2σ with Keras' correction" } else { "" };
+    // VarianceScaling cuts at ±2 std of the uncorrected normal = ±2σ/0.8796 of the σ shown.
+    let cut = 2.0 / crate::init::TRUNCATED_NORMAL_STD;
+    let trunc = if spec.truncated { format!(", truncated at ±{}σ as Keras' VarianceScaling", short(cut)) } else { String::new() };
     match spec.draw(fan_in, fan_out, act) {
         Draw::Constant(c) => format!("every weight = {c}"),
         Draw::Normal { std, .. } if spec.kind.is_variance_scaling() => {
             format!("σ = {} (gain = {}, {fans}{trunc})", short(std), short(gain))
         }
-        Draw::Normal { std, .. } => format!("σ = {}{trunc}", short(std)),
+        Draw::Normal { std, truncated: true } => {
+            format!("σ = 0.88·s = {}: N(0, s²) cut at ±2s = ±{}, as Keras' TruncatedNormal", short(std), short(2.0 * spec.scale))
+        }
+        Draw::Normal { std, .. } => format!("σ = {}", short(std)),
         Draw::Uniform { limit } if spec.kind.is_variance_scaling() => {
             format!("ℓ = {} (σ = ℓ/√3 = {}; gain = {}, {fans})", short(limit), short(limit / 3f64.sqrt()), short(gain))
         }

@@ -270,7 +270,9 @@ pub struct InitSpec {
     pub scale: f64,
     pub gain: Gain,
     pub mode: FanMode,
-    /// Draw normals truncated at ±2σ with Keras' std correction, instead of untruncated (PyTorch).
+    /// Draw normals truncated at ±2 standard deviations of the untruncated normal, as Keras does,
+    /// instead of untruncated (PyTorch): `VarianceScaling` (Xavier/He/LeCun) divides that std by
+    /// 0.8796 so the draws keep σ; `TruncatedNormal` (`normal`) does not, so its draws have 0.8796·s.
     pub truncated: bool,
     pub bias: BiasInit,
 }
@@ -292,7 +294,8 @@ impl Default for InitSpec {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Draw {
     Constant(f64),
-    /// N(0, std²), or truncated at ±2σ with std corrected so the result has this std.
+    /// N(0, std²); or, truncated, (std/0.8796)·N(0, 1) cut at ±2, whose std is `std` and whose
+    /// cut is at ±2·std/0.8796 ≈ ±2.27·std.
     Normal {
         std: f64,
         truncated: bool,
@@ -344,7 +347,10 @@ impl InitSpec {
         match self.kind {
             Init::Zeros => Draw::Constant(0.0),
             Init::Constant => Draw::Constant(self.scale),
-            Init::Random(Dist::Normal) => Draw::Normal { std: self.scale, truncated: self.truncated },
+            // Keras `TruncatedNormal(stddev=s)` cuts N(0, s²) at ±2s with no correction, so its
+            // draws have std 0.8796·s; `VarianceScaling` (Xavier/He/LeCun above) corrects instead.
+            Init::Random(Dist::Normal) if self.truncated => Draw::Normal { std: self.scale * TRUNCATED_NORMAL_STD, truncated: true },
+            Init::Random(Dist::Normal) => Draw::Normal { std: self.scale, truncated: false },
             Init::Random(Dist::Uniform) => Draw::Uniform { limit: self.scale },
             // gain·√(2/(fan_in+fan_out)) = gain/√fan_avg; uniform gain·√(6/(fan_in+fan_out)) = gain·√(3/fan_avg)
             Init::Xavier(d) => dist(d, avg),
@@ -548,6 +554,22 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Keras `TruncatedNormal(stddev=s)`: N(0, s²) re-drawn beyond ±2s, no correction, so every
+    /// draw is within ±2s and the sample std is 0.8796·s (the std of N(0, 1) cut at ±2).
+    #[test]
+    fn truncated_normal_is_keras_truncated_normal() {
+        let s = 0.05;
+        let spec = InitSpec { kind: Init::Random(Dist::Normal), scale: s, truncated: true, ..InitSpec::default() };
+        let (fi, fo) = (400, 500);
+        let mut w = vec![0f32; fi * fo];
+        spec.fill_weights(&mut w, fi, fo, Activation::Tanh, &mut Rng::new(7, Stream::Layer(0)));
+        assert!(w.iter().all(|&x| f64::from(x).abs() <= 2.0 * s * (1.0 + 1e-6)), "a draw beyond ±2s");
+        let n = w.len() as f64;
+        let std = (w.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / n).sqrt();
+        let want = TRUNCATED_NORMAL_STD * s;
+        assert!((std - want).abs() < 6.0 * want / (2.0 * n).sqrt(), "std {std}, Keras {want}");
     }
 
     fn gram_error(w: &[f32], rows: usize, cols: usize, gain: f64) -> f64 {

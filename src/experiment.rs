@@ -13,7 +13,7 @@ use crate::network::{Mlp, Workspace};
 use crate::report::{Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
 use crate::rng::{Rng, Stream};
 use crate::shard::{assemble, data_ranges, grad_stats, shared_range, Shard, ShardLayer, ShardPart, WeightStats};
-use crate::stats::{self, Histogram, Moments, Range};
+use crate::stats::{self, Histogram, Moments, Range, UnitSpread};
 
 /// The input batch and targets of a configuration.
 #[must_use]
@@ -94,6 +94,8 @@ impl Experiment {
                 preact: Moments::of(&self.ws.pre[l]),
                 act: Moments::of(&self.ws.act[l]),
                 act_grad: Moments::of(&self.ws.dact[l]),
+                act_units: UnitSpread::of(&self.ws.act[l], c.width),
+                raw_preact: self.ws.raw_pre[l],
                 saturated: sat_test.map_or(0, |f| self.ws.act[l].iter().filter(|&&y| f(y)).count() as u64),
                 alive: stats::alive_units(&self.ws.act[l], c.width),
             })

@@ -9,6 +9,7 @@ use crate::activation::Activation;
 use crate::init::InitSpec;
 use crate::linalg::{matmul, matmul_a_bt, matmul_at_b};
 use crate::rng::{Rng, Stream};
+use crate::stats::Moments;
 
 /// ε of batch normalisation (PyTorch `BatchNorm1d` default).
 pub const BN_EPS: f32 = 1e-5;
@@ -101,7 +102,7 @@ impl Mlp {
     pub fn forward<'w>(&self, x: &[f32], ws: &'w mut Workspace) -> &'w [f32] {
         let batch = ws.batch;
         let last = self.layers.len() - 1;
-        let Workspace { pre, act, xhat, inv_std, .. } = ws;
+        let Workspace { pre, act, raw_pre, xhat, inv_std, .. } = ws;
         for (l, layer) in self.layers.iter().enumerate() {
             let (before, rest) = act.split_at_mut(l);
             let input: &[f32] = if l == 0 { x } else { &before[l - 1] };
@@ -113,6 +114,7 @@ impl Mlp {
                 }
             }
             if let Some(bn) = &layer.bn {
+                raw_pre[l] = Some(Moments::of(z));
                 batch_norm_forward(z, &mut xhat[l], &mut inv_std[l], bn, batch, layer.fan_out);
             }
             let out = &mut rest[0];
@@ -240,6 +242,8 @@ pub struct Workspace {
     pub pre: Vec<Vec<f32>>,
     /// Activation of each layer (batch × fan_out); the last is the network output.
     pub act: Vec<Vec<f32>>,
+    /// Moments of z = a·W + b before batch norm, of batch-norm layers (`pre` holds γ·x̂ + β there).
+    pub raw_pre: Vec<Option<Moments>>,
     /// Normalised x̂ and 1/√(σ² + ε) of batch-norm layers (empty otherwise).
     pub xhat: Vec<Vec<f32>>,
     pub inv_std: Vec<Vec<f32>>,
@@ -268,6 +272,7 @@ impl Workspace {
             batch,
             pre: per_layer(&|l| batch * l.fan_out),
             act: per_layer(&|l| batch * l.fan_out),
+            raw_pre: vec![None; mlp.layers.len()],
             xhat: bn_sized(&|l| batch * l.fan_out),
             inv_std: bn_sized(&|l| l.fan_out),
             dw: per_layer(&|l| l.fan_in * l.fan_out),

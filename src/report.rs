@@ -65,6 +65,12 @@ pub struct LayerReport {
     pub grad: Moments,
     /// dL/da of the layer's output.
     pub act_grad: Moments,
+    /// The std of each unit's activation across the samples, averaged over units: how much the
+    /// layer's output still depends on the input (the pooled `act.std` also counts the spread
+    /// between units).
+    pub act_sample_std: f64,
+    /// z before batch norm, where there is batch norm (`preact` is then γ·x̂ + β).
+    pub raw_preact: Option<Moments>,
     pub grad_norm: f64,
     /// Fraction of (sample, unit) outputs saturated; `None` where the activation does not saturate.
     pub saturated: Option<f64>,
@@ -171,21 +177,35 @@ const fn stat(id: &'static str, header: &'static str, get: fn(&LayerReport) -> f
 pub const STATS: &[Stat] = &[
     stat("weight_std", "weight σ", |l| l.weights.std),
     stat("preact_mean", "z mean", |l| l.preact.mean),
-    stat("preact_std", "z σ", |l| l.preact.std),
+    Stat {
+        tooltip: "with batch norm: the std of the normalized γ·ẑ + β that enters the activation",
+        ..stat("preact_std", "z σ", |l| l.preact.std)
+    },
+    Stat {
+        tooltip: "with batch norm: the std of z = a·W + b before it is normalized; — without batch norm",
+        ..stat("raw_preact_std", "z σ before BN", |l| l.raw_preact.map_or(f64::NAN, |m| m.std))
+    },
     stat("act_mean", "a mean", |l| l.act.mean),
     stat("act_std", "a σ", |l| l.act.std),
+    Stat {
+        tooltip: "std of each unit's activation across the samples, averaged over units: 0 means every sample gives the same output",
+        ..stat("act_sample_std", "a σ across samples", |l| l.act_sample_std)
+    },
     stat("grad_std", "∂L/∂W σ", |l| l.grad.std),
     stat("grad_norm", "‖∂L/∂W‖", |l| l.grad_norm),
     stat("act_grad_std", "∂L/∂a σ", |l| l.act_grad.std),
     Stat {
-        tooltip: "|tanh| > 0.99, or sigmoid < 0.01 or > 0.99; NaN for activations that do not saturate",
-        ..stat("saturated", "saturated", |l| l.saturated.unwrap_or(f64::NAN))
+        tooltip: "fraction of (sample, unit) outputs with |tanh| > 0.99, or sigmoid < 0.01 or > 0.99; — for activations that do not saturate",
+        ..stat("saturated", "saturated outputs", |l| l.saturated.unwrap_or(f64::NAN))
     },
-    stat("dead", "dead", |l| l.dead),
+    Stat {
+        tooltip: "fraction of units whose output is 0 for every sample of the batch (at small batches a live unit can be 0 for all of them by chance)",
+        ..stat("dead", "dead units", |l| l.dead)
+    },
     Stat { whole: true, ..stat("distinct", "distinct", |l| l.distinct as f64) },
     Stat {
         whole: true,
-        in_table: false,
+        tooltip: "values of z, a, ∂L/∂W and ∂L/∂a that overflowed to ±Inf or NaN; statistics use the finite ones",
         ..stat("nonfinite", "non-finite", |l| (l.preact.nonfinite + l.act.nonfinite + l.grad.nonfinite + l.act_grad.nonfinite) as f64)
     },
 ];

@@ -5,7 +5,7 @@
 use crate::activation::Activation;
 use crate::config::Config;
 use crate::report::{LayerReport, Report, SmallNet, BINS};
-use crate::stats::{self, Histogram, Moments, Range};
+use crate::stats::{self, Histogram, Moments, Range, UnitSpread};
 use crate::verdict;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +35,10 @@ pub struct ShardLayer {
     pub preact: Moments,
     pub act: Moments,
     pub act_grad: Moments,
+    /// The spread of each unit's activation across this shard's samples.
+    pub act_units: UnitSpread,
+    /// z before batch norm (batch norm is never sharded).
+    pub raw_preact: Option<Moments>,
     pub saturated: u64,
     pub alive: Vec<bool>,
 }
@@ -137,6 +141,8 @@ pub fn assemble(
                 act: merged(|x| x.act),
                 grad: grad_moments[l],
                 act_grad: merged(|x| x.act_grad),
+                act_sample_std: parts.iter().fold(UnitSpread::default(), |u, p| u.merge(&p.layers[l].act_units)).mean_std(),
+                raw_preact: parts.iter().find_map(|p| p.layers[l].raw_preact),
                 grad_norm: grads[l].norm,
                 saturated: config.act.saturation_test().map(|_| saturated as f64 / (rows * config.width).max(1) as f64),
                 dead: 1.0 - alive as f64 / config.width.max(1) as f64,

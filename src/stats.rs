@@ -35,8 +35,12 @@ impl Moments {
                 bad += 1;
             }
         }
+        if n == 0 && bad > 0 {
+            // Nothing finite to measure: NaN, never a 0 that would read as "vanished".
+            return Self { count: 0, mean: f64::NAN, std: f64::NAN, min: f64::NAN, max: f64::NAN, nonfinite: bad };
+        }
         if n == 0 {
-            return Self { count: 0, mean: 0.0, std: 0.0, min: 0.0, max: 0.0, nonfinite: bad };
+            return Self::default();
         }
         let nf = n as f64;
         let var = ((s2 - s1 * s1 / nf) / nf).max(0.0);
@@ -48,6 +52,11 @@ impl Moments {
     #[must_use]
     pub fn merge(&self, b: &Moments) -> Moments {
         let (na, nb) = (self.count as f64, b.count as f64);
+        if self.count == 0 && b.count == 0 {
+            let nonfinite = self.nonfinite + b.nonfinite;
+            let nan = if nonfinite > 0 { f64::NAN } else { 0.0 };
+            return Moments { count: 0, mean: nan, std: nan, min: nan, max: nan, nonfinite };
+        }
         if b.count == 0 {
             return Moments { nonfinite: self.nonfinite + b.nonfinite, ..*self };
         }
@@ -159,24 +168,76 @@ impl Histogram {
     }
 }
 
-/// Fraction of the values `a` (batch × width) for which `saturated` holds.
-#[must_use]
-pub fn saturated_fraction(a: &[f32], saturated: fn(f32) -> bool) -> f64 {
-    if a.is_empty() {
-        return 0.0;
-    }
-    a.iter().filter(|&&y| saturated(y)).count() as f64 / a.len() as f64
+/// The spread of each unit's output across the samples of a batch (columns of a batch × width
+/// matrix): per unit, the mean and M₂ = Σ(x − mean)², over `rows` samples. Mergeable across
+/// shards of the batch (Chan, Golub & LeVeque 1979, as [`Moments::merge`]).
+///
+/// The pooled std of a layer mixes two spreads: between units and across samples. When f(0) ≠ 0
+/// (sigmoid, softplus) and the signal vanishes, the units keep different means while every
+/// sample gives the same output: the pooled std stays level and only this spread shows that the
+/// network has forgotten its input.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct UnitSpread {
+    pub rows: usize,
+    pub mean: Vec<f64>,
+    pub m2: Vec<f64>,
 }
 
-/// Fraction of units (columns of `a`, batch × width) whose output is exactly 0 for every sample:
-/// a "dead" unit, which passes no gradient through a ReLU.
-#[must_use]
-pub fn dead_fraction(a: &[f32], width: usize) -> f64 {
-    let alive = alive_units(a, width);
-    if alive.is_empty() {
-        return 0.0;
+impl UnitSpread {
+    /// The per-unit spread of `a` (batch × width), in f64.
+    #[must_use]
+    pub fn of(a: &[f32], width: usize) -> Self {
+        let rows = if width == 0 { 0 } else { a.len() / width };
+        let mut mean = vec![0f64; width];
+        let mut m2 = vec![0f64; width];
+        if rows == 0 {
+            return Self { rows, mean, m2 };
+        }
+        for row in a.chunks_exact(width) {
+            for (m, &x) in mean.iter_mut().zip(row) {
+                *m += f64::from(x);
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= rows as f64);
+        for row in a.chunks_exact(width) {
+            for ((s, &x), &m) in m2.iter_mut().zip(row).zip(&mean) {
+                *s += (f64::from(x) - m).powi(2);
+            }
+        }
+        Self { rows, mean, m2 }
     }
-    alive.iter().filter(|&&x| !x).count() as f64 / alive.len() as f64
+
+    /// The spread of the union of the two sets of samples.
+    #[must_use]
+    pub fn merge(&self, b: &UnitSpread) -> UnitSpread {
+        if b.rows == 0 {
+            return self.clone();
+        }
+        if self.rows == 0 {
+            return b.clone();
+        }
+        let (na, nb) = (self.rows as f64, b.rows as f64);
+        let n = na + nb;
+        let (mut mean, mut m2) = (Vec::with_capacity(self.mean.len()), Vec::with_capacity(self.mean.len()));
+        for j in 0..self.mean.len().min(b.mean.len()) {
+            let delta = b.mean[j] - self.mean[j];
+            mean.push(self.mean[j] + delta * nb / n);
+            m2.push(self.m2[j] + b.m2[j] + delta * delta * na * nb / n);
+        }
+        UnitSpread { rows: self.rows + b.rows, mean, m2 }
+    }
+
+    /// The std of each unit across samples, averaged over the units whose values are all finite;
+    /// NaN if there are none (or no samples).
+    #[must_use]
+    pub fn mean_std(&self) -> f64 {
+        let stds: Vec<f64> = self.m2.iter().filter(|m| m.is_finite()).map(|m| (m / self.rows as f64).sqrt()).collect();
+        if stds.is_empty() || self.rows == 0 {
+            f64::NAN
+        } else {
+            stds.iter().sum::<f64>() / stds.len() as f64
+        }
+    }
 }
 
 /// For each unit (column of `a`, batch × width), whether its output is nonzero for some sample.
@@ -267,9 +328,33 @@ mod tests {
     }
 
     #[test]
+    fn nothing_finite_is_nan_not_zero() {
+        let m = Moments::of(&[f32::NAN, f32::INFINITY]);
+        assert_eq!((m.count, m.nonfinite), (0, 2));
+        assert!(m.std.is_nan() && m.mean.is_nan());
+        assert_eq!(Moments::of(&[]), Moments::default());
+        let merged = Moments::default().merge(&m);
+        assert!(merged.std.is_nan() && merged.nonfinite == 2);
+    }
+
+    /// 4 samples × 2 units: unit 0 takes 1, 2, 3, 4 (std √1.25); unit 1 is 7 for every sample
+    /// (std 0). The pooled std is large; the spread across samples averages to √1.25/2.
+    #[test]
+    fn spread_across_samples_per_unit() {
+        let a = [1.0, 7.0, 2.0, 7.0, 3.0, 7.0, 4.0, 7.0];
+        let u = UnitSpread::of(&a, 2);
+        assert!((u.mean_std() - 1.25f64.sqrt() / 2.0).abs() < 1e-12);
+        let merged = UnitSpread::of(&a[..2], 2).merge(&UnitSpread::of(&a[2..], 2));
+        assert_eq!(merged.rows, 4);
+        assert!((merged.mean_std() - u.mean_std()).abs() < 1e-12);
+        assert!(Moments::of(&a).std > 2.0);
+        assert!(UnitSpread::of(&[], 3).mean_std().is_nan());
+    }
+
+    #[test]
     fn dead_and_distinct() {
         // 2 samples × 3 units; unit 1 is zero for both samples
-        assert_eq!(dead_fraction(&[1.0, 0.0, 0.0, 2.0, 0.0, 3.0], 3), 1.0 / 3.0);
+        assert_eq!(alive_units(&[1.0, 0.0, 0.0, 2.0, 0.0, 3.0], 3), [true, false, true]);
         // fan_in 2 × fan_out 3: units 0 and 2 identical
         let w = [0.5, 0.1, 0.5, 0.2, 0.3, 0.2];
         assert_eq!(distinct_neurons(&w, &[0.0, 0.0, 0.0], 2, 3, 1e-6), 2);

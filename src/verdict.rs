@@ -14,27 +14,138 @@ fn per_layer_factor(first: f64, last: f64, steps: usize) -> Option<f64> {
 /// (0.8 per layer is a factor 0.13 over 10 layers).
 pub const VANISH_FACTOR: f64 = 0.8;
 
+/// A total change over the network beyond this factor (or below its inverse) is reported even
+/// when the per-layer rate is mild: ×1.2 per layer over 50 layers is ×9,000.
+pub const TOTAL_FACTOR: f64 = 100.0;
+
+/// Below this batch a unit that is 0 for every sample says little: a live ReLU unit is 0 for a
+/// given sample about half the time, so at batch B it looks dead with probability about 2^−B.
+pub const DEAD_MIN_BATCH: usize = 32;
+
+/// How a per-layer quantity changes along the network, in the direction of travel: `from` → `to`
+/// are 1-based layers; the rate uses the layers before any exact 0 (underflow).
+struct Trend {
+    from: usize,
+    to: usize,
+    first: f64,
+    last: f64,
+    /// The geometric per-layer factor over the finite, nonzero stretch.
+    rate: Option<f64>,
+    /// The first layer (in travel order) where the std is exactly 0 while it was not at `from`.
+    underflow_at: Option<usize>,
+}
+
+impl Trend {
+    /// `stds[i]` is the std at layer i + 1; `forward` travels 1 → depth, else depth → 1.
+    fn of(stds: &[f64], forward: bool) -> Trend {
+        let depth = stds.len();
+        let order: Vec<usize> = if forward { (0..depth).collect() } else { (0..depth).rev().collect() };
+        let (from, to) = (order[0], order[depth - 1]);
+        let first = stds[from];
+        let underflow_at = if first > 0.0 { order.iter().find(|&&i| stds[i] == 0.0).map(|&i| i + 1) } else { None };
+        // The rate over the stretch before the underflow (or the whole network).
+        let end = order.iter().position(|&i| stds[i] == 0.0 || !stds[i].is_finite()).map_or(depth - 1, |p| p.saturating_sub(1));
+        let rate = per_layer_factor(first, stds[order[end]], end);
+        Trend { from: from + 1, to: to + 1, first, last: stds[to], rate, underflow_at }
+    }
+
+    /// The total change from the first to the last layer (finite, nonzero ends only).
+    fn total(&self) -> Option<f64> {
+        (self.first > 0.0 && self.last > 0.0 && self.first.is_finite() && self.last.is_finite()).then(|| self.last / self.first)
+    }
+
+    fn vanishes(&self) -> bool {
+        self.underflow_at.is_some() || self.rate.is_some_and(|r| r < VANISH_FACTOR) || self.total().is_some_and(|t| t < 1.0 / TOTAL_FACTOR)
+    }
+
+    fn explodes(&self) -> bool {
+        self.rate.is_some_and(|r| r > 1.0 / VANISH_FACTOR) || self.total().is_some_and(|t| t > TOTAL_FACTOR)
+    }
+
+    /// "falls ×0.224 per layer (0.21 at layer 1, 3.1e-7 at layer 10)", with the underflow if any.
+    fn describe(&self, verb: &str) -> String {
+        let rate = self.rate.map_or(String::new(), |r| format!(" ×{} per layer", fmt_num(r)));
+        let total = match self.total() {
+            Some(t) if !(1.0 / TOTAL_FACTOR..=TOTAL_FACTOR).contains(&t) => format!(", ×{} in all", fmt_num(t)),
+            _ => String::new(),
+        };
+        match self.underflow_at {
+            Some(k) => format!(
+                "{verb}{rate} ({} at layer {}) and underflows to exactly 0 from layer {k}: no signal passes beyond it",
+                fmt_num(self.first),
+                self.from
+            ),
+            None => {
+                format!("{verb}{rate} ({} at layer {}, {} at layer {}{total})", fmt_num(self.first), self.from, fmt_num(self.last), self.to)
+            }
+        }
+    }
+}
+
+/// Share of a layer's values that are ±Inf or NaN.
+fn nonfinite_share(l: &LayerReport) -> f64 {
+    let m = [l.preact, l.act];
+    let bad: usize = m.iter().map(|m| m.nonfinite).sum();
+    let all: usize = m.iter().map(|m| m.nonfinite + m.count).sum();
+    bad as f64 / all.max(1) as f64
+}
+
 /// Reads a report.
 #[must_use]
 pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
     let mut f: Vec<Finding> = Vec::new();
     let push = |f: &mut Vec<Finding>, level, tag: &str, text: String| f.push(Finding { level, tag: tag.to_string(), text });
     let depth = layers.len();
-    let first_bad = layers.iter().find(|l| l.act.nonfinite + l.preact.nonfinite + l.grad.nonfinite > 0);
-    if let Some(l) = first_bad {
-        push(&mut f, Level::Bad, "overflow", format!("values overflow to Inf/NaN from layer {}: the pass is numerically broken", l.layer));
+    if depth == 0 {
+        return Verdict { findings: vec![Finding { level: Level::Warn, tag: "empty".into(), text: "no hidden layer".into() }] };
+    }
+    // Overflow: blamed on the first layer whose forward values (z or a) are not finite; if the
+    // forward pass is finite, on the backward pass where it first breaks (from the output down).
+    let forward_bad = layers.iter().find(|l| l.preact.nonfinite + l.act.nonfinite > 0);
+    let backward_bad = layers.iter().rev().find(|l| l.grad.nonfinite + l.act_grad.nonfinite > 0);
+    if let Some(l) = forward_bad {
+        let before = if l.layer > 1 {
+            format!(" (z σ at layer {} is {})", l.layer - 1, fmt_num(layers[l.layer - 2].preact.std))
+        } else {
+            String::new()
+        };
+        push(
+            &mut f,
+            Level::Bad,
+            "overflow",
+            format!(
+                "values overflow to ±Inf or NaN from layer {}{before}: {:.0}% of its z and a are not finite, so the loss and every gradient are broken; the statistics use the finite values and count the rest",
+                l.layer,
+                100.0 * nonfinite_share(l)
+            ),
+        );
+    } else if let Some(l) = backward_bad {
+        push(&mut f, Level::Bad, "overflow", format!("gradients overflow to ±Inf or NaN in the backward pass from layer {} down", l.layer));
+    }
+    let bn_single = c.bn && c.batch == 1;
+    if bn_single {
+        push(
+            &mut f,
+            Level::Bad,
+            "bn_single_sample",
+            "batch norm over a single sample: z − mean(z) is 0, so every normalized value is 0 whatever the weights, every activation is f(β) and no gradient reaches the hidden weights. Batch norm needs a batch of 2 or more".to_string(),
+        );
     }
     let all_zero = layers.iter().all(|l| l.act.std == 0.0 && l.act.mean == 0.0);
     let hidden_grads_zero = layers.iter().all(|l| l.grad.std == 0.0 && l.grad.mean == 0.0);
-    if all_zero && hidden_grads_zero {
+    if all_zero && hidden_grads_zero && !bn_single {
         push(
             &mut f,
             Level::Bad,
             "no_signal",
-            format!(
-                "every activation is 0 and every hidden-weight gradient is 0: {} never changes the hidden weights, nothing learns",
-                c.act
-            ),
+            format!("every activation is 0 and every hidden-weight gradient is 0 ({}(0) = 0): no update ever reaches the hidden weights, nothing learns", c.act),
+        );
+    } else if hidden_grads_zero && !bn_single && forward_bad.is_none() {
+        push(
+            &mut f,
+            Level::Warn,
+            "no_hidden_grad",
+            "every hidden-weight gradient is exactly 0 at initialization: the first step moves only the output layer".to_string(),
         );
     }
     if c.width > 1 && layers.iter().all(|l| l.distinct == 1) {
@@ -45,85 +156,126 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             "every layer has one distinct neuron: symmetry. All units of a layer compute the same thing and get the same update, so the network acts like one unit per layer".to_string(),
         );
     }
+    let act_stds: Vec<f64> = layers.iter().map(|l| l.act.std).collect();
+    let grad_stds: Vec<f64> = layers.iter().map(|l| l.act_grad.std).collect();
+    let acts = Trend::of(&act_stds, true);
+    let grads = Trend::of(&grad_stds, false);
     let sat: Vec<f64> = layers.iter().filter_map(|l| l.saturated).collect();
-    if !sat.is_empty() {
-        let mean = sat.iter().sum::<f64>() / sat.len() as f64;
-        if mean > 0.3 {
+    let saturated = (!sat.is_empty()).then(|| sat.iter().sum::<f64>() / sat.len() as f64).filter(|&m| m > 0.3);
+    if let Some(mean) = saturated {
+        let share = format!("{:.0}% of {} outputs (sample × unit) are saturated", 100.0 * mean, c.act);
+        let text = if depth > 1 && grads.explodes() {
+            format!("{share}, and yet gradients explode towards the input: {}. Saturation shrinks f′, but the weights are large enough that σ_w²·n·E[f′(z)²] > 1 (the chaotic side): the growth wins", grads.describe("∂L/∂a grows"))
+        } else {
+            format!("{share}: their derivative is near 0, so gradients shrink through them")
+        };
+        push(&mut f, Level::Bad, "saturated", text);
+    }
+    if !all_zero && depth > 1 && forward_bad.is_none() {
+        let last = &layers[depth - 1];
+        let first = &layers[0];
+        if acts.vanishes() && last.act.mean.abs() > 10.0 * last.act.std && last.act.std > 0.0 {
+            // The mean stays: outputs collapse to one value rather than to 0.
             push(
                 &mut f,
                 Level::Bad,
-                "saturated",
-                format!("{:.0}% of {} units saturated: their derivative is near 0, so gradients vanish through them", 100.0 * mean, c.act),
+                "vanish",
+                format!(
+                    "activations collapse: {} while the mean settles at {} ({} at layer 1): every sample gives almost the same output",
+                    acts.describe("their spread falls"),
+                    fmt_num(last.act.mean),
+                    fmt_num(first.act.mean)
+                ),
+            );
+        } else if acts.vanishes() {
+            push(&mut f, Level::Bad, "vanish", format!("activations vanish: {}", acts.describe("std falls")));
+        } else if acts.explodes() {
+            push(&mut f, Level::Bad, "explode", format!("activations explode: {}", acts.describe("std grows")));
+        }
+        // The spread across samples: what says the network has forgotten its input.
+        let forgets = layers.iter().find(|l| l.act.std > 0.0 && l.act.std.is_finite() && l.act_sample_std <= 1e-3 * l.act.std);
+        if let Some(l) = forgets {
+            push(
+                &mut f,
+                Level::Bad,
+                "collapse",
+                format!(
+                    "the network forgets its input: from layer {} every sample gives almost the same output (each unit's spread across samples is {}, against {} between units), so nothing downstream can tell the inputs apart",
+                    l.layer,
+                    fmt_num(l.act_sample_std),
+                    fmt_num(l.act.std)
+                ),
+            );
+        }
+        if !(saturated.is_some() && grads.explodes()) && !hidden_grads_zero {
+            let w: Vec<f64> = layers.iter().map(|l| l.grad.std).collect();
+            let w_trend = Trend::of(&w, false);
+            let w_level = w_trend.rate.is_some_and(|r| (VANISH_FACTOR..=1.0 / VANISH_FACTOR).contains(&r));
+            let bn_note = if c.bn {
+                " Deep batch-normalized networks do this at initialization (Yang et al. 2019, \"A Mean Field Theory of Batch Normalization\")."
+            } else {
+                ""
+            };
+            if grads.vanishes() {
+                let level_note = if w_level {
+                    format!(" ∂L/∂W stays level ({} to {}) because ∂L/∂W_l = a_{{l−1}}ᵀ·δ_l, and the activations shrink forward as fast as δ shrinks backward", fmt_num(w.iter().copied().fold(f64::INFINITY, f64::min)), fmt_num(w.iter().copied().fold(0.0, f64::max)))
+                } else {
+                    String::new()
+                };
+                push(
+                    &mut f,
+                    Level::Bad,
+                    "grad_vanish",
+                    format!(
+                        "gradients vanish towards the input: {}.{level_note}{bn_note}",
+                        grads.describe("∂L/∂a (the gradient of the activations) falls")
+                    ),
+                );
+            } else if grads.explodes() {
+                push(
+                    &mut f,
+                    Level::Bad,
+                    "grad_explode",
+                    format!(
+                        "gradients explode towards the input: {}.{bn_note}",
+                        grads.describe("∂L/∂a (the gradient of the activations) grows")
+                    ),
+                );
+            }
+        }
+    }
+    let dead = layers.iter().map(|l| l.dead).sum::<f64>() / depth as f64;
+    // Only ReLU has a flat zero region: an exactly-0 tanh or sigmoid output is an underflow, not a dead unit.
+    if c.act == crate::activation::Activation::Relu && dead > 0.2 && !all_zero {
+        if c.batch >= DEAD_MIN_BATCH {
+            push(
+                &mut f,
+                Level::Warn,
+                "dead",
+                format!(
+                    "{:.0}% of units are dead (output 0 for every one of the {} samples): they pass no gradient",
+                    100.0 * dead,
+                    c.batch
+                ),
+            );
+        } else {
+            push(
+                &mut f,
+                Level::Warn,
+                "dead_small_batch",
+                format!("{:.0}% of units are 0 for all {} samples, which says little at this batch size: a live ReLU unit is 0 for a sample about half the time. Use a batch of {DEAD_MIN_BATCH} or more to judge dead units", 100.0 * dead, c.batch),
             );
         }
     }
-    if !all_zero && depth > 1 {
-        let (a0, a1) = (layers[0].act.std, layers[depth - 1].act.std);
-        if let Some(r) = per_layer_factor(a0, a1, depth - 1) {
-            let m1 = layers[depth - 1].act.mean;
-            if r < VANISH_FACTOR && m1.abs() > 10.0 * a1 {
-                // The mean stays: outputs collapse to one value rather than to 0.
-                push(&mut f, Level::Bad, "vanish", format!("activations collapse: their spread falls ×{} per layer ({} at layer 1, {} at layer {depth}) while the mean stays at {}: every sample gives almost the same output", fmt_num(r), fmt_num(a0), fmt_num(a1), fmt_num(m1)));
-            } else if r < VANISH_FACTOR {
-                push(
-                    &mut f,
-                    Level::Bad,
-                    "vanish",
-                    format!(
-                        "activations vanish: std falls ×{} per layer ({} at layer 1, {} at layer {depth})",
-                        fmt_num(r),
-                        fmt_num(a0),
-                        fmt_num(a1)
-                    ),
-                );
-            } else if r > 1.0 / VANISH_FACTOR {
-                push(
-                    &mut f,
-                    Level::Bad,
-                    "explode",
-                    format!(
-                        "activations explode: std grows ×{} per layer ({} at layer 1, {} at layer {depth})",
-                        fmt_num(r),
-                        fmt_num(a0),
-                        fmt_num(a1)
-                    ),
-                );
-            }
-        }
-        // Gradients flow backwards: compare dL/da of the last hidden layer with the first's.
-        // (dL/dW = aᵀ·δ can stay level while both factors shrink or grow, so it is reported
-        // beside, not used for the direction.)
-        let (g_last, g_first) = (layers[depth - 1].act_grad.std, layers[0].act_grad.std);
-        let w_grad = layers.iter().map(|l| l.grad.std).fold(0f64, f64::max);
-        if let Some(r) = per_layer_factor(g_last, g_first, depth - 1) {
-            if r < VANISH_FACTOR {
-                push(&mut f, Level::Bad, "grad_vanish", format!("gradients vanish towards the input: ∂L/∂a std falls ×{} per layer backwards ({} at layer {depth}, {} at layer 1; ∂L/∂W std at most {})", fmt_num(r), fmt_num(g_last), fmt_num(g_first), fmt_num(w_grad)));
-            } else if r > 1.0 / VANISH_FACTOR {
-                push(&mut f, Level::Bad, "grad_explode", format!("gradients explode towards the input: ∂L/∂a std grows ×{} per layer backwards ({} at layer {depth}, {} at layer 1; ∂L/∂W std up to {})", fmt_num(r), fmt_num(g_last), fmt_num(g_first), fmt_num(w_grad)));
-            }
-        }
-    }
-    let dead = layers.iter().map(|l| l.dead).sum::<f64>() / depth.max(1) as f64;
-    if dead > 0.2 && !all_zero {
-        push(
-            &mut f,
-            Level::Warn,
-            "dead",
-            format!("{:.0}% of units are dead (output 0 for every sample): they pass no gradient", 100.0 * dead),
-        );
-    }
-    if f.is_empty() {
-        let lo = layers.iter().map(|l| l.act.std).fold(f64::INFINITY, f64::min);
-        let hi = layers.iter().map(|l| l.act.std).fold(0f64, f64::max);
+    if f.iter().all(|x| x.level == Level::Good) {
+        let lo = act_stds.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = act_stds.iter().copied().fold(0f64, f64::max);
+        let reach = if grads.first > 0.0 && grads.last > 0.0 { ", and gradients reach the first layer" } else { "" };
         push(
             &mut f,
             Level::Good,
             "healthy",
-            format!(
-                "healthy: activation std stays between {} and {} over {depth} layers, and gradients reach the first layer",
-                fmt_num(lo),
-                fmt_num(hi)
-            ),
+            format!("healthy: activation std stays between {} and {} over {depth} layers{reach}", fmt_num(lo), fmt_num(hi)),
         );
     }
     f.sort_by_key(|x| std::cmp::Reverse(x.level));

@@ -215,7 +215,7 @@ impl Activation {
         match self {
             Activation::Tanh => Some(|y: f32| y.abs() > 0.99),
             // A NaN is counted as non-finite, not as saturated.
-            Activation::Sigmoid => Some(|y: f32| y < 0.01 || y > 0.99),
+            Activation::Sigmoid => Some(|y: f32| !y.is_nan() && !(0.01..=0.99).contains(&y)),
             _ => None,
         }
     }

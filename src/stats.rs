@@ -187,7 +187,7 @@ impl UnitSpread {
     /// The per-unit spread of `a` (batch × width), in f64.
     #[must_use]
     pub fn of(a: &[f32], width: usize) -> Self {
-        let rows = if width == 0 { 0 } else { a.len() / width };
+        let rows = a.len().checked_div(width).unwrap_or(0);
         let mut mean = vec![0f64; width];
         let mut m2 = vec![0f64; width];
         if rows == 0 {

@@ -207,7 +207,7 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
                 ),
             );
         }
-        if !(saturated.is_some() && grads.explodes()) && !hidden_grads_zero {
+        if (saturated.is_none() || !grads.explodes()) && !hidden_grads_zero {
             let w: Vec<f64> = layers.iter().map(|l| l.grad.std).collect();
             let w_trend = Trend::of(&w, false);
             let w_level = w_trend.rate.is_some_and(|r| (VANISH_FACTOR..=1.0 / VANISH_FACTOR).contains(&r));

@@ -3,7 +3,7 @@
 
 use crate::activation::Activation;
 use crate::format::fmt_num;
-use crate::init::{Dist, Draw, FanMode, Init, InitSpec};
+use crate::init::{Dist, Draw, FanMode, Gain, Init, InitSpec};
 
 fn sqrt_frac(num: &str, den: &str) -> String {
     format!("<msqrt><mfrac><mn>{num}</mn><mrow>{den}</mrow></mfrac></msqrt>")
@@ -70,6 +70,30 @@ pub fn numbers(spec: &InitSpec, fan_in: usize, fan_out: usize, act: Activation) 
     }
 }
 
+/// Caveats of this initializer with this activation and normalization, in plain words.
+#[must_use]
+pub fn notes(spec: &InitSpec, act: Activation, batch_norm: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    if spec.gain == Gain::Auto && spec.kind.uses_gain() {
+        match act.calculate_gain() {
+            None => notes.push(format!("PyTorch's calculate_gain has no value for {act}: gain 1 is used.")),
+            Some(g) if act == Activation::Selu => notes.push(format!(
+                "calculate_gain(\"selu\") = {} (PyTorch's choice); it makes σ² = {}·σ²(LeCun), and SELU self-normalizes only at LeCun's σ² = 1/fan_in (gain 1, Klambauer et al. 2017): with this gain the activations drift from mean 0, variance 1 with depth.",
+                short(g),
+                short(g * g)
+            )),
+            Some(_) => {}
+        }
+    }
+    if batch_norm {
+        notes.push(format!(
+            "Batch norm (ε = {}, as PyTorch) rescales z to unit variance per unit, which removes most of the sensitivity to the weights' scale, but not all: where Var(z) is not ≫ ε (tiny weights) its output has σ = √(Var(z)/(Var(z) + ε)) < 1, and it needs a batch of 2 or more.",
+            crate::network::BN_EPS
+        ));
+    }
+    notes
+}
+
 fn short(x: f64) -> String {
     fmt_num(x)
 }
@@ -89,5 +113,14 @@ mod tests {
         }
         let s = InitSpec { kind: Init::Xavier(Dist::Normal), ..InitSpec::default() };
         assert_eq!(numbers(&s, 256, 256, Activation::Tanh), "σ = 0.0625 (gain = 1.00, n_in = 256, n_out = 256)");
+    }
+
+    #[test]
+    fn selu_with_auto_gain_is_flagged() {
+        let s = InitSpec { kind: Init::Lecun(Dist::Normal), gain: Gain::Auto, ..InitSpec::default() };
+        let n = notes(&s, Activation::Selu, false);
+        assert!(n.len() == 1 && n[0].contains("0.750") && n[0].contains("drift"), "{n:?}");
+        assert!(notes(&InitSpec { gain: Gain::Default, ..s }, Activation::Selu, false).is_empty());
+        assert!(notes(&s, Activation::Gelu, false)[0].contains("gain 1 is used"));
     }
 }

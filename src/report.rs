@@ -165,35 +165,64 @@ pub struct Stat {
     pub whole: bool,
     /// Shown as a table column (every statistic is in the CSV).
     pub in_table: bool,
-    /// Its value on a layer; NaN where it does not apply.
+    /// Its value on a layer; NaN where it does not apply or where nothing finite was measured.
     pub get: fn(&LayerReport) -> f64,
+    /// The quantity it is measured on, if any: where none of its values is finite, the statistic
+    /// is an overflow rather than "does not apply".
+    pub of: Option<fn(&LayerReport) -> Moments>,
 }
 
 const fn stat(id: &'static str, header: &'static str, get: fn(&LayerReport) -> f64) -> Stat {
-    Stat { id, header, tooltip: "", whole: false, in_table: true, get }
+    Stat { id, header, tooltip: "", whole: false, in_table: true, get, of: None }
+}
+
+/// What a statistic is on a layer, for people: a number, not applicable, or overflowed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StatValue {
+    Number(f64),
+    NotApplicable,
+    Overflow,
+}
+
+impl Stat {
+    /// The statistic on layer `l`, with NaN told apart.
+    #[must_use]
+    pub fn value(&self, l: &LayerReport) -> StatValue {
+        let v = (self.get)(l);
+        if v.is_finite() {
+            StatValue::Number(v)
+        } else if self.of.is_some_and(|of| of(l).nonfinite > 0) || v.is_infinite() {
+            StatValue::Overflow
+        } else {
+            StatValue::NotApplicable
+        }
+    }
 }
 
 /// Every per-layer statistic, in table and CSV order.
 pub const STATS: &[Stat] = &[
     stat("weight_std", "weight σ", |l| l.weights.std),
-    stat("preact_mean", "z mean", |l| l.preact.mean),
+    Stat { of: Some(|l| l.preact), ..stat("preact_mean", "z mean", |l| l.preact.mean) },
     Stat {
         tooltip: "with batch norm: the std of the normalized γ·ẑ + β that enters the activation",
+        of: Some(|l| l.preact),
         ..stat("preact_std", "z σ", |l| l.preact.std)
     },
     Stat {
         tooltip: "with batch norm: the std of z = a·W + b before it is normalized; — without batch norm",
+        of: Some(|l| l.raw_preact.unwrap_or_default()),
         ..stat("raw_preact_std", "z σ before BN", |l| l.raw_preact.map_or(f64::NAN, |m| m.std))
     },
-    stat("act_mean", "a mean", |l| l.act.mean),
-    stat("act_std", "a σ", |l| l.act.std),
+    Stat { of: Some(|l| l.act), ..stat("act_mean", "a mean", |l| l.act.mean) },
+    Stat { of: Some(|l| l.act), ..stat("act_std", "a σ", |l| l.act.std) },
     Stat {
         tooltip: "std of each unit's activation across the samples, averaged over units: 0 means every sample gives the same output",
+        of: Some(|l| l.act),
         ..stat("act_sample_std", "a σ across samples", |l| l.act_sample_std)
     },
-    stat("grad_std", "∂L/∂W σ", |l| l.grad.std),
-    stat("grad_norm", "‖∂L/∂W‖", |l| l.grad_norm),
-    stat("act_grad_std", "∂L/∂a σ", |l| l.act_grad.std),
+    Stat { of: Some(|l| l.grad), ..stat("grad_std", "∂L/∂W σ", |l| l.grad.std) },
+    Stat { of: Some(|l| l.grad), ..stat("grad_norm", "‖∂L/∂W‖", |l| l.grad_norm) },
+    Stat { of: Some(|l| l.act_grad), ..stat("act_grad_std", "∂L/∂a σ", |l| l.act_grad.std) },
     Stat {
         tooltip: "fraction of (sample, unit) outputs with |tanh| > 0.99, or sigmoid < 0.01 or > 0.99; — for activations that do not saturate",
         ..stat("saturated", "saturated outputs", |l| l.saturated.unwrap_or(f64::NAN))

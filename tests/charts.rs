@@ -22,6 +22,7 @@ fn ridgeline_draws_one_ridge_per_layer() {
             range: r.ranges[2],
             stds: r.layers.iter().map(|l| Some(l.act.std)).collect(),
             color: Theme::LIGHT.series[0],
+            left_out: Vec::new(),
         };
         ridgeline::draw(&area, &data, &style()).unwrap();
     }
@@ -33,7 +34,7 @@ fn ridgeline_draws_one_ridge_per_layer() {
 }
 
 #[test]
-fn log_lines_skip_zeros_and_label_decades() {
+fn log_lines_mark_zeros_and_label_decades() {
     let mut svg = String::new();
     {
         let area = SVGBackend::with_string(&mut svg, (500, 300)).into_drawing_area();
@@ -43,15 +44,17 @@ fn log_lines_skip_zeros_and_label_decades() {
                 name: "activations",
                 values: vec![1.0, 0.1, 0.0, 0.001],
                 color: RGBColor(0, 0, 0),
-                dashed: false,
+                marker: lines::Marker::Circle,
             }],
             axis: lines::Axis::Log,
         };
         lines::draw(&area, &chart, &style()).unwrap();
     }
     assert!(svg.contains(">\n1e-3\n<") && svg.contains(">\n1\n<"), "decade labels missing");
-    // 3 dots for the 3 positive values (the zero leaves a gap).
-    assert_eq!(svg.matches("<circle").count(), 3);
+    // 3 markers for the 3 positive values and 1 in the legend; the zero breaks the line and is
+    // marked on the bottom edge, with a note saying so.
+    assert_eq!(svg.matches("<circle").count(), 4);
+    assert!(svg.contains("exactly 0 or below"), "the zero is not marked");
 }
 
 #[test]

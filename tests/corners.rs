@@ -4,7 +4,7 @@
 
 use initviz::config::Config;
 use initviz::experiment::run;
-use initviz::report::Report;
+use initviz::report::{Report, StatValue, STATS};
 
 fn report(q: &str) -> Report {
     let (c, notes) = Config::from_query(q);
@@ -63,6 +63,12 @@ fn overflow_is_blamed_on_the_layer_where_it_happens() {
         assert!(l.stat("nonfinite") > 0.0);
     }
     assert!(!tags(&r).contains(&"vanish"));
+    // The table tells an overflow from a statistic that does not apply (no batch norm here).
+    let stat = |id: &str| STATS.iter().find(|s| s.id == id).unwrap();
+    let deep = &r.layers[30];
+    assert_eq!(stat("act_std").value(deep), StatValue::Overflow);
+    assert_eq!(stat("raw_preact_std").value(deep), StatValue::NotApplicable);
+    assert!(matches!(stat("act_std").value(&r.layers[0]), StatValue::Number(v) if v > 100.0));
 }
 
 /// sigmoid with N(0, 0.01²) at width 256: z shrinks ×0.16 per layer, so every unit outputs

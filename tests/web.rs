@@ -56,6 +56,7 @@ fn charts_draw_on_canvas() {
             range: r.ranges[2],
             stds: vec![None; 5],
             color: Theme::LIGHT.series[0],
+            left_out: Vec::new(),
         };
         ridgeline::draw(&area, &data, &s).unwrap();
         area.present().unwrap();
@@ -71,7 +72,7 @@ fn charts_draw_on_canvas() {
                 name: "a",
                 values: r.layers.iter().map(|l| l.act.std).collect(),
                 color: RGBColor(200, 0, 0),
-                dashed: false,
+                marker: lines::Marker::Circle,
             }],
             axis: lines::Axis::Log,
         };

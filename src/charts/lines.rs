@@ -6,14 +6,51 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-/// One line: a value per layer (layer 1 first); non-finite or (on a log axis) non-positive
-/// values leave a gap.
+/// One line: a value per layer (layer 1 first). A value the axis cannot place is not dropped:
+/// on a log axis, 0 or a value below the lowest decade is marked ▼ on the bottom edge; a
+/// non-finite value (an overflow) is marked × on the top edge; the line breaks at both.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series<'a> {
     pub name: &'a str,
     pub values: Vec<f64>,
     pub color: RGBColor,
-    pub dashed: bool,
+    /// Tells the series apart beside its colour (solid lines only: a dash half a layer long
+    /// reads as a broken line at 3–10 layers).
+    pub marker: Marker,
+}
+
+/// The shape drawn at each point of a series and in its legend swatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Marker {
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+    Cross,
+}
+
+impl Marker {
+    /// One marker per series, in order.
+    pub const ALL: [Marker; 5] = [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond, Marker::Cross];
+
+    fn draw<DB: DrawingBackend>(self, area: &DrawingArea<DB, Shift>, (x, y): (i32, i32), r: i32, color: RGBColor) -> Result<(), ChartError>
+    where
+        DB::ErrorType: 'static,
+    {
+        let fill = color.filled();
+        match self {
+            Marker::Circle => area.draw(&Circle::new((x, y), r, fill))?,
+            Marker::Square => area.draw(&Rectangle::new([(x - r, y - r), (x + r, y + r)], fill))?,
+            Marker::Triangle => area.draw(&Polygon::new(vec![(x, y - r - 1), (x - r - 1, y + r), (x + r + 1, y + r)], fill))?,
+            Marker::Diamond => area.draw(&Polygon::new(vec![(x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y)], fill))?,
+            Marker::Cross => {
+                let st = color.stroke_width((r / 2).max(1) as u32);
+                area.draw(&PathElement::new(vec![(x - r, y - r), (x + r, y + r)], st))?;
+                area.draw(&PathElement::new(vec![(x - r, y + r), (x + r, y - r)], st))?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The y axis.
@@ -80,6 +117,7 @@ where
     for (se, &(x, y)) in c.series.iter().zip(&placed) {
         let style = se.color.stroke_width(s.px(2.0) as u32);
         area.draw(&PathElement::new(vec![(x, y), (x + s.px(16.0), y)], style))?;
+        se.marker.draw(area, (x + s.px(8.0), y), s.px(3.5), se.color)?;
         area.draw(&Text::new(se.name.to_string(), (x + s.px(20.0), y), s.text(11.0, t.foreground, HPos::Left, VPos::Center)))?;
     }
     // y axis
@@ -119,37 +157,52 @@ where
         let msg = if c.axis == Axis::Log { "every value is 0: nothing to show on a log axis" } else { "no values" };
         area.draw(&Text::new(msg, (f.x(0.5), f.y(0.5)), s.text(13.0, t.foreground, HPos::Center, VPos::Center)))?;
     }
-    // Series: polylines broken at unusable values, with a dot per layer when few layers.
+    // Series: solid polylines broken where a value cannot be placed, a marker per layer (every
+    // k-th layer when there are many), and edge marks for what the axis cannot show.
+    let every = depth.div_ceil(30).max(1);
+    let (mut floored, mut overflowed) = (false, false);
     for se in &c.series {
         let width = s.px(2.0).max(1) as u32;
         let mut run: Vec<(i32, i32)> = Vec::new();
         let flush = |run: &mut Vec<(i32, i32)>| -> Result<(), ChartError> {
             if run.len() > 1 {
-                if se.dashed {
-                    for seg in run.windows(2) {
-                        let (a, b) = (seg[0], seg[1]);
-                        let mid = ((a.0 + b.0) / 2, (a.1 + b.1) / 2);
-                        area.draw(&PathElement::new(vec![a, mid], se.color.stroke_width(width)))?;
-                    }
-                } else {
-                    area.draw(&PathElement::new(run.clone(), se.color.stroke_width(width)))?;
-                }
+                area.draw(&PathElement::new(run.clone(), se.color.stroke_width(width)))?;
             }
             run.clear();
             Ok(())
         };
         for (i, &v) in se.values.iter().enumerate() {
-            if usable(v, c.axis) {
+            let x = f.x(tx(i + 1));
+            let below = log && v.is_finite() && (v <= 0.0 || v.log10() < ylo);
+            if !v.is_finite() {
+                overflowed = true;
+                flush(&mut run)?;
+                Marker::Cross.draw(area, (x, f.top + s.px(4.0)), s.px(3.5), se.color)?;
+            } else if below {
+                floored = true;
+                flush(&mut run)?;
+                let (r, y) = (s.px(4.0), f.bottom - s.px(5.0));
+                area.draw(&Polygon::new(vec![(x - r, y - r), (x + r, y - r), (x, y + r)], se.color.filled()))?;
+            } else {
                 let p = (f.x(tx(i + 1)), f.y(ty(v).clamp(-0.02, 1.02)));
                 run.push(p);
-                if depth <= 30 {
-                    area.draw(&Circle::new(p, s.px(2.5), se.color.filled()))?;
+                if i % every == 0 || i + 1 == se.values.len() {
+                    se.marker.draw(area, p, s.px(3.0), se.color)?;
                 }
-            } else {
-                flush(&mut run)?;
             }
         }
         flush(&mut run)?;
+    }
+    let notes: Vec<String> = [
+        floored.then(|| format!("▼ exactly 0 or below {}", axis_label(10f64.powf(ylo)))),
+        overflowed.then(|| "× not finite (overflow)".to_string()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !notes.is_empty() {
+        let at = (f.right - s.px(4.0), f.top + s.px(4.0));
+        area.draw(&Text::new(notes.join("   "), at, s.text(11.0, t.foreground, HPos::Right, VPos::Top)))?;
     }
     Ok(())
 }

@@ -60,7 +60,7 @@ impl Chart {
     pub fn title(self) -> &'static str {
         match self {
             Chart::Ridgeline(q) => q.title(),
-            Chart::Std => "Std per layer (and |mean| of a), log scale: a slope means vanishing or exploding",
+            Chart::Std => "Std per layer, log scale: a slope means vanishing or exploding",
             Chart::Fractions => "Fraction per layer: saturated outputs, dead units, distinct neurons",
             Chart::Network => "Network diagram",
         }

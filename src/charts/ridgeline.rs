@@ -16,6 +16,30 @@ pub struct Ridges<'a> {
     /// Per layer, the std to print at the right (or `None`).
     pub stds: Vec<Option<f64>>,
     pub color: RGBColor,
+    /// Per layer, the values not drawn: below the range, above it, and not finite.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// A layer's values that a histogram over the shared range cannot show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LeftOut {
+    pub below: u64,
+    pub above: u64,
+    pub nonfinite: u64,
+    /// Every value of the layer, drawn or not.
+    pub total: u64,
+}
+
+impl LeftOut {
+    /// The values of a histogram that lie outside its bins.
+    #[must_use]
+    pub fn of(h: &crate::stats::Histogram) -> Self {
+        LeftOut { below: u64::from(h.below), above: u64::from(h.above), nonfinite: u64::from(h.nonfinite), total: h.total() }
+    }
+
+    fn count(&self) -> u64 {
+        self.below + self.above + self.nonfinite
+    }
 }
 
 /// Draws the ridgeline.
@@ -90,14 +114,33 @@ where
             let y = base.round() as i32;
             area.draw(&Text::new(format!("{}", l + 1), (f.left - s.px(6.0), y), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
             if let Some(Some(sd)) = r.stds.get(l) {
-                area.draw(&Text::new(
-                    format!("σ {}", super::sig2(*sd)),
-                    (f.right + s.px(4.0), y),
-                    s.text(10.0, t.muted, HPos::Left, VPos::Center),
-                ))?;
+                let label = if sd.is_finite() { format!("σ {}", super::sig2(*sd)) } else { "σ —".to_string() };
+                area.draw(&Text::new(label, (f.right + s.px(4.0), y), s.text(11.0, t.muted, HPos::Left, VPos::Center)))?;
+            }
+        }
+        // Values beyond the axis: a mark at the edge they fall off (◀ below, ▶ above).
+        if let Some(out) = r.left_out.get(l) {
+            let (y, h) = (base.round() as i32 - s.px(4.0), s.px(3.5));
+            if out.below > 0 {
+                area.draw(&Polygon::new(vec![(f.left, y - h), (f.left, y + h), (f.left - h - 1, y)], line.filled()))?;
+            }
+            if out.above > 0 {
+                area.draw(&Polygon::new(vec![(f.right, y - h), (f.right, y + h), (f.right + h + 1, y)], line.filled()))?;
             }
         }
     }
-    area.draw(&Text::new("layer", (s.px(4.0), f.top + s.px(2.0)), s.text(10.0, t.muted, HPos::Left, VPos::Top)))?;
+    area.draw(&Text::new("layer", (s.px(4.0), f.top + s.px(2.0)), s.text(11.0, t.muted, HPos::Left, VPos::Top)))?;
+    let (out, total, nonfinite) = r.left_out.iter().fold((0u64, 0u64, 0u64), |a, o| (a.0 + o.count(), a.1 + o.total, a.2 + o.nonfinite));
+    if out > 0 {
+        let share = 100.0 * out as f64 / total.max(1) as f64;
+        let share = if share < 0.1 { "<0.1".to_string() } else { format!("{share:.1}") };
+        let what = if nonfinite > 0 {
+            format!("{share}% not drawn ({nonfinite} not finite; ◀▶ beyond the axis)")
+        } else {
+            format!("{share}% beyond the axis ◀▶")
+        };
+        let at = (area.dim_in_pixel().0 as i32 - s.px(8.0), s.px(21.0));
+        area.draw(&Text::new(what, at, s.text(11.0, t.foreground, HPos::Right, VPos::Top)))?;
+    }
     Ok(())
 }

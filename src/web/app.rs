@@ -427,6 +427,7 @@ impl App {
         match result {
             Ok(report) => {
                 render::text(&config, &report);
+                render::mark_current();
                 self.report = Some((config, report));
                 self.generation = self.generation.wrapping_add(1);
                 let generation = self.generation;
@@ -443,6 +444,7 @@ impl App {
                     return;
                 }
                 self.stop_progress();
+                render::clear_results();
                 show_error(&e);
             }
         }

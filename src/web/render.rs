@@ -1,12 +1,13 @@
 //! Draws a [`Report`] into the page: charts on canvases, the table, the verdict, the formula.
 
 use super::dom::{by_id, escape, prefers_dark, set_hidden, set_html, window};
+use crate::charts::lines::Marker;
 use crate::charts::{diagram, lines, ridgeline, Chart, ChartError, Style, Theme};
 use crate::choice::Choice;
 use crate::config::{Config, DiagramView, Notice};
 use crate::format::{fmt_num, table_value};
 use crate::formula;
-use crate::report::{LayerReport, Level, Report, STATS};
+use crate::report::{LayerReport, Level, Quantity, Report, StatValue, STATS};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
@@ -58,14 +59,19 @@ pub fn chart(config: &Config, report: &Report, chart: Chart) -> Result<(), Chart
         Chart::Ridgeline(quantity) => {
             let q = quantity.index();
             let stds: Vec<f64> = report.layers.iter().map(|l| quantity.moments(l).std).collect();
-            let label = format!("{}: histogram of every layer; {}", quantity.title(), range_text(stds.iter().copied()));
+            let title = match quantity {
+                Quantity::PreActivations if config.bn => "Pre-activations after batch norm, γ·ẑ + β",
+                _ => quantity.title(),
+            };
+            let label = format!("{title}: histogram of every layer; {}", range_text(stds.iter().copied()));
             on_canvas(id, &s, &label, |area| {
                 let r = ridgeline::Ridges {
-                    title: quantity.title(),
+                    title,
                     counts: report.layers.iter().map(|l| &l.hists[q].counts[..]).collect(),
                     range: report.ranges[q],
                     stds: stds.iter().map(|&v| Some(v)).collect(),
                     color: t.series[q],
+                    left_out: report.layers.iter().map(|l| ridgeline::LeftOut::of(&l.hists[q])).collect(),
                 };
                 ridgeline::draw(area, &r, &s)
             })
@@ -84,11 +90,16 @@ pub fn chart(config: &Config, report: &Report, chart: Chart) -> Result<(), Chart
             let std_chart = lines::Lines {
                 title: chart.title(),
                 series: vec![
-                    lines::Series { name: "pre-activation z", values: col(|l| l.preact.std), color: t.series[1], dashed: false },
-                    lines::Series { name: "activation a", values: col(|l| l.act.std), color: t.series[2], dashed: false },
-                    lines::Series { name: "∂L/∂a", values: col(|l| l.act_grad.std), color: t.series[3], dashed: true },
-                    lines::Series { name: "∂L/∂W", values: col(|l| l.grad.std), color: t.series[0], dashed: true },
-                    lines::Series { name: "|mean a|", values: col(|l| l.act.mean.abs()), color: t.series[4], dashed: true },
+                    lines::Series { name: "pre-activation z", values: col(|l| l.preact.std), color: t.series[1], marker: Marker::Circle },
+                    lines::Series { name: "activation a", values: col(|l| l.act.std), color: t.series[2], marker: Marker::Square },
+                    lines::Series {
+                        name: "a across samples",
+                        values: col(|l| l.act_sample_std),
+                        color: t.series[4],
+                        marker: Marker::Cross,
+                    },
+                    lines::Series { name: "∂L/∂a", values: col(|l| l.act_grad.std), color: t.series[3], marker: Marker::Triangle },
+                    lines::Series { name: "∂L/∂W", values: col(|l| l.grad.std), color: t.series[0], marker: Marker::Diamond },
                 ],
                 axis: lines::Axis::Log,
             };
@@ -97,17 +108,20 @@ pub fn chart(config: &Config, report: &Report, chart: Chart) -> Result<(), Chart
         }
         Chart::Fractions => {
             let mut frac = vec![
-                lines::Series { name: "dead units", values: col(|l| l.dead), color: t.series[1], dashed: false },
+                lines::Series { name: "dead units", values: col(|l| l.dead), color: t.series[1], marker: Marker::Circle },
                 lines::Series {
                     name: "distinct / width",
                     values: report.layers.iter().map(|l| l.distinct as f64 / config.width as f64).collect(),
                     color: t.series[2],
-                    dashed: true,
+                    marker: Marker::Square,
                 },
             ];
             if report.layers.iter().any(|l| l.saturated.is_some()) {
                 let saturated = col(|l| l.saturated.unwrap_or(f64::NAN));
-                frac.insert(0, lines::Series { name: "saturated", values: saturated, color: t.series[3], dashed: false });
+                frac.insert(
+                    0,
+                    lines::Series { name: "saturated outputs", values: saturated, color: t.series[3], marker: Marker::Triangle },
+                );
             }
             let frac_chart = lines::Lines { title: chart.title(), series: frac, axis: lines::Axis::Linear(0.0, 1.0) };
             on_canvas(id, &s, "Saturated, dead and distinct fractions per layer", |area| lines::draw(area, &frac_chart, &s))
@@ -121,7 +135,12 @@ pub fn table(report: &Report) {
     for l in &report.layers {
         html.push_str(&format!("<tr data-layer=\"{}\"><th scope=\"row\">{}</th>", l.layer, l.layer));
         for stat in STATS.iter().filter(|s| s.in_table) {
-            let text = table_value((stat.get)(l), stat.whole);
+            // No NaN printed as a number: a statistic of an overflowed quantity, or one that does not apply.
+            let text = match stat.value(l) {
+                StatValue::Number(v) => table_value(v, stat.whole),
+                StatValue::NotApplicable => "—".to_string(),
+                StatValue::Overflow => "overflow".to_string(),
+            };
             html.push_str(&format!("<td data-stat=\"{}\">{text}</td>", stat.id));
         }
         html.push_str("</tr>");
@@ -153,10 +172,7 @@ pub fn text(config: &Config, report: &Report) {
     } else {
         format!("<p>Layer 1: {}. Layers 2–{}: {}</p>", escape(&first), config.depth, escape(&rest))
     };
-    let gain_note = match (spec.gain, config.act.calculate_gain()) {
-        (crate::init::Gain::Auto, None) => format!("<p>PyTorch's calculate_gain has no value for {}: gain 1 is used.</p>", config.act),
-        _ => String::new(),
-    };
+    let gain_note: String = formula::notes(&spec, config.act, config.bn).iter().map(|n| format!("<p>{}</p>", escape(n))).collect();
     set_html(
         "formula",
         &format!(
@@ -174,6 +190,26 @@ pub fn text(config: &Config, report: &Report) {
         "Backward pass: softmax cross-entropy of the output layer (one unit per class) against the labels."
     };
     super::dom::set_text("loss-note", loss_note);
+}
+
+/// After a configuration that cannot be shown: the previous verdict, formula and table are
+/// removed and the previous charts marked stale, so nothing on the page describes another setting.
+pub fn clear_results() {
+    set_html("verdict", "");
+    set_html("formula", "");
+    if let Some(body) = by_id("layer-stats").and_then(|t| t.query_selector("tbody").ok().flatten()) {
+        body.set_inner_html("");
+    }
+    if let Some(charts) = by_id("charts") {
+        let _ = charts.class_list().add_1("stale");
+    }
+}
+
+/// A new report is shown: the charts are current again.
+pub fn mark_current() {
+    if let Some(charts) = by_id("charts") {
+        let _ = charts.class_list().remove_1("stale");
+    }
 }
 
 /// Shows what in the URL was not used as written.

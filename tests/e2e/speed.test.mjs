@@ -14,36 +14,31 @@ test('dragging at the CS231n size: main thread free, latest setting wins', async
   const page = await open(env, '?depth=10&width=500&batch=1000');
   // hardwareConcurrency is 2 here: the batch is split across two workers.
   assert.match(await page.textContent('#status'), /in \d+ workers, each on part of the batch/);
-  // Long tasks are observed while the slider is dragged. The page's own work runs in tasks of
-  // about 12 ms (compute in the workers); rendering on a loaded machine can still pass 50 ms now
-  // and then, so the 50 ms bound must hold in one of up to three drags, and no task may ever
-  // pass 200 ms (computing on the main thread here takes about a second).
-  const drags = [];
-  for (let attempt = 0; attempt < 3; attempt++) {
-    await page.evaluate(() => {
-      if (window.__obs) window.__obs.disconnect();
-      window.__long = [];
-      window.__obs = new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); });
-      window.__obs.observe({ type: 'longtask', buffered: false });
-    });
-    // Twelve quick steps of the depth slider, faster than one computation.
-    await page.focus('#depth');
-    for (let i = 0; i < 12; i++) {
-      await page.keyboard.press(attempt % 2 === 0 ? 'ArrowRight' : 'ArrowLeft');
-      await page.waitForTimeout(40);
-    }
-    const t0 = Date.now();
-    await ready(page);
-    console.log(`drag ${attempt + 1}: newest setting drawn ${Date.now() - t0} ms after the last key press`);
-    const depth = attempt % 2 === 0 ? 22 : 10;
-    assert.equal(query(page).get('depth'), String(depth));
-    assert.equal((await table(page)).length, depth, 'the table shows an older setting');
-    drags.push(await page.evaluate(() => window.__long.map(Math.round)));
-    if (drags[attempt].every((d) => d <= 50)) break;
+  // Long tasks are observed during one drag of the slider. The page's own work runs in tasks of
+  // about 12 ms (compute in the workers), so no task may pass 200 ms (computing on the main thread
+  // here takes about a second). The browser's own rendering on a loaded machine can pass 50 ms
+  // now and then, so the claim tested (and the README's) is: at most two tasks over 50 ms in a
+  // 12-step drag, none over 200 ms. One drag, no retry.
+  await page.evaluate(() => {
+    window.__long = [];
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) window.__long.push(e.duration); })
+      .observe({ type: 'longtask', buffered: false });
+  });
+  // Twelve quick steps of the depth slider, faster than one computation.
+  await page.focus('#depth');
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press('ArrowRight');
+    await page.waitForTimeout(40);
   }
-  console.log(`long tasks while dragging (ms), per drag: ${JSON.stringify(drags)}`);
-  assert.ok(drags.flat().every((d) => d <= 200), `main thread blocked: ${JSON.stringify(drags)}`);
-  assert.ok(drags.some((d) => d.every((x) => x <= 50)), `tasks over 50 ms in every drag: ${JSON.stringify(drags)}`);
+  const t0 = Date.now();
+  await ready(page);
+  console.log(`drag: newest setting drawn ${Date.now() - t0} ms after the last key press`);
+  assert.equal(query(page).get('depth'), '22');
+  assert.equal((await table(page)).length, 22, 'the table shows an older setting');
+  const long = await page.evaluate(() => window.__long.map(Math.round));
+  console.log(`long tasks while dragging (ms): ${JSON.stringify(long)}`);
+  assert.ok(long.every((d) => d <= 200), `main thread blocked: ${JSON.stringify(long)}`);
+  assert.ok(long.filter((d) => d > 50).length <= 2, `more than two tasks over 50 ms: ${JSON.stringify(long)}`);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
@@ -63,13 +58,14 @@ test('a newer setting interrupts a long computation (the worker is restarted)', 
   assert.equal(query(page).get('width'), '2');
   const t = await table(page);
   assert.equal(t.length, 20);
-  assert.ok(t.every((r) => r.distinct <= 2));
+  // An orthogonal 2 × 2 layer has two different rows: two distinct neurons in every layer.
+  assert.ok(t.every((r) => r.distinct === 2), `distinct ${t.map((r) => r.distinct)}`);
   assert.ok(waited < 15000, `waited ${waited} ms: the long computation was not interrupted`);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
 
-test('slider to redrawn chart at the default size (recorded, median of 7)', async () => {
+test('slider to redrawn chart at the default size (recorded, median of 7; regression guard 2 s)', async () => {
   const page = await open(env);
   const times = [];
   for (let i = 0; i < 7; i++) {
@@ -81,7 +77,9 @@ test('slider to redrawn chart at the default size (recorded, median of 7)', asyn
   }
   times.sort((a, b) => a - b);
   console.log(`default configuration, slider to ready: median ${times[3].toFixed(0)} ms, all ${times.map(Math.round)}`);
-  assert.ok(times[3] > 0);
+  // A loose bound, only to catch a regression (the benchmark measures the target; issue 5 found
+  // 180–220 ms on this machine).
+  assert.ok(times[3] < 2000, `median ${times[3]} ms`);
   await page.context().close();
 });
 

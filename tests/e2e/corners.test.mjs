@@ -1,0 +1,79 @@
+// The extremes of the sliders, read as a student would: the verdict and the table must say what is
+// true (underflow, overflow, collapse, batch norm over one sample), and a refused configuration
+// must not leave the previous results looking current.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, open, ready, table, shot } from './helpers.mjs';
+
+let env;
+before(async () => { env = await start(); });
+after(async () => { await env.stop(); });
+
+const tags = (page) => page.$$eval('#verdict li', (li) => li.map((l) => l.dataset.tag));
+const finding = (page, tag) => page.textContent(`#verdict li[data-tag="${tag}"]`);
+
+test('underflow to exactly 0 is vanishing, not healthy', async () => {
+  const page = await open(env, '?depth=64&width=256&init=normal&scale=0.01&act=tanh&batch=64');
+  const t = await table(page);
+  assert.equal(t[63].act_std, 0);
+  const v = await tags(page);
+  assert.ok(v.includes('vanish') && !v.includes('healthy') && !v.includes('dead'), `${v}`);
+  assert.match(await finding(page, 'vanish'), /exactly 0 from layer \d+/);
+  await shot(page, 'corner-underflow');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('overflow is blamed on its layer, and no cell prints NaN or reads as 0', async () => {
+  const page = await open(env, '?depth=40&width=256&init=normal&scale=10&act=linear&batch=64&seed=2');
+  const cells = await page.$$eval('#layer-stats td', (td) => td.map((c) => c.textContent));
+  assert.ok(!cells.some((c) => /NaN|Infinity/.test(c)), 'a cell prints NaN or Infinity');
+  const rows = await page.$$eval('#layer-stats tbody tr', (trs) => trs.map((tr) => ({
+    layer: Number(tr.dataset.layer),
+    act: tr.querySelector('[data-stat="act_std"]').textContent,
+    nonfinite: Number(tr.querySelector('[data-stat="nonfinite"]').textContent),
+  })));
+  // Every layer has non-finite gradients (the loss is NaN); the forward pass overflows near layer 18
+  // (σ ×160 per layer from 160: 160^18 > 3.4e38).
+  assert.ok(rows.every((r) => r.nonfinite > 0));
+  const first = rows.find((r) => r.act === 'overflow').layer;
+  assert.ok(first >= 16 && first <= 20, `first overflowed layer ${first}`);
+  assert.ok(rows.filter((r) => r.layer >= first).every((r) => r.act === 'overflow'), 'an overflowed std reads as a number');
+  assert.ok(rows.filter((r) => r.layer < first).every((r) => Number(r.act) > 0), 'a finite layer reads as overflow');
+  assert.match(await finding(page, 'overflow'), new RegExp(`from layer ${first}\\b`));
+  await shot(page, 'corner-overflow');
+  await page.context().close();
+});
+
+test('collapse across samples: sigmoid with small weights forgets its input', async () => {
+  const page = await open(env, '?depth=10&width=256&init=normal&scale=0.01&act=sigmoid&batch=256');
+  const t = await table(page);
+  assert.ok(t[4].act_sample_std < 1e-5 && t[4].act_std > 1e-3, `layer 5: across samples ${t[4].act_sample_std}, pooled ${t[4].act_std}`);
+  assert.ok((await tags(page)).includes('collapse'));
+  await page.context().close();
+});
+
+test('batch norm over one sample is named as the cause', async () => {
+  const page = await open(env, '?depth=4&width=16&init=he_normal&act=sigmoid&bn=1&batch=1');
+  const t = await table(page);
+  assert.ok(t.every((r) => Math.abs(r.act_mean - 0.5) < 1e-6 && r.grad_std === 0));
+  const v = await tags(page);
+  assert.ok(v.includes('bn_single_sample') && !v.includes('healthy'), `${v}`);
+  await page.context().close();
+});
+
+test('after a refused configuration the old results are not shown as current', async () => {
+  const page = await open(env, '?depth=10&width=256');
+  assert.equal((await table(page)).length, 10);
+  // In place, as the back button or a lesson link would: no reload.
+  await page.evaluate(() => {
+    history.pushState(null, '', '?depth=100&width=1024&batch=4096');
+    window.dispatchEvent(new PopStateEvent('popstate'));
+  });
+  await page.waitForFunction(() => document.body.dataset.state === 'error');
+  assert.match(await page.textContent('#status'), /MiB/);
+  assert.equal(await page.$$eval('#layer-stats tbody tr', (r) => r.length), 0, 'the previous table is still there');
+  assert.equal((await page.textContent('#verdict')).trim(), '', 'the previous verdict is still there');
+  assert.ok(await page.$eval('#charts', (c) => c.classList.contains('stale')));
+  await page.context().close();
+});

@@ -99,12 +99,30 @@ where
 {
     background(area, s, c.title)?;
     let t = &s.theme;
+    // y axis
+    let (ylo, yhi, log) = match c.axis {
+        Axis::Log => {
+            let (a, b) = decade_range(c.series.iter().flat_map(|s| s.values.iter().copied()));
+            (f64::from(a), f64::from(b), true)
+        }
+        Axis::Linear(lo, hi) => (lo, hi, false),
+    };
+    // What the axis cannot place: marked on its edges, and explained in the legend.
+    let values = || c.series.iter().flat_map(|s| s.values.iter().copied());
+    let floored = log && values().any(|v| v.is_finite() && (v <= 0.0 || v.log10() < ylo));
+    let overflowed = values().any(|v| !v.is_finite());
+    let notes: Vec<String> =
+        [floored.then(|| format!("▼ 0 or below {}", axis_label(10f64.powf(ylo)))), overflowed.then(|| "× not finite".to_string())]
+            .into_iter()
+            .flatten()
+            .collect();
     // Legend across the top, wrapping onto more rows when the chart is narrow (phones).
     let dim = area.dim_in_pixel();
-    let mut placed = Vec::with_capacity(c.series.len());
+    let mut placed = Vec::with_capacity(c.series.len() + notes.len());
     let (mut x, mut row) = (s.px(8.0), 0);
-    for se in &c.series {
-        let w = s.px(30.0 + 6.5 * se.name.chars().count() as f64);
+    let labels = c.series.iter().map(|se| (se.name, 30.0)).chain(notes.iter().map(|n| (n.as_str(), 8.0)));
+    for (name, swatch) in labels {
+        let w = s.px(swatch + 6.5 * name.chars().count() as f64);
         if x + w > dim.0 as i32 && x > s.px(8.0) {
             x = s.px(8.0);
             row += 1;
@@ -120,14 +138,9 @@ where
         se.marker.draw(area, (x + s.px(8.0), y), s.px(3.5), se.color)?;
         area.draw(&Text::new(se.name.to_string(), (x + s.px(20.0), y), s.text(11.0, t.foreground, HPos::Left, VPos::Center)))?;
     }
-    // y axis
-    let (ylo, yhi, log) = match c.axis {
-        Axis::Log => {
-            let (a, b) = decade_range(c.series.iter().flat_map(|s| s.values.iter().copied()));
-            (f64::from(a), f64::from(b), true)
-        }
-        Axis::Linear(lo, hi) => (lo, hi, false),
-    };
+    for (note, &(x, y)) in notes.iter().zip(&placed[c.series.len()..]) {
+        area.draw(&Text::new(note.clone(), (x, y), s.text(11.0, t.foreground, HPos::Left, VPos::Center)))?;
+    }
     let ty = |v: f64| -> f64 {
         let v = if log { v.log10() } else { v };
         (v - ylo) / (yhi - ylo)
@@ -160,7 +173,6 @@ where
     // Series: solid polylines broken where a value cannot be placed, a marker per layer (every
     // k-th layer when there are many), and edge marks for what the axis cannot show.
     let every = depth.div_ceil(30).max(1);
-    let (mut floored, mut overflowed) = (false, false);
     for se in &c.series {
         let width = s.px(2.0).max(1) as u32;
         let mut run: Vec<(i32, i32)> = Vec::new();
@@ -175,11 +187,9 @@ where
             let x = f.x(tx(i + 1));
             let below = log && v.is_finite() && (v <= 0.0 || v.log10() < ylo);
             if !v.is_finite() {
-                overflowed = true;
                 flush(&mut run)?;
                 Marker::Cross.draw(area, (x, f.top + s.px(4.0)), s.px(3.5), se.color)?;
             } else if below {
-                floored = true;
                 flush(&mut run)?;
                 let (r, y) = (s.px(4.0), f.bottom - s.px(5.0));
                 area.draw(&Polygon::new(vec![(x - r, y - r), (x + r, y - r), (x, y + r)], se.color.filled()))?;
@@ -192,17 +202,6 @@ where
             }
         }
         flush(&mut run)?;
-    }
-    let notes: Vec<String> = [
-        floored.then(|| format!("▼ exactly 0 or below {}", axis_label(10f64.powf(ylo)))),
-        overflowed.then(|| "× not finite (overflow)".to_string()),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    if !notes.is_empty() {
-        let at = (f.right - s.px(4.0), f.top + s.px(4.0));
-        area.draw(&Text::new(notes.join("   "), at, s.text(11.0, t.foreground, HPos::Right, VPos::Top)))?;
     }
     Ok(())
 }

@@ -207,7 +207,8 @@ pub fn layer_ticks(depth: usize, max: usize) -> Vec<usize> {
         if step <= 2 { (1..=depth).step_by(step).collect() } else { std::iter::once(1).chain((step..=depth).step_by(step)).collect() };
     if t.last() != Some(&depth) {
         if let Some(last) = t.last_mut() {
-            if depth - *last < step.div_ceil(2) && *last != 1 {
+            // A label less than a full step before the last would touch it: the last takes its place.
+            if depth - *last < step && *last != 1 {
                 *last = depth;
             } else {
                 t.push(depth);
@@ -264,8 +265,11 @@ mod tests {
         assert_eq!(layer_ticks(10, 12), (1..=10).collect::<Vec<_>>());
         assert_eq!(layer_ticks(100, 12), vec![1, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
         assert_eq!(layer_ticks(1, 12), vec![1]);
-        assert_eq!(layer_ticks(23, 5), vec![1, 5, 10, 15, 20, 23]);
-        assert_eq!(layer_ticks(20, 12), vec![1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 20]);
+        // 39 and 40 would touch: 40 takes 39's place.
+        assert_eq!(layer_ticks(40, 20).last_chunk::<2>(), Some(&[37, 40]));
+        // A label less than a step before the last touches it (19 and 20 at depth 20 did): dropped.
+        assert_eq!(layer_ticks(23, 5), vec![1, 5, 10, 15, 23]);
+        assert_eq!(layer_ticks(20, 12), vec![1, 3, 5, 7, 9, 11, 13, 15, 17, 20]);
         assert_eq!(layer_ticks(2, 12), vec![1, 2]);
         assert_eq!(axis_label(0.25), "0.25");
         assert_eq!(axis_label(1e-5), "1e-5");

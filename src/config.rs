@@ -104,6 +104,8 @@ impl fmt::Display for Notice {
 pub enum ConfigError {
     /// The buffers would exceed [`MEMORY_BUDGET`].
     TooLarge { bytes: u64, budget: u64 },
+    /// A shard that is not a power-of-two slice of the batch's row chunks (`shard::Shard::fits`).
+    Shard { index: usize, count: usize, batch: usize },
 }
 
 impl fmt::Display for ConfigError {
@@ -115,6 +117,13 @@ impl fmt::Display for ConfigError {
                 bytes >> 20,
                 budget >> 20
             ),
+            ConfigError::Shard { index, count, batch } => {
+                write!(
+                    f,
+                    "shard {index} of {count} does not fit the {} row chunks of a batch of {batch}",
+                    crate::shard::chunk_count(*batch)
+                )
+            }
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::loss::{Loss, Targets};
 use crate::network::{Mlp, Workspace};
 use crate::report::{Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
 use crate::rng::{Rng, Stream};
-use crate::shard::{assemble, data_ranges, grad_stats, shared_range, Shard, ShardLayer, ShardPart, WeightStats};
+use crate::shard::{assemble, data_ranges, grad_stats, shared_range, tree, Shard, ShardLayer, ShardPart, WeightStats};
 use crate::stats::{self, Histogram, Moments, Range, UnitSpread};
 
 /// The input batch and targets of a configuration.
@@ -53,6 +53,9 @@ impl Experiment {
     /// Builds the whole network, and the rows of the batch that `shard` computes.
     pub fn new_shard(config: &Config, shard: Shard) -> Result<Self, ConfigError> {
         config.validate()?;
+        if !shard.fits(config.batch) {
+            return Err(ConfigError::Shard { index: shard.index, count: shard.count, batch: config.batch });
+        }
         let mlp = Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed));
         let (mut batch, loss, targets) = make_batch(config);
         let rows = shard.rows(config.batch);
@@ -69,7 +72,8 @@ impl Experiment {
                 Targets::Classes(c) => Targets::Classes(c[rows.clone()].to_vec()),
             }
         };
-        let ws = Workspace::new(&mlp, rows.len());
+        let mut ws = Workspace::new(&mlp, rows.len());
+        ws.set_chunks(shard.local_chunks(config.batch));
         let dy = vec![0f32; rows.len() * out];
         Ok(Self { config: *config, shard, mlp, ws, batch, loss, targets, dy })
     }
@@ -77,8 +81,18 @@ impl Experiment {
     /// Forward and backward pass; returns the loss (this shard's share of it).
     pub fn pass(&mut self) -> f64 {
         let out = self.mlp.output_dim();
+        let chunks = self.ws.chunks.clone();
         let y = self.mlp.forward(&self.batch.x, &mut self.ws);
-        let l = self.loss.eval_part(y, &self.targets, out, self.config.batch, &mut self.dy).unwrap_or(f64::NAN);
+        // The loss per row chunk, summed along the chunk tree (see `shard`).
+        let shares: Vec<f64> = chunks
+            .iter()
+            .map(|r| {
+                let (y, dy) = (&y[r.start * out..r.end * out], &mut self.dy[r.start * out..r.end * out]);
+                let t = self.targets.rows(r.clone(), out);
+                self.loss.eval_part(y, &t, out, self.config.batch, dy).unwrap_or(f64::NAN)
+            })
+            .collect();
+        let l = tree(shares, &|a, b| a + b).unwrap_or(f64::NAN);
         self.mlp.backward(&self.batch.x, &self.dy, &mut self.ws);
         l
     }
@@ -89,15 +103,25 @@ impl Experiment {
         let c = &self.config;
         let depth = self.mlp.depth();
         let sat_test = c.act.saturation_test();
+        let w = c.width;
+        // Per row chunk, merged along the chunk tree (see `shard`).
         let layers = (0..depth)
-            .map(|l| ShardLayer {
-                preact: Moments::of(&self.ws.pre[l]),
-                act: Moments::of(&self.ws.act[l]),
-                act_grad: Moments::of(&self.ws.dact[l]),
-                act_units: UnitSpread::of(&self.ws.act[l], c.width),
-                raw_preact: self.ws.raw_pre[l],
-                saturated: sat_test.map_or(0, |f| self.ws.act[l].iter().filter(|&&y| f(y)).count() as u64),
-                alive: stats::alive_units(&self.ws.act[l], c.width),
+            .map(|l| {
+                let chunk = |r: &std::ops::Range<usize>| {
+                    let rows = r.start * w..r.end * w;
+                    let (pre, act, dact) = (&self.ws.pre[l][rows.clone()], &self.ws.act[l][rows.clone()], &self.ws.dact[l][rows]);
+                    ShardLayer {
+                        preact: Moments::of(pre),
+                        act: Moments::of(act),
+                        act_grad: Moments::of(dact),
+                        act_units: UnitSpread::of(act, w),
+                        raw_preact: self.ws.raw_pre[l],
+                        saturated: sat_test.map_or(0, |f| act.iter().filter(|&&y| f(y)).count() as u64),
+                        alive: stats::alive_units(act, w),
+                    }
+                };
+                let per_chunk: Vec<ShardLayer> = self.ws.chunks.iter().map(chunk).collect();
+                tree(per_chunk, &ShardLayer::merge).expect("a pass has at least one chunk")
             })
             .collect();
         let weights = (self.shard.index == 0).then(|| {

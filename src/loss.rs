@@ -16,6 +16,17 @@ pub enum Targets {
     Classes(Vec<usize>),
 }
 
+impl Targets {
+    /// The targets of rows `rows` (for `out` outputs per row).
+    #[must_use]
+    pub fn rows(&self, rows: std::ops::Range<usize>, out: usize) -> Targets {
+        match self {
+            Targets::Values(t) => Targets::Values(t[rows.start * out..rows.end * out].to_vec()),
+            Targets::Classes(c) => Targets::Classes(c[rows].to_vec()),
+        }
+    }
+}
+
 impl Loss {
     /// Returns L and writes dL/dy into `dy`. Mismatched loss and targets give `None`.
     pub fn eval(self, y: &[f32], targets: &Targets, out: usize, dy: &mut [f32]) -> Option<f64> {

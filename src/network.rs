@@ -131,14 +131,14 @@ impl Mlp {
     /// Fills dL/dW, dL/db (and dL/dγ, dL/dβ) of every layer and dL/da of every hidden layer.
     pub fn backward(&self, x: &[f32], dy: &[f32], ws: &mut Workspace) {
         let batch = ws.batch;
-        let Workspace { pre, act, xhat, inv_std, dw, db, dgamma, dbeta, dact, delta, delta_next, scratch, .. } = ws;
+        let Workspace { pre, act, xhat, inv_std, dw, db, dgamma, dbeta, dact, delta, delta_next, scratch, chunks, dw_temps, .. } = ws;
         delta.clear();
         delta.extend_from_slice(dy);
         for l in (0..self.layers.len()).rev() {
             let layer = &self.layers[l];
             let input: &[f32] = if l == 0 { x } else { &act[l - 1] };
-            // dW = a_{l−1}ᵀ · δ ;  db = Σ_batch δ
-            matmul_at_b(input, delta, &mut dw[l], batch, layer.fan_in, layer.fan_out, scratch);
+            // dW = a_{l−1}ᵀ · δ, summed over the row chunks as a pairwise tree (shard::tree);  db = Σ_batch δ
+            dw_tree(input, delta, chunks, (layer.fan_in, layer.fan_out), &mut dw[l], dw_temps, scratch);
             db[l].fill(0.0);
             for row in delta.chunks_exact(layer.fan_out) {
                 for (s, &d) in db[l].iter_mut().zip(row) {
@@ -169,6 +169,31 @@ impl Mlp {
             std::mem::swap(delta, delta_next);
         }
     }
+}
+
+/// `out` = aᵀ·δ over the rows of `chunks` (a power-of-two list of consecutive row ranges), as a
+/// pairwise tree: the sum over the left half of the chunks plus the sum over the right half. A
+/// shard of the batch computes a subtree, so shards combine to exactly these bits.
+fn dw_tree(
+    a: &[f32],
+    delta: &[f32],
+    chunks: &[std::ops::Range<usize>],
+    (fan_in, fan_out): (usize, usize),
+    out: &mut [f32],
+    temps: &mut [Vec<f32>],
+    scratch: &mut Vec<f32>,
+) {
+    if let [r] = chunks {
+        let (x, d) = (&a[r.start * fan_in..r.end * fan_in], &delta[r.start * fan_out..r.end * fan_out]);
+        matmul_at_b(x, d, out, r.len(), fan_in, fan_out, scratch);
+        return;
+    }
+    let (left, right) = chunks.split_at(chunks.len() / 2);
+    dw_tree(a, delta, left, (fan_in, fan_out), out, temps, scratch);
+    let Some((tmp, rest)) = temps.split_first_mut() else { return };
+    tmp.resize(fan_in * fan_out, 0.0);
+    dw_tree(a, delta, right, (fan_in, fan_out), tmp, rest, scratch);
+    out.iter_mut().zip(tmp.iter()).for_each(|(o, t)| *o += t);
 }
 
 /// In place: z ← γ·x̂ + β with x̂ = (z − μ)/√(σ² + ε), μ and σ² (biased) over the batch per unit.
@@ -254,6 +279,11 @@ pub struct Workspace {
     pub dbeta: Vec<Vec<f32>>,
     /// dL/da of each hidden layer (batch × width).
     pub dact: Vec<Vec<f32>>,
+    /// The row chunks ∂L/∂W is summed over (see `shard::chunk_count`): consecutive ranges, a
+    /// power-of-two count; one chunk of every row by default.
+    pub chunks: Vec<std::ops::Range<usize>>,
+    /// One buffer per level of the chunk tree below the top, for the right halves' sums.
+    dw_temps: Vec<Vec<f32>>,
     delta: Vec<f32>,
     delta_next: Vec<f32>,
     scratch: Vec<f32>,
@@ -280,10 +310,19 @@ impl Workspace {
             dgamma: bn_sized(&|l| l.fan_out),
             dbeta: bn_sized(&|l| l.fan_out),
             dact: mlp.layers[..mlp.depth()].iter().map(|l| vec![0f32; batch * l.fan_out]).collect(),
+            chunks: std::iter::once(0..batch).collect(),
+            dw_temps: Vec::new(),
             delta: Vec::with_capacity(batch * max_width),
             delta_next: Vec::with_capacity(batch * max_width),
             scratch: Vec::with_capacity(max_width * batch.max(max_width)),
         }
+    }
+
+    /// Sums ∂L/∂W over these row chunks (a power-of-two count of consecutive ranges covering the batch).
+    pub fn set_chunks(&mut self, chunks: Vec<std::ops::Range<usize>>) {
+        debug_assert!(chunks.len().is_power_of_two() && chunks.last().is_some_and(|r| r.end == self.batch));
+        self.dw_temps = vec![Vec::new(); chunks.len().ilog2() as usize];
+        self.chunks = chunks;
     }
 
     /// Bytes held by the buffers of a network of this shape (f32 everywhere), for the memory budget.
@@ -301,6 +340,8 @@ impl Workspace {
         }
         let w = dims.iter().map(|&(i, o)| i.max(o) as u64).max().unwrap_or(0);
         total += 2 * b * w + w * b.max(w) + b * shape.input as u64;
+        // The chunk tree's buffers: up to log2(8) = 3 of the largest layer's ∂L/∂W.
+        total += 3 * dims.iter().map(|&(i, o)| (i * o) as u64).max().unwrap_or(0);
         4 * total
     }
 }

@@ -1,6 +1,12 @@
-//! Computing one configuration in parts: a [`Shard`] is a slice of the batch; each shard's
-//! mergeable statistics ([`ShardPart`]) and histograms are merged by [`assemble`] into the
-//! [`Report`] of the whole batch, on the same path as a whole run (one shard).
+//! Computing one configuration in parts, with the same bits however many parts.
+//!
+//! Every pass splits its batch into [`chunk_count`] row chunks (1, 2, 4 or 8, a function of the
+//! batch size only), and every sum over rows — ∂L/∂W, the loss, the merged moments, spreads and
+//! counts — is a pairwise tree over the chunks ([`tree`]): sum(chunks) = sum(left half) + sum(right
+//! half). A [`Shard`] is a power-of-two slice of the chunks, i.e. a subtree: a worker computes its
+//! subtree, and the page combines the shards' results with the same tree ([`tree_sum`],
+//! [`merge_parts`]). So 1, 2, 4 or 8 workers give bit-identical reports, and so does the native
+//! whole pass. [`assemble`] turns the shards' parts and histograms into the [`Report`].
 
 use crate::activation::Activation;
 use crate::config::Config;
@@ -9,8 +15,53 @@ use crate::stats::{self, Histogram, Moments, Range, UnitSpread};
 use crate::verdict;
 use serde::{Deserialize, Serialize};
 
+/// The rows per chunk below which a batch is not split further.
+pub const CHUNK_ROWS: usize = 32;
+/// The most chunks (and so the most shards) of a batch.
+pub const MAX_CHUNKS: usize = 8;
+
+/// The number of row chunks of a batch of `batch` samples: ⌊batch/32⌋ rounded down to a power of
+/// two, between 1 and 8. Depends on nothing but the batch size.
+#[must_use]
+pub fn chunk_count(batch: usize) -> usize {
+    let k = (batch / CHUNK_ROWS).clamp(1, MAX_CHUNKS);
+    1 << k.ilog2()
+}
+
+/// The rows of chunk `i` of a batch: ⌊B·i/K⌋ .. ⌊B·(i+1)/K⌋ for K = [`chunk_count`]`(B)`.
+#[must_use]
+pub fn chunk_rows(batch: usize, i: usize) -> std::ops::Range<usize> {
+    let k = chunk_count(batch);
+    batch * i / k..batch * (i + 1) / k
+}
+
+/// Combines `items` as a pairwise tree: tree([a, b, c, d]) = merge(merge(a, b), merge(c, d)). Any
+/// contiguous power-of-two run of items aligned to its size is a subtree, which is what makes a
+/// shard's result combine to the whole pass's bits. `None` for no items.
+pub fn tree<T>(mut items: Vec<T>, merge: &impl Fn(T, T) -> T) -> Option<T> {
+    if items.len() <= 1 {
+        return items.pop();
+    }
+    let right = items.split_off(items.len() / 2);
+    match (tree(items, merge), tree(right, merge)) {
+        (Some(a), Some(b)) => Some(merge(a, b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The element-wise sum of equal-length vectors, as a pairwise [`tree`] (left += right).
+#[must_use]
+pub fn tree_sum(parts: Vec<Vec<f32>>) -> Vec<f32> {
+    tree(parts, &|mut a: Vec<f32>, b: Vec<f32>| {
+        a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+        a
+    })
+    .unwrap_or_default()
+}
+
 /// A part of the batch, for computing one configuration in several workers at once: shard `index`
-/// of `count` takes rows ⌊B·index/count⌋ .. ⌊B·(index+1)/count⌋.
+/// of `count` (a power of two, at most [`chunk_count`]) takes chunks K·index/count ..
+/// K·(index+1)/count, i.e. rows ⌊B·index/count⌋ .. ⌊B·(index+1)/count⌋.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shard {
     pub index: usize,
@@ -27,6 +78,33 @@ impl Shard {
         let count = self.count.max(1);
         batch * self.index / count..batch * (self.index + 1) / count
     }
+
+    /// Whether this shard is a subtree of the batch's chunks (so its results combine exactly).
+    #[must_use]
+    pub fn fits(self, batch: usize) -> bool {
+        self.count.is_power_of_two() && self.count <= chunk_count(batch) && self.index < self.count
+    }
+
+    /// Its chunks' rows, relative to its own first row.
+    #[must_use]
+    pub fn local_chunks(self, batch: usize) -> Vec<std::ops::Range<usize>> {
+        let k = chunk_count(batch);
+        let per = k / self.count.max(1);
+        let start = self.rows(batch).start;
+        (self.index * per..(self.index + 1) * per)
+            .map(|i| {
+                let r = chunk_rows(batch, i);
+                r.start - start..r.end - start
+            })
+            .collect()
+    }
+}
+
+/// The largest number of shards (a power of two) that `workers` workers can share `batch` in.
+#[must_use]
+pub fn shard_count(batch: usize, workers: usize) -> usize {
+    let w = workers.clamp(1, MAX_CHUNKS);
+    (1 << w.ilog2()).min(chunk_count(batch))
 }
 
 /// What one shard measured on one hidden layer: mergeable moments, counts and masks.
@@ -41,6 +119,22 @@ pub struct ShardLayer {
     pub raw_preact: Option<Moments>,
     pub saturated: u64,
     pub alive: Vec<bool>,
+}
+
+impl ShardLayer {
+    /// The statistics of the union of two sets of rows (a node of the chunk [`tree`]).
+    #[must_use]
+    pub fn merge(self, b: ShardLayer) -> ShardLayer {
+        ShardLayer {
+            preact: self.preact.merge(&b.preact),
+            act: self.act.merge(&b.act),
+            act_grad: self.act_grad.merge(&b.act_grad),
+            act_units: self.act_units.merge(&b.act_units),
+            raw_preact: self.raw_preact.or(b.raw_preact),
+            saturated: self.saturated + b.saturated,
+            alive: self.alive.iter().zip(&b.alive).map(|(x, y)| *x || *y).collect(),
+        }
+    }
 }
 
 /// The weights' statistics (the same network in every shard, so measured by shard 0 only).
@@ -63,14 +157,23 @@ pub struct ShardPart {
     pub weights: Option<WeightStats>,
 }
 
-/// The shared histogram ranges of pre-activations and activations, from all shards' moments.
+/// The shards' parts as one, merged along the chunk [`tree`] (the parts in shard order).
+#[must_use]
+pub fn merge_parts(parts: &[ShardPart]) -> ShardPart {
+    let merged = tree(parts.to_vec(), &|a: ShardPart, b: ShardPart| ShardPart {
+        rows: a.rows + b.rows,
+        loss: a.loss + b.loss,
+        layers: a.layers.into_iter().zip(b.layers).map(|(x, y)| x.merge(y)).collect(),
+        weights: a.weights.or(b.weights),
+    });
+    merged.unwrap_or(ShardPart { rows: 0, loss: 0.0, layers: Vec::new(), weights: None })
+}
+
+/// The shared histogram ranges of pre-activations and activations, from the merged moments.
 #[must_use]
 pub fn data_ranges(config: &Config, parts: &[ShardPart]) -> [(f64, f64); 2] {
-    let depth = parts.first().map_or(0, |p| p.layers.len());
-    let merged = |f: fn(&ShardLayer) -> Moments| -> Vec<Moments> {
-        (0..depth).map(|l| parts.iter().fold(Moments::default(), |m, p| m.merge(&f(&p.layers[l])))).collect()
-    };
-    [shared_range(merged(|x| x.preact).into_iter(), 1, config), shared_range(merged(|x| x.act).into_iter(), 2, config)]
+    let merged = merge_parts(parts);
+    [shared_range(merged.layers.iter().map(|x| x.preact), 1, config), shared_range(merged.layers.iter().map(|x| x.act), 2, config)]
 }
 
 /// The statistics of one hidden layer's ∂L/∂W (of the whole batch).
@@ -117,34 +220,33 @@ pub fn assemble(
     small_net: Option<SmallNet>,
 ) -> Report {
     let depth = grads.len();
-    let w = parts.iter().find_map(|p| p.weights.as_ref());
+    let merged = merge_parts(parts);
+    let w = merged.weights.as_ref();
     let data = data_ranges(config, parts);
     let grad_moments: Vec<Moments> = grads.iter().map(|g| g.moments).collect();
     let grad_range = grad_range(config, &grad_moments);
     let ranges = [w.map_or((-1.0, 1.0), |w| w.range), data[0], data[1], grad_range];
-    let rows: usize = parts.iter().map(|p| p.rows).sum();
     let layers = (0..depth)
         .map(|l| {
-            let merged = |f: fn(&ShardLayer) -> Moments| parts.iter().fold(Moments::default(), |m, p| m.merge(&f(&p.layers[l])));
+            let m = &merged.layers[l];
             let mut pre_hist = hists[0][l][0].clone();
             let mut act_hist = hists[0][l][1].clone();
             for h in &hists[1..] {
                 pre_hist.add(&h[l][0]);
                 act_hist.add(&h[l][1]);
             }
-            let saturated: u64 = parts.iter().map(|p| p.layers[l].saturated).sum();
-            let alive = (0..config.width).filter(|&j| parts.iter().any(|p| p.layers[l].alive.get(j) == Some(&true))).count();
+            let alive = m.alive.iter().filter(|&&a| a).count();
             LayerReport {
                 layer: l + 1,
                 weights: w.map_or_else(Moments::default, |w| w.moments[l]),
-                preact: merged(|x| x.preact),
-                act: merged(|x| x.act),
+                preact: m.preact,
+                act: m.act,
                 grad: grad_moments[l],
-                act_grad: merged(|x| x.act_grad),
-                act_sample_std: parts.iter().fold(UnitSpread::default(), |u, p| u.merge(&p.layers[l].act_units)).mean_std(),
-                raw_preact: parts.iter().find_map(|p| p.layers[l].raw_preact),
+                act_grad: m.act_grad,
+                act_sample_std: m.act_units.mean_std(),
+                raw_preact: m.raw_preact,
                 grad_norm: grads[l].norm,
-                saturated: config.act.saturation_test().map(|_| saturated as f64 / (rows * config.width).max(1) as f64),
+                saturated: config.act.saturation_test().map(|_| m.saturated as f64 / (merged.rows * config.width).max(1) as f64),
                 dead: 1.0 - alive as f64 / config.width.max(1) as f64,
                 distinct: w.map_or(0, |w| w.distinct[l]),
                 hists: [
@@ -157,14 +259,7 @@ pub fn assemble(
         })
         .collect::<Vec<_>>();
     let verdict = verdict::judge(config, &layers);
-    Report {
-        layers,
-        ranges,
-        loss: parts.iter().map(|p| p.loss).sum(),
-        weight_std_theory: w.map_or((0.0, 0.0), |w| w.theory),
-        verdict,
-        small_net,
-    }
+    Report { layers, ranges, loss: merged.loss, weight_std_theory: w.map_or((0.0, 0.0), |w| w.theory), verdict, small_net }
 }
 
 /// A histogram range shared by all layers for quantity `q`: [−r, r] with r the largest

@@ -1,5 +1,8 @@
 //! The pool of compute workers (as many as `navigator.hardwareConcurrency`, at most 4).
 //!
+//! Which workers compute what never changes the numbers: shards are power-of-two subtrees of the
+//! batch's fixed row chunks, combined along the same tree as a whole pass (see `crate::shard`).
+//!
 //! A configuration goes to one worker whole, or, when it allows (no batch norm, which needs the
 //! whole batch's statistics; not a diagram-sized network; enough samples), to every worker as a
 //! shard of the batch: each returns its part and its ∂L/∂W, the page sums the ∂L/∂W, fixes the
@@ -12,7 +15,7 @@
 use super::protocol::{encode_request, Reply, Request};
 use crate::config::Config;
 use crate::report::{Report, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
-use crate::shard::{assemble, data_ranges, grad_moments, grad_range, GradStats, Shard, ShardPart};
+use crate::shard::{assemble, data_ranges, grad_moments, grad_range, shard_count, tree_sum, GradStats, Shard, ShardPart};
 use crate::stats::{Histogram, Moments, Range};
 use js_sys::Float32Array;
 use web_sys::Worker;
@@ -120,12 +123,14 @@ impl Pool {
     }
 
     /// Shards for `config` on a pool of `workers`.
+    /// A power of two, so each shard is a subtree of the batch's row chunks and the report has
+    /// the same bits for any number of workers (`shard::shard_count`).
     fn shard_count(config: &Config, workers: usize) -> usize {
         let diagram = config.width <= DIAGRAM_MAX_WIDTH && config.depth <= DIAGRAM_MAX_DEPTH;
-        if workers < 2 || config.bn || diagram || config.batch < 32 * workers {
+        if config.bn || diagram {
             1
         } else {
-            workers
+            shard_count(config.batch, workers)
         }
     }
 
@@ -220,19 +225,13 @@ impl Pool {
         Ok(())
     }
 
-    /// Sums (in shard order) and measures one layer's ∂L/∂W; `Some(more layers)`, or `None` if
+    /// Sums (along the chunk tree) and measures one layer's ∂L/∂W; `Some(more layers)`, or `None` if
     /// request `id` was dropped.
     pub fn grad_sum_one(&mut self, id: u32, layer: usize) -> Option<bool> {
         let f = self.in_flight.as_mut().filter(|f| f.id == id)?;
-        let mut sum: Option<Vec<f32>> = None;
-        for grads in f.grads.iter().flatten() {
-            let g = grads.get(layer)?.to_vec();
-            match sum.as_mut() {
-                None => sum = Some(g),
-                Some(s) => s.iter_mut().zip(g).for_each(|(s, x)| *s += x),
-            }
-        }
-        let sum = sum.unwrap_or_default();
+        // Along the chunk tree, in shard order: the same bits as one worker's whole pass.
+        let parts: Option<Vec<Vec<f32>>> = f.grads.iter().flatten().map(|grads| grads.get(layer).map(Float32Array::to_vec)).collect();
+        let sum = tree_sum(parts?);
         f.first.push(grad_moments(&sum));
         f.summed.push(sum);
         let more = f.summed.len() < f.config.depth;

@@ -2,7 +2,7 @@
 // give the same bits on both. (query, fingerprint of weights + activations + gradients)
 // Changed once on purpose: `normal&trunc=1` now draws Keras' TruncatedNormal (cut at ±2s, no
 // variance correction; it used to cut at ±2.27s with VarianceScaling's correction).
-pub const FINGERPRINTS: [(&str, u64); 9] = [
+pub const FINGERPRINTS: [(&str, u64); 10] = [
     ("depth=3&width=16&init=xavier_normal&act=tanh&batch=8&seed=1", 0xa3937e7c8c73ff4c),
     ("depth=2&width=12&init=he_uniform&act=gelu&batch=5&seed=7", 0x1be9aa687be40bc6),
     ("depth=2&width=10&init=orthogonal&act=selu&bn=1&batch=6&seed=3", 0x4d14971d664e99b6),
@@ -12,4 +12,6 @@ pub const FINGERPRINTS: [(&str, u64); 9] = [
     ("depth=2&width=9&init=xavier_uniform&gain=auto&act=tanh&batch=4&seed=12", 0xf7368691b11e775),
     ("depth=2&width=9&init=lecun_uniform&act=elu&input=xor&batch=4&seed=13", 0xfbd9bef0d24560c6),
     ("depth=2&width=9&init=normal&scale=0.5&trunc=1&act=leaky_relu&slope=0.2&input=blobs&batch=4&seed=14", 0xc92da4077b70c66a),
+    // Batch 256: eight row chunks, ∂L/∂W summed along the chunk tree (the other cases have one chunk).
+    ("depth=3&width=32&init=he_normal&act=relu&batch=256&seed=5", 0x894280320bbd80f7),
 ];

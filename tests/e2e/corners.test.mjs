@@ -3,6 +3,7 @@
 // must not leave the previous results looking current.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { start, open, ready, table, shot } from './helpers.mjs';
 
 let env;
@@ -76,4 +77,31 @@ test('after a refused configuration the old results are not shown as current', a
   assert.equal((await page.textContent('#verdict')).trim(), '', 'the previous verdict is still there');
   assert.ok(await page.$eval('#charts', (c) => c.classList.contains('stale')));
   await page.context().close();
+});
+
+/// A page whose navigator reports `cores` (the pool starts one worker per core, at most 4).
+async function withCores(cores, query) {
+  const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  await context.addInitScript((n) => Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => n }), cores);
+  const page = await context.newPage();
+  await page.goto(env.base + query);
+  await ready(page);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  const status = await page.textContent('#status');
+  await context.close();
+  return { csv, status };
+}
+
+test('the exported numbers do not depend on the number of workers', async () => {
+  for (const q of ['?depth=10&width=256&batch=256&seed=9', '?depth=6&width=128&batch=256&act=relu&init=he_normal&input=spiral&seed=3']) {
+    const runs = [];
+    for (const cores of [1, 2, 4]) runs.push(await withCores(cores, q));
+    assert.match(runs[0].status, /in a worker/);
+    assert.match(runs[2].status, /in 4 workers/, 'the batch was not split');
+    for (const r of runs.slice(1)) assert.equal(r.csv, runs[0].csv, `${q}: the CSV differs with more workers`);
+  }
+  // Batch norm needs the whole batch's statistics: never split, whatever the cores.
+  const bn = await withCores(4, '?depth=6&width=128&batch=256&bn=1');
+  assert.match(bn.status, /in a worker/);
 });

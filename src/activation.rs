@@ -82,6 +82,17 @@ pub fn sigmoid(x: f32) -> f32 {
 }
 
 const FRAC_1_SQRT_2: f32 = std::f32::consts::FRAC_1_SQRT_2;
+
+/// Φ(x), the standard normal CDF, accurate in both tails: (1 + erf(x/√2))/2 for x ≥ 0, and
+/// erfc(−x/√2)/2 for x < 0, where 1 + erf would cancel (at x = −4 it keeps 3 of f32's 7 digits).
+#[inline]
+fn std_normal_cdf(x: f32) -> f32 {
+    if x >= 0.0 {
+        0.5 * (1.0 + libm::erff(x * FRAC_1_SQRT_2))
+    } else {
+        0.5 * libm::erfcf(-x * FRAC_1_SQRT_2)
+    }
+}
 /// 1/√(2π)
 const INV_SQRT_2PI: f32 = 0.398_942_3;
 
@@ -123,7 +134,7 @@ impl Activation {
                     SELU_LAMBDA * SELU_ALPHA * libm::expm1f(x)
                 }
             }
-            Gelu => 0.5 * x * (1.0 + libm::erff(x * FRAC_1_SQRT_2)),
+            Gelu => x * std_normal_cdf(x),
             Swish => x * sigmoid(x),
             Softplus => x.max(0.0) + libm::log1pf(libm::expf(-x.abs())),
         }
@@ -168,7 +179,7 @@ impl Activation {
                 }
             }
             // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-            Gelu => 0.5 * (1.0 + libm::erff(x * FRAC_1_SQRT_2)) + x * INV_SQRT_2PI * libm::expf(-0.5 * x * x),
+            Gelu => std_normal_cdf(x) + x * INV_SQRT_2PI * libm::expf(-0.5 * x * x),
             // d/dx x·σ(x) = σ(x) + x·σ(x)(1 − σ(x))
             Swish => {
                 let s = sigmoid(x);
@@ -264,16 +275,35 @@ mod tests {
         let h = 1e-3f64;
         for act in Activation::all() {
             for i in -40..=40 {
-                let x = i as f64 * 0.1 + 0.013; // avoid the kink at exactly 0
-                let fp = f64::from(act.apply((x + h) as f32));
-                let fm = f64::from(act.apply((x - h) as f32));
-                let numeric = (fp - fm) / (2.0 * h);
+                let x = i as f64 * 0.1 + 0.013; // at least 0.013 > h from the kink at 0
+                                                // The step actually taken, after rounding x ± h to f32.
+                let (xp, xm) = ((x + h) as f32, (x - h) as f32);
+                let (fp, fm) = (f64::from(act.apply(xp)), f64::from(act.apply(xm)));
+                let numeric = (fp - fm) / (f64::from(xp) - f64::from(xm));
                 let y = act.apply(x as f32);
                 let analytic = f64::from(act.derivative(x as f32, y));
-                // f32 rounding of f(x±h) is ~6e-8·|f|, divided by 2h: ≤ 1e-4·|f|; plus O(h²) truncation.
-                let tol = 2e-3 * (1.0 + f64::from(y.abs()));
-                assert!((numeric - analytic).abs() < tol, "{act} at {x}: {numeric} vs {analytic}");
+                // Each f32 value of f is within 4 ulp (4·2⁻²⁴·|f|: libm's f32 functions are within a
+                // few ulp, plus the rounding of the products), so the difference quotient over
+                // 2h = 2e-3 is off by at most 2·4·6e-8·|f|/2e-3 ≈ 2.4e-4·|f|; the truncation error
+                // h²/6·|f‴| is under 1e-6 (|f‴| < 6 for all of these).
+                let tol = 2.4e-4 * fp.abs().max(fm.abs()) + 1e-6;
+                assert!((numeric - analytic).abs() < tol, "{act} at {x}: {numeric} vs {analytic} (tolerance {tol:e})");
             }
+        }
+    }
+
+    /// GELU against x·Φ(x) in f64 (Φ by libm's f64 erfc): within 4 f32 ulp from −6 to 6, where
+    /// f32 (1 + erf(x/√2))/2 used to be off by 1e-3 relative near x = −4 (cancellation).
+    #[test]
+    fn gelu_is_accurate_in_both_tails() {
+        for i in -60..=60 {
+            let x = f64::from(i) * 0.1 + 0.003;
+            let want = x * 0.5 * libm::erfc(-x / std::f64::consts::SQRT_2);
+            let got = f64::from(Activation::Gelu.apply(x as f32));
+            // x rounded to f32 moves f by |f′|·|Δx| too.
+            let dx = (f64::from(x as f32) - x).abs();
+            let tol = 4.0 * f64::from(f32::EPSILON) * want.abs() + 1.2 * dx;
+            assert!((got - want).abs() <= tol, "gelu({x}) = {got}, f64 {want}");
         }
     }
 

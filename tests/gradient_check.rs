@@ -53,14 +53,16 @@ fn check(act: Activation, loss: Loss, bn: bool) {
     let base_pattern = kink_pattern(&mlp, &analytic);
     let (mut checked, mut skipped) = (0usize, 0usize);
     for l in 0..mlp.layers.len() {
-        let n_params = [mlp.layers[l].w.len(), mlp.layers[l].b.len(), mlp.layers[l].bn.as_ref().map_or(0, |b| b.gamma.len())];
+        let bn_len = mlp.layers[l].bn.as_ref().map_or(0, |b| b.gamma.len());
+        let n_params = [mlp.layers[l].w.len(), mlp.layers[l].b.len(), bn_len, bn_len];
         for (kind, &n) in n_params.iter().enumerate() {
             for i in 0..n {
                 let get = |m: &mut Mlp| -> *mut f32 {
                     match kind {
                         0 => &mut m.layers[l].w[i],
                         1 => &mut m.layers[l].b[i],
-                        _ => &mut m.layers[l].bn.as_mut().unwrap().gamma[i],
+                        2 => &mut m.layers[l].bn.as_mut().unwrap().gamma[i],
+                        _ => &mut m.layers[l].bn.as_mut().unwrap().beta[i],
                     }
                 };
                 let p = get(&mut mlp);
@@ -82,7 +84,8 @@ fn check(act: Activation, loss: Loss, bn: bool) {
                 let a = f64::from(match kind {
                     0 => analytic.dw[l][i],
                     1 => analytic.db[l][i],
-                    _ => analytic.dgamma[l][i],
+                    2 => analytic.dgamma[l][i],
+                    _ => analytic.dbeta[l][i],
                 });
                 let err = (numeric - a).abs() / (1e-2 + numeric.abs().max(a.abs()));
                 worst = worst.max(err);

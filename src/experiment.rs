@@ -10,9 +10,9 @@ use crate::data::Batch;
 use crate::init::Draw;
 use crate::loss::{Loss, Targets};
 use crate::network::{Mlp, Workspace};
-use crate::report::{Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
+use crate::report::{Quantity, Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
 use crate::rng::{Rng, Stream};
-use crate::shard::{assemble, data_ranges, grad_stats, shared_range, tree, Shard, ShardLayer, ShardPart, WeightStats};
+use crate::shard::{assemble, data_ranges, grad_stats, shared_range, tree, DataHists, Shard, ShardLayer, ShardPart, WeightStats};
 use crate::stats::{self, Histogram, Moments, Range, UnitSpread};
 
 /// The input batch and targets of a configuration.
@@ -150,13 +150,22 @@ impl Experiment {
         self.ws.dw[..self.mlp.depth()].iter().map(Vec::as_slice).collect()
     }
 
-    /// This shard's histograms of pre-activations and activations over the shared ranges.
+    /// This shard's histograms of the data quantities ([`Quantity::DATA`]) over the shared ranges.
     #[must_use]
-    pub fn shard_hists(&self, ranges: [(f64, f64); 2]) -> Vec<[Histogram; 2]> {
+    pub fn shard_hists(&self, ranges: [(f64, f64); 3]) -> Vec<DataHists> {
         (0..self.mlp.depth())
             .map(|l| {
-                let h = |xs: &[f32], (lo, hi): (f64, f64)| Histogram::of(xs, BINS, Range::Fixed(lo, hi));
-                [h(&self.ws.pre[l], ranges[0]), h(&self.ws.act[l], ranges[1])]
+                let values = |q: Quantity| match q {
+                    Quantity::PreActivations => &self.ws.pre[l][..],
+                    Quantity::Activations => &self.ws.act[l][..],
+                    _ => &self.ws.dact[l][..],
+                };
+                let mut k = 0;
+                Quantity::DATA.map(|q| {
+                    let (lo, hi) = ranges[k];
+                    k += 1;
+                    Histogram::of(values(q), BINS, Range::Fixed(lo, hi))
+                })
             })
             .collect()
     }

@@ -14,6 +14,9 @@ pub fn significant(x: f64, digits: i32) -> String {
         return format!("{x}");
     }
     let digits = digits.max(1);
+    // Round to the digits first, so a value that rounds up into the next decade (0.00998 → 0.010)
+    // is written with that decade's decimals, not one digit too many ("0.0100").
+    let x: f64 = format!("{x:.*e}", (digits - 1) as usize).parse().unwrap_or(x);
     if x.abs() >= 1e-3 && x.abs() < 1e4 {
         let decimals = (digits - 1 - x.abs().log10().floor() as i32).max(0) as usize;
         format!("{x:.decimals$}")
@@ -49,6 +52,10 @@ mod tests {
         assert_eq!(fmt_num(12.345), "12.3");
         assert_eq!(fmt_num(1.5e-7), "1.50e-7");
         assert_eq!(fmt_num(0.0), "0");
+        // One format per magnitude, also when rounding crosses a decade.
+        assert_eq!(significant(0.00998, 2), "0.010");
+        assert_eq!(significant(0.0102, 2), "0.010");
+        assert_eq!(significant(9.996, 3), "10.0");
         assert_eq!(table_value(0.123456, false), "0.1235");
         assert_eq!(table_value(1.5e-7, false), "1.500e-7");
         assert_eq!(table_value(500.0, true), "500");

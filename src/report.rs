@@ -15,10 +15,18 @@ pub enum Quantity {
     PreActivations,
     Activations,
     Gradients,
+    /// ∂L/∂a of the layer's output: what flows backwards (∂L/∂W = a_{l−1}ᵀ·δ_l can stay level
+    /// while it vanishes).
+    ActGrads,
 }
 
 impl Quantity {
-    pub const ALL: [Quantity; 4] = [Quantity::Weights, Quantity::PreActivations, Quantity::Activations, Quantity::Gradients];
+    pub const ALL: [Quantity; 5] =
+        [Quantity::Weights, Quantity::PreActivations, Quantity::Activations, Quantity::Gradients, Quantity::ActGrads];
+
+    /// The quantities that depend on the data: each shard bins its rows of them over ranges
+    /// shared by all shards (the weights and the summed ∂L/∂W are binned once).
+    pub const DATA: [Quantity; 3] = [Quantity::PreActivations, Quantity::Activations, Quantity::ActGrads];
 
     /// Title for charts.
     #[must_use]
@@ -28,6 +36,7 @@ impl Quantity {
             Quantity::PreActivations => "Pre-activations z",
             Quantity::Activations => "Activations a = f(z)",
             Quantity::Gradients => "Gradients ∂L/∂W",
+            Quantity::ActGrads => "Gradients ∂L/∂a",
         }
     }
 
@@ -39,6 +48,7 @@ impl Quantity {
             Quantity::PreActivations => 1,
             Quantity::Activations => 2,
             Quantity::Gradients => 3,
+            Quantity::ActGrads => 4,
         }
     }
 
@@ -50,6 +60,7 @@ impl Quantity {
             Quantity::PreActivations => l.preact,
             Quantity::Activations => l.act,
             Quantity::Gradients => l.grad,
+            Quantity::ActGrads => l.act_grad,
         }
     }
 }
@@ -79,7 +90,7 @@ pub struct LayerReport {
     /// Distinct neurons (units with identical incoming weights and bias count once).
     pub distinct: usize,
     /// One histogram per [`Quantity`], over the shared range of that quantity (`Report::ranges`).
-    pub hists: [Histogram; 4],
+    pub hists: [Histogram; 5],
 }
 
 /// The result of one configuration.
@@ -87,7 +98,7 @@ pub struct LayerReport {
 pub struct Report {
     pub layers: Vec<LayerReport>,
     /// Shared histogram range [−r, r] (or [lo, hi]) of each quantity, so layers compare at a glance.
-    pub ranges: [(f64, f64); 4],
+    pub ranges: [(f64, f64); 5],
     pub loss: f64,
     /// The theoretical weight std of the first hidden layer and of the others, from the formula.
     pub weight_std_theory: (f64, f64),

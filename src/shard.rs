@@ -10,7 +10,7 @@
 
 use crate::activation::Activation;
 use crate::config::Config;
-use crate::report::{LayerReport, Report, SmallNet, BINS};
+use crate::report::{LayerReport, Quantity, Report, SmallNet, BINS};
 use crate::stats::{self, Histogram, Moments, Range, UnitSpread};
 use crate::verdict;
 use serde::{Deserialize, Serialize};
@@ -169,11 +169,27 @@ pub fn merge_parts(parts: &[ShardPart]) -> ShardPart {
     merged.unwrap_or(ShardPart { rows: 0, loss: 0.0, layers: Vec::new(), weights: None })
 }
 
-/// The shared histogram ranges of pre-activations and activations, from the merged moments.
+/// One layer's histograms of the data quantities ([`Quantity::DATA`]) from one shard.
+pub type DataHists = [Histogram; 3];
+
+impl ShardLayer {
+    /// The moments of a data quantity ([`Quantity::DATA`]).
+    #[must_use]
+    pub fn moments(&self, q: Quantity) -> Moments {
+        match q {
+            Quantity::PreActivations => self.preact,
+            Quantity::Activations => self.act,
+            Quantity::ActGrads => self.act_grad,
+            Quantity::Weights | Quantity::Gradients => Moments::default(),
+        }
+    }
+}
+
+/// The shared histogram ranges of the data quantities ([`Quantity::DATA`]), from the merged moments.
 #[must_use]
-pub fn data_ranges(config: &Config, parts: &[ShardPart]) -> [(f64, f64); 2] {
+pub fn data_ranges(config: &Config, parts: &[ShardPart]) -> [(f64, f64); 3] {
     let merged = merge_parts(parts);
-    [shared_range(merged.layers.iter().map(|x| x.preact), 1, config), shared_range(merged.layers.iter().map(|x| x.act), 2, config)]
+    Quantity::DATA.map(|q| shared_range(merged.layers.iter().map(|x| x.moments(q)), q.index(), config))
 }
 
 /// The statistics of one hidden layer's ∂L/∂W (of the whole batch).
@@ -216,7 +232,7 @@ pub fn assemble(
     config: &Config,
     parts: &[ShardPart],
     grads: &[GradStats],
-    hists: &[Vec<[Histogram; 2]>],
+    hists: &[Vec<DataHists>],
     small_net: Option<SmallNet>,
 ) -> Report {
     let depth = grads.len();
@@ -225,16 +241,15 @@ pub fn assemble(
     let data = data_ranges(config, parts);
     let grad_moments: Vec<Moments> = grads.iter().map(|g| g.moments).collect();
     let grad_range = grad_range(config, &grad_moments);
-    let ranges = [w.map_or((-1.0, 1.0), |w| w.range), data[0], data[1], grad_range];
+    let ranges = [w.map_or((-1.0, 1.0), |w| w.range), data[0], data[1], grad_range, data[2]];
     let layers = (0..depth)
         .map(|l| {
             let m = &merged.layers[l];
-            let mut pre_hist = hists[0][l][0].clone();
-            let mut act_hist = hists[0][l][1].clone();
+            let mut data = hists[0][l].clone();
             for h in &hists[1..] {
-                pre_hist.add(&h[l][0]);
-                act_hist.add(&h[l][1]);
+                data.iter_mut().zip(&h[l]).for_each(|(a, b)| a.add(b));
             }
+            let [pre_hist, act_hist, act_grad_hist] = data;
             let alive = m.alive.iter().filter(|&&a| a).count();
             LayerReport {
                 layer: l + 1,
@@ -254,6 +269,7 @@ pub fn assemble(
                     pre_hist,
                     act_hist,
                     grads[l].hist.clone(),
+                    act_grad_hist,
                 ],
             }
         })

@@ -31,10 +31,11 @@ pub enum Chart {
 
 impl Chart {
     /// Every chart, in page order.
-    pub const ALL: [Chart; 7] = [
+    pub const ALL: [Chart; 8] = [
         Chart::Ridgeline(Quantity::Weights),
         Chart::Ridgeline(Quantity::PreActivations),
         Chart::Ridgeline(Quantity::Activations),
+        Chart::Ridgeline(Quantity::ActGrads),
         Chart::Ridgeline(Quantity::Gradients),
         Chart::Std,
         Chart::Fractions,
@@ -49,6 +50,7 @@ impl Chart {
             Chart::Ridgeline(Quantity::PreActivations) => "chart-preact",
             Chart::Ridgeline(Quantity::Activations) => "chart-act",
             Chart::Ridgeline(Quantity::Gradients) => "chart-grad",
+            Chart::Ridgeline(Quantity::ActGrads) => "chart-act-grad",
             Chart::Std => "chart-std",
             Chart::Fractions => "chart-frac",
             Chart::Network => "chart-net",

@@ -15,7 +15,7 @@
 use super::protocol::{encode_request, Reply, Request};
 use crate::config::Config;
 use crate::report::{Report, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
-use crate::shard::{assemble, data_ranges, grad_moments, grad_range, shard_count, tree_sum, GradStats, Shard, ShardPart};
+use crate::shard::{assemble, data_ranges, grad_moments, grad_range, shard_count, tree_sum, DataHists, GradStats, Shard, ShardPart};
 use crate::stats::{Histogram, Moments, Range};
 use js_sys::Float32Array;
 use web_sys::Worker;
@@ -39,7 +39,7 @@ struct InFlight {
     summed: Vec<Vec<f32>>,
     first: Vec<(Moments, f64)>,
     grad_stats: Vec<GradStats>,
-    hists: Vec<Option<Vec<[Histogram; 2]>>>,
+    hists: Vec<Option<Vec<DataHists>>>,
     /// Time spent in the workers: the slowest shard of each step, added up.
     worker_ms: [f64; 2],
 }
@@ -260,7 +260,7 @@ impl Pool {
         }
         let f = self.in_flight.take()?;
         let parts: Vec<ShardPart> = f.parts.into_iter().flatten().collect();
-        let hists: Vec<Vec<[Histogram; 2]>> = f.hists.into_iter().flatten().collect();
+        let hists: Vec<Vec<DataHists>> = f.hists.into_iter().flatten().collect();
         let report = assemble(&f.config, &parts, &f.grad_stats, &hists, None);
         Some(Finished { config: f.config, result: Ok(report), worker_ms: f.worker_ms[0] + f.worker_ms[1], workers: f.count })
     }

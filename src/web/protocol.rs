@@ -5,8 +5,7 @@
 //! transferred, not copied. Nothing else in the program reads or writes message fields by name.
 
 use crate::report::Report;
-use crate::shard::{Shard, ShardPart};
-use crate::stats::Histogram;
+use crate::shard::{DataHists, Shard, ShardPart};
 use js_sys::{Array, Float32Array, Object, Reflect};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
@@ -18,8 +17,8 @@ pub enum Request {
     /// [`Reply::Report`] for the whole batch, else [`Reply::Part`] (the worker keeps the experiment
     /// for the [`Request::Hists`] that follows).
     Run { id: u32, query: String, shard: Shard },
-    /// Bin the kept shard's pre-activations and activations over these shared ranges.
-    Hists { id: u32, ranges: [(f64, f64); 2] },
+    /// Bin the kept shard's data quantities (`Quantity::DATA`) over these shared ranges.
+    Hists { id: u32, ranges: [(f64, f64); 3] },
 }
 
 /// What a worker answers.
@@ -32,7 +31,7 @@ pub enum Reply {
     /// One shard's mergeable statistics; its ∂L/∂W travel in the message's `grads`.
     Part { id: u32, shard: usize, part: ShardPart },
     /// One shard's histograms over the shared ranges.
-    Hists { id: u32, shard: usize, hists: Vec<[Histogram; 2]> },
+    Hists { id: u32, shard: usize, hists: Vec<DataHists> },
     /// The request could not be computed.
     Failed { id: u32, error: String },
 }

@@ -55,6 +55,7 @@ pub fn chart(config: &Config, report: &Report, chart: Chart) -> Result<(), Chart
     let t = s.theme;
     let id = chart.canvas_id();
     let col = |f: fn(&LayerReport) -> f64| report.layers.iter().map(f).collect::<Vec<f64>>();
+    let colour = |q: Quantity| t.series[q.index() % t.series.len()];
     match chart {
         Chart::Ridgeline(quantity) => {
             let q = quantity.index();
@@ -70,7 +71,7 @@ pub fn chart(config: &Config, report: &Report, chart: Chart) -> Result<(), Chart
                     counts: report.layers.iter().map(|l| &l.hists[q].counts[..]).collect(),
                     range: report.ranges[q],
                     stds: stds.iter().map(|&v| Some(v)).collect(),
-                    color: t.series[q],
+                    color: colour(quantity),
                     left_out: report.layers.iter().map(|l| ridgeline::LeftOut::of(&l.hists[q])).collect(),
                 };
                 ridgeline::draw(area, &r, &s)

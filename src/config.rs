@@ -382,17 +382,28 @@ pub const PARAMS: &[Param] = &[
     },
     Param {
         options: || {
-            vec![("zeros", "zeros"), ("same", "same as weights"), ("0.5", "constant 0.5"), ("0.1", "constant 0.1"), ("0.01", "constant 0.01")]
+            vec![
+                ("zeros", "zeros"),
+                ("same", "same as weights"),
+                ("normal:0.05", "random N(0, 0.05²)"),
+                ("normal:0.3", "random N(0, 0.3²)"),
+                ("0.5", "constant 0.5"),
+                ("0.1", "constant 0.1"),
+                ("0.01", "constant 0.01"),
+            ]
         },
         read: |r, c, v| {
             c.bias = match v.trim().to_ascii_lowercase().as_str() {
                 "zeros" | "zero" => BiasInit::Zeros,
                 "same" | "weights" => BiasInit::SameAsWeights,
                 "constant" => BiasInit::Constant(0.5),
+                other if other.starts_with("normal:") => {
+                    BiasInit::Normal(r.float_in(&other["normal:".len()..], 0.0, CONSTANT_RANGE.1, 0.05))
+                }
                 other => match other.parse::<f64>() {
                     Ok(b) if b.is_finite() => BiasInit::Constant(r.float_in(v, CONSTANT_RANGE.0, CONSTANT_RANGE.1, 0.0)),
                     _ => {
-                        r.note(format!("\"{v}\" is not zeros, same, constant or a number; using zeros"));
+                        r.note(format!("\"{v}\" is not zeros, same, constant, normal:σ or a number; using zeros"));
                         BiasInit::Zeros
                     }
                 },
@@ -402,8 +413,9 @@ pub const PARAMS: &[Param] = &[
             BiasInit::Zeros => "zeros".to_string(),
             BiasInit::SameAsWeights => "same".to_string(),
             BiasInit::Constant(b) => num(b),
+            BiasInit::Normal(s) => format!("normal:{}", num(s)),
         },
-        ..param("bias", "Biases", "biases: zero, drawn as the weights, or a constant −10–10 (`constant` is 0.5)", Kind::Choice, Control::Select)
+        ..param("bias", "Biases", "biases: zero, drawn as the weights, random `normal:σ` (σ 0–10), or a constant −10–10 (`constant` is 0.5)", Kind::Choice, Control::Select)
     },
     Param {
         read: |r, c, v| c.bn = r.flag(v, c.bn),

@@ -139,9 +139,40 @@ impl Experiment {
                     d => d.std(fi, c.width),
                 }
             };
-            WeightStats { moments, hists, range, distinct, theory: (theory(self.mlp.layers[0].fan_in), theory(c.width)) }
+            let phase = crate::theory::phase_grid_cached(c.act);
+            WeightStats {
+                moments,
+                hists,
+                range,
+                distinct,
+                theory: (theory(self.mlp.layers[0].fan_in), theory(c.width)),
+                phase,
+                act_std_band: self.seed_band(),
+            }
         });
         ShardPart { rows: self.ws.batch, loss, layers, weights }
+    }
+
+    /// For small networks, the std of a per layer over this seed and the next four: how much a
+    /// finite network scatters around the theory. `None` above [`crate::theory::BAND_WORK`].
+    fn seed_band(&self) -> Option<Vec<(f64, f64)>> {
+        let c = &self.config;
+        let work = (c.depth * c.width * c.width * c.batch) as f64;
+        if work > crate::theory::BAND_WORK || self.shard != Shard::WHOLE {
+            return None;
+        }
+        let mut band: Vec<(f64, f64)> = self.ws.act[..c.depth].iter().map(|a| (Moments::of(a).std, Moments::of(a).std)).collect();
+        for k in 1..5u32 {
+            let other = Config { seed: c.seed.wrapping_add(k), ..*c };
+            let mut e = Experiment::new(&other).ok()?;
+            let y = e.mlp.forward(&e.batch.x, &mut e.ws);
+            std::hint::black_box(y);
+            for (b, a) in band.iter_mut().zip(&e.ws.act[..c.depth]) {
+                let s = Moments::of(a).std;
+                *b = (b.0.min(s), b.1.max(s));
+            }
+        }
+        Some(band)
     }
 
     /// ∂L/∂W of every hidden layer from this shard's rows (the shards' add up to the batch's).

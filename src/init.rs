@@ -260,6 +260,8 @@ pub enum BiasInit {
     Constant(f64),
     /// Drawn like the weights (the same constant for `zeros`/`constant`, the same distribution otherwise).
     SameAsWeights,
+    /// b ~ N(0, σ_b²): the bias variance of mean-field theory (the phase diagram's σ_b).
+    Normal(f64),
 }
 
 /// A fully specified initializer.
@@ -370,6 +372,7 @@ impl InitSpec {
         match self.bias {
             BiasInit::Zeros => b.fill(0.0),
             BiasInit::Constant(c) => b.fill(c as f32),
+            BiasInit::Normal(std) => fill(Draw::Normal { std, truncated: false }, b, 1, b.len(), rng),
             BiasInit::SameAsWeights => match self.draw(fan_in, b.len(), act) {
                 // An orthogonal vector is not meaningful: draw with the same per-entry std.
                 Draw::Orthogonal { .. } => {

@@ -37,6 +37,7 @@ pub mod report;
 pub mod rng;
 pub mod shard;
 pub mod stats;
+pub mod theory;
 pub mod train;
 pub mod verdict;
 

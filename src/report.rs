@@ -82,6 +82,12 @@ pub struct LayerReport {
     pub act_sample_std: f64,
     /// z before batch norm, where there is batch norm (`preact` is then γ·x̂ + β).
     pub raw_preact: Option<Moments>,
+    /// Mean-field predictions (`theory`) of the std of z, a, ∂L/∂W and ∂L/∂a; NaN where the theory
+    /// does not apply (batch norm).
+    pub pred_preact_std: f64,
+    pub pred_act_std: f64,
+    pub pred_grad_std: f64,
+    pub pred_act_grad_std: f64,
     pub grad_norm: f64,
     /// Fraction of (sample, unit) outputs saturated; `None` where the activation does not saturate.
     pub saturated: Option<f64>,
@@ -105,6 +111,8 @@ pub struct Report {
     pub verdict: Verdict,
     /// For small networks: every layer's weights and gradients (output layer included), for the diagram.
     pub small_net: Option<SmallNet>,
+    /// Mean-field theory beside the measurement.
+    pub theory: crate::theory::TheoryView,
 }
 
 /// The weights and gradients of a network small enough to draw unit by unit.
@@ -235,6 +243,16 @@ pub const STATS: &[Stat] = &[
     Stat { of: Some(|l| l.grad), ..stat("grad_norm", "‖∂L/∂W‖", |l| l.grad_norm) },
     Stat { of: Some(|l| l.act_grad), ..stat("act_grad_std", "∂L/∂a σ", |l| l.act_grad.std) },
     Stat {
+        tooltip: "std of z predicted by mean-field theory: q₁ = σ_w²·E[x²] + σ_b², q_{l+1} = σ_w²·E[φ(z)²] + σ_b²; — with batch norm",
+        ..stat("pred_preact_std", "z σ theory", |l| l.pred_preact_std)
+    },
+    Stat { tooltip: "std of a = φ(z) for z ~ N(μ_b, q_l)", ..stat("pred_act_std", "a σ theory", |l| l.pred_act_std) },
+    Stat {
+        tooltip: "std of ∂L/∂W predicted from the last layer's measured ∂L/∂a and χ_l = σ_w²·E[φ′(z)²]",
+        ..stat("pred_grad_std", "∂L/∂W σ theory", |l| l.pred_grad_std)
+    },
+    Stat { in_table: false, ..stat("pred_act_grad_std", "∂L/∂a σ theory", |l| l.pred_act_grad_std) },
+    Stat {
         tooltip: "fraction of (sample, unit) outputs with |tanh| > 0.99, or sigmoid < 0.01 or > 0.99; — for activations that do not saturate",
         ..stat("saturated", "saturated outputs", |l| l.saturated.unwrap_or(f64::NAN))
     },
@@ -264,7 +282,15 @@ impl Report {
     #[must_use]
     pub fn to_csv(&self, query: &str) -> String {
         let names: Vec<&str> = STATS.iter().map(|s| s.id).collect();
-        let mut s = format!("# initviz {query}\nlayer,{}\n", names.join(","));
+        let fp = &self.theory.prediction.fixed;
+        let mut s = format!(
+            "# initviz {query}\n# theory q_star={} chi={} depth_scale={} phase={:?}\nlayer,{}\n",
+            fp.q_star,
+            fp.chi,
+            fp.depth_scale,
+            fp.phase,
+            names.join(",")
+        );
         for l in &self.layers {
             s.push_str(&l.layer.to_string());
             for stat in STATS {

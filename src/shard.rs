@@ -145,6 +145,10 @@ pub struct WeightStats {
     pub range: (f64, f64),
     pub distinct: Vec<usize>,
     pub theory: (f64, f64),
+    /// χ* over (σ_w, σ_b) for this activation (computed once, in the worker).
+    pub phase: crate::theory::PhaseGrid,
+    /// Where the network is small: the std of a per layer over 5 seeds, (min, max).
+    pub act_std_band: Option<Vec<(f64, f64)>>,
 }
 
 /// One shard's part of a report, before the histograms of the data-dependent quantities.
@@ -260,6 +264,10 @@ pub fn assemble(
                 act_grad: m.act_grad,
                 act_sample_std: m.act_units.mean_std(),
                 raw_preact: m.raw_preact,
+                pred_preact_std: f64::NAN,
+                pred_act_std: f64::NAN,
+                pred_grad_std: f64::NAN,
+                pred_act_grad_std: f64::NAN,
                 grad_norm: grads[l].norm,
                 saturated: config.act.saturation_test().map(|_| m.saturated as f64 / (merged.rows * config.width).max(1) as f64),
                 dead: 1.0 - alive as f64 / config.width.max(1) as f64,
@@ -274,8 +282,21 @@ pub fn assemble(
             }
         })
         .collect::<Vec<_>>();
+    let measured: Vec<f64> = layers.iter().map(|l| l.act.std).collect();
+    let last_ms = layers.last().map_or(0.0, |l| l.act_grad.std.powi(2) + l.act_grad.mean.powi(2));
+    let grid = w.map_or_else(|| crate::theory::PhaseGrid { sw: Vec::new(), sb: Vec::new(), chi: Vec::new() }, |w| w.phase.clone());
+    let theory = crate::theory::view(config, &measured, last_ms, grid, w.and_then(|w| w.act_std_band.clone()));
+    let mut layers = layers;
+    for (l, layer) in layers.iter_mut().enumerate() {
+        let p = &theory.prediction;
+        let or_nan = |v: f64| if config.bn { f64::NAN } else { v };
+        layer.pred_preact_std = or_nan(p.preact_std[l]);
+        layer.pred_act_std = or_nan(p.act_std[l]);
+        layer.pred_grad_std = or_nan(p.grad_std[l]);
+        layer.pred_act_grad_std = or_nan(p.act_grad_std[l]);
+    }
     let verdict = verdict::judge(config, &layers);
-    Report { layers, ranges, loss: merged.loss, weight_std_theory: w.map_or((0.0, 0.0), |w| w.theory), verdict, small_net }
+    Report { layers, ranges, loss: merged.loss, weight_std_theory: w.map_or((0.0, 0.0), |w| w.theory), verdict, small_net, theory }
 }
 
 /// A histogram range shared by all layers for quantity `q`: [−r, r] with r the largest

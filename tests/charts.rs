@@ -39,12 +39,14 @@ fn log_lines_mark_zeros_and_label_decades() {
     {
         let area = SVGBackend::with_string(&mut svg, (500, 300)).into_drawing_area();
         let chart = lines::Lines {
+            band: None,
             title: "std per layer",
             series: vec![lines::Series {
                 name: "activations",
                 values: vec![1.0, 0.1, 0.0, 0.001],
                 color: RGBColor(0, 0, 0),
                 marker: lines::Marker::Circle,
+                thin: false,
             }],
             axis: lines::Axis::Log,
         };

@@ -67,12 +67,14 @@ fn charts_draw_on_canvas() {
     {
         let area = CanvasBackend::with_canvas_object(cv2.clone()).unwrap().into_drawing_area();
         let chart = lines::Lines {
+            band: None,
             title: "std",
             series: vec![lines::Series {
                 name: "a",
                 values: r.layers.iter().map(|l| l.act.std).collect(),
                 color: RGBColor(200, 0, 0),
                 marker: lines::Marker::Circle,
+                thin: false,
             }],
             axis: lines::Axis::Log,
         };

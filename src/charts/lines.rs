@@ -17,6 +17,31 @@ pub struct Series<'a> {
     /// Tells the series apart beside its colour (solid lines only: a dash half a layer long
     /// reads as a broken line at 3–10 layers).
     pub marker: Marker,
+    /// A prediction: a thin line without markers, and no edge marks.
+    pub thin: bool,
+}
+
+impl<'a> Series<'a> {
+    /// A measured series.
+    #[must_use]
+    pub fn measured(name: &'a str, values: Vec<f64>, color: RGBColor, marker: Marker) -> Self {
+        Series { name, values, color, marker, thin: false }
+    }
+
+    /// A predicted series (thin, no markers).
+    #[must_use]
+    pub fn predicted(name: &'a str, values: Vec<f64>, color: RGBColor) -> Self {
+        Series { name, values, color, marker: Marker::Circle, thin: true }
+    }
+}
+
+/// A shaded range per layer (lo, hi) behind the lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    pub name: String,
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+    pub color: RGBColor,
 }
 
 /// The shape drawn at each point of a series and in its legend swatch.
@@ -68,6 +93,8 @@ pub struct Lines<'a> {
     pub title: &'a str,
     pub series: Vec<Series<'a>>,
     pub axis: Axis,
+    /// Drawn first, under the series (e.g. the spread over seeds).
+    pub band: Option<Band>,
 }
 
 fn usable(v: f64, axis: Axis) -> bool {
@@ -92,6 +119,12 @@ pub fn decade_range(values: impl Iterator<Item = f64>) -> (i32, i32) {
     (a.max(-40), b.min(40).max(a.max(-40) + 1))
 }
 
+/// `a` mixed towards `b` by `w`.
+fn mix(a: RGBColor, b: RGBColor, w: f64) -> RGBColor {
+    let m = |x: u8, y: u8| (f64::from(x) * (1.0 - w) + f64::from(y) * w).round() as u8;
+    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
+}
+
 /// Draws the chart with a legend across the top.
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &Lines<'_>, s: &Style) -> Result<(), ChartError>
 where
@@ -102,13 +135,14 @@ where
     // y axis
     let (ylo, yhi, log) = match c.axis {
         Axis::Log => {
-            let (a, b) = decade_range(c.series.iter().flat_map(|s| s.values.iter().copied()));
+            let band = c.band.iter().flat_map(|b| b.lo.iter().chain(&b.hi).copied());
+            let (a, b) = decade_range(c.series.iter().flat_map(|s| s.values.iter().copied()).chain(band));
             (f64::from(a), f64::from(b), true)
         }
         Axis::Linear(lo, hi) => (lo, hi, false),
     };
     // What the axis cannot place: marked on its edges, and explained in the legend.
-    let values = || c.series.iter().flat_map(|s| s.values.iter().copied());
+    let values = || c.series.iter().filter(|s| !s.thin).flat_map(|s| s.values.iter().copied());
     let floored = log && values().any(|v| v.is_finite() && (v <= 0.0 || v.log10() < ylo));
     let overflowed = values().any(|v| !v.is_finite());
     let notes: Vec<String> =
@@ -118,9 +152,12 @@ where
             .collect();
     // Legend across the top, wrapping onto more rows when the chart is narrow (phones).
     let dim = area.dim_in_pixel();
-    let mut placed = Vec::with_capacity(c.series.len() + notes.len());
+    let mut placed = Vec::new();
     let (mut x, mut row) = (s.px(8.0), 0);
-    let labels = c.series.iter().map(|se| (se.name, 30.0)).chain(notes.iter().map(|n| (n.as_str(), 8.0)));
+    // Legend entries: named series (a prediction's other lines share one entry), the band, notes.
+    let named: Vec<&Series<'_>> = c.series.iter().filter(|se| !se.name.is_empty()).collect();
+    let band_name = c.band.as_ref().map(|b| b.name.as_str());
+    let labels = named.iter().map(|se| (se.name, 30.0)).chain(band_name.map(|n| (n, 30.0))).chain(notes.iter().map(|n| (n.as_str(), 8.0)));
     for (name, swatch) in labels {
         let w = s.px(swatch + 6.5 * name.chars().count() as f64);
         if x + w > dim.0 as i32 && x > s.px(8.0) {
@@ -132,13 +169,22 @@ where
     }
     let f = Frame::inset(dim, s, 52.0, 48.0 + 16.0 * f64::from(row), 14.0, 34.0);
     let depth = c.series.iter().map(|s| s.values.len()).max().unwrap_or(0);
-    for (se, &(x, y)) in c.series.iter().zip(&placed) {
-        let style = se.color.stroke_width(s.px(2.0) as u32);
+    for (se, &(x, y)) in named.iter().zip(&placed) {
+        let style = se.color.stroke_width(s.px(if se.thin { 1.0 } else { 2.0 }).max(1) as u32);
         area.draw(&PathElement::new(vec![(x, y), (x + s.px(16.0), y)], style))?;
-        se.marker.draw(area, (x + s.px(8.0), y), s.px(3.5), se.color)?;
+        if !se.thin {
+            se.marker.draw(area, (x + s.px(8.0), y), s.px(3.5), se.color)?;
+        }
         area.draw(&Text::new(se.name.to_string(), (x + s.px(20.0), y), s.text(11.0, t.foreground, HPos::Left, VPos::Center)))?;
     }
-    for (note, &(x, y)) in notes.iter().zip(&placed[c.series.len()..]) {
+    let mut rest = &placed[named.len()..];
+    if let (Some(b), Some(&(x, y))) = (&c.band, rest.first()) {
+        let tint = mix(s.theme.background, b.color, 0.3);
+        area.draw(&Rectangle::new([(x, y - s.px(5.0)), (x + s.px(16.0), y + s.px(5.0))], tint.filled()))?;
+        area.draw(&Text::new(b.name.clone(), (x + s.px(20.0), y), s.text(11.0, t.foreground, HPos::Left, VPos::Center)))?;
+        rest = &rest[1..];
+    }
+    for (note, &(x, y)) in notes.iter().zip(rest) {
         area.draw(&Text::new(note.clone(), (x, y), s.text(11.0, t.foreground, HPos::Left, VPos::Center)))?;
     }
     let ty = |v: f64| -> f64 {
@@ -172,9 +218,23 @@ where
     }
     // Series: solid polylines broken where a value cannot be placed, a marker per layer (every
     // k-th layer when there are many), and edge marks for what the axis cannot show.
+    if let Some(b) = &c.band {
+        let tint = mix(t.background, b.color, 0.3);
+        let place = |i: usize, v: f64| (f.x(tx(i + 1)), f.y(ty(v).clamp(-0.02, 1.02)));
+        let ok = |i: usize| usable(b.lo[i], c.axis) && usable(b.hi[i], c.axis);
+        for i in 0..b.lo.len().min(b.hi.len()) {
+            if b.lo.len() == 1 && ok(0) {
+                let (x, y0, y1) = (f.x(tx(1)), place(0, b.lo[0]).1, place(0, b.hi[0]).1);
+                area.draw(&Rectangle::new([(x - s.px(4.0), y1), (x + s.px(4.0), y0)], tint.filled()))?;
+            } else if i + 1 < b.lo.len() && ok(i) && ok(i + 1) {
+                let quad = vec![place(i, b.lo[i]), place(i + 1, b.lo[i + 1]), place(i + 1, b.hi[i + 1]), place(i, b.hi[i])];
+                area.draw(&Polygon::new(quad, tint.filled()))?;
+            }
+        }
+    }
     let every = depth.div_ceil(30).max(1);
     for se in &c.series {
-        let width = s.px(2.0).max(1) as u32;
+        let width = s.px(if se.thin { 1.25 } else { 2.0 }).max(1) as u32;
         let mut run: Vec<(i32, i32)> = Vec::new();
         let flush = |run: &mut Vec<(i32, i32)>| -> Result<(), ChartError> {
             if run.len() > 1 {
@@ -186,7 +246,9 @@ where
         for (i, &v) in se.values.iter().enumerate() {
             let x = f.x(tx(i + 1));
             let below = log && v.is_finite() && (v <= 0.0 || v.log10() < ylo);
-            if !v.is_finite() {
+            if se.thin && !usable(v, c.axis) {
+                flush(&mut run)?;
+            } else if !v.is_finite() {
                 flush(&mut run)?;
                 Marker::Cross.draw(area, (x, f.top + s.px(4.0)), s.px(3.5), se.color)?;
             } else if below {
@@ -196,7 +258,7 @@ where
             } else {
                 let p = (f.x(tx(i + 1)), f.y(ty(v).clamp(-0.02, 1.02)));
                 run.push(p);
-                if i % every == 0 || i + 1 == se.values.len() {
+                if !se.thin && (i % every == 0 || i + 1 == se.values.len()) {
                     se.marker.draw(area, p, s.px(3.0), se.color)?;
                 }
             }

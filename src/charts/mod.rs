@@ -6,6 +6,7 @@
 
 pub mod diagram;
 pub mod lines;
+pub mod phase;
 pub mod ridgeline;
 
 use crate::report::Quantity;
@@ -27,11 +28,13 @@ pub enum Chart {
     Fractions,
     /// The network unit by unit, for small networks ([`diagram`]).
     Network,
+    /// The (σ_w, σ_b) phase diagram of the activation ([`phase`]).
+    Phase,
 }
 
 impl Chart {
     /// Every chart, in page order.
-    pub const ALL: [Chart; 8] = [
+    pub const ALL: [Chart; 9] = [
         Chart::Ridgeline(Quantity::Weights),
         Chart::Ridgeline(Quantity::PreActivations),
         Chart::Ridgeline(Quantity::Activations),
@@ -39,6 +42,7 @@ impl Chart {
         Chart::Ridgeline(Quantity::Gradients),
         Chart::Std,
         Chart::Fractions,
+        Chart::Phase,
         Chart::Network,
     ];
 
@@ -54,6 +58,7 @@ impl Chart {
             Chart::Std => "chart-std",
             Chart::Fractions => "chart-frac",
             Chart::Network => "chart-net",
+            Chart::Phase => "chart-phase",
         }
     }
 
@@ -65,6 +70,7 @@ impl Chart {
             Chart::Std => "Std per layer, log scale: a slope means vanishing or exploding",
             Chart::Fractions => "Fraction per layer: saturated outputs, dead units, distinct neurons",
             Chart::Network => "Network diagram",
+            Chart::Phase => "Phase diagram",
         }
     }
 }
@@ -249,10 +255,10 @@ mod tests {
     #[test]
     fn every_chart_is_listed_once() {
         let listed = |c: Chart| match c {
-            Chart::Ridgeline(_) | Chart::Std | Chart::Fractions | Chart::Network => c,
+            Chart::Ridgeline(_) | Chart::Std | Chart::Fractions | Chart::Network | Chart::Phase => c,
         };
         let mut every: Vec<Chart> = Quantity::ALL.iter().map(|&q| Chart::Ridgeline(q)).collect();
-        every.extend([Chart::Std, Chart::Fractions, Chart::Network]);
+        every.extend([Chart::Std, Chart::Fractions, Chart::Network, Chart::Phase]);
         for c in every {
             assert!(Chart::ALL.contains(&listed(c)), "{c:?} is not in Chart::ALL");
         }

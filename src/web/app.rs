@@ -58,6 +58,8 @@ pub struct App {
     generation: u32,
     last_run: RunInfo,
     tasks: Tasks,
+    /// The phase diagram's keyboard cursor (σ_w, σ_b), while it is moved.
+    phase_cursor: Option<(f64, f64)>,
 }
 
 /// A weak reference to the [`App`] for callbacks: each runs a method on it if the page still
@@ -116,6 +118,7 @@ pub fn start() -> Result<(), JsValue> {
             generation: 0,
             last_run: RunInfo::default(),
             tasks: Tasks::default(),
+            phase_cursor: None,
         })
     });
     controls::build();
@@ -167,6 +170,7 @@ impl Handle {
             }
         }
         self.wire_lessons();
+        self.wire_phase_diagram();
         self.listen(&window(), "popstate", |a| {
             if let Ok(search) = window().location().search() {
                 a.apply_query(&search);
@@ -196,7 +200,70 @@ impl Handle {
     }
 }
 
+impl Handle {
+    /// The phase diagram: a click sets (σ_w, σ_b); arrow keys move a cursor and Enter sets it.
+    fn wire_phase_diagram(&self) {
+        let Some(canvas) = by_id(crate::charts::Chart::Phase.canvas_id()) else { return };
+        let h = self.clone();
+        let click = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
+            let (x, y) = (f64::from(e.offset_x()), f64::from(e.offset_y()));
+            h.with(move |a| {
+                if let Some(v) = render::phase_value_at(x, y) {
+                    a.set_phase_point(v);
+                }
+            });
+        });
+        let _ = canvas.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+        click.forget();
+        let h = self.clone();
+        let keys = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            let step = match e.key().as_str() {
+                "ArrowLeft" => Some((-0.1, 0.0)),
+                "ArrowRight" => Some((0.1, 0.0)),
+                "ArrowUp" => Some((0.0, 0.05)),
+                "ArrowDown" => Some((0.0, -0.05)),
+                "Enter" | " " => None,
+                _ => return,
+            };
+            e.prevent_default();
+            h.with(move |a| a.phase_key(step));
+        });
+        let _ = canvas.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+        keys.forget();
+    }
+}
+
 impl App {
+    /// A phase-diagram key: move the cursor by `step`, or (`None`) use it.
+    fn phase_key(&mut self, step: Option<(f64, f64)>) {
+        let Some((_, report)) = &self.report else { return };
+        let at = self.phase_cursor.unwrap_or(report.theory.point);
+        match step {
+            Some((dw, db)) => {
+                use crate::theory::{PHASE_SB, PHASE_SW};
+                let c = ((at.0 + dw).clamp(PHASE_SW.0, PHASE_SW.1), (at.1 + db).clamp(PHASE_SB.0, PHASE_SB.1));
+                self.phase_cursor = Some(c);
+                if let Some((config, report)) = &self.report {
+                    if let Err(e) = render::phase_with_cursor(config, report, c) {
+                        show_error(&e.to_string());
+                    }
+                }
+            }
+            None => self.set_phase_point(at),
+        }
+    }
+
+    /// Sets the initializer to normal N(0, (σ_w/√n)²) and the biases to N(0, σ_b²).
+    fn set_phase_point(&mut self, (sw, sb): (f64, f64)) {
+        self.phase_cursor = None;
+        let scale = (sw / (self.config.width as f64).sqrt()).max(1e-4);
+        let q = format!("{}&init=normal&scale={scale}&bias=normal:{sb}", self.config.to_query());
+        let (config, notices) = Config::from_query(&q);
+        set_url(&config, true);
+        self.set_config(config, &notices);
+        self.schedule();
+    }
+
     fn handle(&self) -> Handle {
         Handle(self.me.clone())
     }

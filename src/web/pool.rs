@@ -182,7 +182,7 @@ impl Pool {
         match reply {
             Reply::Ready => Outcome::Waiting,
             Reply::Failed { error, .. } => self.finish(Err(format!("Cannot show this configuration: {error}.")), ms),
-            Reply::Report { report, .. } => self.finish(Ok(report), ms),
+            Reply::Report { report, .. } => self.finish(Ok(*report), ms),
             Reply::Part { shard, part, .. } => {
                 let Some(f) = self.in_flight.as_mut() else { return Outcome::Waiting };
                 let (Some(p), Some(g)) = (f.parts.get_mut(shard), f.grads.get_mut(shard)) else { return Outcome::Broken };

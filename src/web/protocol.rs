@@ -27,7 +27,7 @@ pub enum Reply {
     /// Started and ready for work.
     Ready,
     /// The whole configuration's report.
-    Report { id: u32, report: Report },
+    Report { id: u32, report: Box<Report> },
     /// One shard's mergeable statistics; its ∂L/∂W travel in the message's `grads`.
     Part { id: u32, shard: usize, part: ShardPart },
     /// One shard's histograms over the shared ranges.

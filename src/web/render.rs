@@ -2,7 +2,7 @@
 
 use super::dom::{by_id, escape, prefers_dark, set_hidden, set_html, window};
 use crate::charts::lines::Marker;
-use crate::charts::{diagram, lines, ridgeline, Chart, ChartError, Style, Theme};
+use crate::charts::{diagram, lines, phase, ridgeline, Chart, ChartError, Style, Theme};
 use crate::choice::Choice;
 use crate::config::{Config, DiagramView, Notice};
 use crate::format::{fmt_num, table_value};
@@ -88,46 +88,117 @@ pub fn chart(config: &Config, report: &Report, chart: Chart) -> Result<(), Chart
             on_canvas(id, &s, &format!("{title}, {} layers of units", net.sizes.len()), |area| diagram::draw(area, &d, &s))
         }
         Chart::Std => {
-            let std_chart = lines::Lines {
-                title: chart.title(),
-                series: vec![
-                    lines::Series { name: "pre-activation z", values: col(|l| l.preact.std), color: t.series[1], marker: Marker::Circle },
-                    lines::Series { name: "activation a", values: col(|l| l.act.std), color: t.series[2], marker: Marker::Square },
-                    lines::Series {
-                        name: "a across samples",
-                        values: col(|l| l.act_sample_std),
-                        color: t.series[4],
-                        marker: Marker::Cross,
-                    },
-                    lines::Series { name: "∂L/∂a", values: col(|l| l.act_grad.std), color: t.series[3], marker: Marker::Triangle },
-                    lines::Series { name: "∂L/∂W", values: col(|l| l.grad.std), color: t.series[0], marker: Marker::Diamond },
-                ],
-                axis: lines::Axis::Log,
-            };
+            use lines::Series;
+            // Each quantity in its ridgeline's colour; the spread across samples is a's, with its
+            // own marker; theory's predictions as thin lines of the same colours.
+            let (z, a, da, dw) =
+                (colour(Quantity::PreActivations), colour(Quantity::Activations), colour(Quantity::ActGrads), colour(Quantity::Gradients));
+            let mut series = vec![
+                Series::measured("pre-activation z", col(|l| l.preact.std), z, Marker::Circle),
+                Series::measured("activation a", col(|l| l.act.std), a, Marker::Square),
+                Series::measured("a across samples", col(|l| l.act_sample_std), a, Marker::Cross),
+                Series::measured("∂L/∂a", col(|l| l.act_grad.std), da, Marker::Triangle),
+                Series::measured("∂L/∂W", col(|l| l.grad.std), dw, Marker::Diamond),
+            ];
+            if !config.bn {
+                series.push(Series::predicted("theory: z, a, ∂L/∂a, ∂L/∂W", col(|l| l.pred_preact_std), z));
+                series.push(Series::predicted("", col(|l| l.pred_act_std), a));
+                series.push(Series::predicted("", col(|l| l.pred_act_grad_std), da));
+                series.push(Series::predicted("", col(|l| l.pred_grad_std), dw));
+            }
+            let band = report.theory.band.as_ref().map(|b| lines::Band {
+                name: "a σ over 5 seeds".to_string(),
+                lo: b.iter().map(|x| x.0).collect(),
+                hi: b.iter().map(|x| x.1).collect(),
+                color: a,
+            });
+            let std_chart = lines::Lines { title: chart.title(), series, axis: lines::Axis::Log, band };
             let label = format!("Std per layer, log scale: activations {}", range_text(col(|l| l.act.std).into_iter()));
             on_canvas(id, &s, &label, |area| lines::draw(area, &std_chart, &s))
         }
         Chart::Fractions => {
+            use lines::Series;
+            let distinct = report.layers.iter().map(|l| l.distinct as f64 / config.width as f64).collect();
             let mut frac = vec![
-                lines::Series { name: "dead units", values: col(|l| l.dead), color: t.series[1], marker: Marker::Circle },
-                lines::Series {
-                    name: "distinct / width",
-                    values: report.layers.iter().map(|l| l.distinct as f64 / config.width as f64).collect(),
-                    color: t.series[2],
-                    marker: Marker::Square,
-                },
+                Series::measured("dead units", col(|l| l.dead), t.series[1], Marker::Circle),
+                Series::measured("distinct / width", distinct, t.series[2], Marker::Square),
             ];
             if report.layers.iter().any(|l| l.saturated.is_some()) {
                 let saturated = col(|l| l.saturated.unwrap_or(f64::NAN));
-                frac.insert(
-                    0,
-                    lines::Series { name: "saturated outputs", values: saturated, color: t.series[3], marker: Marker::Triangle },
-                );
+                frac.insert(0, Series::measured("saturated outputs", saturated, t.series[3], Marker::Triangle));
             }
-            let frac_chart = lines::Lines { title: chart.title(), series: frac, axis: lines::Axis::Linear(0.0, 1.0) };
+            let frac_chart = lines::Lines { title: chart.title(), series: frac, axis: lines::Axis::Linear(0.0, 1.0), band: None };
             on_canvas(id, &s, "Saturated, dead and distinct fractions per layer", |area| lines::draw(area, &frac_chart, &s))
         }
+        Chart::Phase => {
+            let th = &report.theory;
+            let d = phase::Diagram { grid: &th.grid, point: th.point, cursor: None, activation: config.act.id() };
+            let label = format!(
+                "Phase diagram of {}: χ* = 1 between ordered and chaotic; this network at σ_w = {}, σ_b = {}",
+                config.act.id(),
+                fmt_num(th.point.0),
+                fmt_num(th.point.1)
+            );
+            on_canvas(id, &s, &label, |area| phase::draw(area, &d, &s))
+        }
     }
+}
+
+/// Mean-field theory beside the verdict: σ_w², σ_b², the fixed point, χ*, the phase and the depth
+/// scale (in `data-stat` elements), and whether the measurement follows the prediction.
+fn theory_html(config: &Config, report: &Report) -> String {
+    let th = &report.theory;
+    let p = &th.prediction;
+    let fp = &p.fixed;
+    let num = |x: f64| if x.is_infinite() { "∞".to_string() } else { fmt_num(x) };
+    let stat = |name: &str, v: f64| format!("<span data-stat=\"{name}\">{}</span>", num(v));
+    let sw2 = if (p.sw2_first - p.sw2).abs() > 1e-12 * p.sw2.abs() {
+        format!("{} (layer 1: {})", fmt_num(p.sw2), fmt_num(p.sw2_first))
+    } else {
+        fmt_num(p.sw2)
+    };
+    let bias = if p.bias_mean != 0.0 { format!(", bias mean {}", fmt_num(p.bias_mean)) } else { String::new() };
+    let scale = match fp.phase {
+        crate::theory::Phase::Chaotic => "layers over which the squared gradient grows by e",
+        _ => "layers over which the squared gradient shrinks by e",
+    };
+    let agreement = if config.bn {
+        "With batch norm the recursion (for plain layers) does not apply: no prediction is drawn.".to_string()
+    } else {
+        th.disagreement.clone().unwrap_or_else(|| {
+            "The measured std of a follows the prediction within 20% in every layer (thin lines in the std chart).".to_string()
+        })
+    };
+    format!(
+        "<p><strong>Mean-field theory</strong>: σ_w² = n·Var(W) = {sw2}, σ_b² = {}{bias}. Fixed point q* = {}, χ* = σ_w²·E[φ′(z)²] = {}: <strong>{}</strong>; depth scale ξ = −1/ln χ* = {} ({scale}).</p><p>{}</p>",
+        fmt_num(p.sb2),
+        stat("q_star", fp.q_star),
+        stat("chi", fp.chi),
+        escape(fp.phase.label()),
+        stat("depth_scale", fp.depth_scale),
+        escape(&agreement)
+    )
+}
+
+/// Redraws the phase diagram with a keyboard cursor at (σ_w, σ_b).
+pub fn phase_with_cursor(config: &Config, report: &Report, cursor: (f64, f64)) -> Result<(), ChartError> {
+    let s = style();
+    let th = &report.theory;
+    let d = phase::Diagram { grid: &th.grid, point: th.point, cursor: Some(cursor), activation: config.act.id() };
+    let label = format!("Phase diagram: cursor at σ_w = {}, σ_b = {}; press Enter to use it", fmt_num(cursor.0), fmt_num(cursor.1));
+    on_canvas(Chart::Phase.canvas_id(), &s, &label, |area| phase::draw(area, &d, &s))
+}
+
+/// The (σ_w, σ_b) under a click at CSS pixel (x, y) of the phase diagram's canvas.
+#[must_use]
+pub fn phase_value_at(x: f64, y: f64) -> Option<(f64, f64)> {
+    let canvas = by_id(Chart::Phase.canvas_id())?.dyn_into::<HtmlCanvasElement>().ok()?;
+    let s = style();
+    let f = phase::frame((canvas.width(), canvas.height()), &s);
+    // CSS pixels to the canvas's own pixels (its drawing may lag a resize of its box).
+    let kx = f64::from(canvas.width()) / f64::from(canvas.client_width().max(1));
+    let ky = f64::from(canvas.height()) / f64::from(canvas.client_height().max(1));
+    phase::value_at(&f, (x * kx).round() as i32, (y * ky).round() as i32)
 }
 
 /// Fills `#layer-stats` (the columns of [`STATS`] shown in the table).
@@ -164,6 +235,7 @@ pub fn text(config: &Config, report: &Report) {
     }
     html.push_str("</ul>");
     set_html("verdict", &html);
+    set_html("theory", &theory_html(config, report));
     let spec = config.init_spec();
     let shape = config.shape();
     let first = formula::numbers(&spec, shape.input, shape.width, config.act);

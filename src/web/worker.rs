@@ -36,7 +36,7 @@ impl WorkerState {
                 let (config, _) = Config::from_query(&query);
                 if shard == Shard::WHOLE {
                     return match run(&config) {
-                        Ok(report) => Reply::Report { id, report },
+                        Ok(report) => Reply::Report { id, report: Box::new(report) },
                         Err(e) => Reply::Failed { id, error: e.to_string() },
                     };
                 }

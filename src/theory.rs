@@ -1,0 +1,624 @@
+//! What mean-field theory predicts for this network, layer by layer, to draw beside what it does.
+//!
+//! A hidden layer's pre-activation z_l = a_{l−1}·W_l + b_l pools many independent terms, so over
+//! (sample, unit) it is close to Gaussian, z_l ~ N(μ_b, q_l), with μ_b the biases' mean and
+//!
+//! - q_1 = σ_w,1²·E[x²] + σ_b², with E[x²] the input's mean square (1 for Gaussian input);
+//! - q_{l+1} = σ_w²·E_{z~N(μ_b, q_l)}[φ(z)²] + σ_b²,
+//!
+//! where σ_w² = n·Var(W) (fan_in n; from the initializer, its gain, fan mode, truncation and the
+//! width) and σ_b² = Var(b) (Poole et al. 2016, eq. 3; Glorot & Bengio 2010, eq. 5–10 for
+//! linear units; He et al. 2015, eq. 7–10 for rectifiers, where E[relu(z)²] = q/2).
+//!
+//! Backwards, ∂L/∂a_l = δ_{l+1}·W_{l+1}ᵀ with δ = ∂L/∂a ⊙ φ′(z), so for square hidden layers
+//! E[(∂L/∂a_l)²] = χ_{l+1}·E[(∂L/∂a_{l+1})²] with χ_l = σ_w²·E[φ′(z_l)²] (Glorot & Bengio 2010,
+//! eq. 11–14; Schoenholz et al. 2017, eq. 5), starting from the measured ∂L/∂a of the last hidden
+//! layer (it depends on the loss); and ∂L/∂W_l = Σ_batch a_{l−1}ᵀ·δ_l has
+//! E[(∂L/∂W)²] = B·E[a_{l−1}²]·E[φ′(z_l)²]·E[(∂L/∂a_l)²] for samples that contribute independently.
+//!
+//! The fixed point q* of the recursion and χ* = σ_w²·E[φ′(z)²] at q* say which phase the
+//! network is in: ordered (χ* < 1: signals converge, gradients vanish), chaotic (χ* > 1: they
+//! explode), or at the edge of chaos (χ* = 1), with depth scale ξ = −1/ln χ*: the squared
+//! gradient changes by a factor e every ξ layers (Poole et al. 2016; Schoenholz et al. 2017).
+//!
+//! Expectations use closed forms for linear and ReLU and, for the others, Gauss–Legendre
+//! quadrature over u ∈ [−12, 12] standard deviations, split at the activation's kink at z = 0
+//! (leaky ReLU, ELU and SELU have a kink in φ or φ′, where Gauss–Hermite converges slowly).
+
+use crate::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+use crate::config::Config;
+use crate::init::{BiasInit, Draw, Init};
+use serde::{Deserialize, Serialize};
+use std::f64::consts::{PI, SQRT_2};
+
+/// φ(x) in f64 (the same functions as [`Activation::apply`]).
+#[must_use]
+pub fn phi(act: Activation, x: f64) -> f64 {
+    let sigmoid = |x: f64| if x >= 0.0 { 1.0 / (1.0 + libm::exp(-x)) } else { libm::exp(x) / (1.0 + libm::exp(x)) };
+    match act {
+        Activation::Linear => x,
+        Activation::Sigmoid => sigmoid(x),
+        Activation::Tanh => libm::tanh(x),
+        Activation::Relu => x.max(0.0),
+        Activation::LeakyRelu(s) => {
+            if x > 0.0 {
+                x
+            } else {
+                f64::from(s) * x
+            }
+        }
+        Activation::Elu => {
+            if x > 0.0 {
+                x
+            } else {
+                libm::expm1(x)
+            }
+        }
+        Activation::Selu => {
+            let (l, a) = (f64::from(SELU_LAMBDA), f64::from(SELU_ALPHA));
+            if x > 0.0 {
+                l * x
+            } else {
+                l * a * libm::expm1(x)
+            }
+        }
+        Activation::Gelu => x * normal_cdf(x),
+        Activation::Swish => x * sigmoid(x),
+        Activation::Softplus => x.max(0.0) + libm::log1p(libm::exp(-x.abs())),
+    }
+}
+
+/// φ′(x) in f64.
+#[must_use]
+pub fn dphi(act: Activation, x: f64) -> f64 {
+    let sigmoid = |x: f64| if x >= 0.0 { 1.0 / (1.0 + libm::exp(-x)) } else { libm::exp(x) / (1.0 + libm::exp(x)) };
+    match act {
+        Activation::Linear => 1.0,
+        Activation::Sigmoid => sigmoid(x) * (1.0 - sigmoid(x)),
+        Activation::Tanh => 1.0 - libm::tanh(x).powi(2),
+        Activation::Relu => f64::from(u8::from(x > 0.0)),
+        Activation::LeakyRelu(s) => {
+            if x > 0.0 {
+                1.0
+            } else {
+                f64::from(s)
+            }
+        }
+        Activation::Elu => {
+            if x > 0.0 {
+                1.0
+            } else {
+                libm::exp(x)
+            }
+        }
+        Activation::Selu => {
+            let (l, a) = (f64::from(SELU_LAMBDA), f64::from(SELU_ALPHA));
+            if x > 0.0 {
+                l
+            } else {
+                l * a * libm::exp(x)
+            }
+        }
+        Activation::Gelu => normal_cdf(x) + x * normal_pdf(x),
+        Activation::Swish => sigmoid(x) + x * sigmoid(x) * (1.0 - sigmoid(x)),
+        Activation::Softplus => sigmoid(x),
+    }
+}
+
+/// Φ(x), accurate in both tails.
+#[must_use]
+pub fn normal_cdf(x: f64) -> f64 {
+    0.5 * libm::erfc(-x / SQRT_2)
+}
+
+/// The standard normal density.
+#[must_use]
+pub fn normal_pdf(x: f64) -> f64 {
+    libm::exp(-0.5 * x * x) / (2.0 * PI).sqrt()
+}
+
+/// Gauss–Legendre nodes and weights on [−1, 1] (8 points), from the roots of P₈ (as tabulated,
+/// Abramowitz & Stegun table 25.4).
+#[allow(clippy::excessive_precision)]
+const GL8: [(f64, f64); 8] = [
+    (-0.960_289_856_497_536_3, 0.101_228_536_290_376_26),
+    (-0.796_666_477_413_626_7, 0.222_381_034_453_374_47),
+    (-0.525_532_409_916_329_0, 0.313_706_645_877_887_3),
+    (-0.183_434_642_495_649_8, 0.362_683_783_378_362_0),
+    (0.183_434_642_495_649_8, 0.362_683_783_378_362_0),
+    (0.525_532_409_916_329_0, 0.313_706_645_877_887_3),
+    (0.796_666_477_413_626_7, 0.222_381_034_453_374_47),
+    (0.960_289_856_497_536_3, 0.101_228_536_290_376_26),
+];
+
+/// ∫ₐᵇ g by composite 8-point Gauss–Legendre over `panels` equal panels.
+fn integrate(g: &impl Fn(f64) -> f64, a: f64, b: f64, panels: usize) -> f64 {
+    if b <= a {
+        return 0.0;
+    }
+    let h = (b - a) / panels as f64;
+    (0..panels)
+        .map(|p| {
+            let mid = a + h * (p as f64 + 0.5);
+            GL8.iter().map(|&(x, w)| w * g(mid + 0.5 * h * x)).sum::<f64>() * 0.5 * h
+        })
+        .sum()
+}
+
+/// E[f(z)] for z ~ N(mean, var): over u = (z − mean)/σ ∈ [−12, 12], split where z = 0 (the kink of
+/// the rectifier family), `panels` panels a side.
+#[must_use]
+pub fn expect(f: impl Fn(f64) -> f64, mean: f64, var: f64, panels: usize) -> f64 {
+    if var <= 0.0 {
+        return f(mean);
+    }
+    let s = var.sqrt();
+    let g = |u: f64| f(mean + s * u) * normal_pdf(u);
+    let kink = (-mean / s).clamp(-12.0, 12.0);
+    integrate(&g, -12.0, kink, panels) + integrate(&g, kink, 12.0, panels)
+}
+
+/// E[φ], E[φ²] and E[φ′²] for z ~ N(mean, var): closed forms for linear and ReLU, quadrature else.
+#[must_use]
+pub fn moments(act: Activation, mean: f64, var: f64, panels: usize) -> (f64, f64, f64) {
+    let var = var.max(0.0);
+    match act {
+        Activation::Linear => (mean, mean * mean + var, 1.0),
+        Activation::Relu if var > 0.0 => {
+            // With s = √q and a = μ/s: E[relu] = μΦ(a) + sφ(a), E[relu²] = (μ² + q)Φ(a) + μsφ(a),
+            // E[relu′²] = P(z > 0) = Φ(a); at μ = 0: s/√(2π), q/2, 1/2 (He et al. 2015).
+            let s = var.sqrt();
+            let a = mean / s;
+            let (cdf, pdf) = (normal_cdf(a), normal_pdf(a));
+            (mean * cdf + s * pdf, (mean * mean + var) * cdf + mean * s * pdf, cdf)
+        }
+        _ => (
+            expect(|z| phi(act, z), mean, var, panels),
+            expect(|z| phi(act, z).powi(2), mean, var, panels),
+            expect(|z| dphi(act, z).powi(2), mean, var, panels),
+        ),
+    }
+}
+
+/// Panels per side for the page's predictions (8 points each: 512 evaluations per expectation).
+pub const PANELS: usize = 32;
+
+/// Which phase a network is in (Poole et al. 2016; Schoenholz et al. 2017).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    /// χ* < 1: signals converge to one value and gradients vanish.
+    Ordered,
+    /// χ* ≈ 1 (within 2%).
+    EdgeOfChaos,
+    /// χ* > 1: nearby inputs diverge and gradients explode.
+    Chaotic,
+}
+
+impl Phase {
+    /// The phase of χ*.
+    #[must_use]
+    pub fn of(chi: f64) -> Phase {
+        if (chi - 1.0).abs() <= 0.02 {
+            Phase::EdgeOfChaos
+        } else if chi < 1.0 {
+            Phase::Ordered
+        } else {
+            Phase::Chaotic
+        }
+    }
+
+    /// In words, for the page.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Phase::Ordered => "ordered (χ < 1): signals and gradients vanish with depth",
+            Phase::EdgeOfChaos => "edge of chaos (χ ≈ 1): signals and gradients keep their scale",
+            Phase::Chaotic => "chaotic (χ > 1): signals decorrelate and gradients explode with depth",
+        }
+    }
+}
+
+/// The fixed point of q ↦ σ_w²·E[φ(z)²] + σ_b² (z ~ N(μ_b, q)) reached from `q0`, and χ there.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FixedPoint {
+    /// q* (∞ when q grows without bound).
+    pub q_star: f64,
+    /// χ* = σ_w²·E[φ′(z)²] at q*.
+    pub chi: f64,
+    pub phase: Phase,
+    /// ξ = −1/ln χ* layers (∞ at χ* = 1); for χ* > 1 the layers over which the squared gradient grows by e.
+    pub depth_scale: f64,
+}
+
+/// The map's value minus q: its zeros are the fixed points.
+fn excess(act: Activation, sw2: f64, mb: f64, sb2: f64, q: f64, panels: usize) -> f64 {
+    sw2 * moments(act, mb, q, panels).1 + sb2 - q
+}
+
+/// The fixed point the recursion reaches from `q0`: the first zero of the excess on the side the
+/// map moves q to, found on a log grid of q and refined by bisection.
+#[must_use]
+pub fn fixed_point(act: Activation, sw2: f64, mb: f64, sb2: f64, q0: f64, panels: usize) -> FixedPoint {
+    let e0 = excess(act, sw2, mb, sb2, q0, panels);
+    let q_star = if e0.abs() <= 1e-12 * q0.max(1e-300) {
+        q0 // every q is a fixed point here (ReLU with He, linear with σ_w² = 1): marginal
+    } else {
+        let up = e0 > 0.0;
+        // Log-spaced grid from q0 towards 1e-12 or 1e12, 8 points a decade.
+        let (lo, hi) = (1e-12f64, 1e12f64);
+        let target = if up { hi } else { lo };
+        let steps = ((target / q0.max(lo)).log10().abs() * 8.0).ceil().max(1.0) as usize;
+        let ratio = (target / q0.max(lo)).powf(1.0 / steps as f64);
+        let (mut a, mut ea) = (q0, e0);
+        let mut found = None;
+        for _ in 0..steps {
+            let b = a * ratio;
+            let eb = excess(act, sw2, mb, sb2, b, panels);
+            if (eb > 0.0) != up || eb == 0.0 {
+                // Bisect in log space between a and b.
+                let (mut x, mut y) = (a, b);
+                for _ in 0..50 {
+                    let m = (x * y).sqrt();
+                    if (excess(act, sw2, mb, sb2, m, panels) > 0.0) == up {
+                        x = m;
+                    } else {
+                        y = m;
+                    }
+                }
+                found = Some((x * y).sqrt());
+                break;
+            }
+            a = b;
+            ea = eb;
+        }
+        let _ = ea;
+        match found {
+            Some(q) => q,
+            None if up => f64::INFINITY,
+            None => 0.0, // converges to 0: E[φ(0)²] = 0 and no bias (tanh, linear in the ordered phase)
+        }
+    };
+    let chi = if q_star.is_finite() { sw2 * moments(act, mb, q_star, panels).2 } else { sw2 * moments(act, mb, 1e12, panels).2 };
+    let depth_scale = if (chi - 1.0).abs() < 1e-12 { f64::INFINITY } else { 1.0 / chi.ln().abs() };
+    FixedPoint { q_star, chi, phase: Phase::of(chi), depth_scale }
+}
+
+/// σ_w² = n·Var(W) of a `fan_in × fan_out` layer, and the weights' mean (nonzero only for
+/// `constant`).
+#[must_use]
+pub fn weight_variance(c: &Config, fan_in: usize, fan_out: usize) -> (f64, f64) {
+    match c.init_spec().draw(fan_in, fan_out, c.act) {
+        Draw::Constant(v) => (0.0, v),
+        d => (fan_in as f64 * d.std(fan_in, fan_out).powi(2), 0.0),
+    }
+}
+
+/// The biases' mean μ_b and variance σ_b².
+#[must_use]
+pub fn bias_moments(c: &Config) -> (f64, f64) {
+    match c.bias {
+        BiasInit::Zeros => (0.0, 0.0),
+        BiasInit::Constant(v) => (v, 0.0),
+        BiasInit::Normal(s) => (0.0, s * s),
+        BiasInit::SameAsWeights => match c.init_spec().draw(c.width, c.width, c.act) {
+            Draw::Constant(v) => (v, 0.0),
+            d => (0.0, d.std(c.width, c.width).powi(2)),
+        },
+    }
+}
+
+/// What theory predicts per hidden layer (1-based, in order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// σ_w² of layer 1 (fan_in = input dimension) and of the others, and μ_b, σ_b².
+    pub sw2_first: f64,
+    pub sw2: f64,
+    pub bias_mean: f64,
+    pub sb2: f64,
+    /// Per layer: std of z, mean and std of a = φ(z), and std of ∂L/∂a and ∂L/∂W.
+    pub preact_std: Vec<f64>,
+    pub act_mean: Vec<f64>,
+    pub act_std: Vec<f64>,
+    pub act_grad_std: Vec<f64>,
+    pub grad_std: Vec<f64>,
+    /// χ_l = σ_w²·E[φ′(z_l)²] per layer.
+    pub chi: Vec<f64>,
+    pub fixed: FixedPoint,
+}
+
+/// The predictions for configuration `c`, whose input has mean square `input_ms`, from the
+/// measured ∂L/∂a of the last hidden layer (`last_act_grad_ms`, its mean square).
+#[must_use]
+pub fn predict(c: &Config, input_ms: f64, last_act_grad_ms: f64) -> Prediction {
+    let shape = c.shape();
+    let (sw2_first, _) = weight_variance(c, shape.input, c.width);
+    let (sw2, _) = weight_variance(c, c.width, c.width);
+    let (mb, sb2) = bias_moments(c);
+    let depth = c.depth;
+    let mut q = Vec::with_capacity(depth);
+    let mut m = Vec::with_capacity(depth);
+    q.push(sw2_first * input_ms + sb2);
+    for l in 0..depth {
+        let mo = moments(c.act, mb, q[l], PANELS);
+        m.push(mo);
+        if l + 1 < depth {
+            q.push(sw2 * mo.1 + sb2);
+        }
+    }
+    let chi: Vec<f64> = m.iter().map(|mo| sw2 * mo.2).collect();
+    // Backwards from the measured last layer: E[(∂L/∂a_l)²] = χ_{l+1}·E[(∂L/∂a_{l+1})²].
+    let mut g2 = vec![0.0; depth];
+    g2[depth - 1] = last_act_grad_ms;
+    for l in (0..depth.saturating_sub(1)).rev() {
+        g2[l] = chi[l + 1] * g2[l + 1];
+    }
+    let batch = c.batch as f64;
+    let grad_std = (0..depth)
+        .map(|l| {
+            let a2 = if l == 0 { input_ms } else { m[l - 1].1 };
+            (batch * a2 * m[l].2 * g2[l]).sqrt()
+        })
+        .collect();
+    let fixed = fixed_point(c.act, sw2, mb, sb2, q[0].max(1e-12), PANELS);
+    Prediction {
+        sw2_first,
+        sw2,
+        bias_mean: mb,
+        sb2,
+        preact_std: q.iter().map(|v| v.sqrt()).collect(),
+        act_mean: m.iter().map(|mo| mo.0).collect(),
+        act_std: m.iter().map(|mo| (mo.1 - mo.0 * mo.0).max(0.0).sqrt()).collect(),
+        act_grad_std: g2.iter().map(|v| v.sqrt()).collect(),
+        grad_std,
+        chi,
+        fixed,
+    }
+}
+
+/// The input's mean square E[x²] per feature: 1 for Gaussian input, measured on the batch for the
+/// 2-D datasets (the same seeded batch the network sees).
+#[must_use]
+pub fn input_mean_square(c: &Config) -> f64 {
+    if c.input.classes() == 0 {
+        return 1.0;
+    }
+    let mut rng = crate::rng::Rng::new(u64::from(c.seed), crate::rng::Stream::Input);
+    let b = c.input.sample(c.batch, c.width, c.noise, &mut rng);
+    b.x.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / b.x.len().max(1) as f64
+}
+
+/// Theory beside the measurement, for the page: the predictions, the phase, and a sentence on
+/// whether and why they agree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TheoryView {
+    pub prediction: Prediction,
+    /// `Some` when measurement and theory part by more than 20% in some layer: why.
+    pub disagreement: Option<String>,
+    /// χ* over (σ_w, σ_b), for the phase diagram.
+    pub grid: PhaseGrid,
+    /// The current point on the phase diagram: (σ_w, σ_b) of the hidden layers.
+    pub point: (f64, f64),
+    /// Where the network is small: the range of the activations' std per layer over 5 seeds.
+    pub band: Option<Vec<(f64, f64)>>,
+}
+
+/// The most work (depth·width²·batch) for which the seed band is computed (5 extra passes).
+pub const BAND_WORK: f64 = 4e6;
+
+/// Puts the view together from the measured per-layer std of a, the last hidden layer's mean
+/// square of ∂L/∂a, the phase grid and the seed band.
+#[must_use]
+pub fn view(c: &Config, measured_act_std: &[f64], last_act_grad_ms: f64, grid: PhaseGrid, band: Option<Vec<(f64, f64)>>) -> TheoryView {
+    let prediction = predict(c, input_mean_square(c), last_act_grad_ms);
+    let apart = measured_act_std.iter().zip(&prediction.act_std).position(|(&m, &p)| {
+        let r = m / p;
+        !(m.is_finite() && p.is_finite() && (0.8..=1.25).contains(&r))
+    });
+    let disagreement = apart.map(|l| {
+        let why = caveats(c);
+        let at = format!(
+            "Measurement and theory part from layer {} (a σ measured {}, predicted {})",
+            l + 1,
+            crate::format::fmt_num(measured_act_std[l]),
+            crate::format::fmt_num(prediction.act_std[l])
+        );
+        if why.is_empty() {
+            format!("{at}: the mean-field average is a large-width limit, and this depth or scale amplifies its errors.")
+        } else {
+            format!("{at}: {}.", why.join("; "))
+        }
+    });
+    let (mb, sb2) = bias_moments(c);
+    let point = (prediction.sw2.sqrt(), (sb2 + mb * mb).sqrt());
+    TheoryView { prediction, disagreement, grid, point, band }
+}
+
+/// Why the measurement may part from the prediction here, if it may: each reason a sentence.
+#[must_use]
+pub fn caveats(c: &Config) -> Vec<&'static str> {
+    let mut r = Vec::new();
+    if matches!(c.init, Init::Zeros | Init::Constant) {
+        r.push("zero or constant weights: every unit of a layer is the same, so there is no average over independent units for the theory to describe");
+    }
+    if c.bn {
+        r.push("batch norm rescales every layer to unit variance, which the recursion (for plain layers) does not model");
+    }
+    if c.width < 64 && !matches!(c.init, Init::Zeros | Init::Constant) {
+        r.push("narrow layers: the theory holds as the width grows; at this width each layer's variance is itself random (by about √(2/n)) and the errors compound with depth");
+    }
+    let (mb, sb2) = bias_moments(c);
+    let (sw2, _) = weight_variance(c, c.width, c.width);
+    if mb * mb + sb2 > sw2 && sw2 > 0.0 {
+        r.push("a bias larger than the weights: z is then mostly the bias, and the Gaussian picture of many small terms does not hold");
+    }
+    if c.input.classes() > 0 {
+        r.push("2-D data: layer 1 sees two features, not a sum of many, so its z is not Gaussian");
+    }
+    r
+}
+
+/// χ* over a grid of (σ_w, σ_b) for the phase diagram: `sw[i]`, `sb[j]`, `chi[j][i]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseGrid {
+    pub sw: Vec<f64>,
+    pub sb: Vec<f64>,
+    pub chi: Vec<Vec<f64>>,
+}
+
+/// The range of σ_w and σ_b the phase diagram shows.
+pub const PHASE_SW: (f64, f64) = (0.0, 4.0);
+pub const PHASE_SB: (f64, f64) = (0.0, 1.0);
+
+thread_local! {
+    /// The last grid, by activation: it depends on nothing else, and a slider move keeps it.
+    static LAST_GRID: std::cell::RefCell<Option<(Activation, PhaseGrid)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// [`phase_grid`] at the page's resolution (32 × 16), kept while the activation stays.
+#[must_use]
+pub fn phase_grid_cached(act: Activation) -> PhaseGrid {
+    LAST_GRID.with(|g| {
+        let mut g = g.borrow_mut();
+        match &*g {
+            Some((a, grid)) if *a == act => grid.clone(),
+            _ => {
+                let grid = phase_grid(act, 32, 16);
+                *g = Some((act, grid.clone()));
+                grid
+            }
+        }
+    })
+}
+
+/// χ* on an `nw × nb` grid for `act` (coarser quadrature: it only colours the regions).
+#[must_use]
+pub fn phase_grid(act: Activation, nw: usize, nb: usize) -> PhaseGrid {
+    let at = |(lo, hi): (f64, f64), i: usize, n: usize| lo + (hi - lo) * (i as f64 + 0.5) / n as f64;
+    let sw: Vec<f64> = (0..nw).map(|i| at(PHASE_SW, i, nw)).collect();
+    let sb: Vec<f64> = (0..nb).map(|j| at(PHASE_SB, j, nb)).collect();
+    // Iterating the map from q = 1 is enough to colour the regions (and far cheaper than solving).
+    let chi_at = |w: f64, b: f64| {
+        let mut q = 1.0f64;
+        for _ in 0..40 {
+            q = (w * w * moments(act, 0.0, q, 4).1 + b * b).min(1e12);
+        }
+        w * w * moments(act, 0.0, q, 4).2
+    };
+    let chi = sb.iter().map(|&b| sw.iter().map(|&w| chi_at(w, b)).collect()).collect();
+    PhaseGrid { sw, sb, chi }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{Rng, Stream};
+
+    /// A stratified Monte Carlo estimate of E[f(z)], z ~ N(mean, var): one uniform point in each
+    /// of n equal-probability strata, mapped through Φ⁻¹ (by bisection on Φ) — independent of the
+    /// quadrature (another rule, another parametrization).
+    fn monte_carlo(f: impl Fn(f64) -> f64, mean: f64, var: f64, n: usize, rng: &mut Rng) -> f64 {
+        let inv = |p: f64| {
+            let (mut a, mut b) = (-40.0f64, 40.0f64);
+            for _ in 0..80 {
+                let m = 0.5 * (a + b);
+                if normal_cdf(m) < p {
+                    a = m;
+                } else {
+                    b = m;
+                }
+            }
+            0.5 * (a + b)
+        };
+        (0..n).map(|i| f(mean + var.sqrt() * inv((i as f64 + rng.uniform01()) / n as f64))).sum::<f64>() / n as f64
+    }
+
+    #[test]
+    fn quadrature_matches_monte_carlo_for_every_activation() {
+        let mut rng = Rng::new(3, Stream::Input);
+        for act in Activation::all() {
+            for (mean, var) in [(0.0, 1.0), (0.3, 2.5), (-0.2, 0.05)] {
+                let (e1, e2, d2) = moments(act, mean, var, PANELS);
+                let mc = |f: &dyn Fn(f64) -> f64, rng: &mut Rng| monte_carlo(f, mean, var, 200_000, rng);
+                let checks = [
+                    ("E[φ²]", e2, mc(&|z| phi(act, z).powi(2), &mut rng)),
+                    ("E[φ′²]", d2, mc(&|z| dphi(act, z).powi(2), &mut rng)),
+                    ("E[φ]", e1, mc(&|z| phi(act, z), &mut rng)),
+                ];
+                // Relative to the larger of the value and φ's RMS (E[φ] can be exactly 0).
+                let scale = |m: f64, what: &str| if what == "E[φ]" { m.abs().max(e2.sqrt()) } else { m.abs() };
+                for (what, q, m) in checks {
+                    let rel = (q - m).abs() / scale(m, what).max(1e-300);
+                    assert!(rel < 1e-4, "{act} N({mean}, {var}) {what}: quadrature {q}, Monte Carlo {m}");
+                }
+            }
+        }
+    }
+
+    /// He et al. (2015): with He's σ_w² = 2 and ReLU, E[relu(z)²] = q/2 so q_{l+1} = q_l = 2·Var(x).
+    #[test]
+    fn relu_with_he_keeps_q() {
+        let (c, _) = Config::from_query("depth=20&width=512&init=he_normal&act=relu");
+        let p = predict(&c, 1.0, 1.0);
+        for q in &p.preact_std {
+            assert!((q * q - 2.0).abs() < 1e-12, "{q}");
+        }
+        assert_eq!(p.fixed.phase, Phase::EdgeOfChaos);
+        assert!((p.fixed.chi - 1.0).abs() < 1e-12);
+    }
+
+    /// Xavier at equal fans gives σ_w² = 1, so with ReLU q halves every layer (He et al. 2015, §2.2).
+    #[test]
+    fn relu_with_xavier_halves_q() {
+        let (c, _) = Config::from_query("depth=10&width=256&init=xavier_normal&act=relu");
+        let p = predict(&c, 1.0, 1.0);
+        for w in p.preact_std.windows(2) {
+            assert!(((w[1] / w[0]).powi(2) - 0.5).abs() < 1e-12);
+        }
+        assert_eq!(p.fixed.phase, Phase::Ordered);
+    }
+
+    /// Linear units with N(0, s²) weights: q is multiplied by n·s² per layer (Glorot & Bengio 2010, eq. 8).
+    #[test]
+    fn linear_multiplies_q_by_n_s2() {
+        let (c, _) = Config::from_query("depth=6&width=200&init=normal&scale=0.05&act=linear");
+        let p = predict(&c, 1.0, 1.0);
+        for w in p.preact_std.windows(2) {
+            assert!(((w[1] / w[0]).powi(2) - 200.0 * 0.0025).abs() < 1e-9);
+        }
+    }
+
+    /// SELU with LeCun normal: the fixed point of mean 0, variance 1 (Klambauer et al. 2017): from
+    /// q = 1, E[selu(z)] = 0 and E[selu(z)²] = 1, so q stays 1.
+    #[test]
+    fn selu_with_lecun_self_normalizes() {
+        let (e1, e2, _) = moments(Activation::Selu, 0.0, 1.0, PANELS);
+        assert!(e1.abs() < 1e-4, "mean {e1}");
+        assert!((e2 - 1.0).abs() < 1e-4, "second moment {e2}");
+        let (c, _) = Config::from_query("depth=10&width=256&init=lecun_normal&act=selu");
+        let p = predict(&c, 1.0, 1.0);
+        assert!(p.act_std.iter().all(|s| (s - 1.0).abs() < 1e-3) && p.act_mean.iter().all(|m| m.abs() < 1e-3));
+    }
+
+    /// tanh with σ_b = 0: the edge of chaos is at σ_w = 1, where q* = 0 and χ* = tanh′(0)² = 1;
+    /// with σ_b = 0.05 the bias keeps q* > 0, tanh′ < 1 there, so the edge moves above σ_w = 1.
+    #[test]
+    fn tanh_edge_of_chaos() {
+        let at = |sw: f64, sb: f64| fixed_point(Activation::Tanh, sw * sw, 0.0, sb * sb, 1.0, PANELS);
+        let edge = at(1.0, 0.0);
+        assert!((edge.chi - 1.0).abs() < 1e-6 && edge.q_star < 1e-6, "{edge:?}");
+        assert_eq!(at(0.9, 0.0).phase, Phase::Ordered);
+        assert_eq!(at(1.5, 0.0).phase, Phase::Chaotic);
+        // σ_b = 0.05: χ* < 1 at σ_w = 1, and the crossing χ* = 1 lies between 1 and 1.2.
+        assert!(at(1.0, 0.05).chi < 1.0);
+        let (mut lo, mut hi) = (1.0, 2.0);
+        for _ in 0..40 {
+            let m = 0.5 * (lo + hi);
+            if at(m, 0.05).chi < 1.0 {
+                lo = m;
+            } else {
+                hi = m;
+            }
+        }
+        assert!(lo > 1.0 && lo < 1.2, "edge at σ_w = {lo}");
+    }
+}

@@ -50,4 +50,12 @@ if [ "$want_browser" = 1 ] && { ! command -v chromium >/dev/null || ! command -v
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
+
+# nginx: the end-to-end suite serves dist/ from a real web server with a strict CSP header
+# (started and stopped by the test itself, on a loopback port; the system service is not used).
+if [ "$want_browser" = 1 ] && ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  say "installing Debian's nginx"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+fi
 say "ready"

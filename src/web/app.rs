@@ -171,6 +171,12 @@ impl Handle {
         }
         self.wire_lessons();
         self.wire_phase_diagram();
+        // The controls form never submits (no inline handler: a strict CSP forbids those).
+        if let Some(form) = by_id("controls") {
+            let stop = Closure::<dyn FnMut(web_sys::Event)>::new(|e: web_sys::Event| e.prevent_default());
+            let _ = form.add_event_listener_with_callback("submit", stop.as_ref().unchecked_ref());
+            stop.forget();
+        }
         self.listen(&window(), "popstate", |a| {
             if let Ok(search) = window().location().search() {
                 a.apply_query(&search);

@@ -24,7 +24,11 @@ pub fn copy(text: &str, what: &str) {
 pub fn embed_snippet(href: &str) -> String {
     let sep = if href.contains('?') { "&" } else { "?" };
     let src = format!("{href}{sep}embed=1").replace('&', "&amp;");
-    format!("<iframe src=\"{src}\" title=\"initviz: weight initialization, layer by layer\" width=\"960\" height=\"720\" style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>")
+    // The least sandbox the lab needs (README, "Hosting and embedding"): scripts, same-origin
+    // (module workers and the wasm are same-origin requests), downloads (CSV, PNG).
+    format!(
+        "<iframe src=\"{src}\" title=\"initviz: weight initialization, layer by layer\" width=\"960\" height=\"720\" sandbox=\"allow-scripts allow-same-origin allow-downloads\" style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>"
+    )
 }
 
 fn download_url(url: &str, filename: &str) -> Result<(), JsValue> {

@@ -160,6 +160,7 @@ test('a copied link restores the same table, and the embed view is compact', asy
   await page.waitForFunction(() => document.getElementById('export-status').textContent.includes('Embed'));
   const snippet = await page.evaluate(() => navigator.clipboard.readText());
   assert.match(snippet, /^<iframe src="[^"]*embed=1" title="[^"]+"/);
+  assert.match(snippet, / sandbox="allow-scripts allow-same-origin allow-downloads"/);
   const src = snippet.match(/src="([^"]*)"/)[1].replaceAll('&amp;', '&');
   const embed = await open(env, src.slice(src.indexOf('?')), { viewport: { width: 960, height: 720 } });
   assert.equal(await embed.isVisible('#lessons'), false);
@@ -168,10 +169,11 @@ test('a copied link restores the same table, and the embed view is compact', asy
   await shot(embed, 'embed-960');
   // CSV download: one line per layer, the same numbers as the table.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
-  const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
-  assert.equal(csv.length, 2 + 7);
-  const header = csv[1].split(',');
-  const row3 = csv[4].split(',');
+  // '#' lines carry the settings and the theory's fixed point; then a header and one row per layer.
+  const csv = readFileSync(await download.path(), 'utf8').trim().split('\n').filter((l) => !l.startsWith('#'));
+  assert.equal(csv.length, 1 + 7);
+  const header = csv[0].split(',');
+  const row3 = csv[3].split(',');
   assert.ok(Math.abs(Number(row3[header.indexOf('act_std')]) - t[2].act_std) < 1e-4 * Math.max(1, t[2].act_std));
   const [png] = await Promise.all([page.waitForEvent('download'), page.click('#download-png')]);
   const bytes = readFileSync(await png.path());

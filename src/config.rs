@@ -102,8 +102,9 @@ impl fmt::Display for Notice {
 /// A configuration that cannot be computed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigError {
-    /// The buffers would exceed [`MEMORY_BUDGET`].
-    TooLarge { bytes: u64, budget: u64 },
+    /// The buffers would exceed [`MEMORY_BUDGET`]; with the largest depth (at this width and
+    /// batch) and the largest batch (at this depth and width) that fit, where any does.
+    TooLarge { bytes: u64, budget: u64, max_depth: Option<usize>, max_batch: Option<usize> },
     /// A shard that is not a power-of-two slice of the batch's row chunks (`shard::Shard::fits`).
     Shard { index: usize, count: usize, batch: usize },
 }
@@ -111,12 +112,15 @@ pub enum ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConfigError::TooLarge { bytes, budget } => write!(
-                f,
-                "this network needs about {} MiB of memory, more than the {} MiB budget: reduce depth, width or batch",
-                bytes >> 20,
-                budget >> 20
-            ),
+            ConfigError::TooLarge { bytes, budget, max_depth, max_batch } => {
+                write!(f, "this network needs about {} MiB of memory, more than the {} MiB budget", bytes >> 20, budget >> 20)?;
+                match (max_depth, max_batch) {
+                    (Some(d), Some(b)) => write!(f, ": at this width, use at most {d} layers, or a batch of at most {b}"),
+                    (Some(d), None) => write!(f, ": at this width and batch, use at most {d} layers"),
+                    (None, Some(b)) => write!(f, ": at this depth and width, use a batch of at most {b}"),
+                    (None, None) => write!(f, ": reduce the width"),
+                }
+            }
             ConfigError::Shard { index, count, batch } => {
                 write!(
                     f,
@@ -658,11 +662,21 @@ impl Config {
 
     /// Refuses configurations whose buffers would exceed [`MEMORY_BUDGET`], before any allocation.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let bytes = Workspace::bytes_for(self.shape(), self.batch, self.bn) + 4 * (self.batch * self.shape().input) as u64;
+        let bytes = self.bytes();
         if bytes > MEMORY_BUDGET {
-            return Err(ConfigError::TooLarge { bytes, budget: MEMORY_BUDGET });
+            let fits = |c: Config| c.bytes() <= MEMORY_BUDGET;
+            let max_depth = (1..self.depth).rev().find(|&depth| fits(Config { depth, ..*self }));
+            let max_batch =
+                BATCHES.iter().rev().map(|&b| b as usize).filter(|&b| b < self.batch).find(|&batch| fits(Config { batch, ..*self }));
+            return Err(ConfigError::TooLarge { bytes, budget: MEMORY_BUDGET, max_depth, max_batch });
         }
         Ok(())
+    }
+
+    /// The bytes this configuration's buffers need (before any is allocated).
+    #[must_use]
+    pub fn bytes(&self) -> u64 {
+        Workspace::bytes_for(self.shape(), self.batch, self.bn) + 4 * (self.batch * self.shape().input) as u64
     }
 
     /// What a control shows beside itself, with units ("10 layers", "256 units"); empty for none.
@@ -764,6 +778,17 @@ mod tests {
     fn memory_budget() {
         let (big, _) = Config::from_query("depth=100&width=1024&batch=4096");
         assert!(matches!(big.validate(), Err(ConfigError::TooLarge { .. })));
+        // The refusal names sizes that fit, and they do fit (and one more layer does not). At
+        // depth 100 × 1024 no batch fits (the weights and ∂L/∂W alone are 800 MiB): only a depth.
+        let e = big.validate();
+        let Err(ConfigError::TooLarge { max_depth: Some(d), max_batch: None, .. }) = e else { panic!("{e:?}") };
+        assert!(Config { depth: d, ..big }.validate().is_ok() && Config { depth: d + 1, ..big }.validate().is_err());
+        assert!(e.unwrap_err().to_string().ends_with(&format!("use at most {d} layers")));
+        let (wide, _) = Config::from_query("depth=20&width=1024&batch=4096");
+        let e = wide.validate();
+        let Err(ConfigError::TooLarge { max_depth: Some(d), max_batch: Some(b), .. }) = e else { panic!("{e:?}") };
+        assert!(Config { depth: d, ..wide }.validate().is_ok() && Config { batch: b, ..wide }.validate().is_ok());
+        assert!(e.unwrap_err().to_string().contains(&format!("at most {d} layers, or a batch of at most {b}")));
         assert!(Config::default().validate().is_ok());
         let (cs231n, _) = Config::from_query("depth=10&width=500&batch=1000");
         assert!(cs231n.validate().is_ok());

@@ -60,7 +60,12 @@ pub struct App {
     tasks: Tasks,
     /// The phase diagram's keyboard cursor (σ_w, σ_b), while it is moved.
     phase_cursor: Option<(f64, f64)>,
+    /// Worker failures since the last answer from a worker.
+    worker_failures: u32,
 }
+
+/// Worker failures in a row after which the page computes on its own thread.
+const MAX_WORKER_FAILURES: u32 = 3;
 
 /// A weak reference to the [`App`] for callbacks: each runs a method on it if the page still
 /// lives. A callback that finds the app busy (an event inside another's handler) runs later.
@@ -119,6 +124,7 @@ pub fn start() -> Result<(), JsValue> {
             last_run: RunInfo::default(),
             tasks: Tasks::default(),
             phase_cursor: None,
+            worker_failures: 0,
         })
     });
     controls::build();
@@ -363,7 +369,11 @@ impl App {
             on_message.forget();
             let on_error = {
                 let h = h.clone();
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| h.with(App::fail_over))
+                Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+                    let message =
+                        e.dyn_ref::<web_sys::ErrorEvent>().map_or_else(|| "unknown error".to_string(), web_sys::ErrorEvent::message);
+                    h.with(move |a| a.worker_failed(&message));
+                })
             };
             worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
             on_error.forget();
@@ -442,7 +452,29 @@ impl App {
         }
     }
 
-    /// A worker failed: compute in the page from now on.
+    /// A worker stopped (a panic traps its wasm, which surfaces as an error event): the request it
+    /// was on is shown as failed, with the reason, and the pool is restarted, so the next change of
+    /// a setting computes again. After [`MAX_WORKER_FAILURES`] failures in a row without a single
+    /// answer, workers are given up and the page computes on its own thread.
+    fn worker_failed(&mut self, message: &str) {
+        self.worker_failures += 1;
+        if self.worker_failures >= MAX_WORKER_FAILURES {
+            return self.fail_over();
+        }
+        let was_busy = self.pool.terminate();
+        self.tasks.retain(|j| !matches!(j, Job::GradSum { .. } | Job::GradHist { .. }));
+        self.start_pool();
+        if was_busy {
+            self.pending = false;
+            self.stop_progress();
+            render::clear_results();
+            show_error(&format!(
+                "A compute worker stopped ({message}). It has been restarted: change any setting to compute again, or reload the page."
+            ));
+        }
+    }
+
+    /// Workers cannot be used: compute in the page from now on.
     fn fail_over(&mut self) {
         let was_busy = self.pool.terminate();
         if was_busy || self.pending {
@@ -453,6 +485,9 @@ impl App {
 
     fn on_worker_message(&mut self, k: usize, data: &JsValue) {
         let Ok((envelope, grads)) = decode_reply(data) else { return self.fail_over() };
+        if !matches!(envelope.reply, crate::web::protocol::Reply::Ready) {
+            self.worker_failures = 0;
+        }
         if let Some(body) = document().body() {
             // This worker's wasm memory, so the page can show (and tests bound) its growth.
             let memory = format!("{}", envelope.memory);

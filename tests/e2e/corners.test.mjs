@@ -105,3 +105,21 @@ test('the exported numbers do not depend on the number of workers', async () => 
   const bn = await withCores(4, '?depth=6&width=128&batch=256&bn=1');
   assert.match(bn.status, /in a worker/);
 });
+
+test('a worker that dies mid-request shows an error, and the next change computes again', async () => {
+  const page = await open(env, '?depth=4&width=64&batch=64');
+  const workers = page.workers();
+  assert.ok(workers.length >= 1, 'no compute worker');
+  // A panic traps the worker's wasm, which surfaces as an uncaught error in the worker: the same
+  // as a message handler that throws.
+  for (const w of workers) await w.evaluate(() => { self.onmessage = () => { throw new Error('simulated panic'); }; });
+  await page.focus('#seed');
+  await page.keyboard.press('ArrowUp');
+  await ready(page, 'error');
+  assert.match(await page.textContent('#status'), /compute worker stopped.*simulated panic/);
+  // Recovery: the pool was restarted; the next change computes.
+  await page.keyboard.press('ArrowUp');
+  await ready(page);
+  assert.equal((await table(page)).length, 4);
+  await page.context().close();
+});

@@ -144,9 +144,10 @@ pub fn chart(config: &Config, report: &Report, chart: Chart) -> Result<(), Chart
     }
 }
 
-/// Mean-field theory beside the verdict: σ_w², σ_b², the fixed point, χ*, the phase and the depth
-/// scale (in `data-stat` elements), and whether the measurement follows the prediction.
-fn theory_html(config: &Config, report: &Report) -> String {
+/// Mean-field theory: a one-line summary beside the verdict (q*, χ*, the phase and the depth scale,
+/// in `data-stat` elements), and below the charts σ_w², σ_b² and whether the measurement follows
+/// the prediction.
+fn theory_html(config: &Config, report: &Report) -> (String, String) {
     let th = &report.theory;
     let p = &th.prediction;
     let fp = &p.fixed;
@@ -169,15 +170,19 @@ fn theory_html(config: &Config, report: &Report) -> String {
             "The measured std of a follows the prediction within 20% in every layer (thin lines in the std chart).".to_string()
         })
     };
-    format!(
-        "<p><strong>Mean-field theory</strong>: σ_w² = n·Var(W) = {sw2}, σ_b² = {}{bias}. Fixed point q* = {}, χ* = σ_w²·E[φ′(z)²] = {}: <strong>{}</strong>; depth scale ξ = −1/ln χ* = {} ({scale}).</p><p>{}</p>",
-        fmt_num(p.sb2),
-        stat("q_star", fp.q_star),
+    let summary = format!(
+        "<strong>Mean-field theory</strong>: χ* = {}, <strong>{}</strong>; q* = {}; depth scale ξ = {} layers.",
         stat("chi", fp.chi),
         escape(fp.phase.label()),
+        stat("q_star", fp.q_star),
         stat("depth_scale", fp.depth_scale),
+    );
+    let detail = format!(
+        "<p><strong>Mean-field theory</strong>: σ_w² = n·Var(W) = {sw2}, σ_b² = {}{bias}; q_(l+1) = σ_w²·E[φ(z)²] + σ_b² has the fixed point q*, and χ* = σ_w²·E[φ′(z)²] there; ξ = −1/ln χ* counts the {scale}.</p><p>{}</p>",
+        fmt_num(p.sb2),
         escape(&agreement)
-    )
+    );
+    (summary, detail)
 }
 
 /// Redraws the phase diagram with a keyboard cursor at (σ_w, σ_b).
@@ -235,7 +240,9 @@ pub fn text(config: &Config, report: &Report) {
     }
     html.push_str("</ul>");
     set_html("verdict", &html);
-    set_html("theory", &theory_html(config, report));
+    let (summary, detail) = theory_html(config, report);
+    set_html("theory", &summary);
+    set_html("theory-detail", &detail);
     let spec = config.init_spec();
     let shape = config.shape();
     let first = formula::numbers(&spec, shape.input, shape.width, config.act);

@@ -22,7 +22,7 @@ test('tanh with Xavier: predictions beside the measurement, ordered phase near t
   assert.ok(chi > 0 && chi <= 1.0001, `χ* ${chi}`);
   assert.ok(Number(await stat(page, 'q_star')) >= 0);
   assert.ok((await stat(page, 'depth_scale')).length > 0);
-  assert.match(await page.textContent('#theory'), /follows the prediction/);
+  assert.match(await page.textContent('#theory-detail'), /follows the prediction/);
   await page.$eval('#chart-std', (c) => c.scrollIntoView());
   await shot(page, 'theory-tanh-xavier');
   assert.deepEqual(page.problems, []);
@@ -35,7 +35,7 @@ test('ReLU with He sits at the edge of chaos; width 8 parts from the theory and 
   assert.match(await page.textContent('#theory'), /edge of chaos/);
   await page.goto(env.base + '?depth=20&width=8&init=xavier_normal&act=tanh&batch=1024');
   await ready(page);
-  assert.match(await page.textContent('#theory'), /part from layer \d+.*narrow layers/s);
+  assert.match(await page.textContent('#theory-detail'), /part from layer \d+.*narrow layers/s);
   await shot(page, 'theory-width-8');
   await page.context().close();
 });

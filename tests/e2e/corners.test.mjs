@@ -123,3 +123,46 @@ test('a worker that dies mid-request shows an error, and the next change compute
   assert.equal((await table(page)).length, 4);
   await page.context().close();
 });
+
+test('every kind of bad URL value gets a specific message and falls back for that key only', async () => {
+  // [query, key, what the message must contain]
+  const cases = [
+    ['depth=abc', 'depth', /"abc" is not a number/],
+    ['depth=0', 'depth', /outside 1–100/],
+    ['depth=2.5', 'depth', /not whole/],
+    ['width=5000', 'width', /outside 2–1024.*using 1024/],
+    ['batch=-1', 'batch', /outside 1–4096/],
+    ['init=magic', 'init', /unknown initializer "magic" \(expected one of: zeros, constant/],
+    ['act=relu6', 'act', /unknown activation "relu6"/],
+    ['mode=sideways', 'mode', /unknown fan mode "sideways"/],
+    ['input=mnist', 'input', /unknown input "mnist"/],
+    ['scale=NaN', 'scale', /"NaN" is not a number/],
+    ['scale=1e400', 'scale', /"1e400" is not a number/],
+    ['scale=100', 'scale', /outside 0.0001–10; using 10/],
+    ['gain=inf', 'gain', /is not a number, "auto" or "default"/],
+    ['gain=-2', 'gain', /outside 0–10/],
+    ['bias=maybe', 'bias', /is not zeros, same, constant, normal:σ or a number/],
+    ['bias=normal:-1', 'bias', /outside 0–10/],
+    ['slope=7&act=leaky_relu', 'slope', /outside 0–1/],
+    ['noise=%E2%88%9E', 'noise', /"∞" is not a number/],
+    ['bn=maybe', 'bn', /is not 0 or 1/],
+    ['seed=-1', 'seed', /not a whole number 0–4294967295/],
+    ['diagram=both', 'diagram', /unknown diagram view "both"/],
+    ['zzz=1', 'zzz', /unknown parameter/],
+  ];
+  const page = await open(env, '?depth=3&width=8');
+  for (const [q, key, want] of cases) {
+    await page.goto(`${env.base}?depth=3&width=16&batch=64&${q}`);
+    await ready(page);
+    const items = await page.$$eval('#notices li', (li) => li.map((l) => l.textContent));
+    const mine = items.find((t) => t.startsWith(`${key}:`));
+    assert.ok(mine && want.test(mine), `${q}: ${JSON.stringify(items)}`);
+    console.log(`${q} → ${mine}`);
+    // Only that key fell back: the others are as given.
+    const p = new URL(page.url()).searchParams;
+    if (key !== 'depth') assert.equal(p.get('depth'), '3', q);
+    if (key !== 'width') assert.equal(p.get('width'), '16', q);
+  }
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});

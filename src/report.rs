@@ -277,29 +277,38 @@ impl LayerReport {
 }
 
 impl Report {
-    /// The per-layer statistics as CSV (header line, then one line per hidden layer), preceded by
-    /// a comment line with the configuration's query string.
+    /// The per-layer statistics as CSV: a header line, then one line per hidden layer, with the
+    /// theory's fixed point and the configuration's query string as the last columns.
     #[must_use]
     pub fn to_csv(&self, query: &str) -> String {
         let names: Vec<&str> = STATS.iter().map(|s| s.id).collect();
         let fp = &self.theory.prediction.fixed;
-        let mut s = format!(
-            "# initviz {query}\n# theory q_star={} chi={} depth_scale={} phase={:?}\nlayer,{}\n",
-            fp.q_star,
-            fp.chi,
-            fp.depth_scale,
-            fp.phase,
-            names.join(",")
-        );
+        // Whole-network values repeat on every row, so a plain CSV reader (`pandas.read_csv(path)`)
+        // gets one table of numbers; the settings are the last column.
+        let num = |v: f64| {
+            if v.is_finite() {
+                format!("{v:e}")
+            } else if v.is_infinite() {
+                "inf".to_string()
+            } else {
+                String::new()
+            }
+        };
+        let tail = format!("{},{},{},{:?},{query}", num(fp.q_star), num(fp.chi), num(fp.depth_scale), fp.phase);
+        let mut s = format!("layer,{},q_star,chi,depth_scale,phase,config\n", names.join(","));
         for l in &self.layers {
             s.push_str(&l.layer.to_string());
             for stat in STATS {
                 let v = (stat.get)(l);
                 s.push(',');
+                // Counts as whole numbers (500, not 5e2); an empty cell where a statistic does
+                // not apply or overflowed.
                 if v.is_finite() {
-                    s.push_str(&format!("{v:e}"));
+                    s.push_str(&if stat.whole { format!("{v}") } else { format!("{v:e}") });
                 }
             }
+            s.push(',');
+            s.push_str(&tail);
             s.push('\n');
         }
         s

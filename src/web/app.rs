@@ -164,8 +164,9 @@ impl Handle {
                 }
             }),
             ("download-csv", App::download_csv),
-            ("download-png", |_| {
-                if export::download_png("initviz-charts.png", &export::page_background()).is_err() {
+            ("download-png", |a| {
+                let name = format!("{}.png", export::file_stem(&a.config));
+                if export::download_png(&name, &export::page_background()).is_err() {
                     set_text("export-status", "The PNG download failed in this browser.");
                 }
             }),
@@ -346,7 +347,8 @@ impl App {
 
     fn download_csv(&mut self) {
         let Some((c, r)) = &self.report else { return };
-        if export::download_text(&r.to_csv(&c.to_query()), "initviz-layers.csv", "text/csv").is_err() {
+        let name = format!("{}.csv", export::file_stem(c));
+        if export::download_text(&r.to_csv(&c.to_query()), &name, "text/csv").is_err() {
             set_text("export-status", "The CSV download failed in this browser.");
         }
     }

@@ -19,6 +19,13 @@ pub fn copy(text: &str, what: &str) {
     fail.forget();
 }
 
+/// A file name that says what it holds: `initviz-xavier_normal-tanh-10x256`.
+#[must_use]
+pub fn file_stem(c: &crate::config::Config) -> String {
+    use crate::choice::Choice;
+    format!("initviz-{}-{}-{}x{}", c.init.id(), c.act.id(), c.depth, c.width)
+}
+
 /// The iframe snippet for the current view.
 #[must_use]
 pub fn embed_snippet(href: &str) -> String {

@@ -169,11 +169,19 @@ test('a copied link restores the same table, and the embed view is compact', asy
   await shot(embed, 'embed-960');
   // CSV download: one line per layer, the same numbers as the table.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
-  // '#' lines carry the settings and the theory's fixed point; then a header and one row per layer.
-  const csv = readFileSync(await download.path(), 'utf8').trim().split('\n').filter((l) => !l.startsWith('#'));
+  // A plain CSV: a header and one row per layer, numbers in every statistic column (the settings
+  // are the last column); the file name says what it holds.
+  assert.equal(download.suggestedFilename(), 'initviz-lecun_uniform-selu-7x48.csv');
+  const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
   assert.equal(csv.length, 1 + 7);
   const header = csv[0].split(',');
   const row3 = csv[3].split(',');
+  assert.equal(header.at(-1), 'config');
+  for (const [i, name] of header.entries()) {
+    if (['layer', 'q_star', 'chi', 'depth_scale'].includes(name)) assert.ok(Number.isFinite(Number(row3[i])) || row3[i] === 'inf', `${name}: ${row3[i]}`);
+    if (name === 'distinct') assert.match(row3[i], /^\d+$/, 'a count is written as a whole number');
+  }
+  assert.match(row3.at(-1), /^depth=7&width=48&init=lecun_uniform/);
   assert.ok(Math.abs(Number(row3[header.indexOf('act_std')]) - t[2].act_std) < 1e-4 * Math.max(1, t[2].act_std));
   const [png] = await Promise.all([page.waitForEvent('download'), page.click('#download-png')]);
   const bytes = readFileSync(await png.path());

@@ -42,6 +42,61 @@ impl Choice for DiagramView {
     }
 }
 
+/// The page's colours: the viewer's system theme, or forced by the link (an embed in a light
+/// course page stays light for a viewer whose system is dark).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ThemeChoice {
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Choice for ThemeChoice {
+    const WHAT: &'static str = "theme";
+    const TABLE: &'static [Entry<ThemeChoice>] = &[
+        Entry { value: ThemeChoice::Auto, id: "auto", aliases: &["system"], label: "the viewer's system theme" },
+        Entry { value: ThemeChoice::Light, id: "light", aliases: &[], label: "light" },
+        Entry { value: ThemeChoice::Dark, id: "dark", aliases: &[], label: "dark" },
+    ];
+
+    fn is(self, row: &ThemeChoice) -> bool {
+        self == *row
+    }
+}
+
+/// The panels an embed can show (`show=`), each with the DOM id of its element.
+pub const PANELS: &[(&str, &str)] = &[
+    ("verdict", "verdict"),
+    ("theory", "theory"),
+    ("weights", "chart-weights"),
+    ("preact", "chart-preact"),
+    ("act", "chart-act"),
+    ("act_grad", "chart-act-grad"),
+    ("grad", "chart-grad"),
+    ("std", "chart-std"),
+    ("frac", "chart-frac"),
+    ("phase", "chart-phase"),
+    ("net", "chart-net"),
+    ("formula", "formula"),
+    ("table", "layer-stats"),
+];
+
+/// Which [`PANELS`] are shown: bit i for panel i; all when every bit is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Panels(pub u32);
+
+impl Panels {
+    /// Every panel.
+    pub const ALL: Panels = Panels((1 << PANELS.len()) - 1);
+
+    /// Whether the panel `id` is shown.
+    #[must_use]
+    pub fn shows(self, id: &str) -> bool {
+        PANELS.iter().position(|(p, _)| *p == id).is_some_and(|i| self.0 & (1 << i) != 0)
+    }
+}
+
 /// Every control of the page.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Config {
@@ -61,6 +116,8 @@ pub struct Config {
     pub seed: u32,
     pub diagram: DiagramView,
     pub embed: bool,
+    pub theme: ThemeChoice,
+    pub show: Panels,
 }
 
 impl Default for Config {
@@ -82,6 +139,8 @@ impl Default for Config {
             seed: 1,
             diagram: DiagramView::Weights,
             embed: false,
+            theme: ThemeChoice::Auto,
+            show: Panels::ALL,
         }
     }
 }
@@ -468,6 +527,38 @@ pub const PARAMS: &[Param] = &[
         write: |c| u8::from(c.embed).to_string(),
         ..param("embed", "Embed", "compact view for iframes", Kind::Flag, Control::None)
     },
+    Param {
+        optional: true,
+        options: options_of::<ThemeChoice>,
+        read: |r, c, v| c.theme = r.choice(v, c.theme),
+        write: |c| c.theme.id().to_string(),
+        ..param("theme", "Theme", "colours: the viewer's system theme, or forced (an embed matching its course page)", Kind::Choice, Control::None)
+    },
+    Param {
+        optional: true,
+        options: || PANELS.iter().map(|(id, _)| (*id, *id)).collect(),
+        read: |r, c, v| {
+            let mut bits = 0u32;
+            for name in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                match PANELS.iter().position(|(p, _)| *p == name) {
+                    Some(i) => bits |= 1 << i,
+                    None => r.note(format!(
+                        "unknown panel \"{name}\" (expected some of: {}); left out",
+                        PANELS.iter().map(|(p, _)| *p).collect::<Vec<_>>().join(", ")
+                    )),
+                }
+            }
+            c.show = if bits == 0 { Panels::ALL } else { Panels(bits) };
+        },
+        write: |c| {
+            if c.show == Panels::ALL {
+                "all".to_string()
+            } else {
+                PANELS.iter().enumerate().filter(|(i, _)| c.show.0 & (1 << i) != 0).map(|(_, (p, _))| *p).collect::<Vec<_>>().join(",")
+            }
+        },
+        ..param("show", "Panels", "the panels an embed shows, comma-separated (e.g. `act,std,verdict`); every panel by default", Kind::Choice, Control::None)
+    },
 ];
 
 /// The README's table of URL keys, built from [`PARAMS`] (a test holds the README to it).
@@ -737,6 +828,12 @@ mod tests {
         let (c, notes) = Config::from_query(q);
         assert!(notes.is_empty(), "{notes:?}");
         assert_eq!(c.depth, 37);
+        let (e, notes) = Config::from_query("theme=dark&show=act,std,verdict,bogus");
+        assert_eq!(e.theme, ThemeChoice::Dark);
+        assert!(e.show.shows("act") && e.show.shows("verdict") && !e.show.shows("table"));
+        assert!(notes.len() == 1 && notes[0].key == "show" && notes[0].message.contains("\"bogus\""), "{notes:?}");
+        assert_eq!(Config::from_query(&e.to_query()).0, e);
+        assert!(e.to_query().ends_with("&theme=dark&show=verdict,act,std"), "{}", e.to_query());
         assert_eq!(c.act, Activation::LeakyRelu(0.02));
         assert!(c.to_query().contains("slope=0.02&"), "{}", c.to_query());
         assert_eq!(c.scale, -2.5);

@@ -218,7 +218,7 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             };
             if grads.vanishes() {
                 let level_note = if w_level {
-                    format!(" ∂L/∂W stays level ({} to {}) because ∂L/∂W_l = a_{{l−1}}ᵀ·δ_l, and the activations shrink forward as fast as δ shrinks backward", fmt_num(w.iter().copied().fold(f64::INFINITY, f64::min)), fmt_num(w.iter().copied().fold(0.0, f64::max)))
+                    format!(" ∂L/∂W stays level ({} to {}) because ∂L/∂W_l = a_(l−1)ᵀ·δ_l, and the activations shrink forward as fast as δ shrinks backward", fmt_num(w.iter().copied().fold(f64::INFINITY, f64::min)), fmt_num(w.iter().copied().fold(0.0, f64::max)))
                 } else {
                     String::new()
                 };

@@ -158,9 +158,9 @@ impl Handle {
                     export::copy(&href, "Link");
                 }
             }),
-            ("copy-embed", |_| {
+            ("copy-embed", |a| {
                 if let Ok(href) = window().location().href() {
-                    export::copy(&export::embed_snippet(&href), "Embed snippet");
+                    export::copy(&export::embed_snippet(&href, &export::embed_title(&a.config)), "Embed snippet");
                 }
             }),
             ("download-csv", App::download_csv),
@@ -189,7 +189,12 @@ impl Handle {
                 a.apply_query(&search);
             }
         });
-        self.listen(&window(), "resize", App::redraw);
+        self.listen(&window(), "resize", |a| {
+            a.redraw();
+            if a.config.embed {
+                post_height();
+            }
+        });
         if let Ok(Some(mq)) = window().match_media("(prefers-color-scheme: dark)") {
             self.listen(&mq, "change", App::redraw);
         }
@@ -295,6 +300,7 @@ impl App {
         if let Some(body) = document().body() {
             let _ = if config.embed { body.class_list().add_1("embed") } else { body.class_list().remove_1("embed") };
         }
+        apply_view(&config);
         self.set_config(config, &notices);
         self.schedule();
     }
@@ -660,6 +666,9 @@ impl App {
             let _ = body.dataset().set("drawMs", &format!("{:.1}", t2 - computed_at));
         }
         set_state("ready");
+        if config.embed {
+            post_height();
+        }
     }
 
     /// Redraws the last report's charts (resize, theme change) without recomputing, as jobs.
@@ -702,6 +711,51 @@ impl App {
             window().clear_interval_with_handle(id);
         }
     }
+}
+
+/// What the link says about the view itself: the theme (a class on the root element, which the
+/// stylesheet and the charts follow), the panels shown (`show=`), and in an embed a link to the
+/// full page.
+fn apply_view(config: &Config) {
+    use crate::config::{ThemeChoice, PANELS};
+    if let Some(root) = document().document_element() {
+        let list = root.class_list();
+        let _ = list.remove_2("theme-light", "theme-dark");
+        match config.theme {
+            ThemeChoice::Light => drop(list.add_1("theme-light")),
+            ThemeChoice::Dark => drop(list.add_1("theme-dark")),
+            ThemeChoice::Auto => {}
+        }
+    }
+    // An embed without show= leaves the table out (the page around it has the text).
+    let show = |panel: &str| config.show.shows(panel) && !(config.embed && config.show == crate::config::Panels::ALL && panel == "table");
+    for (panel, id) in PANELS {
+        let Some(el) = by_id(id) else { continue };
+        // A chart's panel is its figure; the table's its scrolling wrapper.
+        let target = el.closest("figure, .table-wrap").ok().flatten().unwrap_or(el);
+        let _ = target.class_list().toggle_with_force("not-shown", !show(panel));
+        if *panel == "theory" {
+            if let Some(detail) = by_id("theory-detail") {
+                let _ = detail.class_list().toggle_with_force("not-shown", !show(panel));
+            }
+        }
+    }
+    if let Some(a) = by_id("open-full").and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+        let full = Config { embed: false, show: crate::config::Panels::ALL, ..*config };
+        a.set_href(&format!("?{}", full.to_query()));
+        a.set_hidden(!config.embed);
+    }
+}
+
+/// In an embed, tells the parent page the document's height (`{type: "initviz-height", height}`),
+/// so a one-line listener can size the iframe and it never shows an inner scroll bar.
+fn post_height() {
+    let Ok(Some(parent)) = window().parent() else { return };
+    let Some(height) = document().document_element().map(|e| e.scroll_height()) else { return };
+    let msg = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&msg, &"type".into(), &"initviz-height".into());
+    let _ = js_sys::Reflect::set(&msg, &"height".into(), &JsValue::from(height));
+    let _ = parent.post_message(&msg, "*");
 }
 
 /// Writes the configuration into the address bar (replacing the entry while sliders move).

@@ -49,8 +49,17 @@ pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// Whether the system asks for a dark theme.
+/// Whether the page is dark: `theme=dark` or `theme=light` from the link (a class on the root),
+/// else the system's choice.
 #[must_use]
 pub fn prefers_dark() -> bool {
+    if let Some(root) = document().document_element() {
+        if root.class_list().contains("theme-dark") {
+            return true;
+        }
+        if root.class_list().contains("theme-light") {
+            return false;
+        }
+    }
     window().match_media("(prefers-color-scheme: dark)").ok().flatten().is_some_and(|m| m.matches())
 }

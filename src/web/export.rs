@@ -19,6 +19,13 @@ pub fn copy(text: &str, what: &str) {
     fail.forget();
 }
 
+/// A title that says what an embed shows: "initviz: xavier_normal with tanh, 10 layers of 256".
+#[must_use]
+pub fn embed_title(c: &crate::config::Config) -> String {
+    use crate::choice::Choice;
+    super::dom::escape(&format!("initviz: {} with {}, {} layers of {}", c.init.id(), c.act.id(), c.depth, c.width))
+}
+
 /// A file name that says what it holds: `initviz-xavier_normal-tanh-10x256`.
 #[must_use]
 pub fn file_stem(c: &crate::config::Config) -> String {
@@ -26,15 +33,15 @@ pub fn file_stem(c: &crate::config::Config) -> String {
     format!("initviz-{}-{}-{}x{}", c.init.id(), c.act.id(), c.depth, c.width)
 }
 
-/// The iframe snippet for the current view.
+/// The iframe snippet for the current view, titled after it.
 #[must_use]
-pub fn embed_snippet(href: &str) -> String {
+pub fn embed_snippet(href: &str, title: &str) -> String {
     let sep = if href.contains('?') { "&" } else { "?" };
     let src = format!("{href}{sep}embed=1").replace('&', "&amp;");
     // The least sandbox the lab needs (README, "Hosting and embedding"): scripts, same-origin
     // (module workers and the wasm are same-origin requests), downloads (CSV, PNG).
     format!(
-        "<iframe src=\"{src}\" title=\"initviz: weight initialization, layer by layer\" width=\"960\" height=\"720\" sandbox=\"allow-scripts allow-same-origin allow-downloads\" style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>"
+        "<iframe src=\"{src}\" title=\"{title}\" width=\"960\" height=\"720\" sandbox=\"allow-scripts allow-same-origin allow-downloads\" style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>"
     )
 }
 

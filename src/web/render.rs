@@ -78,7 +78,7 @@ pub fn chart(config: &Config, report: &Report, chart: Chart) -> Result<(), Chart
             })
         }
         Chart::Network => {
-            set_hidden("net-figure", report.small_net.is_none());
+            set_hidden("net-figure", report.small_net.is_none() || !config.show.shows("net"));
             let Some(net) = &report.small_net else { return Ok(()) };
             let (edges, title) = match config.diagram {
                 DiagramView::Weights => (&net.weights, "Network: weights W"),

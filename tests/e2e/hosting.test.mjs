@@ -21,6 +21,9 @@ export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; st
 // is an opaque origin and they fail), downloads (the CSV and PNG buttons).
 export const SANDBOX = 'allow-scripts allow-same-origin allow-downloads';
 
+// The README's listener: sizes the iframe that sent the message to its content.
+export const LISTENER = "addEventListener('message', (e) => { for (const f of document.querySelectorAll('iframe')) if (f.contentWindow === e.source && e.data && e.data.type === 'initviz-height') f.style.height = e.data.height + 'px'; });";
+
 let nginx, port, browser, parent;
 const nginxBin = existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : 'nginx';
 
@@ -66,6 +69,13 @@ http {
   // Another origin, as a course site: it embeds the lab the way the embed snippet does.
   parent = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
+    if (req.url.startsWith('/slide')) {
+      // One figure for a slide: show=, theme=, and the README's one-line height listener.
+      res.end(`<!doctype html><title>slide</title><iframe id="lab" title="initviz" width="960" height="300" sandbox="${SANDBOX}"
+        src="http://127.0.0.1:${port}/courses/dl/initviz/?depth=6&width=64&act=tanh&init=normal&scale=0.01&embed=1&theme=dark&show=act,std,verdict"></iframe>
+        <script>${LISTENER}</script>`);
+      return;
+    }
     res.end(`<!doctype html><title>course</title><iframe id="lab" title="initviz" width="960" height="720" sandbox="${SANDBOX}"
       src="http://127.0.0.1:${port}/courses/dl/initviz/?depth=6&width=64&init=he_normal&act=relu&embed=1"></iframe>`);
   }).listen(0, 'localhost');
@@ -131,6 +141,30 @@ test('the embed runs in a sandboxed iframe on another origin', async () => {
   await frame.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: 60000 });
   assert.equal(await frame.evaluate(() => document.body.dataset.state), 'ready', await frame.textContent('#status'));
   assert.equal(await frame.$$eval('#layer-stats tbody tr', (r) => r.length), 6);
+  assert.deepEqual(await frame.evaluate(() => window.__csp || []), []);
+  await page.context().close();
+});
+
+test('an embed for a slide: show= chooses the panels, theme= the colours, and the parent sizes the iframe', async () => {
+  const page = await strictPage();
+  await page.goto(`http://localhost:${parent.address().port}/slide`);
+  const frame = await (await page.waitForSelector('#lab')).contentFrame();
+  await frame.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60000 });
+  const visible = async (id) => frame.$eval(id, (e) => e.getClientRects().length > 0 && getComputedStyle(e.closest('figure') || e).display !== 'none');
+  assert.equal(await visible('#chart-act'), true);
+  assert.equal(await visible('#chart-std'), true);
+  assert.equal(await visible('#verdict'), true);
+  for (const id of ['#chart-preact', '#chart-weights', '#chart-phase', '#formula']) assert.equal(await visible(id), false, `${id} shown`);
+  assert.ok(await frame.evaluate(() => document.documentElement.classList.contains('theme-dark')));
+  const bg = await frame.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(bg, 'rgb(24, 24, 27)', 'theme=dark is not dark');
+  // The height message: the iframe grows to its content, so there is no inner scroll bar.
+  await page.waitForFunction(() => parseFloat(document.getElementById('lab').style.height) > 300);
+  const [inner, outer] = [await frame.evaluate(() => document.documentElement.scrollHeight), await page.$eval('#lab', (f) => f.clientHeight)];
+  assert.ok(inner <= outer, `content ${inner} px in a ${outer} px frame`);
+  const link = await frame.$eval('#open-full', (a) => ({ href: a.href, hidden: a.hidden }));
+  assert.equal(link.hidden, false);
+  assert.ok(!link.href.includes('embed=1') && link.href.includes('theme=dark'), link.href);
   assert.deepEqual(await frame.evaluate(() => window.__csp || []), []);
   await page.context().close();
 });

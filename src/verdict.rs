@@ -193,7 +193,10 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             push(&mut f, Level::Bad, "explode", format!("activations explode: {}", acts.describe("std grows")));
         }
         // The spread across samples: what says the network has forgotten its input.
-        let forgets = layers.iter().find(|l| l.act.std > 0.0 && l.act.std.is_finite() && l.act_sample_std <= 1e-3 * l.act.std);
+        // (A single sample has no spread to lose: collapse needs two or more.)
+        let forgets = (c.batch >= 2)
+            .then(|| layers.iter().find(|l| l.act.std > 0.0 && l.act.std.is_finite() && l.act_sample_std <= 1e-3 * l.act.std))
+            .flatten();
         if let Some(l) = forgets {
             push(
                 &mut f,

@@ -82,6 +82,9 @@ fn collapse_across_samples_is_seen_when_the_pooled_std_stays() {
     assert!(l5.act_sample_std < 1e-5, "{}", l5.act_sample_std);
     assert!(l5.act.std > 1e-3, "pooled {}", l5.act.std);
     assert!(tags(&r).contains(&"collapse"), "{:?}", tags(&r));
+    // One sample has no spread across samples to lose: not a collapse (the default network is healthy).
+    let one = report("depth=10&width=256&batch=1");
+    assert!(!tags(&one).contains(&"collapse") && tags(&one).contains(&"healthy"), "{:?}", tags(&one));
 }
 
 /// He/ReLU is healthy; at batch 1 half its units are 0 for "every" (the one) sample by chance,

@@ -22,14 +22,17 @@ pub struct Entry<T: 'static> {
 }
 
 /// A concept with a table of named choices.
-pub trait Choice: Copy + 'static {
+pub trait Choice: Copy + PartialEq + 'static {
     /// What the concept is called in messages ("initializer").
     const WHAT: &'static str;
     /// Every choice, in the order the page lists them.
     const TABLE: &'static [Entry<Self>];
 
-    /// Whether `self` is the table row `row` (by variant: parameters do not matter).
-    fn is(self, row: &Self) -> bool;
+    /// Whether `self` is the table row `row`: equality, unless a variant carries a parameter that
+    /// does not make another row (leaky ReLU's slope).
+    fn is(self, row: &Self) -> bool {
+        self == *row
+    }
 
     /// The table row of `self`.
     ///

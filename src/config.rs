@@ -36,10 +36,6 @@ impl Choice for DiagramView {
         Entry { value: DiagramView::Weights, id: "weights", aliases: &[], label: "weights W" },
         Entry { value: DiagramView::Grads, id: "grads", aliases: &["gradients"], label: "gradients ∂L/∂W" },
     ];
-
-    fn is(self, row: &DiagramView) -> bool {
-        self == *row
-    }
 }
 
 /// The page's colours: the viewer's system theme, or forced by the link (an embed in a light
@@ -59,10 +55,6 @@ impl Choice for ThemeChoice {
         Entry { value: ThemeChoice::Light, id: "light", aliases: &[], label: "light" },
         Entry { value: ThemeChoice::Dark, id: "dark", aliases: &[], label: "dark" },
     ];
-
-    fn is(self, row: &ThemeChoice) -> bool {
-        self == *row
-    }
 }
 
 /// The panels an embed can show (`show=`), each with the DOM id of its element.

@@ -46,10 +46,6 @@ impl Choice for InputKind {
         Entry { value: InputKind::Xor, id: "xor", aliases: &[], label: "XOR (2-D, 2 classes)" },
         Entry { value: InputKind::Blobs, id: "blobs", aliases: &["blob"], label: "blobs (2-D, 3 classes)" },
     ];
-
-    fn is(self, row: &InputKind) -> bool {
-        self == *row
-    }
 }
 
 impl InputKind {

@@ -80,10 +80,6 @@ impl Choice for Init {
         row(Init::Lecun(Dist::Uniform), "lecun_uniform", &[], "LeCun uniform"),
         row(Init::Orthogonal, "orthogonal", &[], "orthogonal"),
     ];
-
-    fn is(self, row: &Init) -> bool {
-        self == *row
-    }
 }
 
 impl Init {
@@ -213,10 +209,6 @@ impl Choice for FanMode {
         Entry { value: FanMode::FanOut, id: "fan_out", aliases: &["out"], label: "fan_out (backward pass)" },
         Entry { value: FanMode::FanAvg, id: "fan_avg", aliases: &["avg"], label: "fan_avg" },
     ];
-
-    fn is(self, row: &FanMode) -> bool {
-        self == *row
-    }
 }
 
 impl FanMode {

@@ -31,10 +31,18 @@ use crate::init::{BiasInit, Draw, Init};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::{PI, SQRT_2};
 
+/// The logistic function in f64, in a form that never overflows.
+fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + libm::exp(-x))
+    } else {
+        libm::exp(x) / (1.0 + libm::exp(x))
+    }
+}
+
 /// φ(x) in f64 (the same functions as [`Activation::apply`]).
 #[must_use]
 pub fn phi(act: Activation, x: f64) -> f64 {
-    let sigmoid = |x: f64| if x >= 0.0 { 1.0 / (1.0 + libm::exp(-x)) } else { libm::exp(x) / (1.0 + libm::exp(x)) };
     match act {
         Activation::Linear => x,
         Activation::Sigmoid => sigmoid(x),
@@ -71,7 +79,6 @@ pub fn phi(act: Activation, x: f64) -> f64 {
 /// φ′(x) in f64.
 #[must_use]
 pub fn dphi(act: Activation, x: f64) -> f64 {
-    let sigmoid = |x: f64| if x >= 0.0 { 1.0 / (1.0 + libm::exp(-x)) } else { libm::exp(x) / (1.0 + libm::exp(x)) };
     match act {
         Activation::Linear => 1.0,
         Activation::Sigmoid => sigmoid(x) * (1.0 - sigmoid(x)),
@@ -180,6 +187,15 @@ pub fn moments(act: Activation, mean: f64, var: f64, panels: usize) -> (f64, f64
     }
 }
 
+/// E[φ(z)²] alone for z ~ N(mean, var) (the map's only need; [`moments`] computes three).
+#[must_use]
+pub fn second_moment(act: Activation, mean: f64, var: f64, panels: usize) -> f64 {
+    match act {
+        Activation::Linear | Activation::Relu => moments(act, mean, var, panels).1,
+        _ => expect(|z| phi(act, z).powi(2), mean, var.max(0.0), panels),
+    }
+}
+
 /// Panels per side for the page's predictions (8 points each: 512 evaluations per expectation).
 pub const PANELS: usize = 32;
 
@@ -232,7 +248,7 @@ pub struct FixedPoint {
 
 /// The map's value minus q: its zeros are the fixed points.
 fn excess(act: Activation, sw2: f64, mb: f64, sb2: f64, q: f64, panels: usize) -> f64 {
-    sw2 * moments(act, mb, q, panels).1 + sb2 - q
+    sw2 * second_moment(act, mb, q, panels) + sb2 - q
 }
 
 /// The fixed point the recursion reaches from `q0`: the first zero of the excess on the side the
@@ -500,7 +516,12 @@ pub fn phase_grid(act: Activation, nw: usize, nb: usize) -> PhaseGrid {
     let chi_at = |w: f64, b: f64| {
         let mut q = 1.0f64;
         for _ in 0..40 {
-            q = (w * w * moments(act, 0.0, q, 4).1 + b * b).min(1e12);
+            let next = (w * w * second_moment(act, 0.0, q, 4) + b * b).min(1e12);
+            let settled = (next - q).abs() <= 1e-6 * q.max(1e-12);
+            q = next;
+            if settled {
+                break;
+            }
         }
         w * w * moments(act, 0.0, q, 4).2
     };

@@ -201,8 +201,35 @@ where
     DB::ErrorType: 'static,
 {
     area.fill(&s.theme.background)?;
-    area.draw(&Text::new(title.to_string(), (s.px(8.0), s.px(6.0)), s.text(13.0, s.theme.foreground, HPos::Left, VPos::Top)))?;
+    let width = f64::from(area.dim_in_pixel().0) / s.scale;
+    let title = fit_title(title, width - 16.0);
+    area.draw(&Text::new(title, (s.px(8.0), s.px(6.0)), s.text(13.0, s.theme.foreground, HPos::Left, VPos::Top)))?;
     Ok(())
+}
+
+/// A title that fits `width` CSS pixels of 13 px text (about 7 px a character, no text
+/// measurement here): the whole title, else its part before the colon ("Std per layer, log
+/// scale"), else cut at a word with an ellipsis.
+#[must_use]
+pub fn fit_title(title: &str, width: f64) -> String {
+    let fits = |t: &str| t.chars().count() as f64 * 7.0 <= width;
+    if fits(title) {
+        return title.to_string();
+    }
+    if let Some((head, _)) = title.split_once(':') {
+        if fits(head) {
+            return head.to_string();
+        }
+    }
+    let mut out = String::new();
+    for word in title.split(' ') {
+        let next = if out.is_empty() { word.to_string() } else { format!("{out} {word}") };
+        if !fits(&format!("{next} …")) {
+            break;
+        }
+        out = next;
+    }
+    format!("{out} …")
 }
 
 /// Layer ticks to label: at most about `max` of them, always including the first and last.
@@ -266,6 +293,14 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), Chart::ALL.len());
+    }
+
+    #[test]
+    fn titles_fit_narrow_charts() {
+        let t = "Fraction per layer: saturated outputs, dead units, distinct neurons";
+        assert_eq!(fit_title(t, 1000.0), t);
+        assert_eq!(fit_title(t, 330.0), "Fraction per layer");
+        assert_eq!(fit_title("Weights W of every layer in the network", 120.0), "Weights W of …");
     }
 
     #[test]

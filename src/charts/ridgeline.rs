@@ -48,7 +48,7 @@ where
     DB::ErrorType: 'static,
 {
     background(area, s, r.title)?;
-    let f = Frame::inset(area.dim_in_pixel(), s, 44.0, 34.0, 62.0, 26.0);
+    let f = Frame::inset(area.dim_in_pixel(), s, 44.0, 34.0, 66.0, 26.0);
     let depth = r.counts.len();
     if depth == 0 {
         return Ok(());
@@ -115,7 +115,7 @@ where
             area.draw(&Text::new(format!("{}", l + 1), (f.left - s.px(6.0), y), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
             if let Some(Some(sd)) = r.stds.get(l) {
                 let label = if sd.is_finite() { format!("σ {}", super::sig2(*sd)) } else { "σ —".to_string() };
-                area.draw(&Text::new(label, (f.right + s.px(4.0), y), s.text(11.0, t.muted, HPos::Left, VPos::Center)))?;
+                area.draw(&Text::new(label, (f.right + s.px(9.0), y), s.text(11.0, t.muted, HPos::Left, VPos::Center)))?;
             }
         }
         // Values beyond the axis: a mark at the edge they fall off (◀ below, ▶ above).

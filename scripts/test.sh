@@ -7,6 +7,10 @@ start=$(date +%s)
 bash scripts/setup.sh --test
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export CHROMEDRIVER=/usr/bin/chromedriver
+# wasm-bindgen-test-runner gives chromedriver 5 s to bind its port; a brand-new machine's first start of
+# a just-installed chromedriver (cold disk cache, the other core busy) took longer than that in CI and the
+# runner killed it. 60 s is a start-up allowance, not a retry: a driver that never binds still fails.
+export WASM_BINDGEN_TEST_DRIVER_TIMEOUT=60
 
 echo "== 0/3 style: cargo fmt --check, cargo clippy -D warnings (native and wasm32)"
 cargo fmt --check

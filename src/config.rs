@@ -12,10 +12,12 @@
 
 use crate::activation::{Activation, DEFAULT_LEAKY_SLOPE};
 use crate::choice::{self, Choice, Entry};
+use crate::compare::Compare;
 use crate::data::InputKind;
 use crate::format::fmt_num;
 use crate::init::{BiasInit, Dist, FanMode, Gain, Init, InitSpec};
 use crate::network::{Shape, Workspace};
+use crate::train::OptKind;
 use std::fmt;
 
 /// The largest working set a configuration may need, in bytes (256 MiB): wasm32 can address
@@ -54,6 +56,22 @@ impl Choice for ThemeChoice {
         Entry { value: ThemeChoice::Auto, id: "auto", aliases: &["system"], label: "the viewer's system theme" },
         Entry { value: ThemeChoice::Light, id: "light", aliases: &[], label: "light" },
         Entry { value: ThemeChoice::Dark, id: "dark", aliases: &[], label: "dark" },
+    ];
+}
+
+/// What the page shows: the network at initialization, or training it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Init,
+    Train,
+}
+
+impl Choice for View {
+    const WHAT: &'static str = "view";
+    const TABLE: &'static [Entry<View>] = &[
+        Entry { value: View::Init, id: "init", aliases: &["initialization"], label: "at initialization" },
+        Entry { value: View::Train, id: "train", aliases: &["training"], label: "training" },
     ];
 }
 
@@ -97,7 +115,7 @@ pub struct Config {
     pub init: Init,
     pub scale: f64,
     pub gain: Gain,
-    pub mode: FanMode,
+    pub fan: FanMode,
     pub trunc: bool,
     pub act: Activation,
     pub bias: BiasInit,
@@ -110,6 +128,13 @@ pub struct Config {
     pub embed: bool,
     pub theme: ThemeChoice,
     pub show: Panels,
+    pub view: View,
+    pub opt: OptKind,
+    pub lr: f64,
+    pub steps: usize,
+    pub l2: f64,
+    pub split: f64,
+    pub compare: Compare,
 }
 
 impl Default for Config {
@@ -120,7 +145,7 @@ impl Default for Config {
             init: Init::Xavier(Dist::Normal),
             scale: 0.01,
             gain: Gain::Default,
-            mode: FanMode::FanIn,
+            fan: FanMode::FanIn,
             trunc: false,
             act: Activation::Tanh,
             bias: BiasInit::Zeros,
@@ -133,6 +158,13 @@ impl Default for Config {
             embed: false,
             theme: ThemeChoice::Auto,
             show: Panels::ALL,
+            view: View::Init,
+            opt: OptKind::Adam,
+            lr: 0.01,
+            steps: 1000,
+            l2: 0.0,
+            split: 0.2,
+            compare: Compare::Off,
         }
     }
 }
@@ -244,6 +276,8 @@ pub enum Control {
     Check,
     /// A number input.
     Number,
+    /// A text input (a short list a slider cannot express: `compare`).
+    Text,
     /// None: set only by the URL (`embed`).
     None,
 }
@@ -317,6 +351,13 @@ pub fn scale_positions() -> Vec<f64> {
     v
 }
 
+/// The learning-rate slider's positions.
+pub const LRS: [f64; 19] = [1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 5e-3, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0];
+/// The steps slider's positions.
+pub const STEPS: [f64; 15] = [1., 10., 50., 100., 200., 300., 500., 1000., 2000., 3000., 5000., 10000., 20000., 50000., 100000.];
+/// The weight-decay slider's positions.
+pub const L2S: [f64; 10] = [0.0, 1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 1.0];
+
 /// `scale` of `normal` and `uniform`: 1e-4..=10 (a log slider).
 pub const SCALE_RANGE: (f64, f64) = (1e-4, 10.0);
 /// `scale` of `constant`, and a constant bias: −10..=10.
@@ -326,6 +367,25 @@ pub const GAIN_RANGE: (f64, f64) = (0.0, 10.0);
 
 /// Every URL parameter, in the order the URL writes them and the page shows them.
 pub const PARAMS: &[Param] = &[
+    Param {
+        options: options_of::<View>,
+        read: |r, c, v| {
+            // Links written before the view existed used `mode` for the fan mode: they still work.
+            if let Ok(fan) = choice::parse::<FanMode>(v) {
+                c.fan = fan;
+            } else {
+                c.view = r.choice(v, c.view);
+            }
+        },
+        write: |c| c.view.id().to_string(),
+        ..param(
+            "mode",
+            "View",
+            "the network at initialization, or training it (a fan mode here, as in older links, sets `fan`)",
+            Kind::Choice,
+            Control::Select,
+        )
+    },
     Param {
         read: |r, c, v| c.depth = r.int(v, c.depth),
         write: |c| c.depth.to_string(),
@@ -398,9 +458,9 @@ pub const PARAMS: &[Param] = &[
     },
     Param {
         options: options_of::<FanMode>,
-        read: |r, c, v| c.mode = r.choice(v, c.mode),
-        write: |c| c.mode.id().to_string(),
-        ..param("mode", "Fan mode (He, LeCun)", "the fan He and LeCun divide by", Kind::Choice, Control::Select)
+        read: |r, c, v| c.fan = r.choice(v, c.fan),
+        write: |c| c.fan.id().to_string(),
+        ..param("fan", "Fan mode (He, LeCun)", "the fan He and LeCun divide by (PyTorch's `mode`)", Kind::Choice, Control::Select)
     },
     Param {
         read: |r, c, v| c.trunc = r.flag(v, c.trunc),
@@ -505,6 +565,46 @@ pub const PARAMS: &[Param] = &[
             "RNG seed; the same seed gives bit-identical numbers in every browser and natively",
             Kind::Int { min: 0, max: u32::MAX as u64 },
             Control::Number,
+        )
+    },
+    Param {
+        options: options_of::<OptKind>,
+        read: |r, c, v| c.opt = r.choice(v, c.opt),
+        write: |c| c.opt.id().to_string(),
+        ..param("opt", "Optimizer", "update rule of training (PyTorch's defaults: momentum 0.9; Adam β = (0.9, 0.999), ε = 1e-8)", Kind::Choice, Control::Select)
+    },
+    Param {
+        read: |r, c, v| c.lr = r.float(v, c.lr),
+        write: |c| num(c.lr),
+        ..param("lr", "Learning rate η", "learning rate (a log slider)", Kind::Float { min: 1e-5, max: 10.0 }, Control::Positions(&LRS))
+    },
+    Param {
+        read: |r, c, v| c.steps = r.int(v, c.steps),
+        write: |c| c.steps.to_string(),
+        ..param("steps", "Steps to train", "optimizer steps that Play runs (a link trains them on load)", Kind::Int { min: 1, max: 100_000 }, Control::Positions(&STEPS))
+    },
+    Param {
+        read: |r, c, v| c.l2 = r.float(v, c.l2),
+        write: |c| num(c.l2),
+        ..param("l2", "Weight decay λ", "L2 weight decay on the weights (not the biases): g ← g + λW, as PyTorch's `weight_decay`", Kind::Float { min: 0.0, max: 1.0 }, Control::Positions(&L2S))
+    },
+    Param {
+        read: |r, c, v| c.split = r.float(v, c.split),
+        write: |c| num(c.split),
+        ..param("split", "Held-out test fraction", "fraction of the dataset held out for testing (a seeded split)", Kind::Float { min: 0.05, max: 0.5 }, Control::Slider)
+    },
+    Param {
+        read: |r, c, v| match Compare::parse(v) {
+            Ok(cmp) => c.compare = cmp,
+            Err(e) => r.note(format!("{e}; no comparison")),
+        },
+        write: |c| c.compare.to_string(),
+        ..param(
+            "compare",
+            "Compare",
+            "2–4 runs side by side on the same data and seed: initializers (`he_normal,xavier_normal,normal`), or `act:relu,tanh`, or `opt:sgd,adam`; `off` for one run",
+            Kind::Choice,
+            Control::Text,
         )
     },
     Param {
@@ -729,7 +829,7 @@ impl Config {
     /// The initializer this configuration describes.
     #[must_use]
     pub fn init_spec(&self) -> InitSpec {
-        InitSpec { kind: self.init, scale: self.scale, gain: self.gain, mode: self.mode, truncated: self.trunc, bias: self.bias }
+        InitSpec { kind: self.init, scale: self.scale, gain: self.gain, mode: self.fan, truncated: self.trunc, bias: self.bias }
     }
 
     /// The network's shape: Gaussian input has `width` features and one regression output;
@@ -773,6 +873,10 @@ impl Config {
             "scale" => fmt_num(self.scale),
             "slope" => self.value_of("slope").unwrap_or_default(),
             "noise" => format!("σ = {}", self.noise),
+            "lr" => format!("η = {}", fmt_num(self.lr)),
+            "steps" => plural(self.steps, "step"),
+            "l2" => format!("λ = {}", fmt_num(self.l2)),
+            "split" => format!("{:.0}% held out", self.split * 100.0),
             _ => String::new(),
         }
     }
@@ -793,7 +897,8 @@ impl Config {
         match key {
             "scale" => self.init.uses_scale(),
             "gain" => self.init.uses_gain(),
-            "mode" => self.init.uses_fan_mode(),
+            "fan" => self.init.uses_fan_mode(),
+            "opt" | "lr" | "steps" | "l2" | "split" => self.view == View::Train,
             "trunc" => self.init.is_normal(),
             "slope" => matches!(self.act, Activation::LeakyRelu(_)),
             "noise" => self.input != InputKind::Gaussian,
@@ -816,7 +921,7 @@ mod tests {
 
     #[test]
     fn every_field_round_trips() {
-        let q = "depth=37&width=12&init=constant&scale=-2.5&gain=auto&mode=fan_out&trunc=1&act=leaky_relu&slope=0.02&bias=same&bn=1&batch=9&input=moons&noise=0.3&seed=4000000000&diagram=grads&embed=1";
+        let q = "depth=37&width=12&init=constant&scale=-2.5&gain=auto&fan=fan_out&trunc=1&act=leaky_relu&slope=0.02&bias=same&bn=1&batch=9&input=moons&noise=0.3&seed=4000000000&diagram=grads&embed=1";
         let (c, notes) = Config::from_query(q);
         assert!(notes.is_empty(), "{notes:?}");
         assert_eq!(c.depth, 37);

@@ -22,7 +22,24 @@ pub enum InputKind {
     Xor,
     /// Three Gaussian blobs (3 classes).
     Blobs,
+    /// The UCI optical handwritten digits: 8×8 images, 1,797 samples, 10 classes (see [`DIGITS`]).
+    Digits,
 }
+
+/// The UCI "Optical Recognition of Handwritten Digits" test set (Alpaydin & Kaynak 1998, CC BY 4.0;
+/// the copy scikit-learn ships): 65 bytes per image, 64 pixels 0–16 in row order, then the label.
+/// Packed from `data/digits/digits.csv.gz` by `build.rs`.
+pub static DIGITS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/digits.bin"));
+
+/// Images in [`DIGITS`].
+#[must_use]
+pub fn digit_count() -> usize {
+    DIGITS.len() / 65
+}
+
+/// Samples a training run draws its train/test split from: the whole digits set; 1,000 points
+/// of a 2-D dataset or of Gaussian input.
+pub const POOL_SIZE: usize = 1000;
 
 /// A batch of inputs with its labels (empty for Gaussian input).
 #[derive(Debug, Clone, PartialEq)]
@@ -45,6 +62,9 @@ impl Choice for InputKind {
         Entry { value: InputKind::Circles, id: "circles", aliases: &["circle"], label: "circles (2-D, 2 classes)" },
         Entry { value: InputKind::Xor, id: "xor", aliases: &[], label: "XOR (2-D, 2 classes)" },
         Entry { value: InputKind::Blobs, id: "blobs", aliases: &["blob"], label: "blobs (2-D, 3 classes)" },
+        Entry {
+            value: InputKind::Digits, id: "digits", aliases: &["mnist8", "uci_digits"], label: "handwritten digits (8×8, 10 classes)"
+        },
     ];
 }
 
@@ -55,6 +75,7 @@ impl InputKind {
         match self {
             InputKind::Gaussian => 0,
             InputKind::Blobs => 3,
+            InputKind::Digits => 10,
             _ => 2,
         }
     }
@@ -62,10 +83,10 @@ impl InputKind {
     /// Input dimension for a network of hidden width `width`.
     #[must_use]
     pub fn dim(self, width: usize) -> usize {
-        if self == InputKind::Gaussian {
-            width
-        } else {
-            2
+        match self {
+            InputKind::Gaussian => width,
+            InputKind::Digits => 64,
+            _ => 2,
         }
     }
 
@@ -78,6 +99,19 @@ impl InputKind {
         let mut labels = Vec::with_capacity(if classes > 0 { n } else { 0 });
         if self == InputKind::Gaussian {
             x.extend((0..n * dim).map(|_| rng.normal() as f32));
+            return Batch { x, dim, labels, classes };
+        }
+        if self == InputKind::Digits {
+            // n images without replacement (a seeded shuffle; past 1,797 it starts over).
+            let count = digit_count();
+            let mut order: Vec<usize> = (0..count).collect();
+            for i in 0..n {
+                let k = i % count;
+                if k == 0 {
+                    shuffle(&mut order, rng);
+                }
+                push_digit(order[k], &mut x, &mut labels);
+            }
             return Batch { x, dim, labels, classes };
         }
         for i in 0..n {
@@ -114,13 +148,68 @@ impl InputKind {
                     let t = 2.0 * PI * c as f64 / 3.0;
                     (0.7 * libm::cos(t) + 0.25 * rng.normal(), 0.7 * libm::sin(t) + 0.25 * rng.normal())
                 }
-                InputKind::Gaussian => unreachable!(),
+                InputKind::Gaussian | InputKind::Digits => unreachable!(),
             };
             labels.push(c);
             x.push((px + noise * rng.normal()) as f32);
             x.push((py + noise * rng.normal()) as f32);
         }
         Batch { x, dim, labels, classes }
+    }
+}
+
+/// Appends image `i` of [`DIGITS`] as pixels scaled to [0, 1] (x/16, as scikit-learn's examples do).
+fn push_digit(i: usize, x: &mut Vec<f32>, labels: &mut Vec<usize>) {
+    let row = &DIGITS[i * 65..(i + 1) * 65];
+    x.extend(row[..64].iter().map(|&p| f32::from(p) / 16.0));
+    labels.push(usize::from(row[64]));
+}
+
+/// Fisher–Yates shuffle with the seeded generator.
+pub fn shuffle(v: &mut [usize], rng: &mut Rng) {
+    for i in (1..v.len()).rev() {
+        let j = rng.below(i + 1);
+        v.swap(i, j);
+    }
+}
+
+impl Batch {
+    /// The rows `idx`, in that order.
+    #[must_use]
+    pub fn select(&self, idx: &[usize]) -> Batch {
+        let mut x = Vec::with_capacity(idx.len() * self.dim);
+        for &i in idx {
+            x.extend_from_slice(&self.x[i * self.dim..(i + 1) * self.dim]);
+        }
+        let labels = if self.labels.is_empty() { Vec::new() } else { idx.iter().map(|&i| self.labels[i]).collect() };
+        Batch { x, dim: self.dim, labels, classes: self.classes }
+    }
+
+    /// Samples in the batch.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.x.len() / self.dim.max(1)
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+}
+
+impl InputKind {
+    /// The pool a training run splits into train and test: every digit image (in file order),
+    /// or [`POOL_SIZE`] fresh samples.
+    #[must_use]
+    pub fn pool(self, width: usize, noise: f64, rng: &mut Rng) -> Batch {
+        if self == InputKind::Digits {
+            let (mut x, mut labels) = (Vec::with_capacity(digit_count() * 64), Vec::with_capacity(digit_count()));
+            for i in 0..digit_count() {
+                push_digit(i, &mut x, &mut labels);
+            }
+            return Batch { x, dim: 64, labels, classes: 10 };
+        }
+        self.sample(POOL_SIZE, width, noise, rng)
     }
 }
 
@@ -158,5 +247,22 @@ mod tests {
             }
         }
         crate::choice::check_table::<InputKind>();
+    }
+
+    /// The packed digits match their source's description: 1,797 images, 10 classes of about
+    /// 180 each (scikit-learn's `load_digits` docs: 178–183 per class), pixels 0–16.
+    #[test]
+    fn digits_are_the_uci_set() {
+        assert_eq!(digit_count(), 1797);
+        let mut per_class = [0usize; 10];
+        for row in DIGITS.chunks_exact(65) {
+            per_class[usize::from(row[64])] += 1;
+            assert!(row[..64].iter().all(|&p| p <= 16));
+        }
+        assert!(per_class.iter().all(|&n| (170..=190).contains(&n)), "{per_class:?}");
+        assert_eq!(per_class.iter().sum::<usize>(), 1797);
+        // The first image is a 0 (its top row is 0,0,5,13,9,1,0,0).
+        assert_eq!(&DIGITS[..8], &[0, 0, 5, 13, 9, 1, 0, 0]);
+        assert_eq!(DIGITS[64], 0);
     }
 }

@@ -24,12 +24,14 @@
 pub mod activation;
 pub mod charts;
 pub mod choice;
+pub mod compare;
 pub mod config;
 pub mod data;
 pub mod experiment;
 pub mod format;
 pub mod formula;
 pub mod init;
+pub mod lab;
 pub mod linalg;
 pub mod loss;
 pub mod network;

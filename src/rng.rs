@@ -20,6 +20,8 @@ pub enum Stream {
     Target,
     /// Mini-batch order during training.
     Shuffle,
+    /// The train/test split of a training run.
+    Split,
 }
 
 impl Stream {
@@ -29,6 +31,7 @@ impl Stream {
             Stream::Input => 1,
             Stream::Target => 2,
             Stream::Shuffle => 3,
+            Stream::Split => 4,
         }
     }
 }

@@ -1,6 +1,39 @@
 //! Parameter updates: plain SGD, SGD with momentum, Adam.
 
+use crate::choice::{Choice, Entry};
 use crate::network::{Mlp, Workspace};
+
+/// The update rule a configuration names (`opt=`); [`OptKind::with_lr`] gives its [`Optimizer`]
+/// with PyTorch's default hyper-parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OptKind {
+    Sgd,
+    Momentum,
+    #[default]
+    Adam,
+}
+
+impl Choice for OptKind {
+    const WHAT: &'static str = "optimizer";
+    const TABLE: &'static [Entry<OptKind>] = &[
+        Entry { value: OptKind::Sgd, id: "sgd", aliases: &[], label: "SGD" },
+        Entry { value: OptKind::Momentum, id: "momentum", aliases: &["sgd_momentum"], label: "SGD with momentum 0.9" },
+        Entry { value: OptKind::Adam, id: "adam", aliases: &[], label: "Adam (β₁ 0.9, β₂ 0.999)" },
+    ];
+}
+
+impl OptKind {
+    /// The rule at learning rate `lr`: momentum μ = 0.9 (the usual choice; PyTorch's `SGD` has
+    /// no default), Adam β₁ = 0.9, β₂ = 0.999, ε = 1e-8 (`torch.optim.Adam`'s defaults).
+    #[must_use]
+    pub fn with_lr(self, lr: f32) -> Optimizer {
+        match self {
+            OptKind::Sgd => Optimizer::Sgd { lr },
+            OptKind::Momentum => Optimizer::Momentum { lr, momentum: 0.9 },
+            OptKind::Adam => Optimizer::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 },
+        }
+    }
+}
 
 /// An update rule.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -40,24 +73,42 @@ fn params_and_grads<'a>(mlp: &'a mut Mlp, ws: &'a Workspace) -> Vec<(&'a mut [f3
 impl Optimizer {
     /// Applies one update from the gradients of the last [`Mlp::backward`].
     pub fn step(&self, mlp: &mut Mlp, ws: &Workspace, state: &mut OptState) {
+        self.step_decayed(mlp, ws, state, 0.0);
+    }
+
+    /// Applies one update with L2 weight decay `l2` on the weights (not biases or batch-norm
+    /// parameters): g ← g + λ·W before the rule, as PyTorch's `weight_decay` (coupled, not AdamW).
+    /// Returns ‖ΔW‖ of each layer's weights, the update actually applied.
+    pub fn step_decayed(&self, mlp: &mut Mlp, ws: &Workspace, state: &mut OptState, l2: f32) -> Vec<f64> {
         state.step += 1;
         let t = state.step as i32;
+        let weights: Vec<bool> =
+            mlp.layers.iter().flat_map(|l| [true, false].into_iter().chain(l.bn.iter().flat_map(|_| [false, false]))).collect();
         let pairs = params_and_grads(mlp, ws);
         if state.m.len() != pairs.len() {
             state.m = pairs.iter().map(|(p, _)| vec![0.0; p.len()]).collect();
             state.v = pairs.iter().map(|(p, _)| vec![0.0; p.len()]).collect();
         }
+        let mut norms = Vec::new();
         for (k, (p, g)) in pairs.into_iter().enumerate() {
+            let decay = if weights[k] { l2 } else { 0.0 };
+            let mut sq = 0f64;
+            let mut apply = |p: &mut f32, d: f32| {
+                *p -= d;
+                sq += f64::from(d) * f64::from(d);
+            };
             match *self {
                 Optimizer::Sgd { lr } => {
                     for (p, &g) in p.iter_mut().zip(g) {
-                        *p -= lr * g;
+                        let g = g + decay * *p;
+                        apply(p, lr * g);
                     }
                 }
                 Optimizer::Momentum { lr, momentum } => {
                     for ((p, &g), v) in p.iter_mut().zip(g).zip(state.m[k].iter_mut()) {
+                        let g = g + decay * *p;
                         *v = momentum * *v + g;
-                        *p -= lr * *v;
+                        apply(p, lr * *v);
                     }
                 }
                 Optimizer::Adam { lr, beta1, beta2, eps } => {
@@ -65,13 +116,18 @@ impl Optimizer {
                     let c2 = 1.0 - beta2.powi(t);
                     let (ms, vs) = (&mut state.m[k], &mut state.v[k]);
                     for (((p, &g), m), v) in p.iter_mut().zip(g).zip(ms.iter_mut()).zip(vs.iter_mut()) {
+                        let g = g + decay * *p;
                         *m = beta1 * *m + (1.0 - beta1) * g;
                         *v = beta2 * *v + (1.0 - beta2) * g * g;
-                        *p -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+                        apply(p, lr * (*m / c1) / ((*v / c2).sqrt() + eps));
                     }
                 }
             }
+            if weights[k] {
+                norms.push(sq.sqrt());
+            }
         }
+        norms
     }
 }
 

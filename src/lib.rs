@@ -23,6 +23,7 @@
 
 pub mod activation;
 pub mod charts;
+pub mod code;
 pub mod choice;
 pub mod compare;
 pub mod config;

@@ -8,6 +8,7 @@ pub mod diagram;
 pub mod lines;
 pub mod phase;
 pub mod ridgeline;
+pub mod training;
 
 use crate::report::Quantity;
 

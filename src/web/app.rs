@@ -7,12 +7,15 @@
 //! in `#status`) when they cannot be shown.
 
 use super::dom::{by_id, document, set_state, set_text, window};
+use super::lab::{Lab, LabEvent};
+use super::lab_view::{self, LabChart};
 use super::pool::{Finished, Outcome, Pool, RESTART_AFTER_MS};
 use super::protocol::decode_reply;
 use super::tasks::{Job, Tasks, TASK_BUDGET_MS};
 use super::{controls, export, render};
 use crate::charts::Chart;
-use crate::config::{Config, Notice};
+use crate::choice::Choice;
+use crate::config::{Config, Notice, View};
 use crate::experiment::run;
 use crate::init::Init;
 use crate::report::Report;
@@ -62,7 +65,27 @@ pub struct App {
     phase_cursor: Option<(f64, f64)>,
     /// Worker failures since the last answer from a worker.
     worker_failures: u32,
+    /// The training lab (training view, and comparisons in either view).
+    lab: Lab,
+    lab_phase: LabPhase,
+    /// A lab redraw is queued, and when the last one started (ms).
+    lab_draw_queued: bool,
+    lab_drawn_at: f64,
 }
+
+/// Where the lab is in its cycle: its runs step (or start), then each is asked for its report,
+/// then everything is drawn and the page is ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LabPhase {
+    /// No runs.
+    Idle,
+    Running,
+    Reporting,
+    Settled,
+}
+
+/// The most often the lab's charts are redrawn while it trains (ms between redraws): 10 a second.
+const LAB_REDRAW_MS: f64 = 100.0;
 
 /// Worker failures in a row after which the page computes on its own thread.
 const MAX_WORKER_FAILURES: u32 = 3;
@@ -125,6 +148,10 @@ pub fn start() -> Result<(), JsValue> {
             tasks: Tasks::default(),
             phase_cursor: None,
             worker_failures: 0,
+            lab: Lab::default(),
+            lab_phase: LabPhase::Idle,
+            lab_draw_queued: false,
+            lab_drawn_at: 0.0,
         })
     });
     controls::build();
@@ -146,6 +173,11 @@ impl Handle {
         for p in controls::with_control() {
             let Some(el) = by_id(p.key) else { continue };
             let key = p.key;
+            // A text field applies on Enter or leaving it, not at every key typed.
+            if el.get_attribute("type").as_deref() == Some("text") {
+                self.listen(&el, "change", move |a| a.on_control(key));
+                continue;
+            }
             self.listen(&el, "input", move |a| a.on_control(key));
             if el.tag_name() == "SELECT" || el.get_attribute("type").as_deref() == Some("checkbox") {
                 self.listen(&el, "change", move |a| a.on_control(key));
@@ -176,6 +208,24 @@ impl Handle {
                 self.listen(&el, "click", f);
             }
         }
+        let lab_buttons: [(&str, Action); 3] = [("train-play", App::toggle_play), ("train-step", App::train_step), ("train-reset", App::train_reset)];
+        for (id, f) in lab_buttons {
+            if let Some(el) = by_id(id) {
+                self.listen(&el, "click", f);
+            }
+        }
+        if let Some(el) = by_id("train-at") {
+            self.listen(&el, "input", App::scrub);
+        }
+        if let Some(el) = by_id("train-run") {
+            self.listen(&el, "change", App::queue_lab_draw);
+        }
+        for f in crate::code::Framework::ALL {
+            if let Some(el) = by_id(&format!("copy-{}", f.element_id())) {
+                self.listen(&el, "click", move |a| export::copy(&crate::code::snippet(&a.config, f), &format!("{} code", f.name())));
+            }
+        }
+        self.wire_keys();
         self.wire_lessons();
         self.wire_phase_diagram();
         // The controls form never submits (no inline handler: a strict CSP forbids those).
@@ -219,6 +269,35 @@ impl Handle {
 }
 
 impl Handle {
+    /// Keyboard shortcuts of the training view: Space or K play/pause, . or S one step, R reset
+    /// (not while typing in a field, and not with a modifier held).
+    fn wire_keys(&self) {
+        let h = self.clone();
+        let keys = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
+            }
+            let tag = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).map(|el| el.tag_name()).unwrap_or_default();
+            if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA") {
+                return;
+            }
+            let action: Action = match e.key().as_str() {
+                " " if tag == "BUTTON" || tag == "A" || tag == "CANVAS" => return,
+                " " | "k" | "K" => App::toggle_play,
+                "." | "s" | "S" => App::train_step,
+                "r" | "R" => App::train_reset,
+                _ => return,
+            };
+            let train = h.0.upgrade().is_some_and(|a| a.try_borrow().is_ok_and(|a| a.config.view == View::Train));
+            if train {
+                e.prevent_default();
+                h.with(action);
+            }
+        });
+        let _ = document().add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+        keys.forget();
+    }
+
     /// The phase diagram: a click sets (σ_w, σ_b); arrow keys move a cursor and Enter sets it.
     fn wire_phase_diagram(&self) {
         let Some(canvas) = by_id(crate::charts::Chart::Phase.canvas_id()) else { return };
@@ -320,6 +399,12 @@ impl App {
         self.config = config;
         controls::write_all(&config);
         set_url(&config, false);
+        if let Some(body) = document().body() {
+            let _ = body.dataset().set("view", config.view.id());
+        }
+        for f in crate::code::Framework::ALL {
+            super::dom::set_text(f.element_id(), &crate::code::snippet(&config, f));
+        }
     }
 
     /// A control changed: re-parse the configuration with its new `key=value`.
@@ -394,6 +479,20 @@ impl App {
     fn schedule(&mut self) {
         set_state("computing");
         self.start_progress();
+        let comparing = self.config.compare.count() > 1;
+        if self.config.view == View::Train || comparing {
+            // A link in the training view trains its steps on load; a changed setting restarts,
+            // playing if it was.
+            let playing = self.config.view == View::Train && (self.lab_phase == LabPhase::Idle || self.lab.playing || self.lab.all_done());
+            self.restart_lab(playing);
+            if self.config.view == View::Train {
+                return;
+            }
+        } else if self.lab_phase != LabPhase::Idle {
+            self.lab.stop();
+            self.lab_phase = LabPhase::Idle;
+            lab_view::layout(&self.config, &self.lab);
+        }
         let already = std::mem::replace(&mut self.pending, true);
         if self.pool.active() {
             if self.pool.all_ready() && !self.pool.busy() {
@@ -625,6 +724,16 @@ impl App {
                 }
                 None => {}
             },
+            Job::Lab(chart) => {
+                if let Err(e) = lab_view::chart(&self.config, &self.lab, chart) {
+                    show_error(&e.to_string());
+                }
+            }
+            Job::LabText => {
+                lab_view::text(&self.config, &self.lab);
+                self.lab_draw_queued = false;
+                self.lab_drawn();
+            }
             // A job of a report that a newer one replaced.
             Job::Chart { .. } | Job::Table { .. } | Job::Drawn { .. } => {}
         }
@@ -641,6 +750,17 @@ impl App {
     fn drawn(&mut self, computed_at: f64, newer_waiting: bool) {
         let t2 = now();
         if newer_waiting || self.pool.busy() || self.pending {
+            return;
+        }
+        if self.config.view == View::Train {
+            if self.lab_phase == LabPhase::Settled && !self.lab_draw_queued {
+                self.stop_progress();
+                set_text("status", &format!("Trained {} steps; drawn.", self.lab.step()));
+                set_state("ready");
+            }
+            return;
+        }
+        if !matches!(self.lab_phase, LabPhase::Idle | LabPhase::Settled) {
             return;
         }
         self.stop_progress();
@@ -677,6 +797,9 @@ impl App {
         for chart in Chart::ALL {
             self.queue(Job::Chart { generation, chart });
         }
+        if self.lab_phase != LabPhase::Idle {
+            self.queue_lab_draw();
+        }
     }
 
     /// Redraws one chart of the last report now (the diagram toggle needs only the diagram).
@@ -710,6 +833,191 @@ impl App {
         if let Some((id, _tick)) = self.progress.take() {
             window().clear_interval_with_handle(id);
         }
+    }
+}
+
+impl App {
+    // ---- the training lab -------------------------------------------------------------------
+
+    /// Starts the lab's workers if it has none (one per run, at most one per core).
+    fn start_lab_workers(&mut self, runs: usize) {
+        if self.lab.has_workers() {
+            return;
+        }
+        let h = self.handle();
+        let cores = window().navigator().hardware_concurrency() as usize;
+        self.lab.start_workers(runs.min(cores.max(1)), |k, worker: &Worker| {
+            let on_message = {
+                let h = h.clone();
+                Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                    let data = e.data();
+                    h.with(move |a| a.on_lab_message(k, &data));
+                })
+            };
+            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+            on_message.forget();
+            let on_error = {
+                let h = h.clone();
+                Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+                    let message =
+                        e.dyn_ref::<web_sys::ErrorEvent>().map_or_else(|| "unknown error".to_string(), web_sys::ErrorEvent::message);
+                    h.with(move |a| a.lab_failed(&message));
+                })
+            };
+            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            on_error.forget();
+        });
+    }
+
+    /// Replaces the lab's runs with those of the current configuration.
+    fn restart_lab(&mut self, playing: bool) {
+        let runs = self.config.compare.runs(&self.config);
+        let labels = self.config.compare.labels(&self.config);
+        if let Err(e) = runs.iter().try_for_each(Config::validate) {
+            self.lab.stop();
+            self.lab_phase = LabPhase::Idle;
+            self.stop_progress();
+            render::clear_results();
+            return show_error(&format!("Cannot train this configuration: {e}."));
+        }
+        self.start_lab_workers(runs.len());
+        self.lab.restart(runs.into_iter().zip(labels).collect(), playing);
+        self.lab_phase = LabPhase::Running;
+        lab_view::layout(&self.config, &self.lab);
+        self.queue_lab_draw();
+    }
+
+    fn on_lab_message(&mut self, k: usize, data: &JsValue) {
+        let Ok((envelope, _)) = decode_reply(data) else { return self.lab_failed("an unreadable message") };
+        match self.lab.receive(k, envelope.reply) {
+            LabEvent::Nothing | LabEvent::AllReady => {}
+            LabEvent::Advanced | LabEvent::Failed => {
+                if !self.lab.settled() {
+                    self.lab_phase = LabPhase::Running;
+                }
+                self.queue_lab_draw();
+            }
+            LabEvent::Report { run } => {
+                // The initialization view's charts follow the chosen run in the training view.
+                if self.config.view == View::Train && run == 0 {
+                    if let Some((_, report)) = self.lab.runs[0].report.clone() {
+                        let config = self.lab.runs[0].config;
+                        self.finish(config, Ok(report), false);
+                    }
+                }
+                self.queue_lab_draw();
+            }
+        }
+        self.lab_advance_phase();
+    }
+
+    /// Moves the lab on: once every run has stopped, each is asked for its report; once every
+    /// report is in, the lab is settled (and the page ready when drawn).
+    fn lab_advance_phase(&mut self) {
+        match self.lab_phase {
+            LabPhase::Running if self.lab.settled() => {
+                let step = if self.config.view == View::Train { self.lab.at } else { Some(0) };
+                self.lab.ask_reports(step);
+                self.lab_phase = LabPhase::Reporting;
+                if self.lab.settled() {
+                    self.lab_advance_phase();
+                }
+            }
+            LabPhase::Reporting if self.lab.settled() => {
+                self.lab_phase = LabPhase::Settled;
+                self.queue_lab_draw();
+            }
+            _ => {}
+        }
+    }
+
+    /// A lab worker stopped: every run is restarted on fresh workers, paused, with the reason shown.
+    fn lab_failed(&mut self, message: &str) {
+        self.lab.stop();
+        self.lab_phase = LabPhase::Idle;
+        self.stop_progress();
+        show_error(&format!("A training worker stopped ({message}). Press Reset, or change any setting, to start again."));
+    }
+
+    /// Queues a redraw of the lab, at most every [`LAB_REDRAW_MS`].
+    fn queue_lab_draw(&mut self) {
+        if self.lab_draw_queued {
+            return;
+        }
+        self.lab_draw_queued = true;
+        let wait = (self.lab_drawn_at + LAB_REDRAW_MS - now()).max(0.0).ceil() as i32;
+        self.later(wait, |a| {
+            a.lab_drawn_at = now();
+            lab_view::layout(&a.config, &a.lab);
+            for chart in LabChart::ALL {
+                a.queue(Job::Lab(chart));
+            }
+            a.queue(Job::LabText);
+        });
+    }
+
+    /// The lab's charts are drawn: the page is ready if the lab has settled and nothing else waits.
+    fn lab_drawn(&mut self) {
+        if self.lab_phase != LabPhase::Settled || self.lab_draw_queued || self.pending || self.pool.busy() {
+            return;
+        }
+        if self.config.view == View::Train {
+            // The report's charts are drawn by their own jobs; the last one (Drawn) sets ready.
+            let generation = self.generation;
+            self.queue(Job::Drawn { generation, computed_at: now(), newer_waiting: false });
+        } else if self.report.is_some() {
+            self.stop_progress();
+            set_state("ready");
+        }
+    }
+
+    fn toggle_play(&mut self) {
+        if self.config.view != View::Train || self.lab.runs.is_empty() {
+            return;
+        }
+        if self.lab.all_done() {
+            return;
+        }
+        let play = !self.lab.playing;
+        self.lab.set_playing(play);
+        if play {
+            set_state("computing");
+            self.lab_phase = LabPhase::Running;
+        }
+        self.lab_advance_phase();
+        self.queue_lab_draw();
+    }
+
+    fn train_step(&mut self) {
+        if self.config.view != View::Train || self.lab.runs.is_empty() {
+            return;
+        }
+        set_state("computing");
+        self.lab.single_step();
+        self.lab_phase = LabPhase::Running;
+        self.queue_lab_draw();
+    }
+
+    fn train_reset(&mut self) {
+        if self.config.view != View::Train {
+            return;
+        }
+        set_state("computing");
+        self.restart_lab(false);
+    }
+
+    /// The scrub slider: show the kept step at its position.
+    fn scrub(&mut self) {
+        let Some(pos) = by_id("train-at").and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|e| e.value().parse::<usize>().ok())
+        else {
+            return;
+        };
+        let Some(&step) = self.lab.runs.first().and_then(|r| r.snapshots.get(pos)) else { return };
+        self.lab.set_playing(false);
+        self.lab.at = Some(step);
+        set_state("computing");
+        self.lab_phase = LabPhase::Running;
+        self.lab_advance_phase();
     }
 }
 

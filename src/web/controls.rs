@@ -76,7 +76,7 @@ fn set_range(id: &str, min: &str, max: &str) {
 pub fn read(key: &str, config: &Config) -> Option<String> {
     let p = PARAMS.iter().find(|p| p.key == key)?;
     let value = match p.control {
-        Control::Slider | Control::Number => input(key)?.value(),
+        Control::Slider | Control::Number | Control::Text => input(key)?.value(),
         Control::Positions(list) => list.get(input(key)?.value().parse::<usize>().ok()?)?.to_string(),
         Control::Scale => {
             let raw = input(key)?.value();
@@ -99,6 +99,15 @@ pub fn write_all(config: &Config) {
         let id = p.key;
         let value = (p.write)(config);
         match p.control {
+            Control::Text => {
+                // Not while it is being typed in.
+                if let Some(el) = input(id) {
+                    let focused = super::dom::document().active_element().is_some_and(|a| a.id() == id);
+                    if !focused && el.value() != value {
+                        el.set_value(if value == "off" { "" } else { &value });
+                    }
+                }
+            }
             Control::Slider | Control::Number => {
                 if let Some(el) = input(id) {
                     // A control that does not apply keeps its position (the slope while another

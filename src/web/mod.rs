@@ -14,6 +14,8 @@ mod bench;
 mod controls;
 pub mod dom;
 mod export;
+mod lab;
+mod lab_view;
 mod pool;
 pub mod protocol;
 mod render;

@@ -174,13 +174,13 @@ impl Pool {
         }
         let id = match &reply {
             Reply::Report { id, .. } | Reply::Part { id, .. } | Reply::Hists { id, .. } | Reply::Failed { id, .. } => *id,
-            Reply::Ready => return Outcome::Waiting,
+            Reply::Ready | Reply::Trained { .. } | Reply::TrainReport { .. } | Reply::TrainFailed { .. } => return Outcome::Waiting,
         };
         if !self.in_flight.as_ref().is_some_and(|f| f.id == id) {
             return Outcome::Waiting; // a reply to a request that was dropped
         }
         match reply {
-            Reply::Ready => Outcome::Waiting,
+            Reply::Ready | Reply::Trained { .. } | Reply::TrainReport { .. } | Reply::TrainFailed { .. } => Outcome::Waiting,
             Reply::Failed { error, .. } => self.finish(Err(format!("Cannot show this configuration: {error}.")), ms),
             Reply::Report { report, .. } => self.finish(Ok(*report), ms),
             Reply::Part { shard, part, .. } => {

@@ -4,6 +4,7 @@
 //! `grads` (replies with a shard's ∂L/∂W only) is an array of `Float32Array`s whose buffers are
 //! transferred, not copied. Nothing else in the program reads or writes message fields by name.
 
+use crate::lab::{Points, Progress};
 use crate::report::Report;
 use crate::shard::{DataHists, Shard, ShardPart};
 use js_sys::{Array, Float32Array, Object, Reflect};
@@ -19,6 +20,15 @@ pub enum Request {
     Run { id: u32, query: String, shard: Shard },
     /// Bin the kept shard's data quantities (`Quantity::DATA`) over these shared ranges.
     Hists { id: u32, ranges: [(f64, f64); 3] },
+    /// Start training run `run` of the configuration `query` (generation `gen` of the lab; a
+    /// newer generation replaces the run) → [`Reply::Trained`] with step 0 and the data points.
+    TrainStart { gen: u32, run: usize, query: String },
+    /// Train run `run` for up to `steps` steps or `budget_ms` milliseconds, whichever ends first;
+    /// `beyond`: one step even past the configured `steps` → [`Reply::Trained`].
+    TrainSteps { gen: u32, run: usize, steps: usize, budget_ms: f64, beyond: bool },
+    /// The initialization view's report of run `run` as it was at `step` (the nearest kept step
+    /// at or before it) → [`Reply::TrainReport`].
+    TrainReport { gen: u32, run: usize, step: usize },
 }
 
 /// What a worker answers.
@@ -34,6 +44,12 @@ pub enum Reply {
     Hists { id: u32, shard: usize, hists: Vec<DataHists> },
     /// The request could not be computed.
     Failed { id: u32, error: String },
+    /// What training run `run` did since the last reply (`points`: the 2-D data, with step 0).
+    Trained { gen: u32, run: usize, progress: Box<Progress>, points: Option<Points> },
+    /// The report of run `run` at step `step`.
+    TrainReport { gen: u32, run: usize, step: usize, report: Box<Report> },
+    /// Run `run` could not start or go on.
+    TrainFailed { gen: u32, run: usize, error: String },
 }
 
 /// A reply with what every reply carries: time spent in the worker and its wasm memory.

@@ -13,12 +13,12 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 
-fn style() -> Style {
+pub(super) fn style() -> Style {
     Style { theme: if prefers_dark() { Theme::DARK } else { Theme::LIGHT }, scale: window().device_pixel_ratio().clamp(1.0, 4.0) }
 }
 
 /// Sizes a canvas to its CSS box times the device pixel ratio and draws on it.
-fn on_canvas(
+pub(super) fn on_canvas(
     id: &str,
     s: &Style,
     label: &str,

@@ -3,6 +3,7 @@
 //! binning ∂L/∂W). Each job is small; the runner yields to the browser whenever a task has used
 //! [`TASK_BUDGET_MS`], so the page never holds the main thread for long.
 
+use super::lab_view::LabChart;
 use crate::charts::Chart;
 use std::collections::VecDeque;
 
@@ -23,6 +24,10 @@ pub enum Job {
     GradSum { id: u32, layer: usize },
     /// Bin the summed ∂L/∂W of `layer` for request `id`.
     GradHist { id: u32, layer: usize },
+    /// Draw one chart of the training lab as it is now.
+    Lab(LabChart),
+    /// The lab's table and texts; the last job of a lab redraw.
+    LabText,
 }
 
 impl Job {

@@ -10,6 +10,7 @@
 use super::protocol::{decode_request, encode_reply, Envelope, Reply, Request};
 use crate::config::Config;
 use crate::experiment::{run, Experiment};
+use crate::lab::Trainer;
 use crate::shard::Shard;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -22,6 +23,57 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 struct WorkerState {
     /// The shard experiment of the last `Run`, for its `Hists` step.
     last: Option<(u32, Experiment)>,
+    /// Training runs by run index, with the lab generation that started them.
+    trainers: Vec<(usize, u32, Trainer)>,
+}
+
+impl WorkerState {
+    fn trainer(&mut self, gen: u32, run: usize) -> Option<&mut Trainer> {
+        self.trainers.iter_mut().find(|(r, g, _)| *r == run && *g == gen).map(|(_, _, t)| t)
+    }
+
+    /// Answers a training request; `now` reads the clock (ms).
+    fn train(&mut self, request: Request, now: &dyn Fn() -> f64) -> Reply {
+        match request {
+            Request::TrainStart { gen, run, query } => {
+                // A newer generation replaces every run of older ones.
+                self.trainers.retain(|(r, g, _)| *g == gen && *r != run);
+                let (config, _) = Config::from_query(&query);
+                match Trainer::new(&config) {
+                    Ok(mut t) => {
+                        let points = t.points();
+                        let progress = Box::new(t.progress());
+                        self.trainers.push((run, gen, t));
+                        Reply::Trained { gen, run, progress, points }
+                    }
+                    Err(e) => Reply::TrainFailed { gen, run, error: e.to_string() },
+                }
+            }
+            Request::TrainSteps { gen, run, steps, budget_ms, beyond } => {
+                let t0 = now();
+                let Some(t) = self.trainer(gen, run) else {
+                    return Reply::TrainFailed { gen, run, error: "this run was replaced".into() };
+                };
+                let progress = if beyond && t.done() {
+                    t.step_beyond()
+                } else {
+                    // The clock is read every 8 steps (a read costs about as much as a small step).
+                    let mut n = 0usize;
+                    t.advance(steps, || {
+                        n += 1;
+                        n % 8 != 0 || now() - t0 < budget_ms
+                    })
+                };
+                Reply::Trained { gen, run, progress: Box::new(progress), points: None }
+            }
+            Request::TrainReport { gen, run, step } => match self.trainer(gen, run).map(|t| t.report_at(step)) {
+                Some(Ok((step, report))) => Reply::TrainReport { gen, run, step, report: Box::new(report) },
+                Some(Err(e)) => Reply::TrainFailed { gen, run, error: e.to_string() },
+                None => Reply::TrainFailed { gen, run, error: "this run was replaced".into() },
+            },
+            other => self.answer(other),
+        }
+    }
 }
 
 impl WorkerState {
@@ -32,6 +84,9 @@ impl WorkerState {
                 Some((last_id, e)) if last_id == id => Reply::Hists { id, shard: e.shard.index, hists: e.shard_hists(ranges) },
                 _ => Reply::Failed { id, error: "no shard is waiting for its histograms".into() },
             },
+            request @ (Request::TrainStart { .. } | Request::TrainSteps { .. } | Request::TrainReport { .. }) => {
+                self.train(request, &|| 0.0)
+            }
             Request::Run { id, query, shard } => {
                 let (config, _) = Config::from_query(&query);
                 if shard == Shard::WHOLE {
@@ -78,7 +133,7 @@ pub fn start() {
         let t0 = now();
         let mut state = state.borrow_mut();
         let reply = match decode_request(&e.data()) {
-            Ok(request) => state.answer(request),
+            Ok(request) => state.train(request, &now),
             Err(err) => Reply::Failed { id: u32::MAX, error: err.to_string() },
         };
         let grads = match (&reply, &state.last) {

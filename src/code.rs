@@ -117,8 +117,12 @@ fn torch_weight(c: &Config) -> String {
         Init::Random(Dist::Normal) if c.trunc => format!("nn.init.trunc_normal_(w, std={s}, a=-2 * {s}, b=2 * {s})", s = py(c.scale)),
         Init::Random(Dist::Normal) => format!("nn.init.normal_(w, mean=0.0, std={})", py(c.scale)),
         Init::Random(Dist::Uniform) => format!("nn.init.uniform_(w, -{a}, {a})", a = py(c.scale)),
-        Init::Xavier(dist) if !c.trunc || dist == Dist::Uniform => format!("nn.init.{}(w, gain={})", d(dist, "xavier_normal_", "xavier_uniform_"), py(g)),
-        Init::He(dist) | Init::Lecun(dist) if (!c.trunc || dist == Dist::Uniform) && c.fan != FanMode::FanAvg && kaiming_gain(c).is_some() => {
+        Init::Xavier(dist) if !c.trunc || dist == Dist::Uniform => {
+            format!("nn.init.{}(w, gain={})", d(dist, "xavier_normal_", "xavier_uniform_"), py(g))
+        }
+        Init::He(dist) | Init::Lecun(dist)
+            if (!c.trunc || dist == Dist::Uniform) && c.fan != FanMode::FanAvg && kaiming_gain(c).is_some() =>
+        {
             let nl = kaiming_gain(c).unwrap_or_default();
             format!("nn.init.{}(w, mode=\"{}\", {nl})", d(dist, "kaiming_normal_", "kaiming_uniform_"), fan_mode(c.fan))
         }
@@ -218,7 +222,9 @@ fn pytorch(c: &Config) -> String {
 /// Keras' initializer object for the weights.
 fn keras_weight(c: &Config) -> String {
     let g = gain(c);
-    let vs = |mode: &str, dist: &str| format!("keras.initializers.VarianceScaling(scale={}, mode=\"{mode}\", distribution=\"{dist}\")", py(g * g));
+    let vs = |mode: &str, dist: &str| {
+        format!("keras.initializers.VarianceScaling(scale={}, mode=\"{mode}\", distribution=\"{dist}\")", py(g * g))
+    };
     let dist = |d: Dist| match (d, c.trunc) {
         (Dist::Normal, true) => "truncated_normal",
         (Dist::Normal, false) => "untruncated_normal",
@@ -263,10 +269,14 @@ fn keras_activation(a: Activation) -> String {
 
 fn keras(c: &Config) -> String {
     let (shape, _) = dims(c);
-    let mut s = format!("import keras\n\nkeras.utils.set_random_seed({})\nkernel = {}\nbias = {}\n", c.seed, keras_weight(c), keras_bias(c));
+    let mut s =
+        format!("import keras\n\nkeras.utils.set_random_seed({})\nkernel = {}\nbias = {}\n", c.seed, keras_weight(c), keras_bias(c));
     s.push_str(&format!("model = keras.Sequential([keras.Input(shape=({},))])\nfor _ in range({}):\n", shape.input, shape.depth));
     let act = if c.bn { "None".to_string() } else { keras_activation(c.act) };
-    s.push_str(&format!("    model.add(keras.layers.Dense({}, activation={act}, kernel_initializer=kernel, bias_initializer=bias))\n", shape.width));
+    s.push_str(&format!(
+        "    model.add(keras.layers.Dense({}, activation={act}, kernel_initializer=kernel, bias_initializer=bias))\n",
+        shape.width
+    ));
     if c.bn {
         s.push_str("    model.add(keras.layers.BatchNormalization(epsilon=1e-5))\n");
         if !matches!(c.act, Activation::LeakyRelu(_)) {
@@ -289,7 +299,9 @@ fn jax_init(c: &Config, bias: bool) -> String {
         match i {
             Init::Zeros => "nn.initializers.zeros".into(),
             Init::Constant => format!("nn.initializers.constant({})", py(c.scale)),
-            Init::Random(Dist::Uniform) => format!("lambda key, shape, dtype=jnp.float32: jax.random.uniform(key, shape, dtype, -{a}, {a})", a = py(c.scale)),
+            Init::Random(Dist::Uniform) => {
+                format!("lambda key, shape, dtype=jnp.float32: jax.random.uniform(key, shape, dtype, -{a}, {a})", a = py(c.scale))
+            }
             Init::Random(Dist::Normal) if c.trunc && !bias => format!("nn.initializers.truncated_normal(stddev={})", py(c.scale)),
             Init::Random(Dist::Normal) => format!("nn.initializers.normal(stddev={})", py(c.scale)),
             _ if bias => format!("nn.initializers.normal(stddev={})", py(std)),
@@ -366,7 +378,8 @@ mod tests {
     fn names_match_the_frameworks() {
         let he = config("init=he_normal&act=relu");
         assert!(snippet(&he, Framework::PyTorch).contains("nn.init.kaiming_normal_(w, mode=\"fan_in\", nonlinearity=\"relu\")"));
-        assert!(snippet(&he, Framework::Keras).contains("VarianceScaling(scale=2.0000000000000004, mode=\"fan_in\", distribution=\"untruncated_normal\")"));
+        assert!(snippet(&he, Framework::Keras)
+            .contains("VarianceScaling(scale=2.0000000000000004, mode=\"fan_in\", distribution=\"untruncated_normal\")"));
         assert!(snippet(&he, Framework::Jax).contains("variance_scaling(2.0000000000000004, \"fan_in\", \"normal\")"));
         let x = config("init=xavier_uniform&act=tanh&gain=auto");
         assert!(snippet(&x, Framework::PyTorch).contains("nn.init.xavier_uniform_(w, gain=1.6666666666666667)"));
@@ -390,6 +403,10 @@ mod tests {
         assert!(t.contains("torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9"));
         assert!(t.contains("nn.CrossEntropyLoss()"));
         let k = snippet(&c, Framework::Keras);
-        assert!(k.contains("keras.Input(shape=(64,))") && k.contains("BatchNormalization(epsilon=1e-5)") && k.contains("LeakyReLU(negative_slope=0.2)"));
+        assert!(
+            k.contains("keras.Input(shape=(64,))")
+                && k.contains("BatchNormalization(epsilon=1e-5)")
+                && k.contains("LeakyReLU(negative_slope=0.2)")
+        );
     }
 }

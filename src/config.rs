@@ -368,6 +368,7 @@ pub const GAIN_RANGE: (f64, f64) = (0.0, 10.0);
 /// Every URL parameter, in the order the URL writes them and the page shows them.
 pub const PARAMS: &[Param] = &[
     Param {
+        optional: true,
         options: options_of::<View>,
         read: |r, c, v| {
             // Links written before the view existed used `mode` for the fan mode: they still work.
@@ -568,32 +569,38 @@ pub const PARAMS: &[Param] = &[
         )
     },
     Param {
+        optional: true,
         options: options_of::<OptKind>,
         read: |r, c, v| c.opt = r.choice(v, c.opt),
         write: |c| c.opt.id().to_string(),
         ..param("opt", "Optimizer", "update rule of training (PyTorch's defaults: momentum 0.9; Adam β = (0.9, 0.999), ε = 1e-8)", Kind::Choice, Control::Select)
     },
     Param {
+        optional: true,
         read: |r, c, v| c.lr = r.float(v, c.lr),
         write: |c| num(c.lr),
         ..param("lr", "Learning rate η", "learning rate (a log slider)", Kind::Float { min: 1e-5, max: 10.0 }, Control::Positions(&LRS))
     },
     Param {
+        optional: true,
         read: |r, c, v| c.steps = r.int(v, c.steps),
         write: |c| c.steps.to_string(),
         ..param("steps", "Steps to train", "optimizer steps that Play runs (a link trains them on load)", Kind::Int { min: 1, max: 100_000 }, Control::Positions(&STEPS))
     },
     Param {
+        optional: true,
         read: |r, c, v| c.l2 = r.float(v, c.l2),
         write: |c| num(c.l2),
         ..param("l2", "Weight decay λ", "L2 weight decay on the weights (not the biases): g ← g + λW, as PyTorch's `weight_decay`", Kind::Float { min: 0.0, max: 1.0 }, Control::Positions(&L2S))
     },
     Param {
+        optional: true,
         read: |r, c, v| c.split = r.float(v, c.split),
         write: |c| num(c.split),
         ..param("split", "Held-out test fraction", "fraction of the dataset held out for testing (a seeded split)", Kind::Float { min: 0.05, max: 0.5 }, Control::Slider)
     },
     Param {
+        optional: true,
         read: |r, c, v| match Compare::parse(v) {
             Ok(cmp) => c.compare = cmp,
             Err(e) => r.note(format!("{e}; no comparison")),
@@ -671,7 +678,7 @@ pub fn markdown_table() -> String {
             Kind::Flag => "`0`/`1`".to_string(),
         };
         let allowed = if allowed.is_empty() { String::new() } else { format!("{allowed}: ") };
-        let default = if p.optional { String::new() } else { format!("; default `{}`", (p.write)(&default)) };
+        let default = format!("; default `{}`", (p.write)(&default));
         t.push_str(&format!("| `{}` | {} | {allowed}{}{default} |\n", p.key, p.label, p.help));
     }
     t

@@ -573,6 +573,44 @@ pub fn summarize(history: &[Eval], diverged: bool) -> Option<Summary> {
     })
 }
 
+/// One run's history as CSV rows, for [`history_csv`].
+#[derive(Debug, Clone, Copy)]
+pub struct RunHistory<'a> {
+    pub label: &'a str,
+    pub config: &'a Config,
+    pub evals: &'a [Eval],
+    pub diverged: Option<usize>,
+}
+
+/// Every evaluation of every run, one row each (long format: `pandas.read_csv` gives one table):
+/// run, label, step, losses, accuracies (empty for regression), distinct_min, whether the run had
+/// diverged by then, and the run's settings.
+#[must_use]
+pub fn history_csv(runs: &[RunHistory<'_>]) -> String {
+    use crate::report::csv_field;
+    let num = |v: f64| if v.is_finite() { format!("{v:e}") } else { String::new() };
+    let mut s = String::from("run,label,step,train_loss,test_loss,train_acc,test_acc,distinct_min,diverged,config\n");
+    for (i, r) in runs.iter().enumerate() {
+        for e in r.evals {
+            let diverged = r.diverged.is_some_and(|d| e.step >= d);
+            s.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{}\n",
+                i + 1,
+                csv_field(r.label),
+                e.step,
+                num(e.train_loss),
+                num(e.test_loss),
+                e.train_acc.map_or(String::new(), num),
+                e.test_acc.map_or(String::new(), num),
+                e.distinct.iter().min().copied().unwrap_or(0),
+                u8::from(diverged),
+                csv_field(&r.config.to_query()),
+            ));
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -619,6 +657,23 @@ mod tests {
         assert!((p.epoch - 1000.0 * 32.0 / 800.0).abs() < 1e-9);
         let s = summarize(&t.history, false).unwrap();
         assert_eq!(s.step, 1000);
+    }
+
+    #[test]
+    fn history_csv_is_one_table() {
+        let c = config("mode=train&input=xor&depth=1&width=4&steps=20&compare=he_normal,zeros");
+        let mut t = Trainer::new(&c.compare.runs(&c)[0]).unwrap();
+        t.advance(usize::MAX, || true);
+        let csv = history_csv(&[RunHistory { label: "he_normal", config: &c, evals: &t.history, diverged: None }]);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 1 + t.history.len());
+        // The settings hold commas (compare=he_normal,zeros): quoted, so every row has 10 fields.
+        for l in &lines[1..] {
+            let quoted = l.split('"').collect::<Vec<_>>();
+            assert_eq!(quoted.len(), 3, "{l}");
+            assert_eq!(quoted[0].split(',').count(), 10, "{l}");
+        }
+        assert!(lines.last().unwrap().starts_with("1,he_normal,20,"));
     }
 
     #[test]

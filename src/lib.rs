@@ -23,8 +23,8 @@
 
 pub mod activation;
 pub mod charts;
-pub mod code;
 pub mod choice;
+pub mod code;
 pub mod compare;
 pub mod config;
 pub mod data;

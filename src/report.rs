@@ -294,7 +294,7 @@ impl Report {
                 String::new()
             }
         };
-        let tail = format!("{},{},{},{:?},{query}", num(fp.q_star), num(fp.chi), num(fp.depth_scale), fp.phase);
+        let tail = format!("{},{},{},{:?},{}", num(fp.q_star), num(fp.chi), num(fp.depth_scale), fp.phase, csv_field(query));
         let mut s = format!("layer,{},q_star,chi,depth_scale,phase,config\n", names.join(","));
         for l in &self.layers {
             s.push_str(&l.layer.to_string());
@@ -312,5 +312,16 @@ impl Report {
             s.push('\n');
         }
         s
+    }
+}
+
+/// A CSV field: quoted (RFC 4180) when it holds a comma, a quote or a line break, as a query with
+/// `compare=a,b` or `show=act,std` does.
+#[must_use]
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
     }
 }

@@ -17,6 +17,7 @@ fn every_parameter_with_a_control_has_its_element_and_label_in_the_page() {
             Control::Select => "<select",
             Control::Check => "type=\"checkbox\"",
             Control::Number => "type=\"number\"",
+            Control::Text => "type=\"text\"",
             _ => "type=\"range\"",
         };
         let at = INDEX.find(&format!("id=\"{}\"", p.key)).unwrap_or(0);

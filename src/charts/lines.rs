@@ -59,7 +59,13 @@ impl Marker {
     pub const ALL: [Marker; 5] = [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond, Marker::Cross];
 
     /// Draws the marker centred at a point, radius `r` device pixels.
-    pub fn draw_at<DB: DrawingBackend>(self, area: &DrawingArea<DB, Shift>, at: (i32, i32), r: i32, color: RGBColor) -> Result<(), ChartError>
+    pub fn draw_at<DB: DrawingBackend>(
+        self,
+        area: &DrawingArea<DB, Shift>,
+        at: (i32, i32),
+        r: i32,
+        color: RGBColor,
+    ) -> Result<(), ChartError>
     where
         DB::ErrorType: 'static,
     {

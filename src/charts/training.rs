@@ -183,7 +183,11 @@ where
         if let Some(step) = r.diverged {
             let x = fl.x(tx(step));
             area.draw(&PathElement::new(vec![(x, fl.top), (x, fl.bottom)], r.color.stroke_width(s.px(1.5) as u32)))?;
-            area.draw(&Text::new(format!("× diverged at {step}"), (x + s.px(4.0), fl.top + s.px(2.0)), s.text(11.0, t.foreground, HPos::Left, VPos::Top)))?;
+            area.draw(&Text::new(
+                format!("× diverged at {step}"),
+                (x + s.px(4.0), fl.top + s.px(2.0)),
+                s.text(11.0, t.foreground, HPos::Left, VPos::Top),
+            ))?;
         }
     }
     area.draw(&Text::new("loss", (s.px(6.0), fl.top - s.px(12.0)), s.text(10.0, t.muted, HPos::Left, VPos::Center)))?;
@@ -299,7 +303,11 @@ where
         let c = mix(first, last, f64::from(i) / 19.0);
         area.draw(&Rectangle::new([(x + s.px(2.0) * i, y - s.px(4.0)), (x + s.px(2.0) * (i + 1), y + s.px(4.0))], c.filled()))?;
     }
-    area.draw(&Text::new(format!("layer 1 → output;  {}", reference.2), (x + s.px(46.0), y), s.text(11.0, t.foreground, HPos::Left, VPos::Center)))?;
+    area.draw(&Text::new(
+        format!("layer 1 → output;  {}", reference.2),
+        (x + s.px(46.0), y),
+        s.text(11.0, t.foreground, HPos::Left, VPos::Center),
+    ))?;
     let band = mix(t.background, t.series[2], 0.25);
     area.draw(&Rectangle::new([(f.left, f.y(ty(reference.1))), (f.right, f.y(ty(reference.0)))], band.filled()))?;
     for v in linear_ticks(lo, hi, 5) {
@@ -353,7 +361,11 @@ where
         let (c, r) = ((i % cols) as u32, (i / cols) as u32);
         let sub = area.clone().shrink((c * cell.0, top + r * cell.1), cell);
         let f = Frame::inset(cell, s, 46.0, 20.0, 8.0, 30.0);
-        sub.draw(&Text::new(fit_title(&p.name, f64::from(cell.0) / s.scale - 10.0), (s.px(6.0), s.px(2.0)), s.text(11.0, t.foreground, HPos::Left, VPos::Top)))?;
+        sub.draw(&Text::new(
+            fit_title(&p.name, f64::from(cell.0) / s.scale - 10.0),
+            (s.px(6.0), s.px(2.0)),
+            s.text(11.0, t.foreground, HPos::Left, VPos::Top),
+        ))?;
         let finite = || p.bands.iter().flat_map(|b| b.iter().copied()).filter(|v| v.is_finite()).map(f64::from);
         let (lo, hi) = (finite().fold(f64::INFINITY, f64::min), finite().fold(f64::NEG_INFINITY, f64::max));
         if !lo.is_finite() {
@@ -424,13 +436,20 @@ where
     for (i, p) in panels.iter().enumerate() {
         let (c, r) = ((i % cols) as u32, (i / cols) as u32);
         let sub = area.clone().shrink((c * cell.0, top + r * cell.1), cell);
-        sub.draw(&Text::new(fit_title(&p.name, f64::from(cell.0) / s.scale - 12.0), (s.px(8.0), s.px(2.0)), s.text(11.0, t.foreground, HPos::Left, VPos::Top)))?;
+        sub.draw(&Text::new(
+            fit_title(&p.name, f64::from(cell.0) / s.scale - 12.0),
+            (s.px(8.0), s.px(2.0)),
+            s.text(11.0, t.foreground, HPos::Left, VPos::Top),
+        ))?;
         let side = (i32::try_from(cell.0).unwrap_or(0) - s.px(16.0)).min(i32::try_from(cell.1).unwrap_or(0) - s.px(22.0)).max(s.px(20.0));
         let (x0, y0) = (s.px(8.0) + (i32::try_from(cell.0).unwrap_or(0) - s.px(16.0) - side) / 2, s.px(18.0));
         match p.view {
             ClassView::Boundary { extent, class, prob } => {
                 let g = (class.len() as f64).sqrt().round() as usize;
-                let classes = class.iter().copied().max().unwrap_or(0).max(p.points.map_or(0, |pt| pt.labels.iter().copied().max().unwrap_or(0))) as usize + 1;
+                let classes =
+                    class.iter().copied().max().unwrap_or(0).max(p.points.map_or(0, |pt| pt.labels.iter().copied().max().unwrap_or(0)))
+                        as usize
+                        + 1;
                 let chance = 1.0 / classes.max(2) as f64;
                 for (k, (&cl, &pr)) in class.iter().zip(prob).enumerate() {
                     let (gr, gc) = (k / g.max(1), k % g.max(1));
@@ -475,7 +494,11 @@ where
                         sub.draw(&Rectangle::new([(a, b), (a1, b1)], t.grid.stroke_width(1)))?;
                         if n > 0 && (a1 - a) >= s.px(16.0) {
                             let ink = if frac > 0.55 { t.background } else { t.foreground };
-                            sub.draw(&Text::new(n.to_string(), ((a + a1) / 2, (b + b1) / 2), s.text(10.0, ink, HPos::Center, VPos::Center)))?;
+                            sub.draw(&Text::new(
+                                n.to_string(),
+                                ((a + a1) / 2, (b + b1) / 2),
+                                s.text(10.0, ink, HPos::Center, VPos::Center),
+                            ))?;
                         }
                     }
                     let yc = y0 + side * (2 * tr as i32 + 1) / (2 * k as i32);

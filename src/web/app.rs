@@ -70,7 +70,11 @@ pub struct App {
     lab_phase: LabPhase,
     /// A lab redraw is queued, and when the last one started (ms).
     lab_draw_queued: bool,
+    /// Lab redraws queued as jobs and not yet finished.
+    lab_draws_pending: u32,
     lab_drawn_at: f64,
+    /// The current report's charts are drawn (reset when a new one is on its way).
+    report_drawn: bool,
 }
 
 /// Where the lab is in its cycle: its runs step (or start), then each is asked for its report,
@@ -151,7 +155,9 @@ pub fn start() -> Result<(), JsValue> {
             lab: Lab::default(),
             lab_phase: LabPhase::Idle,
             lab_draw_queued: false,
+            lab_draws_pending: 0,
             lab_drawn_at: 0.0,
+            report_drawn: false,
         })
     });
     controls::build();
@@ -208,7 +214,12 @@ impl Handle {
                 self.listen(&el, "click", f);
             }
         }
-        let lab_buttons: [(&str, Action); 3] = [("train-play", App::toggle_play), ("train-step", App::train_step), ("train-reset", App::train_reset)];
+        let lab_buttons: [(&str, Action); 4] = [
+            ("train-play", App::toggle_play),
+            ("train-step", App::train_step),
+            ("train-reset", App::train_reset),
+            ("download-train-csv", App::download_train_csv),
+        ];
         for (id, f) in lab_buttons {
             if let Some(el) = by_id(id) {
                 self.listen(&el, "click", f);
@@ -444,6 +455,21 @@ impl App {
         }
     }
 
+    /// Every evaluation of every run (`lab::history_csv`).
+    fn download_train_csv(&mut self) {
+        use crate::lab::{history_csv, RunHistory};
+        let runs: Vec<RunHistory<'_>> = self
+            .lab
+            .runs
+            .iter()
+            .map(|r| RunHistory { label: &r.label, config: &r.config, evals: &r.evals, diverged: r.diverged.as_ref().map(|d| d.step) })
+            .collect();
+        let name = format!("{}-training.csv", export::file_stem(&self.config));
+        if export::download_text(&history_csv(&runs), &name, "text/csv").is_err() {
+            set_text("export-status", "The CSV download failed in this browser.");
+        }
+    }
+
     // ---- computing ----------------------------------------------------------------------
 
     /// One worker per core (`navigator.hardwareConcurrency`, at most 4); their messages come back here.
@@ -478,6 +504,7 @@ impl App {
     /// update the configuration: the newest one wins, stale ones are never started.
     fn schedule(&mut self) {
         set_state("computing");
+        self.report_drawn = false;
         self.start_progress();
         let comparing = self.config.compare.count() > 1;
         if self.config.view == View::Train || comparing {
@@ -641,6 +668,7 @@ impl App {
         let computed_at = now();
         match result {
             Ok(report) => {
+                self.report_drawn = false;
                 render::text(&config, &report);
                 render::mark_current();
                 self.report = Some((config, report));
@@ -731,8 +759,8 @@ impl App {
             }
             Job::LabText => {
                 lab_view::text(&self.config, &self.lab);
-                self.lab_draw_queued = false;
-                self.lab_drawn();
+                self.lab_draws_pending = self.lab_draws_pending.saturating_sub(1);
+                self.maybe_ready();
             }
             // A job of a report that a newer one replaced.
             Job::Chart { .. } | Job::Table { .. } | Job::Drawn { .. } => {}
@@ -752,41 +780,47 @@ impl App {
         if newer_waiting || self.pool.busy() || self.pending {
             return;
         }
-        if self.config.view == View::Train {
-            if self.lab_phase == LabPhase::Settled && !self.lab_draw_queued {
-                self.stop_progress();
-                set_text("status", &format!("Trained {} steps; drawn.", self.lab.step()));
-                set_state("ready");
+        self.report_drawn = true;
+        let Some((config, _)) = &self.report else { return };
+        if config.view != View::Train {
+            let place = match self.last_run {
+                RunInfo { workers: 0, .. } => "in the page".to_string(),
+                RunInfo { workers: 1, worker_ms } => format!("in a worker ({worker_ms:.1} ms there)"),
+                RunInfo { workers, worker_ms } => format!("in {workers} workers, each on part of the batch ({worker_ms:.1} ms there)"),
+            };
+            set_text(
+                "status",
+                &format!(
+                    "{} layers × {} units × {} samples: computed {place} in {:.0} ms, drawn in {:.0} ms.",
+                    config.depth,
+                    config.width,
+                    config.batch,
+                    computed_at - self.started,
+                    t2 - computed_at
+                ),
+            );
+            if let Some(body) = document().body() {
+                let _ = body.dataset().set("computeMs", &format!("{:.1}", computed_at - self.started));
+                let _ = body.dataset().set("drawMs", &format!("{:.1}", t2 - computed_at));
             }
-            return;
         }
-        if !matches!(self.lab_phase, LabPhase::Idle | LabPhase::Settled) {
+        self.maybe_ready();
+    }
+
+    /// The page is ready when everything asked for is drawn: the report's charts (no computation
+    /// waiting) and, when the lab has runs, the lab settled with its last redraw done.
+    fn maybe_ready(&mut self) {
+        let lab_busy = self.lab_draw_queued || self.lab_draws_pending > 0 || !matches!(self.lab_phase, LabPhase::Idle | LabPhase::Settled);
+        let train = self.config.view == View::Train;
+        if self.pending || self.pool.busy() || !self.report_drawn || lab_busy || (train && self.lab_phase != LabPhase::Settled) {
             return;
         }
         self.stop_progress();
-        let Some((config, _)) = &self.report else { return };
-        let place = match self.last_run {
-            RunInfo { workers: 0, .. } => "in the page".to_string(),
-            RunInfo { workers: 1, worker_ms } => format!("in a worker ({worker_ms:.1} ms there)"),
-            RunInfo { workers, worker_ms } => format!("in {workers} workers, each on part of the batch ({worker_ms:.1} ms there)"),
-        };
-        set_text(
-            "status",
-            &format!(
-                "{} layers × {} units × {} samples: computed {place} in {:.0} ms, drawn in {:.0} ms.",
-                config.depth,
-                config.width,
-                config.batch,
-                computed_at - self.started,
-                t2 - computed_at
-            ),
-        );
-        if let Some(body) = document().body() {
-            let _ = body.dataset().set("computeMs", &format!("{:.1}", computed_at - self.started));
-            let _ = body.dataset().set("drawMs", &format!("{:.1}", t2 - computed_at));
+        if train {
+            set_text("status", &format!("Trained {} steps; drawn.", self.lab.step()));
         }
         set_state("ready");
-        if config.embed {
+        if self.config.embed {
             post_height();
         }
     }
@@ -891,6 +925,13 @@ impl App {
         let Ok((envelope, _)) = decode_reply(data) else { return self.lab_failed("an unreadable message") };
         match self.lab.receive(k, envelope.reply) {
             LabEvent::Nothing | LabEvent::AllReady => {}
+            LabEvent::Failed if self.lab.runs.iter().all(|r| r.error.is_some()) => {
+                let error = self.lab.runs.iter().find_map(|r| r.error.clone()).unwrap_or_default();
+                self.lab.stop();
+                self.lab_phase = LabPhase::Idle;
+                self.stop_progress();
+                return show_error(&format!("Cannot train this configuration: {error}."));
+            }
             LabEvent::Advanced | LabEvent::Failed => {
                 if !self.lab.settled() {
                     self.lab_phase = LabPhase::Running;
@@ -947,6 +988,9 @@ impl App {
         self.lab_draw_queued = true;
         let wait = (self.lab_drawn_at + LAB_REDRAW_MS - now()).max(0.0).ceil() as i32;
         self.later(wait, |a| {
+            // Anything that happens from here on queues a redraw of its own.
+            a.lab_draw_queued = false;
+            a.lab_draws_pending += 1;
             a.lab_drawn_at = now();
             lab_view::layout(&a.config, &a.lab);
             for chart in LabChart::ALL {
@@ -954,21 +998,6 @@ impl App {
             }
             a.queue(Job::LabText);
         });
-    }
-
-    /// The lab's charts are drawn: the page is ready if the lab has settled and nothing else waits.
-    fn lab_drawn(&mut self) {
-        if self.lab_phase != LabPhase::Settled || self.lab_draw_queued || self.pending || self.pool.busy() {
-            return;
-        }
-        if self.config.view == View::Train {
-            // The report's charts are drawn by their own jobs; the last one (Drawn) sets ready.
-            let generation = self.generation;
-            self.queue(Job::Drawn { generation, computed_at: now(), newer_waiting: false });
-        } else if self.report.is_some() {
-            self.stop_progress();
-            set_state("ready");
-        }
     }
 
     fn toggle_play(&mut self) {
@@ -1008,7 +1037,8 @@ impl App {
 
     /// The scrub slider: show the kept step at its position.
     fn scrub(&mut self) {
-        let Some(pos) = by_id("train-at").and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|e| e.value().parse::<usize>().ok())
+        let Some(pos) =
+            by_id("train-at").and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok()).and_then(|e| e.value().parse::<usize>().ok())
         else {
             return;
         };

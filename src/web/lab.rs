@@ -134,7 +134,8 @@ impl Lab {
 
     fn launch(&mut self, runs: Vec<(Config, String)>) {
         let n = self.workers.len().max(1);
-        self.runs = runs.into_iter().enumerate().map(|(i, (config, label))| Run { config, label, worker: i % n, ..Run::default() }).collect();
+        self.runs =
+            runs.into_iter().enumerate().map(|(i, (config, label))| Run { config, label, worker: i % n, ..Run::default() }).collect();
         for i in 0..self.runs.len() {
             let r = &self.runs[i];
             let ok = self.post(r.worker, &Request::TrainStart { gen: self.gen, run: i, query: r.config.to_query() });

@@ -6,8 +6,8 @@ use super::render::{on_canvas, style};
 use crate::charts::lines::{self, Marker};
 use crate::charts::training::{self, BandPanel, ClassPanel, Grid, RunCurves};
 use crate::charts::ChartError;
-use crate::config::{Config, View};
 use crate::choice::Choice;
+use crate::config::{Config, View};
 use crate::format::fmt_num;
 use crate::init::Init;
 use crate::lab::TARGET_LOSS;
@@ -25,8 +25,15 @@ pub enum LabChart {
 }
 
 impl LabChart {
-    pub const ALL: [LabChart; 7] =
-        [LabChart::Loss, LabChart::Classes, LabChart::GradNorm, LabChart::Update, LabChart::WeightBands, LabChart::GradBands, LabChart::Compare];
+    pub const ALL: [LabChart; 7] = [
+        LabChart::Loss,
+        LabChart::Classes,
+        LabChart::GradNorm,
+        LabChart::Update,
+        LabChart::WeightBands,
+        LabChart::GradBands,
+        LabChart::Compare,
+    ];
 
     #[must_use]
     pub fn canvas_id(self) -> &'static str {
@@ -72,13 +79,15 @@ pub fn layout(config: &Config, lab: &Lab) {
         }
     }
     // The run picker, when there is a choice.
-    let options: String = lab.runs.iter().enumerate().map(|(i, r)| format!("<option value=\"{i}\">{}</option>", escape(&r.label))).collect();
+    let options: String =
+        lab.runs.iter().enumerate().map(|(i, r)| format!("<option value=\"{i}\">{}</option>", escape(&r.label))).collect();
     if let Some(sel) = by_id("train-run") {
         if sel.inner_html() != options {
             sel.set_inner_html(&options);
         }
     }
     set_hidden("train-run-ctl", lab.runs.len() < 2 || !train);
+    set_hidden("download-train-csv", lab.runs.is_empty());
 }
 
 /// Draws one lab chart.
@@ -108,7 +117,8 @@ pub fn chart(config: &Config, lab: &Lab, chart: LabChart) -> Result<(), ChartErr
                 .iter()
                 .enumerate()
                 .map(|(i, r)| {
-                    let ev = |f: fn(&crate::lab::Eval) -> Option<f64>| r.evals.iter().filter_map(|e| f(e).map(|v| (e.step as f64, v))).collect();
+                    let ev =
+                        |f: fn(&crate::lab::Eval) -> Option<f64>| r.evals.iter().filter_map(|e| f(e).map(|v| (e.step as f64, v))).collect();
                     RunCurves {
                         name: &r.label,
                         color: t.series[i % t.series.len()],
@@ -122,8 +132,15 @@ pub fn chart(config: &Config, lab: &Lab, chart: LabChart) -> Result<(), ChartErr
                     }
                 })
                 .collect();
-            let label = lab.runs.iter().filter_map(|r| r.summary().map(|s| format!("{}: loss {}", r.label, fmt_num(s.train_loss)))).collect::<Vec<_>>().join("; ");
-            on_canvas(id, &s, &format!("Loss and accuracy over training steps. {label}"), |area| training::loss(area, &curves, max_step, &s))
+            let label = lab
+                .runs
+                .iter()
+                .filter_map(|r| r.summary().map(|s| format!("{}: loss {}", r.label, fmt_num(s.train_loss))))
+                .collect::<Vec<_>>()
+                .join("; ");
+            on_canvas(id, &s, &format!("Loss and accuracy over training steps. {label}"), |area| {
+                training::loss(area, &curves, max_step, &s)
+            })
         }
         LabChart::Classes => {
             let panels: Vec<ClassPanel<'_>> = lab
@@ -142,12 +159,16 @@ pub fn chart(config: &Config, lab: &Lab, chart: LabChart) -> Result<(), ChartErr
         LabChart::GradNorm => {
             let title = format!("Gradient norm ‖∂L/∂W‖ per layer over steps{name}");
             let g = Grid { title: &title, unit: "log₁₀ ‖∂L/∂W‖", ..per_layer(|x| &x.grad_norm, true) };
-            on_canvas(id, &s, &format!("{title}: a heatmap, layer 1 at the top; dark rows are vanishing gradients"), |area| training::heatmap(area, &g, max_step, &s))
+            on_canvas(id, &s, &format!("{title}: a heatmap, layer 1 at the top; dark rows are vanishing gradients"), |area| {
+                training::heatmap(area, &g, max_step, &s)
+            })
         }
         LabChart::Update => {
             let title = format!("Update-to-weight ratio log₁₀(‖ΔW‖/‖W‖) per layer{name}");
             let g = Grid { title: &title, unit: "log₁₀ ratio", ..per_layer(|x| &x.update, false) };
-            on_canvas(id, &s, &format!("{title}; healthy near −3"), |area| training::layer_lines(area, &g, (-4.0, -2.0, "shaded: −4 to −2, healthy near −3"), max_step, &s))
+            on_canvas(id, &s, &format!("{title}; healthy near −3"), |area| {
+                training::layer_lines(area, &g, (-4.0, -2.0, "shaded: −4 to −2, healthy near −3"), max_step, &s)
+            })
         }
         LabChart::WeightBands | LabChart::GradBands => {
             let Some(r) = run else { return Ok(()) };
@@ -165,17 +186,25 @@ pub fn chart(config: &Config, lab: &Lab, chart: LabChart) -> Result<(), ChartErr
                     bands: r.records.iter().map(|x| if weights { x.w_bands[l] } else { x.g_bands[l] }).collect(),
                 })
                 .collect();
-            let title = if weights { format!("Weights W over steps: percentile bands{name}") } else { format!("Gradients ∂L/∂W over steps: percentile bands{name}") };
+            let title = if weights {
+                format!("Weights W over steps: percentile bands{name}")
+            } else {
+                format!("Gradients ∂L/∂W over steps: percentile bands{name}")
+            };
             let color = if weights { t.series[0] } else { t.series[3] };
             on_canvas(id, &s, &format!("{title}: the median, and the ranges holding 38%, 68%, 87% and all of the entries"), |area| {
                 training::bands(area, &title, &panels, color, max_step, &s)
             })
         }
         LabChart::Compare => {
-            let names: Vec<String> = lab.runs.iter().map(|r| match &r.report {
-                Some((step, _)) if config.view == View::Train => format!("{} (step {step})", r.label),
-                _ => r.label.clone(),
-            }).collect();
+            let names: Vec<String> = lab
+                .runs
+                .iter()
+                .map(|r| match &r.report {
+                    Some((step, _)) if config.view == View::Train => format!("{} (step {step})", r.label),
+                    _ => r.label.clone(),
+                })
+                .collect();
             let series: Vec<lines::Series<'_>> = lab
                 .runs
                 .iter()
@@ -183,7 +212,12 @@ pub fn chart(config: &Config, lab: &Lab, chart: LabChart) -> Result<(), ChartErr
                 .enumerate()
                 .filter_map(|(i, (r, n))| {
                     let (_, rep) = r.report.as_ref()?;
-                    Some(lines::Series::measured(n, rep.layers.iter().map(|l| l.act.std).collect(), t.series[i % t.series.len()], Marker::ALL[i % Marker::ALL.len()]))
+                    Some(lines::Series::measured(
+                        n,
+                        rep.layers.iter().map(|l| l.act.std).collect(),
+                        t.series[i % t.series.len()],
+                        Marker::ALL[i % Marker::ALL.len()],
+                    ))
                 })
                 .collect();
             let c = lines::Lines { title: "Activation std per layer of each run, log scale", series, axis: lines::Axis::Log, band: None };
@@ -222,7 +256,13 @@ pub fn text(config: &Config, lab: &Lab) {
     set_html("train-summary-body", &rows);
     let step = lab.step();
     let epoch = lab.runs.iter().map(|r| r.epoch).fold(0.0, f64::max);
-    let state = if lab.playing && !lab.all_done() { "training" } else if lab.all_done() { "done" } else { "paused" };
+    let state = if lab.playing && !lab.all_done() {
+        "training"
+    } else if lab.all_done() {
+        "done"
+    } else {
+        "paused"
+    };
     if config.view == View::Train {
         set_text("train-counter", &format!("Step {step} of {} · epoch {epoch:.1} · {state}", config.steps));
     }
@@ -265,7 +305,14 @@ fn explain(r: &Run, named: bool) -> Vec<String> {
     let symmetric = width > 1 && last.distinct.iter().all(|&d| d == 1);
     let still = (last.train_loss - first.train_loss).abs() <= 1e-6 * first.train_loss.abs().max(1e-12);
     let zero_like = matches!(r.config.init, Init::Zeros | Init::Constant);
-    if still && zero_like && r.config.input.classes() > 0 {
+    let depth = r.config.depth;
+    let no_hidden_grad = r.records.last().is_some_and(|rec| rec.grad_norm[..depth.min(rec.grad_norm.len())].iter().all(|&g| g == 0.0));
+    if no_hidden_grad && !still {
+        let step = r.records.last().map_or(0, |x| x.step);
+        out.push(format!(
+            "{who}every hidden layer's weight gradient is exactly 0 at step {step} (zero weights, φ(0) = 0, or dead ReLU units stop the signal): no hidden layer can learn, and the output layer alone predicts little more than the class frequencies."
+        ));
+    } else if still && zero_like && r.config.input.classes() > 0 {
         out.push(format!(
             "{who}nothing moved in {} steps: with {} init every unit of a layer computes the same, and with softmax cross-entropy on balanced classes the symmetric network sits at an exact stationary point (every weight gradient is 0 or cancels), so no step can change it.",
             last.step, r.config.init.id()

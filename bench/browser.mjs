@@ -21,6 +21,15 @@ for (const [depth, width, batch] of [[10, 256, 256], [10, 500, 1000], [5, 1000, 
   const [init, pass, report] = await page.evaluate(([q]) => Array.from(window.wasmBindings.bench_pass(q, 3)), [q]);
   out.push({ kind: 'pass', depth, width, batch, init_ms: init, pass_ms: pass, report_ms: report, total_ms: init + pass + report });
 }
+// Training throughput of the lab's trainer (single thread, as one lab worker runs it), best of 3;
+// the same setups as benches/native.rs and bench/tfjs.mjs.
+for (const [setup, q] of [
+  ['spiral', 'mode=train&input=spiral&depth=6&width=32&batch=32&init=he_normal&act=relu&opt=adam&lr=0.01&steps=3000'],
+  ['digits', 'mode=train&input=digits&depth=3&width=128&batch=64&init=he_normal&act=relu&opt=adam&lr=0.001&steps=1000'],
+]) {
+  const stepsPerS = await page.evaluate((q) => window.wasmBindings.bench_train(q, 3), q);
+  out.push({ kind: 'train', setup, steps_per_s: Math.round(stepsPerS) });
+}
 // The page's own path (slider → result computed), with the worker pool limited to 1 and to the
 // machine's cores: the speed-up of splitting the batch across workers.
 const cores = await page.evaluate(() => navigator.hardwareConcurrency);

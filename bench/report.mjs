@@ -36,6 +36,18 @@ if (page.length) {
     console.log(`${size.padEnd(19)} ${one.compute_ms.toFixed(0).padStart(8)}   ${many.compute_ms.toFixed(0).padStart(6)} (${many.used})   ${(one.compute_ms / many.compute_ms).toFixed(2).padStart(6)}×   ${many.draw_ms.toFixed(0).padStart(5)}`);
   }
 }
+const tfjs = readdirSync('bench-results').includes('tfjs.jsonl') ? read('tfjs.jsonl') : [];
+const train = wasm.filter((o) => o.kind === 'train');
+if (train.length) {
+  console.log('\nTraining throughput, steps per second (single thread; records and evaluations included for ours)');
+  console.log('setup     native    wasm    TF.js wasm    wasm / TF.js   (aim: spiral ≥ 2000, digits ≥ 300, ≥ 10× TF.js)');
+  for (const w of train) {
+    const n = native.find((o) => o.kind === 'train' && o.setup === w.setup);
+    const t = tfjs.find((o) => o.setup === w.setup);
+    const ratio = t ? `${(w.steps_per_s / t.steps_per_s).toFixed(1)}×` : '—';
+    console.log(`${w.setup.padEnd(8)} ${String(n ? n.steps_per_s : '—').padStart(7)} ${String(w.steps_per_s).padStart(7)} ${String(t ? t.steps_per_s : '—').padStart(12)} ${ratio.padStart(14)}`);
+  }
+}
 let raw = 0, gz = 0;
 for (const f of readdirSync('dist')) {
   const b = readFileSync(join('dist', f));

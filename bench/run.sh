@@ -10,6 +10,12 @@ mkdir -p bench-results
 if ! python3 -c 'import numpy, threadpoolctl' 2>/dev/null; then
   python3 -m pip install --quiet numpy threadpoolctl
 fi
+# The peer for training throughput: TensorFlow.js 4.22 with its wasm backend, from npm (bench only:
+# not part of the test set-up), served locally by bench/tfjs.mjs.
+if [ ! -f bench/.tfjs/node_modules/@tensorflow/tfjs/dist/tf.min.js ]; then
+  mkdir -p bench/.tfjs
+  npm install --prefix bench/.tfjs --no-save --no-audit --no-fund @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 >/dev/null
+fi
 echo "== building"
 trunk build --release >/dev/null
 cargo bench --bench native --no-run -q 2>/dev/null || true
@@ -21,5 +27,7 @@ echo "== ceiling: numpy/OpenBLAS sgemm, one thread"
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 python3 bench/ceiling.py | tee bench-results/ceiling.jsonl
 echo "== wasm in headless Chromium"
 node bench/browser.mjs | tee bench-results/browser.jsonl
+echo "== TensorFlow.js (wasm backend) training the same networks"
+node bench/tfjs.mjs | tee bench-results/tfjs.jsonl
 echo "== report"
 node bench/report.mjs

@@ -3,6 +3,7 @@
 
 use initviz::config::Config;
 use initviz::experiment::Experiment;
+use initviz::lab::Trainer;
 use initviz::linalg::{matmul, matmul_a_bt, matmul_at_b};
 use std::time::Instant;
 
@@ -59,4 +60,28 @@ fn main() {
             i + p + r
         );
     }
+    // Training throughput: the lab's own steps (mini-batch, backward, Adam, records and
+    // evaluations included), best of 3, as in the browser benchmark and against TF.js there.
+    for (name, q) in TRAIN_SETUPS {
+        let (c, _) = Config::from_query(q);
+        let best = (0..3)
+            .map(|_| {
+                let mut t = Trainer::new(&c).expect("within budget");
+                let t0 = Instant::now();
+                t.advance(usize::MAX, || true);
+                t0.elapsed().as_secs_f64()
+            })
+            .fold(f64::INFINITY, f64::min);
+        println!(
+            "{{\"kind\":\"train\",\"setup\":\"{name}\",\"steps\":{},\"s\":{best:.4},\"steps_per_s\":{:.0}}}",
+            c.steps,
+            c.steps as f64 / best
+        );
+    }
 }
+
+/// The two training setups (the same in bench/browser.mjs and bench/tfjs.mjs).
+const TRAIN_SETUPS: [(&str, &str); 2] = [
+    ("spiral", "mode=train&input=spiral&depth=6&width=32&batch=32&init=he_normal&act=relu&opt=adam&lr=0.01&steps=3000"),
+    ("digits", "mode=train&input=digits&depth=3&width=128&batch=64&init=he_normal&act=relu&opt=adam&lr=0.001&steps=1000"),
+];

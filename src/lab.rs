@@ -31,9 +31,9 @@ use serde::{Deserialize, Serialize};
 pub use crate::data::POOL_SIZE;
 
 /// The most records kept over a run's `steps`.
-pub const MAX_RECORDS: usize = 400;
+pub const MAX_RECORDS: usize = 250;
 /// The most full evaluations over a run's `steps` (each costs a forward pass of the whole pool).
-pub const MAX_EVALS: usize = 60;
+pub const MAX_EVALS: usize = 30;
 /// The most weight snapshots kept for scrubbing back.
 pub const MAX_SNAPSHOTS: usize = 17;
 /// Bytes of snapshots a run may keep.
@@ -45,7 +45,7 @@ pub const GRID: usize = 60;
 /// The percentiles of a band (TensorBoard's distribution bands).
 pub const BAND_PERCENTILES: [f64; 9] = [0.0, 6.68, 15.87, 30.85, 50.0, 69.15, 84.13, 93.32, 100.0];
 /// Entries sampled per layer for the bands (a strided sample of larger layers).
-const BAND_SAMPLE: usize = 4096;
+const BAND_SAMPLE: usize = 1024;
 /// The training loss a comparison counts steps to.
 pub const TARGET_LOSS: f64 = 0.1;
 
@@ -151,6 +151,9 @@ pub struct Trainer {
     eval_ws: Workspace,
     xb: Vec<f32>,
     dy: Vec<f32>,
+    /// The mini-batch's rows and targets (reused every step).
+    rows: Vec<usize>,
+    targets: Targets,
     order: Vec<usize>,
     cursor: usize,
     shuffle_rng: Rng,
@@ -214,6 +217,11 @@ impl Trainer {
             eval_ws,
             xb: vec![0.0; rows * split.train.dim],
             dy: vec![0.0; rows * out],
+            rows: Vec::with_capacity(rows),
+            targets: match loss {
+                Loss::MeanSquaredError => Targets::Values(Vec::with_capacity(rows * out)),
+                Loss::SoftmaxCrossEntropy => Targets::Classes(Vec::with_capacity(rows)),
+            },
             cursor: order.len(),
             order,
             shuffle_rng: Rng::new(u64::from(config.seed), Stream::Shuffle),
@@ -255,15 +263,16 @@ impl Trainer {
         self.diverged.is_some() || self.step >= self.config.steps
     }
 
-    /// The next mini-batch's rows of the training set (a new seeded order each epoch).
-    fn next_rows(&mut self, rows: usize) -> Vec<usize> {
+    /// Sets [`Trainer::rows`] to the next mini-batch's rows of the training set (a new seeded
+    /// order each epoch).
+    fn next_rows(&mut self, rows: usize) {
         if self.cursor + rows > self.order.len() {
             shuffle(&mut self.order, &mut self.shuffle_rng);
             self.cursor = 0;
         }
-        let r = self.order[self.cursor..self.cursor + rows].to_vec();
+        self.rows.clear();
+        self.rows.extend_from_slice(&self.order[self.cursor..self.cursor + rows]);
         self.cursor += rows;
-        r
     }
 
     /// One optimizer step. Returns false (and sets [`Trainer::diverged`]) if its loss is not finite.
@@ -271,19 +280,26 @@ impl Trainer {
         if self.diverged.is_some() {
             return false;
         }
-        let rows = self.ws.batch;
-        let idx = self.next_rows(rows);
+        self.next_rows(self.ws.batch);
         let dim = self.split.train.dim;
         let out = self.mlp.output_dim();
-        for (k, &i) in idx.iter().enumerate() {
+        for (k, &i) in self.rows.iter().enumerate() {
             self.xb[k * dim..(k + 1) * dim].copy_from_slice(&self.split.train.x[i * dim..(i + 1) * dim]);
         }
-        let targets = match &self.split.train_t {
-            Targets::Values(t) => Targets::Values(idx.iter().flat_map(|&i| t[i * out..(i + 1) * out].iter().copied()).collect()),
-            Targets::Classes(c) => Targets::Classes(idx.iter().map(|&i| c[i]).collect()),
-        };
+        match (&self.split.train_t, &mut self.targets) {
+            (Targets::Values(t), Targets::Values(b)) => {
+                b.clear();
+                b.extend(self.rows.iter().flat_map(|&i| t[i * out..(i + 1) * out].iter().copied()));
+            }
+            (Targets::Classes(c), Targets::Classes(b)) => {
+                b.clear();
+                b.extend(self.rows.iter().map(|&i| c[i]));
+            }
+            // Both kinds follow the loss, fixed when the trainer is built.
+            _ => {}
+        }
         let y = self.mlp.forward(&self.xb, &mut self.ws);
-        let loss = self.loss.eval(y, &targets, out, &mut self.dy).unwrap_or(f64::NAN);
+        let loss = self.loss.eval(y, &self.targets, out, &mut self.dy).unwrap_or(f64::NAN);
         let step = self.step + 1;
         if !loss.is_finite() {
             let layer = self.ws.pre.iter().position(|z| z.iter().any(|v| !v.is_finite())).map(|l| l + 1);
@@ -524,7 +540,7 @@ fn softmax_top(y: &[f32]) -> (usize, f64) {
     (top, if p.is_finite() { p } else { 0.0 })
 }
 
-/// The [`BAND_PERCENTILES`] of `xs` (a strided sample of at most 4,096 entries; NaN if none is finite).
+/// The [`BAND_PERCENTILES`] of `xs` (a strided sample of at most 1,024 entries; NaN if none is finite).
 #[must_use]
 pub fn bands(xs: &[f32]) -> [f32; 9] {
     let stride = xs.len().div_ceil(BAND_SAMPLE).max(1);

@@ -56,20 +56,6 @@ pub struct OptState {
     v: Vec<Vec<f32>>,
 }
 
-/// The parameter tensors of `mlp` paired with their gradients in `ws`.
-fn params_and_grads<'a>(mlp: &'a mut Mlp, ws: &'a Workspace) -> Vec<(&'a mut [f32], &'a [f32])> {
-    let mut out = Vec::new();
-    for (l, layer) in mlp.layers.iter_mut().enumerate() {
-        out.push((&mut layer.w[..], &ws.dw[l][..]));
-        out.push((&mut layer.b[..], &ws.db[l][..]));
-        if let Some(bn) = &mut layer.bn {
-            out.push((&mut bn.gamma[..], &ws.dgamma[l][..]));
-            out.push((&mut bn.beta[..], &ws.dbeta[l][..]));
-        }
-    }
-    out
-}
-
 impl Optimizer {
     /// Applies one update from the gradients of the last [`Mlp::backward`].
     pub fn step(&self, mlp: &mut Mlp, ws: &Workspace, state: &mut OptState) {
@@ -82,52 +68,67 @@ impl Optimizer {
     pub fn step_decayed(&self, mlp: &mut Mlp, ws: &Workspace, state: &mut OptState, l2: f32) -> Vec<f64> {
         state.step += 1;
         let t = state.step as i32;
-        let weights: Vec<bool> =
-            mlp.layers.iter().flat_map(|l| [true, false].into_iter().chain(l.bn.iter().flat_map(|_| [false, false]))).collect();
-        let pairs = params_and_grads(mlp, ws);
-        if state.m.len() != pairs.len() {
-            state.m = pairs.iter().map(|(p, _)| vec![0.0; p.len()]).collect();
-            state.v = pairs.iter().map(|(p, _)| vec![0.0; p.len()]).collect();
-        }
-        let mut norms = Vec::new();
-        for (k, (p, g)) in pairs.into_iter().enumerate() {
-            let decay = if weights[k] { l2 } else { 0.0 };
-            let mut sq = 0f64;
-            let mut apply = |p: &mut f32, d: f32| {
-                *p -= d;
-                sq += f64::from(d) * f64::from(d);
-            };
-            match *self {
-                Optimizer::Sgd { lr } => {
-                    for (p, &g) in p.iter_mut().zip(g) {
-                        let g = g + decay * *p;
-                        apply(p, lr * g);
-                    }
+        // One state buffer per parameter tensor, in the order W₀, b₀, γ₀, β₀, W₁, …
+        if state.m.is_empty() {
+            for layer in &mlp.layers {
+                let mut sizes = vec![layer.w.len(), layer.b.len()];
+                if let Some(bn) = &layer.bn {
+                    sizes.extend([bn.gamma.len(), bn.beta.len()]);
                 }
-                Optimizer::Momentum { lr, momentum } => {
-                    for ((p, &g), v) in p.iter_mut().zip(g).zip(state.m[k].iter_mut()) {
-                        let g = g + decay * *p;
-                        *v = momentum * *v + g;
-                        apply(p, lr * *v);
-                    }
-                }
-                Optimizer::Adam { lr, beta1, beta2, eps } => {
-                    let c1 = 1.0 - beta1.powi(t);
-                    let c2 = 1.0 - beta2.powi(t);
-                    let (ms, vs) = (&mut state.m[k], &mut state.v[k]);
-                    for (((p, &g), m), v) in p.iter_mut().zip(g).zip(ms.iter_mut()).zip(vs.iter_mut()) {
-                        let g = g + decay * *p;
-                        *m = beta1 * *m + (1.0 - beta1) * g;
-                        *v = beta2 * *v + (1.0 - beta2) * g * g;
-                        apply(p, lr * (*m / c1) / ((*v / c2).sqrt() + eps));
-                    }
+                for n in sizes {
+                    state.m.push(vec![0.0; n]);
+                    state.v.push(vec![0.0; n]);
                 }
             }
-            if weights[k] {
-                norms.push(sq.sqrt());
+        }
+        let mut norms = Vec::with_capacity(mlp.layers.len());
+        let mut k = 0;
+        for (l, layer) in mlp.layers.iter_mut().enumerate() {
+            norms.push(self.update(&mut layer.w, &ws.dw[l], &mut state.m[k], &mut state.v[k], t, l2).sqrt());
+            self.update(&mut layer.b, &ws.db[l], &mut state.m[k + 1], &mut state.v[k + 1], t, 0.0);
+            k += 2;
+            if let Some(bn) = &mut layer.bn {
+                self.update(&mut bn.gamma, &ws.dgamma[l], &mut state.m[k], &mut state.v[k], t, 0.0);
+                self.update(&mut bn.beta, &ws.dbeta[l], &mut state.m[k + 1], &mut state.v[k + 1], t, 0.0);
+                k += 2;
             }
         }
         norms
+    }
+
+    /// Updates one tensor at step `t` with decay `decay`; returns ‖Δp‖².
+    fn update(&self, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], t: i32, decay: f32) -> f64 {
+        let mut sq = 0f64;
+        let mut apply = |p: &mut f32, d: f32| {
+            *p -= d;
+            sq += f64::from(d) * f64::from(d);
+        };
+        match *self {
+            Optimizer::Sgd { lr } => {
+                for (p, &g) in p.iter_mut().zip(g) {
+                    let g = g + decay * *p;
+                    apply(p, lr * g);
+                }
+            }
+            Optimizer::Momentum { lr, momentum } => {
+                for ((p, &g), v) in p.iter_mut().zip(g).zip(m.iter_mut()) {
+                    let g = g + decay * *p;
+                    *v = momentum * *v + g;
+                    apply(p, lr * *v);
+                }
+            }
+            Optimizer::Adam { lr, beta1, beta2, eps } => {
+                let c1 = 1.0 - beta1.powi(t);
+                let c2 = 1.0 - beta2.powi(t);
+                for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                    let g = g + decay * *p;
+                    *m = beta1 * *m + (1.0 - beta1) * g;
+                    *v = beta2 * *v + (1.0 - beta2) * g * g;
+                    apply(p, lr * (*m / c1) / ((*v / c2).sqrt() + eps));
+                }
+            }
+        }
+        sq
     }
 }
 
@@ -175,6 +176,17 @@ mod tests {
         opt.step(&mut m, &ws, &mut st);
         opt.step(&mut m, &ws, &mut st);
         assert!((f64::from(m.layers[0].w[0]) - (1.0 - 2.0 * lr)).abs() < 1e-5);
+        // Weight decay λ on the weights only: w = 1 − η(g + λ·1); the bias ignores it.
+        let (mut m, ws) = one_param_net();
+        let moved = Optimizer::Sgd { lr: lr as f32 }.step_decayed(&mut m, &ws, &mut OptState::default(), 0.5);
+        assert!((f64::from(m.layers[0].w[0]) - (1.0 - lr * (0.5 + 0.5))).abs() < 1e-7);
+        assert!((f64::from(m.layers[0].b[0]) - lr * 2.0).abs() < 1e-7);
+        assert!((moved[0] - lr * 1.0).abs() < 1e-7, "‖ΔW‖ = η·|g + λw| = 0.1: {}", moved[0]);
+        let (mut m, ws) = one_param_net();
+        let mut st = OptState::default();
+        let opt = Optimizer::Adam { lr: lr as f32, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+        opt.step(&mut m, &ws, &mut st);
+        opt.step(&mut m, &ws, &mut st);
         // The bias starts at 0 (zeros) and has g = −2: it rises by η per step.
         assert!((f64::from(m.layers[0].b[0]) - 2.0 * lr).abs() < 1e-5, "bias {}", m.layers[0].b[0]);
     }

@@ -60,3 +60,18 @@ pub fn bench_pass(query: &str, reps: u32) -> Result<Vec<f64>, JsValue> {
     }
     Ok(vec![median(ti), median(tp), median(tr)])
 }
+
+/// Training throughput of the lab's trainer in this thread (as a lab worker runs it: records and
+/// evaluations included): the best of `reps` runs of the configuration's `steps`, in steps per second.
+#[wasm_bindgen]
+pub fn bench_train(query: &str, reps: u32) -> Result<f64, JsValue> {
+    let (c, _) = Config::from_query(query);
+    let mut best = f64::INFINITY;
+    for _ in 0..reps.max(1) {
+        let mut t = crate::lab::Trainer::new(&c).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        let t0 = now();
+        std::hint::black_box(t.advance(usize::MAX, || true));
+        best = best.min(now() - t0);
+    }
+    Ok(c.steps as f64 / (best / 1000.0))
+}

@@ -1,0 +1,89 @@
+// The peer: TensorFlow.js 4.22 (wasm backend, XNNPACK with SIMD, one thread: no cross-origin
+// isolation, as on a course page) training the same networks on the same data, timed in the
+// same headless Chromium. Its files come from npm (bench/run.sh installs them into
+// bench/.tfjs/node_modules) and are served locally: nothing is fetched from another origin.
+// Prints JSON lines {kind: "tfjs", setup, steps, s, steps_per_s}.
+import { chromium } from 'playwright-core';
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { join } from 'node:path';
+
+const modules = join('bench', '.tfjs', 'node_modules', '@tensorflow');
+const files = {
+  '/tf.min.js': join(modules, 'tfjs', 'dist', 'tf.min.js'),
+  '/tf-backend-wasm.min.js': join(modules, 'tfjs-backend-wasm', 'dist', 'tf-backend-wasm.min.js'),
+  '/tfjs-backend-wasm.wasm': join(modules, 'tfjs-backend-wasm', 'dist', 'tfjs-backend-wasm.wasm'),
+  '/tfjs-backend-wasm-simd.wasm': join(modules, 'tfjs-backend-wasm', 'dist', 'tfjs-backend-wasm-simd.wasm'),
+  '/tfjs-backend-wasm-threaded-simd.wasm': join(modules, 'tfjs-backend-wasm', 'dist', 'tfjs-backend-wasm-threaded-simd.wasm'),
+};
+const page = '<!doctype html><meta charset=utf-8><script src="tf.min.js"></script><script src="tf-backend-wasm.min.js"></script><body>';
+const server = createServer((req, res) => {
+  const path = new URL(req.url, 'http://x').pathname;
+  if (path === '/') { res.writeHead(200, { 'Content-Type': 'text/html' }); return res.end(page); }
+  const f = files[path];
+  if (!f) { res.writeHead(404); return res.end(); }
+  res.writeHead(200, { 'Content-Type': path.endsWith('.wasm') ? 'application/wasm' : 'text/javascript' });
+  res.end(readFileSync(f));
+}).listen(0, '127.0.0.1');
+await new Promise((r) => server.on('listening', r));
+
+// The data: digits from the repository's copy; the spiral as src/data.rs draws it (2 classes,
+// 1.75 turns, no noise), 800 training points.
+const digits = gunzipSync(readFileSync('data/digits/digits.csv.gz')).toString().trim().split('\n').map((l) => l.split(',').map(Number));
+const spiral = [];
+for (let i = 0; i < 800; i++) {
+  const c = i % 2, r = Math.random(), t = 1.75 * 2 * Math.PI * r + Math.PI * c;
+  spiral.push([r * Math.cos(t), r * Math.sin(t), c]);
+}
+const setups = [
+  { setup: 'spiral', x: spiral.map((r) => r.slice(0, 2)), y: spiral.map((r) => r[2]), classes: 2, depth: 6, width: 32, batch: 32, lr: 0.01, steps: 1000 },
+  { setup: 'digits', x: digits.map((r) => r.slice(0, 64).map((v) => v / 16)), y: digits.map((r) => r[64]), classes: 10, depth: 3, width: 128, batch: 64, lr: 0.001, steps: 300 },
+];
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+const tab = await browser.newPage();
+await tab.goto(`http://127.0.0.1:${server.address().port}/`);
+await tab.evaluate(async () => { tf.wasm.setWasmPaths('./'); await tf.setBackend('wasm'); await tf.ready(); });
+for (const s of setups) {
+  const out = await tab.evaluate(async (s) => {
+    const n = s.x.length, dim = s.x[0].length;
+    const X = tf.tensor2d(s.x), Y = tf.oneHot(tf.tensor1d(s.y, 'int32'), s.classes);
+    const dims = [dim, ...Array(s.depth).fill(s.width), s.classes];
+    const params = [];
+    for (let l = 0; l + 1 < dims.length; l++) {
+      params.push(tf.variable(tf.randomNormal([dims[l], dims[l + 1]], 0, Math.sqrt(2 / dims[l]))), tf.variable(tf.zeros([dims[l + 1]])));
+    }
+    const opt = tf.train.adam(s.lr);
+    // Mini-batches sliced in advance (as our trainer gathers rows), so only training is timed.
+    const batches = [];
+    for (let b = 0; b + s.batch <= n && batches.length < 64; b += s.batch) batches.push([tf.slice(X, [b, 0], [s.batch, dim]), tf.slice(Y, [b, 0], [s.batch, s.classes])]);
+    const step = (k) => {
+      const [xb, yb] = batches[k % batches.length];
+      const cost = opt.minimize(() => {
+        let h = xb;
+        for (let l = 0; l < params.length; l += 2) {
+          h = tf.add(tf.matMul(h, params[l]), params[l + 1]);
+          if (l + 2 < params.length) h = tf.relu(h);
+        }
+        return tf.losses.softmaxCrossEntropy(yb, h);
+      }, true);
+      return cost;
+    };
+    for (let k = 0; k < 20; k++) tf.dispose(step(k)); // warm-up
+    let best = Infinity, last = 0;
+    for (let rep = 0; rep < 3; rep++) {
+      const t0 = performance.now();
+      for (let k = 0; k < s.steps; k++) {
+        const c = step(k);
+        if (k === s.steps - 1) last = c.dataSync()[0];
+        tf.dispose(c);
+      }
+      best = Math.min(best, performance.now() - t0);
+    }
+    return { s: best / 1000, last, backend: tf.getBackend() };
+  }, s);
+  console.log(JSON.stringify({ kind: 'tfjs', setup: s.setup, backend: out.backend, steps: s.steps, s: out.s, steps_per_s: Math.round(s.steps / out.s), final_loss: out.last }));
+}
+await browser.close();
+server.close();

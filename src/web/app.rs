@@ -817,7 +817,9 @@ impl App {
         }
         self.stop_progress();
         if train {
-            set_text("status", &format!("Trained {} steps; drawn.", self.lab.step()));
+            let runs = self.lab.runs.len();
+            let place = if runs > 1 { format!("{runs} runs in workers") } else { "in a worker".to_string() };
+            set_text("status", &format!("Trained {} steps {place}; drawn.", self.lab.step()));
         }
         set_state("ready");
         if self.config.embed {

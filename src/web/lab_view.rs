@@ -21,17 +21,19 @@ pub enum LabChart {
     Update,
     WeightBands,
     GradBands,
+    Distinct,
     Compare,
 }
 
 impl LabChart {
-    pub const ALL: [LabChart; 7] = [
+    pub const ALL: [LabChart; 8] = [
         LabChart::Loss,
         LabChart::Classes,
         LabChart::GradNorm,
         LabChart::Update,
         LabChart::WeightBands,
         LabChart::GradBands,
+        LabChart::Distinct,
         LabChart::Compare,
     ];
 
@@ -44,6 +46,7 @@ impl LabChart {
             LabChart::Update => "chart-update",
             LabChart::WeightBands => "chart-wbands",
             LabChart::GradBands => "chart-gbands",
+            LabChart::Distinct => "chart-distinct",
             LabChart::Compare => "chart-compare",
         }
     }
@@ -194,6 +197,21 @@ pub fn chart(config: &Config, lab: &Lab, chart: LabChart) -> Result<(), ChartErr
             let color = if weights { t.series[0] } else { t.series[3] };
             on_canvas(id, &s, &format!("{title}: the median, and the ranges holding 38%, 68%, 87% and all of the entries"), |area| {
                 training::bands(area, &title, &panels, color, max_step, &s)
+            })
+        }
+        LabChart::Distinct => {
+            let Some(r) = run else { return Ok(()) };
+            let title = format!("Distinct neurons per hidden layer over steps, as a fraction of {} units{name}", r.config.width);
+            let g = Grid {
+                title: &title,
+                unit: "distinct / width",
+                steps: r.evals.iter().map(|e| e.step as f64).collect(),
+                values: r.evals.iter().map(|e| e.distinct.iter().map(|&d| d as f64 / r.config.width as f64).collect()).collect(),
+            };
+            let one = 1.0 / r.config.width as f64;
+            let note = format!("{} = one neuron per layer (symmetry)", crate::charts::sig2(one));
+            on_canvas(id, &s, &format!("{title}: a layer at {} has collapsed to one neuron", crate::charts::sig2(one)), |area| {
+                training::layer_lines(area, &g, (one, one, &note), max_step, &s)
             })
         }
         LabChart::Compare => {

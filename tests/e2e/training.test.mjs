@@ -182,3 +182,28 @@ test('a training view on a phone: no sideways scroll, controls and charts in the
   await view(page, '#chart-classes', 'train-phone-boundaries');
   await page.context().close();
 });
+
+test('every training lesson shows the fate its text claims', async () => {
+  const page = await open(env, '?mode=train&steps=1&depth=2&width=8&input=moons');
+  const names = await page.$$eval('#lessons-training a', (as) => as.map((a) => a.textContent));
+  const claims = {
+    'Zero init never learns': ([r]) => Math.abs(r.train_loss - LN2) < 2e-3,
+    'Constant init stays one neuron': ([r]) => r.distinct_min === 1 && r.train_acc < 0.65,
+    'Small init vanishes, Xavier trains': ([small, xavier]) => small.train_acc < 0.6 && xavier.train_acc > 0.95,
+    'Large init saturates': ([r]) => r.train_acc < 0.6,
+    'Large init explodes': ([r]) => r.diverged === 1,
+    'He, Xavier and small init with ReLU': ([he, xa, small]) => he.train_loss < xa.train_loss && xa.train_loss < small.train_loss,
+    'Activations compared': ([relu, tanh, sigmoid]) => relu.train_acc > sigmoid.train_acc && tanh.train_acc > sigmoid.train_acc,
+    'Handwritten digits': ([r]) => r.test_acc >= 0.95,
+  };
+  assert.deepEqual(names.sort(), Object.keys(claims).sort());
+  for (const name of names) {
+    await page.click(`#lessons-training a >> text="${name}"`);
+    await ready(page);
+    const rows = await summary(page);
+    assert.ok(rows.every((r) => r.step > 0), `${name}: not trained`);
+    assert.ok(claims[name](rows), `${name}: ${JSON.stringify(rows)}`);
+  }
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});

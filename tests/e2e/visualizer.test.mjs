@@ -73,10 +73,10 @@ const VERDICT = {
 test('every lesson preset shows its behaviour, at desktop and phone sizes', async () => {
   const page = await open(env);
   const phone = await open(env, '', { viewport: { width: 390, height: 844 }, dpr: 2 });
-  const names = await page.$$eval('.lessons a', (as) => as.map((a) => a.textContent));
+  const names = await page.$$eval('#lessons-init a', (as) => as.map((a) => a.textContent));
   assert.deepEqual(names.sort(), Object.keys(LESSONS).sort());
   for (const [i, name] of names.entries()) {
-    await page.click(`.lessons a >> text="${name}"`);
+    await page.click(`#lessons-init a >> text="${name}"`);
     await ready(page);
     const t = await table(page);
     LESSONS[name](t);

@@ -65,7 +65,7 @@ where
     for v in linear_ticks(0.0, max, n) {
         let x = f.x(v / max.max(1e-12));
         area.draw(&PathElement::new(vec![(x, f.bottom), (x, f.bottom + s.px(4.0))], t.muted.stroke_width(1)))?;
-        area.draw(&Text::new(format!("{v}"), (x, f.bottom + s.px(6.0)), s.text(11.0, t.muted, HPos::Center, VPos::Top)))?;
+        area.draw(&Text::new(format!("{}", v.round()), (x, f.bottom + s.px(6.0)), s.text(11.0, t.muted, HPos::Center, VPos::Top)))?;
     }
     area.draw(&Text::new("step", (f.right, f.bottom + s.px(20.0)), s.text(10.0, t.muted, HPos::Right, VPos::Top)))?;
     area.draw(&PathElement::new(vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)], t.muted.stroke_width(1)))?;
@@ -248,7 +248,7 @@ where
         let x1 = bar.0 + (bar.2 - bar.0) * (i + 1) / 60;
         area.draw(&Rectangle::new([(x0, bar.1), (x1 + 1, bar.3)], viridis(f64::from(i) / 59.0).filled()))?;
     }
-    let label = format!("{} … {}  {}", axis_label(lo), axis_label(hi), g.unit);
+    let label = format!("{} … {}  {}", super::sig2(lo), super::sig2(hi), g.unit);
     area.draw(&Text::new(label, (bar.2 + s.px(6.0), (bar.1 + bar.3) / 2), s.text(11.0, t.foreground, HPos::Left, VPos::Center)))?;
     if layers == 0 || g.steps.is_empty() {
         return step_axis(area, &f, max_step.max(1.0), s);
@@ -313,7 +313,7 @@ where
     for v in linear_ticks(lo, hi, 5) {
         let yy = f.y(ty(v));
         area.draw(&PathElement::new(vec![(f.left, yy), (f.right, yy)], t.grid.stroke_width(1)))?;
-        area.draw(&Text::new(format!("{v}"), (f.left - s.px(6.0), yy), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
+        area.draw(&Text::new(axis_label(v), (f.left - s.px(6.0), yy), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
     }
     area.draw(&Text::new(g.unit, (s.px(6.0), f.top - s.px(4.0)), s.text(10.0, t.muted, HPos::Left, VPos::Bottom)))?;
     let max_step = max_step.max(1.0);
@@ -352,7 +352,10 @@ where
     background(area, s, title)?;
     let t = &s.theme;
     let (w, h) = area.dim_in_pixel();
-    let cols = panels.len().clamp(1, ((f64::from(w) / s.scale / 200.0).floor() as usize).max(1));
+    // Every panel in one row if each gets 150 CSS px, else as few rows as fit, filled evenly.
+    let n = panels.len().max(1);
+    let fit = ((f64::from(w) / s.scale / 150.0).floor() as usize).max(1);
+    let cols = if n <= fit { n } else { n.div_ceil(n.div_ceil(fit)) };
     let rows = panels.len().div_ceil(cols).max(1);
     let top = s.px(28.0) as u32;
     let cell = (w / cols as u32, (h.saturating_sub(top)) / rows as u32);
@@ -424,13 +427,10 @@ where
     let (w, h) = area.dim_in_pixel();
     let top = s.px(26.0) as u32;
     let n = panels.len().max(1);
-    // As many columns as keep panels near-square.
+    // As many columns as give the largest panels (the fewest on a tie).
     let avail = (f64::from(w), f64::from(h.saturating_sub(top)));
-    let cols = (1..=n).max_by(|&a, &b| {
-        let side = |c: usize| (avail.0 / c as f64).min(avail.1 / n.div_ceil(c) as f64);
-        side(a).total_cmp(&side(b))
-    });
-    let cols = cols.unwrap_or(1);
+    let side = |c: usize| (avail.0 / c as f64).min(avail.1 / n.div_ceil(c) as f64);
+    let cols = (1..=n).fold(1, |best, c| if side(c) > side(best) + 0.5 { c } else { best });
     let rows = n.div_ceil(cols);
     let cell = (w / cols as u32, h.saturating_sub(top) / rows as u32);
     for (i, p) in panels.iter().enumerate() {

@@ -151,10 +151,11 @@ pub fn chart(config: &Config, lab: &Lab, chart: LabChart) -> Result<(), ChartErr
                 .iter()
                 .filter_map(|r| {
                     let view = r.view.as_ref()?;
-                    let acc = r.summary().and_then(|s| s.test_acc).map_or(String::new(), |a| format!(", test accuracy {:.0}%", a * 100.0));
-                    Some(ClassPanel { name: format!("{} · step {}{acc}", r.label, r.step), view, points: r.points.as_ref() })
+                    let acc = r.summary().and_then(|s| s.test_acc).map_or(String::new(), |a| format!(": test {:.0}%", a * 100.0));
+                    Some(ClassPanel { name: format!("{}{acc}", r.label), view, points: r.points.as_ref() })
                 })
                 .collect();
+            fit_height(id, panels.len());
             on_canvas(id, &s, "What each run predicts: decision regions with the data, or the digits' confusion matrix", |area| {
                 training::classes(area, &panels, &s)
             })
@@ -242,6 +243,18 @@ pub fn chart(config: &Config, lab: &Lab, chart: LabChart) -> Result<(), ChartErr
             on_canvas(id, &s, "Activation standard deviation per layer of each compared run", |area| lines::draw(area, &c, &s))
         }
     }
+}
+
+/// Sizes the classifier canvas to its panels: as many near-square panels per row as fit at
+/// 240–420 CSS px a side, plus the title line (a CSSOM property, which a strict CSP allows).
+fn fit_height(id: &str, panels: usize) {
+    let Some(canvas) = by_id(id).and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) else { return };
+    let width = f64::from(canvas.client_width().max(1));
+    let n = panels.max(1);
+    let cols = ((width / 240.0).floor() as usize).clamp(1, n);
+    let side = (width / cols as f64).min(420.0);
+    let height = n.div_ceil(cols) as f64 * side + 30.0;
+    let _ = canvas.style().set_property("height", &format!("{height:.0}px"));
 }
 
 fn cell(name: &str, text: &str) -> String {

@@ -30,6 +30,36 @@ for (const [setup, q] of [
   const stepsPerS = await page.evaluate((q) => window.wasmBindings.bench_train(q, 3), q);
   out.push({ kind: 'train', setup, steps_per_s: Math.round(stepsPerS) });
 }
+// The training view while it plays: how often the counter and charts are redrawn, the longest
+// main-thread task (a frozen page shows as a long one), and steps per second with its workers.
+for (const [setup, q] of [
+  ['spiral', 'mode=train&input=spiral&depth=6&width=32&batch=32&init=he_normal&act=relu&opt=adam&lr=0.01&steps=100000'],
+  ['digits', 'mode=train&input=digits&depth=3&width=128&batch=64&init=he_normal&act=relu&opt=adam&lr=0.001&steps=100000'],
+]) {
+  const p = await browser.newPage();
+  await p.addInitScript(() => {
+    window.__long = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: true });
+  });
+  await p.goto(`http://127.0.0.1:${server.address().port}/?${q}`);
+  await p.waitForFunction(() => Number(document.querySelector('#train-summary td[data-stat="step"]')?.textContent) > 0, null, { timeout: 60000 });
+  await p.waitForTimeout(500);
+  const r = await p.evaluate(() => new Promise((done) => {
+    window.__long = [];
+    const cell = () => Number(document.querySelector('#train-summary td[data-stat="step"]').textContent);
+    const t0 = performance.now(), s0 = cell();
+    let last = document.getElementById('train-counter').textContent, changes = 0;
+    const tick = () => {
+      const now = document.getElementById('train-counter').textContent;
+      if (now !== last) { changes++; last = now; }
+      if (performance.now() - t0 < 3000) requestAnimationFrame(tick);
+      else done({ redraws_per_s: changes / ((performance.now() - t0) / 1000), steps_per_s: (cell() - s0) / ((performance.now() - t0) / 1000), longest_task_ms: Math.max(0, ...window.__long) });
+    };
+    requestAnimationFrame(tick);
+  }));
+  out.push({ kind: 'live', setup, ...r });
+  await p.close();
+}
 // The page's own path (slider → result computed), with the worker pool limited to 1 and to the
 // machine's cores: the speed-up of splitting the batch across workers.
 const cores = await page.evaluate(() => navigator.hardwareConcurrency);

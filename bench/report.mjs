@@ -48,6 +48,11 @@ if (train.length) {
     console.log(`${w.setup.padEnd(8)} ${String(n ? n.steps_per_s : '—').padStart(7)} ${String(w.steps_per_s).padStart(7)} ${String(t ? t.steps_per_s : '—').padStart(12)} ${ratio.padStart(14)}`);
   }
 }
+const live = wasm.filter((o) => o.kind === 'live');
+if (live.length) {
+  console.log('\nThe training view while it plays (3 s): redraws per second (aim ≥ 10), longest main-thread task, steps per second in its worker');
+  for (const l of live) console.log(`${l.setup.padEnd(8)} ${l.redraws_per_s.toFixed(1).padStart(6)} /s   ${l.longest_task_ms.toFixed(0).padStart(5)} ms   ${l.steps_per_s.toFixed(0).padStart(7)} steps/s`);
+}
 let raw = 0, gz = 0;
 for (const f of readdirSync('dist')) {
   const b = readFileSync(join('dist', f));

@@ -888,6 +888,17 @@ impl Config {
         }
     }
 
+    /// One line saying what is set, for the folded settings on a phone ("10 × 256, xavier_normal,
+    /// tanh, gaussian").
+    #[must_use]
+    pub fn summary(&self) -> String {
+        let mut s = format!("{} × {}, {}, {}, {}", self.depth, self.width, self.init.id(), self.act.id(), self.input.id());
+        if self.view == View::Train {
+            s.push_str(&format!(", training {} steps", self.steps));
+        }
+        s
+    }
+
     /// The label of the `scale` control, which depends on the initializer.
     #[must_use]
     pub fn scale_label(&self) -> &'static str {

@@ -42,13 +42,41 @@ impl LeftOut {
     }
 }
 
+/// The plot frame of a ridgeline on an area of `dim` device pixels.
+#[must_use]
+pub fn frame(dim: (u32, u32), s: &Style) -> Frame {
+    Frame::inset(dim, s, 44.0, 34.0, 66.0, 26.0)
+}
+
+/// Row spacing and ridge height of `depth` layers in frame `f` (device pixels): in deep networks
+/// ridges rise up to 2.5 rows above their baseline (overlap keeps 100 layers readable); in
+/// shallow ones less, so each stays distinct. Returns (row, overlap in rows).
+fn rows(f: &Frame, depth: usize) -> (f64, f64) {
+    let overlap = (0.25 * depth as f64).clamp(0.9, 2.5);
+    (f.height() / (depth as f64 - 1.0 + overlap + 0.15), overlap)
+}
+
+/// The layer (0-based) whose ridge is at device pixel row `y` of a ridgeline of `depth` layers on
+/// an area of `dim`: the one whose baseline is the first at or below `y` (a tap on a ridge, or
+/// just under it, picks it). `None` outside the plot.
+#[must_use]
+pub fn layer_at(dim: (u32, u32), s: &Style, depth: usize, y: i32) -> Option<usize> {
+    let f = frame(dim, s);
+    if depth == 0 || y < f.top || y > f.bottom + s.px(4.0) {
+        return None;
+    }
+    let (row, overlap) = rows(&f, depth);
+    let l = (f64::from(y - f.top) / row - overlap).ceil().max(0.0) as usize;
+    Some(l.min(depth - 1))
+}
+
 /// Draws the ridgeline.
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, r: &Ridges<'_>, s: &Style) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
 {
     background(area, s, r.title)?;
-    let f = Frame::inset(area.dim_in_pixel(), s, 44.0, 34.0, 66.0, 26.0);
+    let f = frame(area.dim_in_pixel(), s);
     let depth = r.counts.len();
     if depth == 0 {
         return Ok(());
@@ -63,10 +91,7 @@ where
             area.draw(&Text::new(axis_label(x), (xt(x), f.bottom + s.px(4.0)), s.text(11.0, t.muted, HPos::Center, VPos::Top)))?;
         }
     }
-    // Row spacing and ridge height: in deep networks ridges rise up to 2.5 rows above their
-    // baseline (overlap keeps 100 layers readable); in shallow ones less, so each stays distinct.
-    let overlap = (0.25 * depth as f64).clamp(0.9, 2.5);
-    let row = f.height() / (depth as f64 - 1.0 + overlap + 0.15);
+    let (row, overlap) = rows(&f, depth);
     let amp = row * overlap;
     let ticks = layer_ticks(depth, (f.height() / (14.0 * s.scale)).floor().max(2.0) as usize);
     for (l, counts) in r.counts.iter().enumerate() {
@@ -143,4 +168,27 @@ where
         area.draw(&Text::new(what, at, s.text(11.0, t.foreground, HPos::Right, VPos::Top)))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::Theme;
+
+    /// A tap on each layer's baseline, or half a row above it inside its ridge, picks that layer.
+    #[test]
+    fn taps_pick_the_ridge_under_them() {
+        let s = Style { theme: Theme::LIGHT, scale: 2.0 };
+        let dim = (1200, 720);
+        for depth in [1usize, 3, 10, 100] {
+            let f = frame(dim, &s);
+            let (row, overlap) = rows(&f, depth);
+            for l in 0..depth {
+                let base = f.top as f64 + row * (l as f64 + overlap);
+                assert_eq!(layer_at(dim, &s, depth, base.floor() as i32), Some(l), "depth {depth}, layer {l} baseline");
+                assert_eq!(layer_at(dim, &s, depth, (base - 0.5 * row).round() as i32), Some(l), "depth {depth}, layer {l} ridge");
+            }
+            assert_eq!(layer_at(dim, &s, depth, 0), None);
+        }
+    }
 }

@@ -75,6 +75,8 @@ pub struct App {
     lab_drawn_at: f64,
     /// The current report's charts are drawn (reset when a new one is on its way).
     report_drawn: bool,
+    /// The ridgeline layer last picked (its readout follows each new report).
+    picked: Option<(crate::report::Quantity, usize)>,
 }
 
 /// Where the lab is in its cycle: its runs step (or start), then each is asked for its report,
@@ -158,6 +160,7 @@ pub fn start() -> Result<(), JsValue> {
             lab_draws_pending: 0,
             lab_drawn_at: 0.0,
             report_drawn: false,
+            picked: None,
         })
     });
     controls::build();
@@ -204,7 +207,14 @@ impl Handle {
             ("download-csv", App::download_csv),
             ("download-png", |a| {
                 let name = format!("{}.png", export::file_stem(&a.config));
-                if export::download_png(&name, &export::page_background()).is_err() {
+                let mut title = vec![format!("initviz · {}", a.config.summary())];
+                if let Some((_, r)) = &a.report {
+                    if let Some(f) = r.verdict.findings.first() {
+                        title.push(f.text.clone());
+                    }
+                }
+                title.push(a.config.to_query());
+                if export::download_png(&name, &export::page_background(), &export::page_foreground(), &title).is_err() {
                     set_text("export-status", "The PNG download failed in this browser.");
                 }
             }),
@@ -213,6 +223,9 @@ impl Handle {
             if let Some(el) = by_id(id) {
                 self.listen(&el, "click", f);
             }
+        }
+        if let Some(el) = by_id("toggle-controls") {
+            self.listen(&el, "click", |_| toggle_controls());
         }
         let lab_buttons: [(&str, Action); 4] = [
             ("train-play", App::toggle_play),
@@ -237,6 +250,7 @@ impl Handle {
             }
         }
         self.wire_keys();
+        self.wire_ridgelines();
         self.wire_lessons();
         self.wire_phase_diagram();
         // The controls form never submits (no inline handler: a strict CSP forbids those).
@@ -280,6 +294,34 @@ impl Handle {
 }
 
 impl Handle {
+    /// Ridgelines: a tap or click on a ridge shows that layer's numbers under the chart; with the
+    /// chart focused, ↑ and ↓ move through the layers.
+    fn wire_ridgelines(&self) {
+        for chart in Chart::ALL {
+            let Chart::Ridgeline(quantity) = chart else { continue };
+            let Some(canvas) = by_id(chart.canvas_id()) else { continue };
+            let h = self.clone();
+            let click = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
+                let y = f64::from(e.offset_y());
+                h.with(move |a| a.pick_layer_at(quantity, y));
+            });
+            let _ = canvas.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+            click.forget();
+            let h = self.clone();
+            let keys = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+                let step: i64 = match e.key().as_str() {
+                    "ArrowUp" => -1,
+                    "ArrowDown" => 1,
+                    _ => return,
+                };
+                e.prevent_default();
+                h.with(move |a| a.move_picked_layer(quantity, step));
+            });
+            let _ = canvas.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+            keys.forget();
+        }
+    }
+
     /// Keyboard shortcuts of the training view: Space or K play/pause, . or S one step, R reset
     /// (not while typing in a field, and not with a modifier held).
     fn wire_keys(&self) {
@@ -372,6 +414,34 @@ impl App {
         self.schedule();
     }
 
+    /// A tap at CSS row `y` of a ridgeline: show the layer under it.
+    fn pick_layer_at(&mut self, quantity: crate::report::Quantity, y: f64) {
+        let Some((_, report)) = &self.report else { return };
+        let id = Chart::Ridgeline(quantity).canvas_id();
+        let Some((dim, y, s)) = render::canvas_point(id, y) else { return };
+        if let Some(layer) = crate::charts::ridgeline::layer_at(dim, &s, report.layers.len(), y) {
+            self.show_layer(quantity, layer);
+        }
+    }
+
+    /// ↑ or ↓ on a focused ridgeline.
+    fn move_picked_layer(&mut self, quantity: crate::report::Quantity, step: i64) {
+        let Some((_, report)) = &self.report else { return };
+        let depth = report.layers.len() as i64;
+        let next = self.picked.filter(|(q, _)| *q == quantity).map_or(0, |(_, l)| (l as i64 + step).clamp(0, depth - 1));
+        self.show_layer(quantity, next as usize);
+    }
+
+    fn show_layer(&mut self, quantity: crate::report::Quantity, layer: usize) {
+        let Some((_, report)) = &self.report else { return };
+        let id = format!("readout-{}", Chart::Ridgeline(quantity).canvas_id());
+        set_text(&id, &render::readout(report, quantity, layer));
+        if let Some(el) = by_id(&id) {
+            let _ = el.class_list().add_1("picked");
+        }
+        self.picked = Some((quantity, layer));
+    }
+
     fn handle(&self) -> Handle {
         Handle(self.me.clone())
     }
@@ -416,6 +486,7 @@ impl App {
         for f in crate::code::Framework::ALL {
             super::dom::set_text(f.element_id(), &crate::code::snippet(&config, f));
         }
+        set_text("toggle-controls", &format!("Settings: {}", config.summary()));
     }
 
     /// A control changed: re-parse the configuration with its new `key=value`.
@@ -670,6 +741,10 @@ impl App {
             Ok(report) => {
                 self.report_drawn = false;
                 render::text(&config, &report);
+                if let Some((q, l)) = self.picked {
+                    let id = format!("readout-{}", Chart::Ridgeline(q).canvas_id());
+                    set_text(&id, &render::readout(&report, q, l.min(report.layers.len().saturating_sub(1))));
+                }
                 render::mark_current();
                 self.report = Some((config, report));
                 self.generation = self.generation.wrapping_add(1);
@@ -818,8 +893,8 @@ impl App {
         self.stop_progress();
         if train {
             let runs = self.lab.runs.len();
-            let place = if runs > 1 { format!("{runs} runs in workers") } else { "in a worker".to_string() };
-            set_text("status", &format!("Trained {} steps {place}; drawn.", self.lab.step()));
+            let place = if runs > 1 { format!("{runs} runs, each in a worker") } else { "in a worker".to_string() };
+            set_text("status", &format!("Trained {} steps ({place}); drawn.", self.lab.step()));
         }
         set_state("ready");
         if self.config.embed {
@@ -925,7 +1000,7 @@ impl App {
 
     fn on_lab_message(&mut self, k: usize, data: &JsValue) {
         let Ok((envelope, _)) = decode_reply(data) else { return self.lab_failed("an unreadable message") };
-        match self.lab.receive(k, envelope.reply) {
+        match self.lab.receive(k, envelope.reply, now()) {
             LabEvent::Nothing | LabEvent::AllReady => {}
             LabEvent::Failed if self.lab.runs.iter().all(|r| r.error.is_some()) => {
                 let error = self.lab.runs.iter().find_map(|r| r.error.clone()).unwrap_or_default();
@@ -1096,6 +1171,15 @@ fn post_height() {
     let _ = js_sys::Reflect::set(&msg, &"type".into(), &"initviz-height".into());
     let _ = js_sys::Reflect::set(&msg, &"height".into(), &JsValue::from(height));
     let _ = parent.post_message(&msg, "*");
+}
+
+/// Opens or folds the settings (phones).
+fn toggle_controls() {
+    let Some(form) = by_id("controls") else { return };
+    let open = form.class_list().toggle("open").unwrap_or(false);
+    if let Some(b) = by_id("toggle-controls") {
+        let _ = b.set_attribute("aria-expanded", if open { "true" } else { "false" });
+    }
 }
 
 /// Writes the configuration into the address bar (replacing the entry while sliders move).

@@ -69,22 +69,37 @@ pub fn download_text(text: &str, filename: &str, mime: &str) -> Result<(), JsVal
 }
 
 /// Composes the visible charts into one PNG (two columns) and downloads it.
-pub fn download_png(filename: &str, background: &str) -> Result<(), JsValue> {
-    let canvases: Vec<HtmlCanvasElement> = Chart::ALL
-        .iter()
-        .filter_map(|c| by_id(c.canvas_id())?.dyn_into::<HtmlCanvasElement>().ok())
-        .filter(|c| c.width() > 1 && c.closest("[hidden]").ok().flatten().is_none())
+pub fn download_png(filename: &str, background: &str, foreground: &str, title: &[String]) -> Result<(), JsValue> {
+    // The charts shown, lab charts first in the training view (page order), two per row.
+    let shown = |c: &HtmlCanvasElement| {
+        c.width() > 1 && c.closest("[hidden]").ok().flatten().is_none() && c.closest(".not-shown").ok().flatten().is_none()
+    };
+    let lab = super::lab_view::LabChart::ALL.iter().map(|c| c.canvas_id());
+    let canvases: Vec<HtmlCanvasElement> = lab
+        .chain(Chart::ALL.iter().map(|c| c.canvas_id()))
+        .filter_map(|id| by_id(id)?.dyn_into::<HtmlCanvasElement>().ok())
+        .filter(shown)
         .collect();
     let cell_w = canvases.iter().map(HtmlCanvasElement::width).max().unwrap_or(1);
     let rows: Vec<&[HtmlCanvasElement]> = canvases.chunks(2).collect();
     let heights: Vec<u32> = rows.iter().map(|r| r.iter().map(HtmlCanvasElement::height).max().unwrap_or(0)).collect();
+    // A title band: what the image shows (the settings and the verdict), so it stands alone on a slide.
+    let dpr = window().device_pixel_ratio().clamp(1.0, 4.0);
+    let line = (22.0 * dpr).round();
+    let band = (line * title.len() as f64 + 12.0 * dpr).round() as u32;
     let out: HtmlCanvasElement = document().create_element("canvas")?.dyn_into()?;
     out.set_width(cell_w * 2);
-    out.set_height(heights.iter().sum::<u32>().max(1));
+    out.set_height(heights.iter().sum::<u32>().max(1) + band);
     let ctx: web_sys::CanvasRenderingContext2d = out.get_context("2d")?.ok_or("no 2-D context")?.dyn_into()?;
     ctx.set_fill_style_str(background);
     ctx.fill_rect(0.0, 0.0, f64::from(out.width()), f64::from(out.height()));
-    let mut y = 0u32;
+    ctx.set_fill_style_str(foreground);
+    for (i, text) in title.iter().enumerate() {
+        let size = if i == 0 { 16.0 } else { 13.0 };
+        ctx.set_font(&format!("{}{}px sans-serif", if i == 0 { "bold " } else { "" }, (size * dpr).round()));
+        ctx.fill_text_with_max_width(text, 10.0 * dpr, line * (i as f64 + 1.0), f64::from(out.width()) - 20.0 * dpr)?;
+    }
+    let mut y = band;
     for (row, h) in rows.iter().zip(&heights) {
         for (i, c) in row.iter().enumerate() {
             ctx.draw_image_with_html_canvas_element(c, f64::from(i as u32 * cell_w), f64::from(y))?;
@@ -93,6 +108,16 @@ pub fn download_png(filename: &str, background: &str) -> Result<(), JsValue> {
     }
     let url = out.to_data_url_with_type("image/png")?;
     download_url(&url, filename)
+}
+
+/// Text colour of the page (for the PNG's title).
+#[must_use]
+pub fn page_foreground() -> String {
+    document()
+        .body()
+        .and_then(|b| window().get_computed_style(&b).ok().flatten())
+        .and_then(|s| s.get_property_value("color").ok())
+        .unwrap_or_else(|| "#1c1c1e".into())
 }
 
 /// Background colour of the page (for the PNG).

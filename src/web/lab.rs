@@ -20,6 +20,10 @@ pub const SLICE_MS: f64 = 70.0;
 /// The most lab workers.
 const MAX_WORKERS: usize = 4;
 
+/// While a run plays, the first run's report (the initialization view's charts and table at the
+/// current step) is refreshed this often (ms).
+pub const REPORT_EVERY_MS: f64 = 1000.0;
+
 /// One run as the page knows it.
 #[derive(Debug, Default)]
 pub struct Run {
@@ -82,6 +86,8 @@ pub struct Lab {
     pub at: Option<usize>,
     /// A run to start when the workers are ready.
     waiting: Option<Vec<(Config, String)>>,
+    /// When the first run's report was last asked for while playing (ms).
+    reported_at: f64,
 }
 
 impl Lab {
@@ -219,8 +225,8 @@ impl Lab {
         self.runs.iter().map(|r| r.step).max().unwrap_or(0)
     }
 
-    /// Takes a reply of lab worker `k`.
-    pub fn receive(&mut self, k: usize, reply: Reply) -> LabEvent {
+    /// Takes a reply of lab worker `k` at time `now` (ms).
+    pub fn receive(&mut self, k: usize, reply: Reply, now: f64) -> LabEvent {
         match reply {
             Reply::Ready => {
                 if let Some(r) = self.ready.get_mut(k) {
@@ -249,6 +255,16 @@ impl Lab {
                 }
                 if points.is_some() {
                     r.points = points;
+                }
+                // Now and then, the first run's report at this step instead of the next slice.
+                if run == 0 && self.playing && !r.done() && now - self.reported_at >= REPORT_EVERY_MS {
+                    let (worker, step) = (r.worker, r.step);
+                    self.reported_at = now;
+                    let sent = self.post(worker, &Request::TrainReport { gen, run, step });
+                    self.runs[run].busy = sent;
+                    if sent {
+                        return LabEvent::Advanced;
+                    }
                 }
                 self.pump(run, false);
                 LabEvent::Advanced

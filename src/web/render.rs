@@ -206,6 +206,36 @@ pub fn phase_value_at(x: f64, y: f64) -> Option<(f64, f64)> {
     phase::value_at(&f, (x * kx).round() as i32, (y * ky).round() as i32)
 }
 
+/// The readout under a ridgeline: one layer's numbers (after a tap, a click or the arrow keys).
+#[must_use]
+pub fn readout(report: &Report, quantity: Quantity, layer: usize) -> String {
+    let Some(l) = report.layers.get(layer) else { return String::new() };
+    let m = quantity.moments(l);
+    let mut text = format!(
+        "Layer {} of {}: σ = {}, mean = {}, from {} to {} ({} values)",
+        l.layer,
+        report.layers.len(),
+        table_value(m.std, false),
+        table_value(m.mean, false),
+        table_value(m.min, false),
+        table_value(m.max, false),
+        m.count
+    );
+    if m.nonfinite > 0 {
+        text.push_str(&format!("; {} not finite (overflowed)", m.nonfinite));
+    }
+    text.push('.');
+    text
+}
+
+/// The canvas of a ridgeline's (CSS px) y on it in device pixels, with the canvas's size.
+#[must_use]
+pub fn canvas_point(id: &str, y_css: f64) -> Option<((u32, u32), i32, Style)> {
+    let canvas = by_id(id)?.dyn_into::<HtmlCanvasElement>().ok()?;
+    let ky = f64::from(canvas.height()) / f64::from(canvas.client_height().max(1));
+    Some(((canvas.width(), canvas.height()), (y_css * ky).round() as i32, style()))
+}
+
 /// Fills `#layer-stats` (the columns of [`STATS`] shown in the table).
 pub fn table(report: &Report) {
     let mut html = String::with_capacity(report.layers.len() * 600);

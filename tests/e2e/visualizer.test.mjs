@@ -210,13 +210,13 @@ test('bad input gets a clear message, never a blank page', async () => {
 test('axe-core finds no accessibility violation, in light and dark themes, at desktop and phone sizes', async () => {
   const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
   for (const [colorScheme, viewport] of [['light', undefined], ['dark', undefined], ['light', { width: 390, height: 844 }], ['dark', { width: 390, height: 844 }]]) {
-    for (const q of ['', '?depth=3&width=8&init=zeros&act=sigmoid&input=moons']) {
+    for (const q of ['', '?depth=3&width=8&init=zeros&act=sigmoid&input=moons', '?mode=train&input=spiral&depth=3&width=8&steps=50&compare=he_normal,zeros']) {
       const page = await open(env, q, { colorScheme, viewport });
       await page.addScriptTag({ content: axe });
       const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
       const v = result.violations.map((x) => `${x.id} (${x.impact}): ${x.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
       assert.deepEqual(v, [], `${colorScheme} ${viewport ? 'phone' : 'desktop'} ${q}`);
-      await shot(page, `theme-${colorScheme}${viewport ? '-phone' : ''}${q ? '-small' : ''}`);
+      await shot(page, `theme-${colorScheme}${viewport ? '-phone' : ''}${q.includes('train') ? '-train' : q ? '-small' : ''}`);
       await page.context().close();
     }
   }

@@ -11,9 +11,9 @@ await page.waitForFunction(() => window.wasmBindings && document.body.dataset.st
 const out = [];
 for (const [m, k, n] of [[512, 512, 512], [256, 256, 256], [1000, 500, 500], [1000, 1000, 1000]]) {
   for (const v of [0, 1, 2]) {
-    const reps = m * k * n > 3e8 ? 3 : 7;
-    const ms = await page.evaluate(([m, k, n, v, r]) => window.wasmBindings.bench_matmul(m, k, n, v, r), [m, k, n, v, reps]);
-    out.push({ kind: 'matmul', variant: ['A·B', 'Aᵀ·B', 'A·Bᵀ'][v], m, k, n, ms, gflops: 2 * m * k * n / ms / 1e6 });
+    const reps = m * k * n > 3e8 ? 5 : 10;
+    const [ms, med] = await page.evaluate(([m, k, n, v, r]) => Array.from(window.wasmBindings.bench_matmul(m, k, n, v, r)), [m, k, n, v, reps]);
+    out.push({ kind: 'matmul', variant: ['A·B', 'Aᵀ·B', 'A·Bᵀ'][v], m, k, n, ms, gflops: 2 * m * k * n / ms / 1e6, median_ms: med, median_gflops: 2 * m * k * n / med / 1e6 });
   }
 }
 for (const [depth, width, batch] of [[10, 256, 256], [10, 500, 1000], [5, 1000, 1000]]) {

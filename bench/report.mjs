@@ -11,13 +11,15 @@ const key = (o) => `${o.m}×${o.k}×${o.n}`;
 const ceil = Object.fromEntries(ceiling.filter((o) => o.kind === 'ceiling').map((o) => [key(o), o.gflops]));
 const blas = ceiling.find((o) => o.kind === 'blas');
 if (blas) console.log(`Ceiling: ${blas.internal_api} ${blas.version} (${blas.arch}), ${blas.threads} thread(s)`);
-console.log('\nMatrix product, GFLOP/s (fraction of the single-thread OpenBLAS ceiling)');
-console.log('shape            variant   ceiling   native          wasm');
+console.log('\nMatrix product, GFLOP/s, best of N (fraction of the single-thread OpenBLAS ceiling, also best of N with a preallocated output); medians after the bar');
+console.log('shape            variant   ceiling   native          wasm          | median: ceiling native  wasm');
 for (const w of wasm.filter((o) => o.kind === 'matmul')) {
   const n = native.find((o) => o.kind === 'matmul' && key(o) === key(w) && o.variant === w.variant);
   const c = ceil[key(w)];
   const f = (g) => `${g.toFixed(1).padStart(6)} (${(100 * g / c).toFixed(0).padStart(3)}%)`;
-  console.log(`${key(w).padEnd(16)} ${w.variant.padEnd(8)} ${c.toFixed(1).padStart(7)}  ${f(n.gflops)}  ${f(w.gflops)}`);
+  const cm = ceiling.find((o) => o.kind === 'ceiling' && key(o) === key(w));
+  const med = (g) => (g === undefined ? '—' : g.toFixed(1)).padStart(6);
+  console.log(`${key(w).padEnd(16)} ${w.variant.padEnd(8)} ${c.toFixed(1).padStart(7)}  ${f(n.gflops)}  ${f(w.gflops)}  | ${med(cm && cm.median_gflops)} ${med(n.median_gflops)} ${med(w.median_gflops)}`);
 }
 console.log('\nWhole configuration (build network + forward + backward + statistics), ms');
 console.log('depth×width×batch   native total   wasm init   wasm pass   wasm stats   wasm total   wasm/native');

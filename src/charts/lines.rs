@@ -139,6 +139,22 @@ fn mix(a: RGBColor, b: RGBColor, w: f64) -> RGBColor {
     RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
 }
 
+/// The layer (1-based) whose column is nearest device pixel column `x` of a chart of `depth`
+/// layers on an area `width` device pixels wide (the plot spans 52 CSS px from the left to 14
+/// from the right, as [`draw`] lays it out); `None` outside the plot.
+#[must_use]
+pub fn layer_at_x(width: u32, s: &Style, depth: usize, x: i32) -> Option<usize> {
+    let f = Frame::inset((width, 100), s, 52.0, 0.0, 14.0, 0.0);
+    if depth == 0 || x < f.left - s.px(8.0) || x > f.right + s.px(8.0) {
+        return None;
+    }
+    if depth == 1 {
+        return Some(1);
+    }
+    let t = (f64::from(x - f.left) / f.width()).clamp(0.0, 1.0);
+    Some((t * (depth - 1) as f64).round() as usize + 1)
+}
+
 /// Draws the chart with a legend across the top.
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, c: &Lines<'_>, s: &Style) -> Result<(), ChartError>
 where
@@ -285,6 +301,17 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_map_to_layers() {
+        let s = Style { theme: crate::charts::Theme::LIGHT, scale: 1.0 };
+        // Plot from x = 52 to 1000 − 14 = 986 for 10 layers: layer l at 52 + (l − 1)·934/9.
+        assert_eq!(layer_at_x(1000, &s, 10, 52), Some(1));
+        assert_eq!(layer_at_x(1000, &s, 10, 986), Some(10));
+        assert_eq!(layer_at_x(1000, &s, 10, 52 + 4 * 934 / 9), Some(5));
+        assert_eq!(layer_at_x(1000, &s, 10, 10), None);
+        assert_eq!(layer_at_x(1000, &s, 1, 500), Some(1));
+    }
 
     #[test]
     fn decades() {

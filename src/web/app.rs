@@ -77,6 +77,8 @@ pub struct App {
     report_drawn: bool,
     /// The ridgeline layer last picked (its readout follows each new report).
     picked: Option<(crate::report::Quantity, usize)>,
+    /// The std chart's layer last picked (1-based).
+    std_layer: Option<usize>,
 }
 
 /// Where the lab is in its cycle: its runs step (or start), then each is asked for its report,
@@ -161,6 +163,7 @@ pub fn start() -> Result<(), JsValue> {
             lab_drawn_at: 0.0,
             report_drawn: false,
             picked: None,
+            std_layer: None,
         })
     });
     controls::build();
@@ -251,6 +254,22 @@ impl Handle {
         }
         self.wire_keys();
         self.wire_ridgelines();
+        self.wire_std_chart();
+        if let Some(guide) = by_id("lesson-guide") {
+            let h = self.clone();
+            let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+                let Some(a) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).and_then(|el| el.closest("a").ok().flatten())
+                else {
+                    return;
+                };
+                let Ok(a) = a.dyn_into::<web_sys::HtmlAnchorElement>() else { return };
+                e.prevent_default();
+                let search = a.search();
+                h.with(move |app| app.open_lesson(&search));
+            });
+            let _ = guide.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+            click.forget();
+        }
         self.wire_lessons();
         self.wire_phase_diagram();
         // The controls form never submits (no inline handler: a strict CSP forbids those).
@@ -320,6 +339,43 @@ impl Handle {
             let _ = canvas.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
             keys.forget();
         }
+    }
+
+    /// The std chart: a tap or click picks the nearest layer's column; ← and → move.
+    fn wire_std_chart(&self) {
+        let Some(canvas) = by_id(Chart::Std.canvas_id()) else { return };
+        let h = self.clone();
+        let click = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
+            let x = f64::from(e.offset_x());
+            h.with(move |a| {
+                let Some((_, report)) = &a.report else { return };
+                let depth = report.layers.len();
+                if let Some((w, x, s)) = render::canvas_column(Chart::Std.canvas_id(), x) {
+                    if let Some(l) = crate::charts::lines::layer_at_x(w, &s, depth, x) {
+                        a.show_std_layer(l);
+                    }
+                }
+            });
+        });
+        let _ = canvas.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+        click.forget();
+        let h = self.clone();
+        let keys = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            let step: i64 = match e.key().as_str() {
+                "ArrowLeft" => -1,
+                "ArrowRight" => 1,
+                _ => return,
+            };
+            e.prevent_default();
+            h.with(move |a| {
+                let Some((_, report)) = &a.report else { return };
+                let depth = report.layers.len() as i64;
+                let l = a.std_layer.map_or(1, |l| (l as i64 + step).clamp(1, depth.max(1)) as usize);
+                a.show_std_layer(l);
+            });
+        });
+        let _ = canvas.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+        keys.forget();
     }
 
     /// Keyboard shortcuts of the training view: Space or K play/pause, . or S one step, R reset
@@ -432,6 +488,15 @@ impl App {
         self.show_layer(quantity, next as usize);
     }
 
+    fn show_std_layer(&mut self, layer: usize) {
+        let Some((_, report)) = &self.report else { return };
+        set_text("readout-chart-std", &render::std_readout(report, layer));
+        if let Some(el) = by_id("readout-chart-std") {
+            let _ = el.class_list().add_1("picked");
+        }
+        self.std_layer = Some(layer);
+    }
+
     fn show_layer(&mut self, quantity: crate::report::Quantity, layer: usize) {
         let Some((_, report)) = &self.report else { return };
         let id = format!("readout-{}", Chart::Ridgeline(quantity).canvas_id());
@@ -487,6 +552,7 @@ impl App {
             super::dom::set_text(f.element_id(), &crate::code::snippet(&config, f));
         }
         set_text("toggle-controls", &format!("Settings: {}", config.summary()));
+        lesson_guide(&config);
     }
 
     /// A control changed: re-parse the configuration with its new `key=value`.
@@ -744,6 +810,9 @@ impl App {
                 if let Some((q, l)) = self.picked {
                     let id = format!("readout-{}", Chart::Ridgeline(q).canvas_id());
                     set_text(&id, &render::readout(&report, q, l.min(report.layers.len().saturating_sub(1))));
+                }
+                if let Some(l) = self.std_layer {
+                    set_text("readout-chart-std", &render::std_readout(&report, l.min(report.layers.len()).max(1)));
                 }
                 render::mark_current();
                 self.report = Some((config, report));
@@ -1171,6 +1240,55 @@ fn post_height() {
     let _ = js_sys::Reflect::set(&msg, &"type".into(), &"initviz-height".into());
     let _ = js_sys::Reflect::set(&msg, &"height".into(), &JsValue::from(height));
     let _ = parent.post_message(&msg, "*");
+}
+
+/// The lessons of the page, in order: (query, title, what to look at).
+fn lessons() -> Vec<(String, String, String)> {
+    let Ok(links) = document().query_selector_all(".lessons a") else { return Vec::new() };
+    (0..links.length())
+        .filter_map(|i| {
+            let a = links.item(i)?.dyn_into::<web_sys::HtmlAnchorElement>().ok()?;
+            let title = a.text_content().unwrap_or_default();
+            let text = a.parent_element().and_then(|li| li.text_content()).unwrap_or_default();
+            let what = text.strip_prefix(&title).unwrap_or(&text).trim_start_matches([':', ' ']).to_string();
+            Some((a.search(), title, what))
+        })
+        .collect()
+}
+
+/// The view's own settings only (what a lesson's link sets).
+fn lesson_key(c: &Config) -> Config {
+    let d = Config::default();
+    Config { embed: d.embed, theme: d.theme, show: d.show, diagram: d.diagram, ..*c }
+}
+
+/// Beside the charts, the lesson whose settings are on the page: its title, what to look at, and
+/// the previous and next lessons.
+fn lesson_guide(config: &Config) {
+    let all = lessons();
+    let here = all.iter().position(|(q, _, _)| lesson_key(&Config::from_query(q).0) == lesson_key(config));
+    let Some(i) = here else {
+        super::dom::set_hidden("lesson-guide", true);
+        return;
+    };
+    let link = |j: usize, label: &str| {
+        let (q, t, _) = &all[j];
+        format!("<a href=\"{}\" data-lesson=\"{j}\">{label}{}</a>", super::dom::escape(q), super::dom::escape(t))
+    };
+    let prev = if i > 0 { link(i - 1, "← ") } else { "<span></span>".to_string() };
+    let next = if i + 1 < all.len() { link(i + 1, "Next: ") } else { String::new() };
+    let (_, title, what) = &all[i];
+    super::dom::set_html(
+        "lesson-guide",
+        &format!(
+            "<p><strong>Lesson {} of {}: {}</strong></p><p>{}</p><nav aria-label=\"Lessons\">{prev}{next}</nav>",
+            i + 1,
+            all.len(),
+            super::dom::escape(title),
+            super::dom::escape(what)
+        ),
+    );
+    super::dom::set_hidden("lesson-guide", false);
 }
 
 /// Opens or folds the settings (phones).

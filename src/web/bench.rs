@@ -16,15 +16,15 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Median milliseconds of C (m × n) = A (m × k) · B (k × n) over `reps` runs; `variant` 0 is A·B,
-/// 1 is Aᵀ·B, 2 is A·Bᵀ (the backward pass's products).
+/// Milliseconds of C (m × n) = A (m × k) · B (k × n) over `reps` runs, `[best, median]`;
+/// `variant` 0 is A·B, 1 is Aᵀ·B, 2 is A·Bᵀ (the backward pass's products).
 #[wasm_bindgen]
-pub fn bench_matmul(m: usize, k: usize, n: usize, variant: u32, reps: u32) -> f64 {
+pub fn bench_matmul(m: usize, k: usize, n: usize, variant: u32, reps: u32) -> Vec<f64> {
     let a: Vec<f32> = (0..m * k).map(|i| (i % 17) as f32 * 0.01).collect();
     let b: Vec<f32> = (0..k * n).map(|i| (i % 13) as f32 * 0.01).collect();
     let mut c = vec![0f32; m * n];
     let mut scratch = Vec::new();
-    let times = (0..reps.max(1))
+    let times: Vec<f64> = (0..reps.max(1))
         .map(|_| {
             let t = now();
             match variant {
@@ -36,7 +36,8 @@ pub fn bench_matmul(m: usize, k: usize, n: usize, variant: u32, reps: u32) -> f6
         })
         .collect();
     std::hint::black_box(&c);
-    median(times)
+    let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+    vec![best, median(times)]
 }
 
 /// Median milliseconds of building the network, one forward + backward pass, and the report,

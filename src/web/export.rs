@@ -70,7 +70,7 @@ pub fn download_text(text: &str, filename: &str, mime: &str) -> Result<(), JsVal
 
 /// Composes the visible charts into one PNG (two columns) and downloads it.
 pub fn download_png(filename: &str, background: &str, foreground: &str, title: &[String]) -> Result<(), JsValue> {
-    // The charts shown, lab charts first in the training view (page order), two per row.
+    // The charts shown, lab charts first in the training view (page order).
     let shown = |c: &HtmlCanvasElement| {
         c.width() > 1 && c.closest("[hidden]").ok().flatten().is_none() && c.closest(".not-shown").ok().flatten().is_none()
     };
@@ -80,15 +80,23 @@ pub fn download_png(filename: &str, background: &str, foreground: &str, title: &
         .filter_map(|id| by_id(id)?.dyn_into::<HtmlCanvasElement>().ok())
         .filter(shown)
         .collect();
-    let cell_w = canvases.iter().map(HtmlCanvasElement::width).max().unwrap_or(1);
-    let rows: Vec<&[HtmlCanvasElement]> = canvases.chunks(2).collect();
-    let heights: Vec<u32> = rows.iter().map(|r| r.iter().map(HtmlCanvasElement::height).max().unwrap_or(0)).collect();
+    // Rows as the page lays them out: a wide chart alone, half-width charts side by side, each
+    // canvas at its own size (so every chart fills its cell).
+    let page_w = canvases.iter().map(HtmlCanvasElement::width).max().unwrap_or(1);
+    let mut rows: Vec<Vec<&HtmlCanvasElement>> = Vec::new();
+    for c in &canvases {
+        match rows.last_mut() {
+            Some(row) if row.iter().map(|r| r.width()).sum::<u32>() + c.width() <= page_w + 2 => row.push(c),
+            _ => rows.push(vec![c]),
+        }
+    }
+    let heights: Vec<u32> = rows.iter().map(|r| r.iter().map(|c| c.height()).max().unwrap_or(0)).collect();
     // A title band: what the image shows (the settings and the verdict), so it stands alone on a slide.
     let dpr = window().device_pixel_ratio().clamp(1.0, 4.0);
     let line = (22.0 * dpr).round();
     let band = (line * title.len() as f64 + 12.0 * dpr).round() as u32;
     let out: HtmlCanvasElement = document().create_element("canvas")?.dyn_into()?;
-    out.set_width(cell_w * 2);
+    out.set_width(page_w);
     out.set_height(heights.iter().sum::<u32>().max(1) + band);
     let ctx: web_sys::CanvasRenderingContext2d = out.get_context("2d")?.ok_or("no 2-D context")?.dyn_into()?;
     ctx.set_fill_style_str(background);
@@ -101,8 +109,10 @@ pub fn download_png(filename: &str, background: &str, foreground: &str, title: &
     }
     let mut y = band;
     for (row, h) in rows.iter().zip(&heights) {
-        for (i, c) in row.iter().enumerate() {
-            ctx.draw_image_with_html_canvas_element(c, f64::from(i as u32 * cell_w), f64::from(y))?;
+        let mut x = 0u32;
+        for c in row {
+            ctx.draw_image_with_html_canvas_element(c, f64::from(x), f64::from(y))?;
+            x += c.width();
         }
         y += h;
     }

@@ -228,6 +228,33 @@ pub fn readout(report: &Report, quantity: Quantity, layer: usize) -> String {
     text
 }
 
+/// The std chart's readout: every std of one layer, measured and predicted.
+#[must_use]
+pub fn std_readout(report: &Report, layer: usize) -> String {
+    let Some(l) = report.layers.get(layer.saturating_sub(1)) else { return String::new() };
+    let v = |x: f64| table_value(x, false);
+    format!(
+        "Layer {} of {}: σ of z {}, of a {} (across samples {}), of ∂L/∂a {}, of ∂L/∂W {}; theory: z {}, a {}.",
+        l.layer,
+        report.layers.len(),
+        v(l.preact.std),
+        v(l.act.std),
+        v(l.act_sample_std),
+        v(l.act_grad.std),
+        v(l.grad.std),
+        v(l.pred_preact_std),
+        v(l.pred_act_std)
+    )
+}
+
+/// The device pixel column of CSS x on canvas `id`, with the canvas width.
+#[must_use]
+pub fn canvas_column(id: &str, x_css: f64) -> Option<(u32, i32, Style)> {
+    let canvas = by_id(id)?.dyn_into::<HtmlCanvasElement>().ok()?;
+    let kx = f64::from(canvas.width()) / f64::from(canvas.client_width().max(1));
+    Some((canvas.width(), (x_css * kx).round() as i32, style()))
+}
+
 /// The canvas of a ridgeline's (CSS px) y on it in device pixels, with the canvas's size.
 #[must_use]
 pub fn canvas_point(id: &str, y_css: f64) -> Option<((u32, u32), i32, Style)> {

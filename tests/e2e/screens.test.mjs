@@ -44,6 +44,21 @@ for (const screen of SCREENS) {
         assert.equal(c.w, Math.round(c.cw * screen.dpr), `${view} ${c.id}: canvas ${c.w} px for a ${c.cw} CSS px box`);
         assert.ok(c.right <= screen.viewport.width + 0.5, `${view} ${c.id} runs to x = ${c.right}`);
       }
+      // The ridgelines' σ labels are drawn in the right part of each canvas, inside it.
+      if (view === 'init') {
+        for (const id of ['chart-weights', 'chart-act', 'chart-grad']) {
+          const ink = await page.evaluate(([id, dpr]) => {
+            const c = document.getElementById(id);
+            const w = Math.round(60 * dpr);
+            const d = c.getContext('2d').getImageData(c.width - w, 0, w, c.height).data;
+            const bg = c.getContext('2d').getImageData(0, 0, 1, 1).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i] !== bg[0] || d[i + 1] !== bg[1] || d[i + 2] !== bg[2]) n++;
+            return n;
+          }, [id, screen.dpr]);
+          assert.ok(ink > 50 * screen.dpr * screen.dpr, `${id}: nothing drawn in its right 60 px (${ink} px)`);
+        }
+      }
       const phone = screen.viewport.width <= 760;
       if (phone) {
         // Settings folded: the first screen shows results, with one button to open them.
@@ -86,5 +101,40 @@ test('a tap on a ridge shows that layer\'s numbers; the arrow keys move through 
   await page.focus('#chart-act');
   await page.keyboard.press('ArrowUp');
   assert.match(await page.textContent('#readout-chart-act'), /^Layer 5 of 6/);
+  await page.context().close();
+});
+
+test('a lesson opened from its link says what to look at, with the previous and next lessons', async () => {
+  const page = await openOn(SCREENS[3], '?depth=10&width=500&init=normal&scale=0.01&act=tanh&batch=1000');
+  assert.equal(await page.isVisible('#lesson-guide'), true);
+  const guide = await page.textContent('#lesson-guide');
+  assert.match(guide, /Lesson 5 of \d+: Small random \(0\.01\), tanh/);
+  assert.match(guide, /each layer multiplies the signal by 0\.01·√500/);
+  // Beside the charts: above the first chart, in the first screen.
+  const y = await page.$eval('#lesson-guide', (e) => e.getBoundingClientRect().bottom);
+  assert.ok(y < 900, `guide ends at y = ${y}`);
+  await page.click('#lesson-guide a >> text=/^Next:/');
+  await ready(page);
+  assert.match(await page.textContent('#lesson-guide'), /Lesson 6 of \d+: Large random \(1\.0\), tanh/);
+  assert.equal(new URL(page.url()).searchParams.get('scale'), '1');
+  // A setting moved away from the lesson: the guide goes.
+  await page.selectOption('#act', 'relu');
+  await ready(page);
+  assert.equal(await page.isVisible('#lesson-guide'), false);
+  await page.context().close();
+});
+
+test('a tap on the std chart gives that layer\'s σ of every quantity; ← → move', async () => {
+  const page = await openOn(SCREENS[1], '?depth=5&width=64&act=tanh&init=xavier_normal');
+  const cell = (await page.textContent('#layer-stats tr[data-layer="5"] td[data-stat="act_std"]')).trim();
+  const box = await page.$eval('#chart-std', (c) => { const r = c.getBoundingClientRect(); return { w: r.width, h: r.height }; });
+  // The last layer's column is 14 CSS px from the right edge.
+  await page.tap('#chart-std', { position: { x: box.w - 14, y: box.h / 2 } });
+  const text = await page.textContent('#readout-chart-std');
+  assert.match(text, /^Layer 5 of 5: σ of z /);
+  assert.ok(text.includes(`of a ${cell} `), `${text} vs the table's ${cell}`);
+  await page.focus('#chart-std');
+  await page.keyboard.press('ArrowLeft');
+  assert.match(await page.textContent('#readout-chart-std'), /^Layer 4 of 5/);
   await page.context().close();
 });

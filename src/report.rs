@@ -325,3 +325,14 @@ pub fn csv_field(s: &str) -> String {
         s.to_string()
     }
 }
+
+/// The default view's report, computed at build time by `examples/default_report.rs` (postcard
+/// bytes): the page draws it at once on a plain visit. `tests/default_report.rs` holds it to a
+/// fresh run, bit for bit.
+pub static PRECOMPUTED_DEFAULT: &[u8] = include_bytes!("../data/default-report.bin");
+
+/// [`PRECOMPUTED_DEFAULT`], decoded (`None` if it cannot be, and the page computes instead).
+#[must_use]
+pub fn precomputed_default() -> Option<Report> {
+    postcard::from_bytes(PRECOMPUTED_DEFAULT).ok()
+}

@@ -43,6 +43,8 @@ struct RunInfo {
     workers: usize,
     /// Milliseconds spent in the workers.
     worker_ms: f64,
+    /// Shipped with the page (the default view, computed at build time).
+    precomputed: bool,
 }
 
 /// The page's state.
@@ -79,6 +81,8 @@ pub struct App {
     picked: Option<(crate::report::Quantity, usize)>,
     /// The std chart's layer last picked (1-based).
     std_layer: Option<usize>,
+    /// The workers start once the shipped first view is drawn.
+    pool_deferred: bool,
 }
 
 /// Where the lab is in its cycle: its runs step (or start), then each is asked for its report,
@@ -164,15 +168,20 @@ pub fn start() -> Result<(), JsValue> {
             report_drawn: false,
             picked: None,
             std_layer: None,
+            pool_deferred: false,
         })
     });
     controls::build();
     let h = Handle(Rc::downgrade(&app));
     h.wire()?;
     let mut a = app.borrow_mut();
-    a.start_pool();
     let search = window().location().search()?;
-    a.apply_query(&search);
+    // The workers start now, or (for the shipped default view) once it is drawn, so their start
+    // does not compete with the first drawing for the cores.
+    if !a.first_view(&search) {
+        a.start_pool();
+        a.apply_query(&search);
+    }
     drop(a);
     // The app lives as long as the page.
     std::mem::forget(app);
@@ -530,6 +539,28 @@ impl App {
         self.schedule();
     }
 
+    /// The page's first view: a plain visit (the default view, whatever its theme, panels or embed)
+    /// is drawn from the report shipped with the page, without waiting for the workers to start;
+    /// any other link is computed.
+    /// Returns whether it did (else the caller computes the link).
+    fn first_view(&mut self, search: &str) -> bool {
+        let (config, notices) = Config::from_query(search);
+        let default = notices.is_empty() && lesson_key(&config) == lesson_key(&Config::default());
+        let shipped = if default { crate::report::precomputed_default() } else { None };
+        let Some(report) = shipped else { return false };
+        if let Some(body) = document().body() {
+            let _ = if config.embed { body.class_list().add_1("embed") } else { body.class_list().remove_1("embed") };
+        }
+        apply_view(&config);
+        self.set_config(config, &notices);
+        set_state("computing");
+        self.started = now();
+        self.last_run = RunInfo { precomputed: true, ..RunInfo::default() };
+        self.pool_deferred = true;
+        self.finish(config, Ok(report), false);
+        true
+    }
+
     fn open_lesson(&mut self, search: &str) {
         let (config, _) = Config::from_query(search);
         set_url(&config, true);
@@ -611,6 +642,7 @@ impl App {
 
     /// One worker per core (`navigator.hardwareConcurrency`, at most 4); their messages come back here.
     fn start_pool(&mut self) {
+        self.pool_deferred = false;
         let h = self.handle();
         let n = window().navigator().hardware_concurrency() as usize;
         self.pool.start(n, |k, worker: &Worker| {
@@ -642,6 +674,9 @@ impl App {
     fn schedule(&mut self) {
         set_state("computing");
         self.report_drawn = false;
+        if self.pool_deferred {
+            self.start_pool();
+        }
         self.start_progress();
         let comparing = self.config.compare.count() > 1;
         if self.config.view == View::Train || comparing {
@@ -787,7 +822,7 @@ impl App {
 
     /// A pooled request ended: start the newest setting first if one waits, then show this one.
     fn complete(&mut self, f: Finished) {
-        self.last_run = RunInfo { workers: f.workers, worker_ms: f.worker_ms };
+        self.last_run = RunInfo { workers: f.workers, worker_ms: f.worker_ms, precomputed: false };
         if let Some(body) = document().body() {
             let _ = body.dataset().set("workerMs", &format!("{:.1}", f.worker_ms));
             let _ = body.dataset().set("workers", &f.workers.to_string());
@@ -928,21 +963,21 @@ impl App {
         let Some((config, _)) = &self.report else { return };
         if config.view != View::Train {
             let place = match self.last_run {
+                RunInfo { precomputed: true, .. } => String::new(),
                 RunInfo { workers: 0, .. } => "in the page".to_string(),
-                RunInfo { workers: 1, worker_ms } => format!("in a worker ({worker_ms:.1} ms there)"),
-                RunInfo { workers, worker_ms } => format!("in {workers} workers, each on part of the batch ({worker_ms:.1} ms there)"),
+                RunInfo { workers: 1, worker_ms, .. } => format!("in a worker ({worker_ms:.1} ms there)"),
+                RunInfo { workers, worker_ms, .. } => format!("in {workers} workers, each on part of the batch ({worker_ms:.1} ms there)"),
             };
-            set_text(
-                "status",
-                &format!(
-                    "{} layers × {} units × {} samples: computed {place} in {:.0} ms, drawn in {:.0} ms.",
-                    config.depth,
-                    config.width,
-                    config.batch,
-                    computed_at - self.started,
+            let size = format!("{} layers × {} units × {} samples", config.depth, config.width, config.batch);
+            let text = if self.last_run.precomputed {
+                format!(
+                    "{size}: computed when the page was built (the default view: a live run gives the same numbers, which a test checks), drawn in {:.0} ms. Move any control to compute live.",
                     t2 - computed_at
-                ),
-            );
+                )
+            } else {
+                format!("{size}: computed {place} in {:.0} ms, drawn in {:.0} ms.", computed_at - self.started, t2 - computed_at)
+            };
+            set_text("status", &text);
             if let Some(body) = document().body() {
                 let _ = body.dataset().set("computeMs", &format!("{:.1}", computed_at - self.started));
                 let _ = body.dataset().set("drawMs", &format!("{:.1}", t2 - computed_at));
@@ -968,6 +1003,13 @@ impl App {
         set_state("ready");
         if self.config.embed {
             post_height();
+        }
+        if self.pool_deferred {
+            self.later(0, |a| {
+                if a.pool_deferred {
+                    a.start_pool();
+                }
+            });
         }
     }
 

@@ -21,6 +21,21 @@ for (const [depth, width, batch] of [[10, 256, 256], [10, 500, 1000], [5, 1000, 
   const [init, pass, report] = await page.evaluate(([q]) => Array.from(window.wasmBindings.bench_pass(q, 3)), [q]);
   out.push({ kind: 'pass', depth, width, batch, init_ms: init, pass_ms: pass, report_ms: report, total_ms: init + pass + report });
 }
+// First view: navigation to the first frame whose data-state is "ready", for a plain visit (the
+// default view) and a lesson link (computed live), median of 7 fresh pages.
+for (const [view, q] of [['default', ''], ['lesson', '?depth=10&width=500&init=xavier_normal&act=tanh&batch=1000']]) {
+  const t = [];
+  for (let i = 0; i < 7; i++) {
+    const ctx = await browser.newContext();
+    const p = await ctx.newPage();
+    await p.goto(`http://127.0.0.1:${server.address().port}/${q}`);
+    await p.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60000 });
+    t.push(await p.evaluate(() => performance.now()));
+    await ctx.close();
+  }
+  t.sort((a, b) => a - b);
+  out.push({ kind: 'first_view', view, median_ms: t[3], best_ms: t[0] });
+}
 // Training throughput of the lab's trainer (single thread, as one lab worker runs it), best of 3;
 // the same setups as benches/native.rs and bench/tfjs.mjs.
 for (const [setup, q] of [

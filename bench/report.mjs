@@ -50,6 +50,11 @@ if (train.length) {
     console.log(`${w.setup.padEnd(8)} ${String(n ? n.steps_per_s : '—').padStart(7)} ${String(w.steps_per_s).padStart(7)} ${String(t ? t.steps_per_s : '—').padStart(12)} ${ratio.padStart(14)}`);
   }
 }
+const first = wasm.filter((o) => o.kind === 'first_view');
+if (first.length) {
+  console.log('\nFirst view: navigation to ready (median of 7 fresh pages; target 400 ms for the default view)');
+  for (const f of first) console.log(`${f.view.padEnd(8)} ${f.median_ms.toFixed(0).padStart(6)} ms (best ${f.best_ms.toFixed(0)} ms)`);
+}
 const live = wasm.filter((o) => o.kind === 'live');
 if (live.length) {
   console.log('\nThe training view while it plays (3 s): redraws per second (aim ≥ 10), longest main-thread task, steps per second in its worker');

@@ -30,6 +30,25 @@ pub fn make_batch(config: &Config) -> (Batch, Loss, Targets) {
     }
 }
 
+/// What a network's weights depend on ([`Mlp::new`]'s arguments): two configurations with the same
+/// key have bit-identical weights, so a worker may keep the network across a change of the batch,
+/// the input's values, the noise, the diagram or the theme.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeightsKey {
+    shape: crate::network::Shape,
+    act: crate::activation::Activation,
+    init: crate::init::InitSpec,
+    bn: bool,
+    seed: u32,
+}
+
+impl WeightsKey {
+    #[must_use]
+    pub fn of(c: &Config) -> Self {
+        Self { shape: c.shape(), act: c.act, init: c.init_spec(), bn: c.bn, seed: c.seed }
+    }
+}
+
 /// Holds a network, its input and its buffers, so repeated runs (and training) reuse them.
 #[derive(Debug, Clone)]
 pub struct Experiment {
@@ -52,11 +71,18 @@ impl Experiment {
 
     /// Builds the whole network, and the rows of the batch that `shard` computes.
     pub fn new_shard(config: &Config, shard: Shard) -> Result<Self, ConfigError> {
+        Self::new_shard_with(config, shard, None)
+    }
+
+    /// As [`Experiment::new_shard`], with the network given when the caller has it already: a
+    /// network built for a configuration of the same [`WeightsKey`] (the batch, the input values,
+    /// the noise or the view changed) is the same bits, since the weights depend on nothing else.
+    pub fn new_shard_with(config: &Config, shard: Shard, network: Option<Mlp>) -> Result<Self, ConfigError> {
         config.validate()?;
         if !shard.fits(config.batch) {
             return Err(ConfigError::Shard { index: shard.index, count: shard.count, batch: config.batch });
         }
-        let mlp = Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed));
+        let mlp = network.unwrap_or_else(|| Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed)));
         let (mut batch, loss, targets) = make_batch(config);
         let rows = shard.rows(config.batch);
         let out = mlp.output_dim();
@@ -271,5 +297,29 @@ impl Experiment {
             h = fnv1a_f32(h, &self.ws.dw[l]);
         }
         h
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kept network gives the report a fresh one gives, bit for bit, after a batch, noise or
+    /// input change that leaves its key alone; a change of the key is a different network.
+    #[test]
+    fn a_kept_network_is_the_fresh_one() {
+        let (a, _) = Config::from_query("depth=4&width=32&input=moons&batch=64&noise=0.1&seed=3");
+        let (b, _) = Config::from_query("depth=4&width=32&input=moons&batch=128&noise=0.3&seed=3");
+        assert_eq!(WeightsKey::of(&a), WeightsKey::of(&b));
+        let kept = Experiment::new(&a).unwrap().mlp;
+        let mut fresh = Experiment::new(&b).unwrap();
+        let mut reused = Experiment::new_shard_with(&b, Shard::WHOLE, Some(kept)).unwrap();
+        let (lf, lr) = (fresh.pass(), reused.pass());
+        assert_eq!(lf.to_bits(), lr.to_bits());
+        assert_eq!(fresh.fingerprint(), reused.fingerprint());
+        let (c, _) = Config::from_query("depth=4&width=32&input=moons&batch=64&noise=0.1&seed=4");
+        assert_ne!(WeightsKey::of(&a), WeightsKey::of(&c));
+        let (d, _) = Config::from_query("depth=4&width=32&input=blobs&batch=64&noise=0.1&seed=3");
+        assert_ne!(WeightsKey::of(&a), WeightsKey::of(&d), "3 classes: another output layer");
     }
 }

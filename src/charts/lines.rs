@@ -240,7 +240,7 @@ where
         area.draw(&PathElement::new(vec![(x, f.bottom), (x, f.bottom + s.px(4.0))], t.muted.stroke_width(1)))?;
         area.draw(&Text::new(format!("{l}"), (x, f.bottom + s.px(6.0)), s.text(11.0, t.muted, HPos::Center, VPos::Top)))?;
     }
-    area.draw(&Text::new("layer", (f.right, f.bottom + s.px(20.0)), s.text(10.0, t.muted, HPos::Right, VPos::Top)))?;
+    area.draw(&Text::new("layer", (f.right, f.bottom + s.px(20.0)), s.text(11.0, t.muted, HPos::Right, VPos::Top)))?;
     area.draw(&PathElement::new(vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)], t.muted.stroke_width(1)))?;
     if !c.series.iter().any(|se| se.values.iter().any(|&v| usable(v, c.axis))) {
         let msg = if c.axis == Axis::Log { "every value is 0: nothing to show on a log axis" } else { "no values" };

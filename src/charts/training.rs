@@ -67,7 +67,7 @@ where
         area.draw(&PathElement::new(vec![(x, f.bottom), (x, f.bottom + s.px(4.0))], t.muted.stroke_width(1)))?;
         area.draw(&Text::new(format!("{}", v.round()), (x, f.bottom + s.px(6.0)), s.text(11.0, t.muted, HPos::Center, VPos::Top)))?;
     }
-    area.draw(&Text::new("step", (f.right, f.bottom + s.px(20.0)), s.text(10.0, t.muted, HPos::Right, VPos::Top)))?;
+    area.draw(&Text::new("step", (f.right, f.bottom + s.px(20.0)), s.text(11.0, t.muted, HPos::Right, VPos::Top)))?;
     area.draw(&PathElement::new(vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)], t.muted.stroke_width(1)))?;
     Ok(())
 }
@@ -190,7 +190,7 @@ where
             ))?;
         }
     }
-    area.draw(&Text::new("loss", (s.px(6.0), fl.top - s.px(12.0)), s.text(10.0, t.muted, HPos::Left, VPos::Center)))?;
+    area.draw(&Text::new("loss", (s.px(6.0), fl.top - s.px(12.0)), s.text(11.0, t.muted, HPos::Left, VPos::Center)))?;
     if classifier {
         let fa = Frame::inset(dim, s, 52.0, split + 8.0, 14.0, 34.0);
         for v in [0.0, 0.5, 1.0] {
@@ -198,7 +198,7 @@ where
             area.draw(&PathElement::new(vec![(fa.left, y), (fa.right, y)], t.grid.stroke_width(1)))?;
             area.draw(&Text::new(axis_label(v), (fa.left - s.px(6.0), y), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
         }
-        area.draw(&Text::new("accuracy", (s.px(6.0), fa.top - s.px(2.0)), s.text(10.0, t.muted, HPos::Left, VPos::Bottom)))?;
+        area.draw(&Text::new("accuracy", (s.px(6.0), fa.top - s.px(2.0)), s.text(11.0, t.muted, HPos::Left, VPos::Bottom)))?;
         let lin = |v: f64| v;
         for r in runs {
             polyline(area, r.train_acc.iter().map(|&p| place(&fa, &lin, p)), r.color.stroke_width(s.px(2.0) as u32))?;
@@ -270,7 +270,7 @@ where
         let name = if l == layers { "out".to_string() } else { l.to_string() };
         area.draw(&Text::new(name, (f.left - s.px(6.0), y), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
     }
-    area.draw(&Text::new("layer", (s.px(6.0), f.top - s.px(4.0)), s.text(10.0, t.muted, HPos::Left, VPos::Bottom)))?;
+    area.draw(&Text::new("layer", (s.px(6.0), f.top - s.px(4.0)), s.text(11.0, t.muted, HPos::Left, VPos::Bottom)))?;
     step_axis(area, &f, max_step, s)
 }
 
@@ -315,7 +315,7 @@ where
         area.draw(&PathElement::new(vec![(f.left, yy), (f.right, yy)], t.grid.stroke_width(1)))?;
         area.draw(&Text::new(axis_label(v), (f.left - s.px(6.0), yy), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
     }
-    area.draw(&Text::new(g.unit, (s.px(6.0), f.top - s.px(4.0)), s.text(10.0, t.muted, HPos::Left, VPos::Bottom)))?;
+    area.draw(&Text::new(g.unit, (s.px(6.0), f.top - s.px(4.0)), s.text(11.0, t.muted, HPos::Left, VPos::Bottom)))?;
     let max_step = max_step.max(1.0);
     for l in 0..layers {
         let c = mix(first, last, if layers > 1 { l as f64 / (layers - 1) as f64 } else { 0.0 });
@@ -380,7 +380,7 @@ where
         for v in [lo, (lo + hi) / 2.0, hi] {
             let y = f.y((v - lo) / (hi - lo));
             sub.draw(&PathElement::new(vec![(f.left, y), (f.right, y)], t.grid.stroke_width(1)))?;
-            sub.draw(&Text::new(super::sig2(v), (f.left - s.px(4.0), y), s.text(10.0, t.muted, HPos::Right, VPos::Center)))?;
+            sub.draw(&Text::new(super::sig2(v), (f.left - s.px(4.0), y), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
         }
         for (k, shade) in [(0usize, 0.18), (1, 0.32), (2, 0.48), (3, 0.66)] {
             let tint = mix(t.background, color, shade);
@@ -396,8 +396,8 @@ where
         let median = p.steps.iter().zip(&p.bands).map(|(&st, b)| b[4].is_finite().then(|| (f.x(st / max_step), f.y(ty(b[4])))));
         polyline(&sub, median, color.stroke_width(s.px(1.5).max(1) as u32))?;
         sub.draw(&PathElement::new(vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)], t.muted.stroke_width(1)))?;
-        sub.draw(&Text::new("0", (f.left, f.bottom + s.px(4.0)), s.text(10.0, t.muted, HPos::Center, VPos::Top)))?;
-        sub.draw(&Text::new(format!("{max_step} steps"), (f.right, f.bottom + s.px(4.0)), s.text(10.0, t.muted, HPos::Right, VPos::Top)))?;
+        sub.draw(&Text::new("0", (f.left, f.bottom + s.px(4.0)), s.text(11.0, t.muted, HPos::Center, VPos::Top)))?;
+        sub.draw(&Text::new(format!("{max_step} steps"), (f.right, f.bottom + s.px(4.0)), s.text(11.0, t.muted, HPos::Right, VPos::Top)))?;
     }
     Ok(())
 }
@@ -497,14 +497,14 @@ where
                             sub.draw(&Text::new(
                                 n.to_string(),
                                 ((a + a1) / 2, (b + b1) / 2),
-                                s.text(10.0, ink, HPos::Center, VPos::Center),
+                                s.text(11.0, ink, HPos::Center, VPos::Center),
                             ))?;
                         }
                     }
                     let yc = y0 + side * (2 * tr as i32 + 1) / (2 * k as i32);
-                    sub.draw(&Text::new(tr.to_string(), (x0 - s.px(4.0), yc), s.text(10.0, t.muted, HPos::Right, VPos::Center)))?;
+                    sub.draw(&Text::new(tr.to_string(), (x0 - s.px(4.0), yc), s.text(11.0, t.muted, HPos::Right, VPos::Center)))?;
                     let xc = x0 + side * (2 * tr as i32 + 1) / (2 * k as i32);
-                    sub.draw(&Text::new(tr.to_string(), (xc, y0 - s.px(2.0)), s.text(10.0, t.muted, HPos::Center, VPos::Bottom)))?;
+                    sub.draw(&Text::new(tr.to_string(), (xc, y0 - s.px(2.0)), s.text(11.0, t.muted, HPos::Center, VPos::Bottom)))?;
                 }
             }
         }

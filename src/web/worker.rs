@@ -9,8 +9,9 @@
 
 use super::protocol::{decode_request, encode_reply, Envelope, Reply, Request};
 use crate::config::Config;
-use crate::experiment::{run, Experiment};
+use crate::experiment::{Experiment, WeightsKey};
 use crate::lab::Trainer;
+use crate::network::Mlp;
 use crate::shard::Shard;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -25,6 +26,25 @@ struct WorkerState {
     last: Option<(u32, Experiment)>,
     /// Training runs by run index, with the lab generation that started them.
     trainers: Vec<(usize, u32, Trainer)>,
+    /// The last network built, kept (up to [`KEEP_NETWORK_BYTES`]) for a next request with the
+    /// same weights: a batch, input, noise or view change then skips drawing them again.
+    network: Option<(WeightsKey, Mlp)>,
+}
+
+/// The largest network a worker keeps between requests (its weights, in bytes).
+const KEEP_NETWORK_BYTES: usize = 16 << 20;
+
+impl WorkerState {
+    /// The kept network if `config` has the same weights.
+    fn kept_network(&self, config: &Config) -> Option<Mlp> {
+        self.network.as_ref().filter(|(k, _)| *k == WeightsKey::of(config)).map(|(_, m)| m.clone())
+    }
+
+    /// Keeps `mlp` (if small enough) for the next request.
+    fn keep_network(&mut self, config: &Config, mlp: &Mlp) {
+        let bytes: usize = mlp.layers.iter().map(|l| 4 * (l.w.len() + l.b.len())).sum();
+        self.network = (bytes <= KEEP_NETWORK_BYTES).then(|| (WeightsKey::of(config), mlp.clone()));
+    }
 }
 
 impl WorkerState {
@@ -89,14 +109,20 @@ impl WorkerState {
             }
             Request::Run { id, query, shard } => {
                 let (config, _) = Config::from_query(&query);
-                if shard == Shard::WHOLE {
-                    return match run(&config) {
-                        Ok(report) => Reply::Report { id, report: Box::new(report) },
-                        Err(e) => Reply::Failed { id, error: e.to_string() },
-                    };
-                }
-                match Experiment::new_shard(&config, shard) {
+                let kept = self.kept_network(&config);
+                let reused = kept.is_some();
+                match Experiment::new_shard_with(&config, shard, kept) {
+                    Ok(mut e) if shard == Shard::WHOLE => {
+                        if !reused {
+                            self.keep_network(&config, &e.mlp);
+                        }
+                        let loss = e.pass();
+                        Reply::Report { id, report: Box::new(e.report(loss)) }
+                    }
                     Ok(mut e) => {
+                        if !reused {
+                            self.keep_network(&config, &e.mlp);
+                        }
                         let loss = e.pass();
                         let part = e.shard_part(loss);
                         self.last = Some((id, e));

@@ -18,6 +18,56 @@ pub struct Diagram<'a> {
     pub mean_act: &'a [Vec<f32>],
 }
 
+/// What a point of the diagram is on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Hit {
+    /// Unit `unit` of column `layer` (0 is the input, the last the output).
+    Unit { layer: usize, unit: usize },
+    /// The edge from unit `from` of column `layer` to unit `to` of column `layer + 1`, and its value.
+    Edge { layer: usize, from: usize, to: usize, value: f32 },
+}
+
+/// The unit or edge under device pixel `p` of a diagram drawn on an area of `dim` (as [`draw`]
+/// lays it out): a unit within twice its radius, else the nearest edge within 6 CSS px.
+#[must_use]
+pub fn hit(dim: (u32, u32), s: &Style, sizes: &[usize], edges: &[Vec<f32>], p: (i32, i32)) -> Option<Hit> {
+    let f = Frame::inset(dim, s, 24.0, 34.0, 24.0, 34.0);
+    let cols = sizes.len();
+    if cols < 2 {
+        return None;
+    }
+    let pos = |layer: usize, unit: usize| -> (f64, f64) {
+        (f64::from(f.x(layer as f64 / (cols - 1) as f64)), f64::from(f.y(1.0 - (unit as f64 + 0.5) / sizes[layer] as f64)))
+    };
+    let (px, py) = (f64::from(p.0), f64::from(p.1));
+    let r = f64::from(s.px(5.0).max(2));
+    for (l, &n) in sizes.iter().enumerate() {
+        for u in 0..n {
+            let (x, y) = pos(l, u);
+            if (x - px).hypot(y - py) <= 2.0 * r {
+                return Some(Hit::Unit { layer: l, unit: u });
+            }
+        }
+    }
+    let mut best: Option<(f64, Hit)> = None;
+    for (l, w) in edges.iter().enumerate().take(cols - 1) {
+        let (fi, fo) = (sizes[l], sizes[l + 1]);
+        for i in 0..fi {
+            for j in 0..fo {
+                let ((ax, ay), (bx, by)) = (pos(l, i), pos(l + 1, j));
+                // Distance from p to the segment a–b.
+                let (dx, dy) = (bx - ax, by - ay);
+                let t = (((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy).max(1e-9)).clamp(0.0, 1.0);
+                let d = (ax + t * dx - px).hypot(ay + t * dy - py);
+                if d <= 6.0 * s.scale && best.as_ref().map_or(true, |(b, _)| d < *b) {
+                    best = Some((d, Hit::Edge { layer: l, from: i, to: j, value: w.get(i * fo + j).copied().unwrap_or(f32::NAN) }));
+                }
+            }
+        }
+    }
+    best.map(|(_, h)| h)
+}
+
 /// Draws the diagram. Edge width and opacity are scaled by the largest |value| of each layer, so
 /// a layer's pattern is visible even where its values are tiny; equal values look equal.
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, d: &Diagram<'_>, s: &Style) -> Result<(), ChartError>
@@ -84,4 +134,24 @@ where
         area.draw(&Text::new(label, (pos(l, 0).0, f.bottom + s.px(14.0)), s.text(11.0, t.muted, HPos::Center, VPos::Top)))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::charts::Theme;
+
+    #[test]
+    fn a_point_finds_its_unit_or_edge() {
+        let s = Style { theme: Theme::LIGHT, scale: 1.0 };
+        let dim = (400, 300);
+        // Input 2 units, one hidden layer of 2, output 1; frame x from 24 to 376, y from 34 to 266.
+        let sizes = [2usize, 2, 1];
+        let edges = vec![vec![0.5, -0.25, 1.0, 2.0], vec![3.0, -4.0]];
+        // Unit 0 is drawn at the top: input unit 0 at x = 24, y = 266 − 0.75·232 = 92.
+        assert_eq!(hit(dim, &s, &sizes, &edges, (24, 92)), Some(Hit::Unit { layer: 0, unit: 0 }));
+        // Midway between hidden unit 1 (200, 208) and the output (376, 150): that edge, value −4.
+        assert_eq!(hit(dim, &s, &sizes, &edges, (288, 179)), Some(Hit::Edge { layer: 1, from: 1, to: 0, value: -4.0 }));
+        assert_eq!(hit(dim, &s, &sizes, &edges, (5, 5)), None);
+    }
 }

@@ -4,7 +4,7 @@
 //! follows (drawing, asking for a report, the page's state).
 //!
 //! A run is pumped: each reply of a playing run is answered by the next `TrainSteps` request, so
-//! a worker trains continuously, replying every [`SLICE_MS`] (at least 10 updates a second), and a
+//! a worker trains continuously, replying every [`SLICE_MS`], and a
 //! pause takes effect at the next reply. A newer generation (a setting changed, reset) replaces
 //! every run; replies of older generations are dropped.
 
@@ -14,8 +14,8 @@ use crate::lab::{summarize, ClassView, Divergence, Eval, Points, Record, Summary
 use crate::report::Report;
 use web_sys::Worker;
 
-/// How long a worker trains before it reports (ms): 10 updates a second with time to spare.
-pub const SLICE_MS: f64 = 70.0;
+/// How long a worker trains before it reports (ms): a redraw every 90 ms finds a new report.
+pub const SLICE_MS: f64 = 45.0;
 
 /// The most lab workers.
 const MAX_WORKERS: usize = 4;

@@ -138,3 +138,17 @@ test('a tap on the std chart gives that layer\'s σ of every quantity; ← → m
   assert.match(await page.textContent('#readout-chart-std'), /^Layer 4 of 5/);
   await page.context().close();
 });
+
+test('a tap on the network diagram gives a unit\'s mean activation or an edge\'s value', async () => {
+  // The notes' 2-2-1 network with zero init and sigmoid: every hidden unit outputs σ(0) = 0.5.
+  const page = await openOn(SCREENS[1], '?depth=1&width=2&init=zeros&bias=zeros&act=sigmoid');
+  const box = await page.$eval('#chart-net', (c) => { const r = c.getBoundingClientRect(); return { w: r.width, h: r.height }; });
+  // The hidden layer is the middle column; its unit 1 is a quarter of the plot from the top.
+  const at = { x: 24 + (box.w - 48) / 2, y: 34 + (box.h - 68) * 0.25 };
+  await page.tap('#chart-net', { position: at });
+  assert.match(await page.textContent('#readout-chart-net'), /^Layer 1, unit 1: mean activation over the batch 0\.5/);
+  // Midway along the edge from that unit to the output: a zero weight.
+  await page.tap('#chart-net', { position: { x: (at.x + box.w - 24) / 2, y: (at.y + box.h / 2) / 2 } });
+  assert.match(await page.textContent('#readout-chart-net'), /^W from layer 1 unit 1 to output 1: 0/);
+  await page.context().close();
+});

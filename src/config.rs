@@ -135,6 +135,7 @@ pub struct Config {
     pub l2: f64,
     pub split: f64,
     pub compare: Compare,
+    pub workers: usize,
 }
 
 impl Default for Config {
@@ -165,6 +166,7 @@ impl Default for Config {
             l2: 0.0,
             split: 0.2,
             compare: Compare::Off,
+            workers: 0,
         }
     }
 }
@@ -619,6 +621,18 @@ pub const PARAMS: &[Param] = &[
         read: |r, c, v| c.diagram = r.choice(v, c.diagram),
         write: |c| c.diagram.id().to_string(),
         ..param("diagram", "Diagram edges show", "what the network diagram shows", Kind::Choice, Control::Select)
+    },
+    Param {
+        optional: true,
+        read: |r, c, v| c.workers = r.int(v, c.workers),
+        write: |c| c.workers.to_string(),
+        ..param(
+            "workers",
+            "Compute workers",
+            "compute workers, read when the page loads: 0 for one per core (`navigator.hardwareConcurrency`, at most 8, the batch's most row chunks); for benchmarks and tests",
+            Kind::Int { min: 0, max: 8 },
+            Control::None,
+        )
     },
     Param {
         optional: true,

@@ -179,6 +179,8 @@ pub fn start() -> Result<(), JsValue> {
     let search = window().location().search()?;
     // The workers start now, or (for the shipped default view) once it is drawn, so their start
     // does not compete with the first drawing for the cores.
+    // The pool's size is read once, from the link (`workers=`) or the cores.
+    a.config.workers = Config::from_query(&search).0.workers;
     if !a.first_view(&search) {
         a.start_pool();
         a.apply_query(&search);
@@ -561,6 +563,14 @@ impl App {
         self.picked = Some((quantity, layer));
     }
 
+    /// Workers to use: `workers=N` from the link, else one per core.
+    fn cores(&self) -> usize {
+        match self.config.workers {
+            0 => window().navigator().hardware_concurrency() as usize,
+            n => n,
+        }
+    }
+
     fn handle(&self) -> Handle {
         Handle(self.me.clone())
     }
@@ -689,7 +699,7 @@ impl App {
     fn start_pool(&mut self) {
         self.pool_deferred = false;
         let h = self.handle();
-        let n = window().navigator().hardware_concurrency() as usize;
+        let n = self.cores();
         self.pool.start(n, |k, worker: &Worker| {
             let on_message = {
                 let h = h.clone();
@@ -1112,7 +1122,7 @@ impl App {
             return;
         }
         let h = self.handle();
-        let cores = window().navigator().hardware_concurrency() as usize;
+        let cores = self.cores();
         self.lab.start_workers(runs.min(cores.max(1)), |k, worker: &Worker| {
             let on_message = {
                 let h = h.clone();

@@ -1,4 +1,5 @@
-//! The pool of compute workers (as many as `navigator.hardwareConcurrency`, at most 4).
+//! The pool of compute workers (as many as `navigator.hardwareConcurrency`, or `workers=N`, at
+//! most 8: a batch has at most 8 row chunks to share).
 //!
 //! Which workers compute what never changes the numbers: shards are power-of-two subtrees of the
 //! batch's fixed row chunks, combined along the same tree as a whole pass (see `crate::shard`).
@@ -25,7 +26,7 @@ use web_sys::Worker;
 pub const RESTART_AFTER_MS: f64 = 400.0;
 
 /// The most workers used.
-const MAX_WORKERS: usize = 4;
+const MAX_WORKERS: usize = 8;
 
 /// The request being computed.
 struct InFlight {

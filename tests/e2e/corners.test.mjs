@@ -172,3 +172,15 @@ test('every kind of bad URL value gets a specific message and falls back for tha
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test('workers=N sets the pool for benchmarks and tests, whatever the cores', async () => {
+  const q = 'depth=10&width=256&batch=256&seed=9';
+  const one = await open(env, `?workers=1&${q}`);
+  assert.match(await one.textContent('#status'), /in a worker \(/);
+  const csv1 = await one.evaluate(() => document.querySelector('#layer-stats tbody').textContent);
+  await one.context().close();
+  const two = await open(env, `?workers=2&${q}`);
+  assert.match(await two.textContent('#status'), /in 2 workers/);
+  assert.equal(await two.evaluate(() => document.querySelector('#layer-stats tbody').textContent), csv1, 'the table differs with 2 workers');
+  await two.context().close();
+});

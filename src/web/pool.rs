@@ -25,6 +25,20 @@ use web_sys::Worker;
 /// request restarts the pool (a worker starts in ~0.1 s).
 pub const RESTART_AFTER_MS: f64 = 400.0;
 
+/// The work of a pass below which the batch is not split: splitting costs a second round trip
+/// (the shards' histograms over shared ranges) and the page's summing of ∂L/∂W. Measured with
+/// `bash bench/run.sh` on 2 cores: at 10 × 256 × 256 (about 1 GFLOP) one worker took 138 ms and two
+/// 148 ms; at 10 × 500 × 1000 (15 GFLOP) 831 and 705 ms; at 5 × 1000 × 1000 1,462 and 1,108 ms.
+pub const SPLIT_MIN_FLOPS: f64 = 3e9;
+
+/// Floating-point operations of a forward and backward pass: 2 per multiply-add, three products
+/// per layer (z = a·W, ∂L/∂W = aᵀ·δ, ∂L/∂a = δ·Wᵀ).
+#[must_use]
+pub fn pass_flops(config: &Config) -> f64 {
+    let dims = config.shape().layer_dims();
+    6.0 * config.batch as f64 * dims.iter().map(|&(i, o)| (i * o) as f64).sum::<f64>()
+}
+
 /// The most workers used.
 const MAX_WORKERS: usize = 8;
 
@@ -126,9 +140,12 @@ impl Pool {
     /// Shards for `config` on a pool of `workers`.
     /// A power of two, so each shard is a subtree of the batch's row chunks and the report has
     /// the same bits for any number of workers (`shard::shard_count`).
+    /// Below [`SPLIT_MIN_FLOPS`] a whole run in one worker is as fast as a split one, unless the
+    /// link asks for a number of workers (`workers=N`, for tests and benchmarks).
     fn shard_count(config: &Config, workers: usize) -> usize {
         let diagram = config.width <= DIAGRAM_MAX_WIDTH && config.depth <= DIAGRAM_MAX_DEPTH;
-        if config.bn || diagram {
+        let small = config.workers == 0 && pass_flops(config) < SPLIT_MIN_FLOPS;
+        if config.bn || diagram || small {
             1
         } else {
             shard_count(config.batch, workers)

@@ -1025,10 +1025,7 @@ impl App {
             };
             let size = format!("{} layers × {} units × {} samples", config.depth, config.width, config.batch);
             let text = if self.last_run.precomputed {
-                format!(
-                    "{size}: computed when the page was built (the default view: a live run gives the same numbers, which a test checks), drawn in {:.0} ms. Move any control to compute live.",
-                    t2 - computed_at
-                )
+                format!("{size}: shipped with the page (a live run gives the same numbers), drawn in {:.0} ms.", t2 - computed_at)
             } else {
                 format!("{size}: computed {place} in {:.0} ms, drawn in {:.0} ms.", computed_at - self.started, t2 - computed_at)
             };

@@ -326,6 +326,25 @@ impl Handle {
 }
 
 impl Handle {
+    /// Sends worker `k`'s messages to `on_message` and its errors (a panic traps its wasm, which
+    /// surfaces as an error event) to `on_error`, for the pool's workers and the lab's alike.
+    fn wire_worker(&self, k: usize, worker: &Worker, on_message: fn(&mut App, usize, &JsValue), on_error: fn(&mut App, &str)) {
+        let h = self.clone();
+        let message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            let data = e.data();
+            h.with(move |a| on_message(a, k, &data));
+        });
+        worker.set_onmessage(Some(message.as_ref().unchecked_ref()));
+        message.forget();
+        let h = self.clone();
+        let error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let text = e.dyn_ref::<web_sys::ErrorEvent>().map_or_else(|| "unknown error".to_string(), web_sys::ErrorEvent::message);
+            h.with(move |a| on_error(a, &text));
+        });
+        worker.set_onerror(Some(error.as_ref().unchecked_ref()));
+        error.forget();
+    }
+
     /// Ridgelines: a tap or click on a ridge shows that layer's numbers under the chart; with the
     /// chart focused, ↑ and ↓ move through the layers.
     fn wire_ridgelines(&self) {
@@ -700,27 +719,7 @@ impl App {
         self.pool_deferred = false;
         let h = self.handle();
         let n = self.cores();
-        self.pool.start(n, |k, worker: &Worker| {
-            let on_message = {
-                let h = h.clone();
-                Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                    let data = e.data();
-                    h.with(move |a| a.on_worker_message(k, &data));
-                })
-            };
-            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            on_message.forget();
-            let on_error = {
-                let h = h.clone();
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-                    let message =
-                        e.dyn_ref::<web_sys::ErrorEvent>().map_or_else(|| "unknown error".to_string(), web_sys::ErrorEvent::message);
-                    h.with(move |a| a.worker_failed(&message));
-                })
-            };
-            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-            on_error.forget();
-        });
+        self.pool.start(n, |k, worker: &Worker| h.wire_worker(k, worker, App::on_worker_message, App::worker_failed));
     }
 
     /// Marks the page as computing and computes the latest configuration: in the pool when there
@@ -1121,25 +1120,7 @@ impl App {
         let h = self.handle();
         let cores = self.cores();
         self.lab.start_workers(runs.min(cores.max(1)), |k, worker: &Worker| {
-            let on_message = {
-                let h = h.clone();
-                Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-                    let data = e.data();
-                    h.with(move |a| a.on_lab_message(k, &data));
-                })
-            };
-            worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-            on_message.forget();
-            let on_error = {
-                let h = h.clone();
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-                    let message =
-                        e.dyn_ref::<web_sys::ErrorEvent>().map_or_else(|| "unknown error".to_string(), web_sys::ErrorEvent::message);
-                    h.with(move |a| a.lab_failed(&message));
-                })
-            };
-            worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-            on_error.forget();
+            h.wire_worker(k, worker, App::on_lab_message, App::lab_failed);
         });
     }
 

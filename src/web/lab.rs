@@ -95,9 +95,7 @@ impl Lab {
     pub fn start_workers(&mut self, n: usize, wire: impl Fn(usize, &Worker)) {
         let n = n.clamp(1, MAX_WORKERS);
         for k in self.workers.len()..n {
-            let opts = web_sys::WorkerOptions::new();
-            opts.set_type(web_sys::WorkerType::Module);
-            let Ok(worker) = Worker::new_with_options("./worker_loader.js", &opts) else { break };
+            let Some(worker) = super::pool::spawn_worker() else { break };
             wire(k, &worker);
             self.workers.push(worker);
             self.ready.push(false);

@@ -39,6 +39,14 @@ pub fn pass_flops(config: &Config) -> f64 {
     6.0 * config.batch as f64 * dims.iter().map(|&(i, o)| (i * o) as f64).sum::<f64>()
 }
 
+/// A compute worker: the module worker trunk builds (`worker_loader.js`), for the pool and the lab.
+#[must_use]
+pub fn spawn_worker() -> Option<Worker> {
+    let opts = web_sys::WorkerOptions::new();
+    opts.set_type(web_sys::WorkerType::Module);
+    Worker::new_with_options("./worker_loader.js", &opts).ok()
+}
+
 /// The most workers used.
 const MAX_WORKERS: usize = 8;
 
@@ -97,9 +105,7 @@ impl Pool {
     pub fn start(&mut self, n: usize, wire: impl Fn(usize, &Worker)) {
         let n = n.clamp(1, MAX_WORKERS);
         for k in 0..n {
-            let opts = web_sys::WorkerOptions::new();
-            opts.set_type(web_sys::WorkerType::Module);
-            let Ok(worker) = Worker::new_with_options("./worker_loader.js", &opts) else { break };
+            let Some(worker) = spawn_worker() else { break };
             wire(k, &worker);
             self.workers.push(worker);
         }

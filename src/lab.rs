@@ -332,14 +332,14 @@ impl Trainer {
     }
 
     /// Runs up to `max` steps (stopping at `steps` or a divergence) while `more()` says so; returns
-    /// what changed.
+    /// what changed ([`Trainer::changes`]: no classifier view).
     pub fn advance(&mut self, max: usize, mut more: impl FnMut() -> bool) -> Progress {
         let mut n = 0;
         while n < max && !self.done() && more() {
             self.step_once();
             n += 1;
         }
-        self.progress()
+        self.changes()
     }
 
     /// Steps beyond `steps` (the page's single-step button after the run ended).
@@ -355,13 +355,20 @@ impl Trainer {
 
     /// New records and evaluations since the last call, the classifier's view and the state.
     pub fn progress(&mut self) -> Progress {
+        Progress { view: self.class_view(), ..self.changes() }
+    }
+
+    /// As [`Trainer::progress`] without the classifier's view, which costs a forward pass over
+    /// a grid or the test set: [`Trainer::advance`] leaves it to the caller, who asks for it at
+    /// the rate it is drawn.
+    pub fn changes(&mut self) -> Progress {
         Progress {
             step: self.step,
             epoch: (self.step * self.ws.batch) as f64 / self.train_len().max(1) as f64,
             records: std::mem::take(&mut self.records),
             evals: std::mem::take(&mut self.evals),
             diverged: self.diverged.clone(),
-            view: self.class_view(),
+            view: None,
             snapshots: self.snapshots.iter().map(|(s, _)| *s).collect(),
         }
     }
@@ -383,43 +390,27 @@ impl Trainer {
         Some(p)
     }
 
-    /// Forward passes of `x` in chunks; calls `each(row outputs)` for every row.
-    fn outputs(&mut self, x: &[f32], dim: usize, mut each: impl FnMut(usize, &[f32])) {
-        let out = self.mlp.output_dim();
-        let n = x.len() / dim.max(1);
-        let mut start = 0;
-        while start < n {
-            let rows = (n - start).min(EVAL_ROWS);
-            if self.eval_ws.batch != rows {
-                self.eval_ws = Workspace::new(&self.mlp, rows);
-            }
-            let y = self.mlp.forward(&x[start * dim..(start + rows) * dim], &mut self.eval_ws);
-            for (r, row) in y.chunks_exact(out).enumerate() {
-                each(start + r, row);
-            }
-            start += rows;
-        }
-    }
-
     /// Loss and accuracy of a whole set. Batch norm normalizes each chunk of up to 256 rows by
     /// its own statistics (the network keeps no running averages).
     fn measure(&mut self, test: bool) -> (f64, Option<f64>) {
         let (b, t) = if test { (&self.split.test, &self.split.test_t) } else { (&self.split.train, &self.split.train_t) };
-        let (x, dim, t) = (b.x.clone(), b.dim, t.clone());
-        let n = x.len() / dim.max(1);
+        let n = b.len();
         let out = self.mlp.output_dim();
         let loss = self.loss;
         let (mut sum, mut right) = (0f64, 0usize);
-        let mut dy = vec![0f32; out];
-        self.outputs(&x, dim, |i, y| {
-            let target = t.rows(i..i + 1, out);
-            sum += loss.eval(y, &target, out, &mut dy).unwrap_or(f64::NAN);
+        let mut dy = Vec::new();
+        outputs(&self.mlp, &mut self.eval_ws, &b.x, b.dim, |start, y| {
+            let rows = start..start + y.len() / out;
+            let target = t.rows(rows.clone(), out);
+            dy.resize(y.len(), 0.0);
+            // Each chunk's share of the mean over all n rows; the shares add up to the set's loss.
+            sum += loss.eval_part(y, &target, out, n, &mut dy).unwrap_or(f64::NAN);
             if let Targets::Classes(c) = &target {
-                right += usize::from(argmax(y) == c[0]);
+                right += y.chunks_exact(out).zip(c).filter(|(row, &c)| argmax(row) == c).count();
             }
         });
         let acc = matches!(t, Targets::Classes(_)).then(|| right as f64 / n.max(1) as f64);
-        (sum / n.max(1) as f64, acc)
+        (sum, acc)
     }
 
     fn evaluate(&mut self) {
@@ -477,9 +468,12 @@ impl Trainer {
             (_, 0) => None,
             (InputKind::Digits, k) => {
                 let mut counts = vec![0u32; k * k];
-                let (x, dim) = (self.split.test.x.clone(), self.split.test.dim);
-                let labels = self.split.test.labels.clone();
-                self.outputs(&x, dim, |i, y| counts[labels[i] * k + argmax(y).min(k - 1)] += 1);
+                let test = &self.split.test;
+                outputs(&self.mlp, &mut self.eval_ws, &test.x, test.dim, |start, y| {
+                    for (row, &label) in y.chunks_exact(k).zip(&test.labels[start..]) {
+                        counts[label * k + argmax(row).min(k - 1)] += 1;
+                    }
+                });
                 Some(ClassView::Confusion { classes: k, counts })
             }
             _ => {
@@ -493,10 +487,13 @@ impl Trainer {
                     }
                 }
                 let (mut class, mut prob) = (vec![0u8; GRID * GRID], vec![0u8; GRID * GRID]);
-                self.outputs(&x, 2, |i, y| {
-                    let (c, p) = softmax_top(y);
-                    class[i] = c as u8;
-                    prob[i] = (p * 255.0).round() as u8;
+                let out = self.mlp.output_dim();
+                outputs(&self.mlp, &mut self.eval_ws, &x, 2, |start, y| {
+                    for (i, row) in y.chunks_exact(out).enumerate() {
+                        let (c, p) = softmax_top(row);
+                        class[start + i] = c as u8;
+                        prob[start + i] = (p * 255.0).round() as u8;
+                    }
                 });
                 Some(ClassView::Boundary { extent, class, prob })
             }
@@ -517,6 +514,21 @@ impl Trainer {
         let half = (0..2).map(|d| (hi[d] - lo[d]) / 2.0).fold(0.5f32, f32::max) * 1.15;
         let mid = [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0];
         [mid[0] - half, mid[0] + half, mid[1] - half, mid[1] + half]
+    }
+}
+
+/// Forward passes of `x` (rows of `dim`) in chunks of up to [`EVAL_ROWS`] rows through `ws`
+/// (resized when a chunk's rows differ); calls `each(first row, the chunk's outputs)`.
+fn outputs(mlp: &Mlp, ws: &mut Workspace, x: &[f32], dim: usize, mut each: impl FnMut(usize, &[f32])) {
+    let n = x.len() / dim.max(1);
+    let mut start = 0;
+    while start < n {
+        let rows = (n - start).min(EVAL_ROWS);
+        if ws.batch != rows {
+            *ws = Workspace::new(mlp, rows);
+        }
+        each(start, mlp.forward(&x[start * dim..(start + rows) * dim], ws));
+        start += rows;
     }
 }
 

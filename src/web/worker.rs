@@ -24,12 +24,17 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 struct WorkerState {
     /// The shard experiment of the last `Run`, for its `Hists` step.
     last: Option<(u32, Experiment)>,
-    /// Training runs by run index, with the lab generation that started them.
-    trainers: Vec<(usize, u32, Trainer)>,
+    /// Training runs by run index, with the lab generation that started them and when their
+    /// classifier view was last sent (ms).
+    trainers: Vec<(usize, u32, Trainer, f64)>,
     /// The last network built, kept (up to [`KEEP_NETWORK_BYTES`]) for a next request with the
     /// same weights: a batch, input, noise or view change then skips drawing them again.
     network: Option<(WeightsKey, Mlp)>,
 }
+
+/// How often a training run's classifier view is recomputed while it trains (ms): about the
+/// page's redraw interval.
+const VIEW_EVERY_MS: f64 = 90.0;
 
 /// The largest network a worker keeps between requests (its weights, in bytes).
 const KEEP_NETWORK_BYTES: usize = 16 << 20;
@@ -49,7 +54,7 @@ impl WorkerState {
 
 impl WorkerState {
     fn trainer(&mut self, gen: u32, run: usize) -> Option<&mut Trainer> {
-        self.trainers.iter_mut().find(|(r, g, _)| *r == run && *g == gen).map(|(_, _, t)| t)
+        self.trainers.iter_mut().find(|(r, g, _, _)| *r == run && *g == gen).map(|(_, _, t, _)| t)
     }
 
     /// Answers a training request; `now` reads the clock (ms).
@@ -57,13 +62,13 @@ impl WorkerState {
         match request {
             Request::TrainStart { gen, run, query } => {
                 // A newer generation replaces every run of older ones.
-                self.trainers.retain(|(r, g, _)| *g == gen && *r != run);
+                self.trainers.retain(|(r, g, _, _)| *g == gen && *r != run);
                 let (config, _) = Config::from_query(&query);
                 match Trainer::new(&config) {
                     Ok(mut t) => {
                         let points = t.points();
                         let progress = Box::new(t.progress());
-                        self.trainers.push((run, gen, t));
+                        self.trainers.push((run, gen, t, now()));
                         Reply::Trained { gen, run, progress, points }
                     }
                     Err(e) => Reply::TrainFailed { gen, run, error: e.to_string() },
@@ -71,10 +76,10 @@ impl WorkerState {
             }
             Request::TrainSteps { gen, run, steps, budget_ms, beyond } => {
                 let t0 = now();
-                let Some(t) = self.trainer(gen, run) else {
+                let Some((_, _, t, view_at)) = self.trainers.iter_mut().find(|(r, g, _, _)| *r == run && *g == gen) else {
                     return Reply::TrainFailed { gen, run, error: "this run was replaced".into() };
                 };
-                let progress = if beyond && t.done() {
+                let mut progress = if beyond && t.done() {
                     t.step_beyond()
                 } else {
                     // The clock is read every 8 steps (a read costs about as much as a small step).
@@ -84,6 +89,12 @@ impl WorkerState {
                         n % 8 != 0 || now() - t0 < budget_ms
                     })
                 };
+                // The classifier's view (a forward pass over a grid or the test set) at the
+                // rate the page draws it, and always at the end.
+                if progress.view.is_none() && (t.done() || now() - *view_at >= VIEW_EVERY_MS) {
+                    progress.view = t.class_view();
+                    *view_at = now();
+                }
                 Reply::Trained { gen, run, progress: Box::new(progress), points: None }
             }
             Request::TrainReport { gen, run, step } => match self.trainer(gen, run).map(|t| t.report_at(step)) {

@@ -361,7 +361,9 @@ fn explain(r: &Run, named: bool) -> Vec<String> {
     if let Some(rec) = r.records.last() {
         if let Some((l, &u)) = rec.update.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)) {
             if u.is_finite() && u < -6.0 {
-                out.push(format!("{who}layer {} barely moves: its updates are 10^{u:.0} of its weights (healthy is near 10^−3).", l + 1));
+                // One minus sign throughout (U+2212), as in "10^−3".
+                let exp = format!("{u:.0}").replace('-', "−");
+                out.push(format!("{who}layer {} barely moves: its updates are 10^{exp} of its weights (healthy is near 10^−3).", l + 1));
             }
         }
     }

@@ -130,7 +130,7 @@ impl Rng {
 const ZIGGURAT_STRIPS: usize = 256;
 /// Where the tail begins, and the area of each strip, for 256 strips (Marsaglia & Tsang 2000, and
 /// `rand_distr`'s tables): R = 3.6541528853610088, V = 0.00492867323399.
-const ZIGGURAT_R: f64 = 3.654_152_885_361_008_8;
+const ZIGGURAT_R: f64 = 3.654_152_885_361_009;
 const ZIGGURAT_V: f64 = 0.004_928_673_233_99;
 
 /// The strips' right edges x₀ > x₁ = R > … > x₂₅₆ = 0 (x₀ = V/f(R) is the base strip's width
@@ -205,7 +205,11 @@ mod tests {
                 let (mut lo, mut hi) = (-10.0, 10.0);
                 for _ in 0..100 {
                     let mid = 0.5 * (lo + hi);
-                    if phi(mid) < p { lo = mid } else { hi = mid }
+                    if phi(mid) < p {
+                        lo = mid
+                    } else {
+                        hi = mid
+                    }
                 }
                 lo
             })

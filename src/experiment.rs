@@ -49,6 +49,34 @@ impl WeightsKey {
     }
 }
 
+/// The weights' part of a report, known as soon as the network is built ([`Experiment::weights_preview`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WeightsPreview {
+    /// Per hidden layer.
+    pub moments: Vec<Moments>,
+    /// The range shared by every layer's histogram.
+    pub range: (f64, f64),
+    pub hists: Vec<Histogram>,
+}
+
+impl WeightsPreview {
+    /// The hidden layers' weights of `mlp`, the network of `config`.
+    #[must_use]
+    pub fn of(mlp: &Mlp, config: &Config) -> Self {
+        let hidden = &mlp.layers[..mlp.depth()];
+        let moments: Vec<Moments> = hidden.iter().map(|l| Moments::of(&l.w)).collect();
+        let range = shared_range(moments.iter().copied(), 0, config);
+        let hists = hidden.iter().map(|l| Histogram::of(&l.w, BINS, Range::Fixed(range.0, range.1))).collect();
+        Self { moments, range, hists }
+    }
+}
+
+/// The network of a configuration (which must be valid: see [`Config::validate`]).
+#[must_use]
+pub fn build_network(config: &Config) -> Mlp {
+    Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed))
+}
+
 /// Holds a network, its input and its buffers, so repeated runs (and training) reuse them.
 #[derive(Debug, Clone)]
 pub struct Experiment {
@@ -82,7 +110,7 @@ impl Experiment {
         if !shard.fits(config.batch) {
             return Err(ConfigError::Shard { index: shard.index, count: shard.count, batch: config.batch });
         }
-        let mlp = network.unwrap_or_else(|| Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed)));
+        let mlp = network.unwrap_or_else(|| build_network(config));
         let (mut batch, loss, targets) = make_batch(config);
         let rows = shard.rows(config.batch);
         let out = mlp.output_dim();
@@ -151,9 +179,7 @@ impl Experiment {
             })
             .collect();
         let weights = (self.shard.index == 0).then(|| {
-            let moments: Vec<Moments> = self.mlp.layers[..depth].iter().map(|l| Moments::of(&l.w)).collect();
-            let range = shared_range(moments.iter().copied(), 0, c);
-            let hists = self.mlp.layers[..depth].iter().map(|l| Histogram::of(&l.w, BINS, Range::Fixed(range.0, range.1))).collect();
+            let WeightsPreview { moments, range, hists } = self.weights_preview();
             let distinct = self.mlp.layers[..depth]
                 .iter()
                 .map(|l| stats::distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, stats::symmetry_tolerance(&l.w, &l.b)))
@@ -177,6 +203,14 @@ impl Experiment {
             }
         });
         ShardPart { rows: self.ws.batch, loss, layers, weights }
+    }
+
+    /// The hidden layers' weight histograms over their shared range, with their moments: known
+    /// before the pass, so a worker sends them first and the page draws them while the pass runs.
+    /// The report's are these, bit for bit.
+    #[must_use]
+    pub fn weights_preview(&self) -> WeightsPreview {
+        WeightsPreview::of(&self.mlp, &self.config)
     }
 
     /// For small networks, the std of a per layer over this seed and the next four: how much a
@@ -321,5 +355,29 @@ mod tests {
         assert_ne!(WeightsKey::of(&a), WeightsKey::of(&c));
         let (d, _) = Config::from_query("depth=4&width=32&input=blobs&batch=64&noise=0.1&seed=3");
         assert_ne!(WeightsKey::of(&a), WeightsKey::of(&d), "3 classes: another output layer");
+    }
+
+    /// The weights drawn before the pass are the report's, bit for bit (histograms, range, std),
+    /// for a whole run and for shard 0 of a split one.
+    #[test]
+    fn the_preview_is_the_reports_weights() {
+        for q in [
+            "depth=6&width=48&batch=64&init=xavier_uniform&act=tanh",
+            "depth=3&width=20&init=zeros",
+            "depth=5&width=64&batch=128&init=constant&scale=0.3",
+        ] {
+            let (c, _) = Config::from_query(q);
+            let mut e = Experiment::new(&c).unwrap();
+            let preview = e.weights_preview();
+            let loss = e.pass();
+            let r = e.report(loss);
+            assert_eq!(preview.range, r.ranges[Quantity::Weights.index()], "{q}");
+            for (l, layer) in r.layers.iter().enumerate() {
+                assert_eq!(preview.hists[l], layer.hists[Quantity::Weights.index()], "{q} layer {l}");
+                assert_eq!(preview.moments[l].std.to_bits(), layer.weights.std.to_bits(), "{q} layer {l}");
+            }
+            let s0 = Experiment::new_shard(&c, Shard { index: 0, count: 2 }).unwrap();
+            assert_eq!(s0.weights_preview(), preview, "{q}: shard 0");
+        }
     }
 }

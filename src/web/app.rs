@@ -83,6 +83,13 @@ pub struct App {
     std_layer: Option<usize>,
     /// The workers start once the shipped first view is drawn.
     pool_deferred: bool,
+    /// When the configuration last changed (ms): the event a computation answers.
+    asked_at: f64,
+    /// When the current report's charts were drawn.
+    draw_trace: Option<super::trace::Draw>,
+    /// The configurations (and their change's time) whose weights were drawn from a worker's
+    /// preview before their report, with the record of that drawing; newest last.
+    previewed: Vec<(Config, f64, super::trace::Draw)>,
 }
 
 /// Where the lab is in its cycle: its runs step (or start), then each is asked for its report,
@@ -99,6 +106,10 @@ enum LabPhase {
 /// The most often the lab's charts are redrawn while it trains (ms between redraws): with a
 /// report every 45 ms, about 10 redraws a second.
 const LAB_REDRAW_MS: f64 = 90.0;
+
+/// How long a setting must stay put before a long computation is dropped for it (ms): longer
+/// than the gap between a dragged slider's events.
+const QUIET_MS: f64 = 250.0;
 
 /// Worker failures in a row after which the page computes on its own thread.
 const MAX_WORKER_FAILURES: u32 = 3;
@@ -170,6 +181,9 @@ pub fn start() -> Result<(), JsValue> {
             picked: None,
             std_layer: None,
             pool_deferred: false,
+            asked_at: 0.0,
+            draw_trace: None,
+            previewed: Vec::new(),
         })
     });
     controls::build();
@@ -631,7 +645,7 @@ impl App {
         self.started = now();
         self.last_run = RunInfo { precomputed: true, ..RunInfo::default() };
         self.pool_deferred = true;
-        self.finish(config, Ok(report), false);
+        self.finish(config, self.asked_at, Ok(report), false);
         true
     }
 
@@ -648,6 +662,7 @@ impl App {
     fn set_config(&mut self, config: Config, notices: &[Notice]) {
         render::notices(notices);
         self.config = config;
+        self.asked_at = now();
         controls::write_all(&config);
         set_url(&config, false);
         if let Some(body) = document().body() {
@@ -748,9 +763,9 @@ impl App {
         }
         let already = std::mem::replace(&mut self.pending, true);
         if self.pool.active() {
-            if self.pool.all_ready() && !self.pool.busy() {
+            if self.pool.can_send(&self.config) {
                 self.send_latest();
-            } else if self.pool.busy() {
+            } else if self.pool.computing() {
                 self.check_stale_later();
             }
             return;
@@ -763,10 +778,14 @@ impl App {
         let _ = window().request_animation_frame(on_frame.unchecked_ref());
     }
 
-    /// Sends the latest configuration to the pool (ready and idle), or computes it here if that fails.
+    /// Sends the latest configuration to the pool if a worker can take it (else it stays pending
+    /// until one can), or computes it here if sending fails.
     fn send_latest(&mut self) {
+        if !self.pool.can_send(&self.config) {
+            return;
+        }
         self.pending = false;
-        if self.pool.send(self.config, now()).is_err() {
+        if self.pool.send(self.config, now(), self.asked_at).is_err() {
             self.compute_here();
         }
     }
@@ -774,29 +793,32 @@ impl App {
     /// Computes the latest configuration on the page's own thread (no worker).
     fn compute_here(&mut self) {
         self.pending = false;
-        let config = self.config;
+        let (config, asked) = (self.config, self.asked_at);
         let result = run(&config).map_err(|e| format!("Cannot show this configuration: {e}."));
         self.last_run = RunInfo::default();
         let newer = self.pending;
-        self.finish(config, result, newer);
+        self.finish(config, asked, result, newer);
     }
 
-    /// Whether the request in flight has run long enough to be worth dropping for a newer one.
+    /// Whether the newest request in flight has run long enough to be worth dropping for the
+    /// pending setting, and that setting has stayed put for [`QUIET_MS`]: while a slider still
+    /// moves, its setting would be replaced before a restarted pool finished it, so the workers
+    /// go on and their results are shown as they come.
     fn stale_is_long(&self) -> bool {
-        self.pool.sent_at().is_some_and(|t| now() - t > RESTART_AFTER_MS)
+        now() - self.asked_at >= QUIET_MS && self.pool.sent_at().is_some_and(|t| now() - t > RESTART_AFTER_MS)
     }
 
-    /// A newer setting waits behind a computation: drop that computation once it has run for
-    /// [`RESTART_AFTER_MS`], whether or not more events come.
+    /// A newer setting waits behind computations: drop them once the newest has run for
+    /// [`RESTART_AFTER_MS`] and the setting has been still for [`QUIET_MS`].
     fn check_stale_later(&mut self) {
         if self.stale_is_long() {
             return self.restart_pool();
         }
         let Some(sent) = self.pool.sent_at() else { return };
-        let wait = (sent + RESTART_AFTER_MS - now()).max(0.0).ceil() as i32 + 1;
-        self.later(wait, |a| {
-            if a.pending && a.stale_is_long() {
-                a.restart_pool();
+        let wait = (sent + RESTART_AFTER_MS).max(self.asked_at + QUIET_MS) - now();
+        self.later(wait.max(0.0).ceil() as i32 + 1, |a| {
+            if a.pending && !a.pool.can_send(&a.config) {
+                a.check_stale_later();
             }
         });
     }
@@ -858,11 +880,8 @@ impl App {
         }
         match self.pool.receive(k, envelope.reply, envelope.ms, grads) {
             Outcome::Waiting => {}
-            Outcome::AllReady => {
-                if self.pending && !self.pool.busy() {
-                    self.send_latest();
-                }
-            }
+            Outcome::AllReady => {}
+            Outcome::Weights { config, asked, sent, ms, preview } => self.draw_preview(config, asked, (sent, ms), &preview),
             Outcome::Done(finished) => self.complete(*finished),
             Outcome::PartsIn { id } => {
                 if self.pool.ask_for_histograms(id).is_err() {
@@ -870,7 +889,27 @@ impl App {
                 }
                 self.queue(Job::GradSum { id, layer: 0 });
             }
-            Outcome::Broken => self.fail_over(),
+            Outcome::Broken => return self.fail_over(),
+        }
+        // A worker may have come free (started, finished, or dropped an older request).
+        if self.pending {
+            self.send_latest();
+        }
+    }
+
+    /// The weights of the network being computed, before its pass: drawn at once (an older
+    /// report's weights chart, if still queued, is dropped so it cannot cover them).
+    /// `sent`: when it went to the worker, which spent `worker_ms` on it before the preview.
+    fn draw_preview(&mut self, config: Config, asked: f64, (sent, worker_ms): (f64, f64), preview: &crate::experiment::WeightsPreview) {
+        use crate::report::Quantity;
+        let weights = Chart::Ridgeline(Quantity::Weights);
+        self.tasks.retain(|j| !matches!(j, Job::Chart { chart, .. } if *chart == weights));
+        let arrived = now();
+        if render::weights_preview(&config, preview).is_ok() {
+            let trace = super::trace::Draw::begin(asked, None);
+            trace.preview(sent, worker_ms, arrived);
+            trace.chart(now());
+            self.previewed.push((config, asked, trace));
         }
     }
 
@@ -885,12 +924,13 @@ impl App {
         if newer {
             self.send_latest();
         }
-        self.finish(f.config, f.result, newer);
+        self.finish(f.config, f.asked, f.result, newer);
     }
 
     /// Shows a finished computation: the verdict, formula and table at once, then one chart per
     /// job. The page is "ready" after the last one, and only if no newer configuration waits.
-    fn finish(&mut self, config: Config, result: Result<Report, String>, newer_waiting: bool) {
+    /// `asked`: when the change that asked for it happened.
+    fn finish(&mut self, config: Config, asked: f64, result: Result<Report, String>, newer_waiting: bool) {
         let computed_at = now();
         match result {
             Ok(report) => {
@@ -905,9 +945,17 @@ impl App {
                 }
                 render::mark_current();
                 self.report = Some((config, report));
+                // The weights are on the screen already when their preview was this configuration's.
+                let early = self.previewed.iter().position(|(c, a, _)| *c == config && *a == asked).map(|i| self.previewed.remove(i).2);
+                // Previews of older settings will have no report drawn.
+                self.previewed.retain(|(_, a, _)| *a > asked);
+                let skip = early.is_some().then_some(Chart::Ridgeline(crate::report::Quantity::Weights));
+                let trace = early.unwrap_or_else(|| super::trace::Draw::begin(asked, None));
+                trace.computed(computed_at);
+                self.draw_trace = Some(trace);
                 self.generation = self.generation.wrapping_add(1);
                 let generation = self.generation;
-                for chart in Chart::ALL {
+                for chart in Chart::ALL.into_iter().filter(|c| Some(*c) != skip) {
                     self.queue(Job::Chart { generation, chart });
                 }
                 self.queue(Job::Table { generation });
@@ -962,6 +1010,9 @@ impl App {
                     self.stop_progress();
                     show_error(&e.to_string());
                 }
+                if let Some(t) = &self.draw_trace {
+                    t.chart(now());
+                }
             }
             Job::Table { generation } if generation == self.generation => {
                 if let Some((_, r)) = &self.report {
@@ -979,7 +1030,7 @@ impl App {
             Job::GradHist { id, layer } => match self.pool.grad_hist_one(id, layer) {
                 Some(true) => self.queue(Job::GradHist { id, layer: layer + 1 }),
                 Some(false) => {
-                    if let Some(finished) = self.pool.assemble_if_ready() {
+                    if let Some(finished) = self.pool.assemble_if_ready(id) {
                         self.complete(finished);
                     }
                 }
@@ -1010,6 +1061,9 @@ impl App {
     /// Every chart of the current report is drawn.
     fn drawn(&mut self, computed_at: f64, newer_waiting: bool) {
         let t2 = now();
+        if let Some(t) = self.draw_trace.take() {
+            t.all(t2);
+        }
         if newer_waiting || self.pool.busy() || self.pending {
             return;
         }
@@ -1164,7 +1218,7 @@ impl App {
                 if self.config.view == View::Train && run == 0 {
                     if let Some((_, report)) = self.lab.runs[0].report.clone() {
                         let config = self.lab.runs[0].config;
-                        self.finish(config, Ok(report), false);
+                        self.finish(config, self.asked_at, Ok(report), false);
                     }
                 }
                 self.queue_lab_draw();

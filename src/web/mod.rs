@@ -7,7 +7,7 @@
 //! - [`pool`]: the compute workers, which return outcomes to the app;
 //! - [`protocol`]: page ↔ worker messages as serde enums; [`worker`]: the worker's side;
 //! - [`controls`]: the controls ↔ the parameter table; [`render`]: charts, table, verdict;
-//!   [`export`]: link, embed, CSV, PNG; [`dom`]: small DOM helpers; `bench`: benchmark entry points.
+//!   [`export`]: link, embed, CSV, PNG; [`trace`]: when each report was drawn; [`dom`]: small DOM helpers; `bench`: benchmark entry points.
 
 mod app;
 mod bench;
@@ -20,6 +20,7 @@ mod pool;
 pub mod protocol;
 mod render;
 mod tasks;
+mod trace;
 pub mod worker;
 
 /// Entry point of the page's wasm module.

@@ -8,13 +8,18 @@
 //! whole batch's statistics; not a diagram-sized network; enough samples), to every worker as a
 //! shard of the batch: each returns its part and its ∂L/∂W, the page sums the ∂L/∂W, fixes the
 //! shared histogram ranges and asks each shard for its histograms, then assembles the report
-//! (`shard::assemble`, the same path as a whole run). At most one request is in flight.
+//! (`shard::assemble`, the same path as a whole run).
+//!
+//! Whole requests go to any idle worker, so while one worker computes a setting the next can
+//! already start on a newer one (a slider being dragged is answered by the workers in turn).
+//! Results are shown newest-first only: a request that ends after a newer one ended is dropped.
 //!
 //! The pool only holds state and talks to its workers: each method returns what happened (an
 //! [`Outcome`]) and the [`super::app::App`] decides what follows.
 
 use super::protocol::{encode_request, Reply, Request};
 use crate::config::Config;
+use crate::experiment::WeightsPreview;
 use crate::report::{Report, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
 use crate::shard::{assemble, data_ranges, grad_moments, grad_range, shard_count, tree_sum, DataHists, GradStats, Shard, ShardPart};
 use crate::stats::{Histogram, Moments, Range};
@@ -50,11 +55,15 @@ pub fn spawn_worker() -> Option<Worker> {
 /// The most workers used.
 const MAX_WORKERS: usize = 8;
 
-/// The request being computed.
+/// A request being computed.
 struct InFlight {
     id: u32,
+    /// The workers on it: one for a whole request, worker i for shard i of a split one.
+    workers: std::ops::Range<usize>,
     config: Config,
     sent: f64,
+    /// When the change that asked for it happened.
+    asked: f64,
     count: usize,
     parts: Vec<Option<ShardPart>>,
     grads: Vec<Option<Vec<Float32Array>>>,
@@ -70,6 +79,8 @@ struct InFlight {
 /// A request that ended.
 pub struct Finished {
     pub config: Config,
+    /// When the change that asked for it happened (ms).
+    pub asked: f64,
     pub result: Result<Report, String>,
     /// Milliseconds spent in the workers.
     pub worker_ms: f64,
@@ -83,6 +94,8 @@ pub enum Outcome {
     Waiting,
     /// Every worker has started and can take work.
     AllReady,
+    /// The weights of the request in flight's network, before its pass: drawn at once.
+    Weights { config: Config, asked: f64, sent: f64, ms: f64, preview: Box<WeightsPreview> },
     /// The request in flight ended.
     Done(Box<Finished>),
     /// Every shard's part of request `id` is in: the page sums ∂L/∂W while the shards bin.
@@ -95,8 +108,11 @@ pub enum Outcome {
 pub struct Pool {
     workers: Vec<Worker>,
     ready: Vec<bool>,
-    in_flight: Option<InFlight>,
+    /// Requests being computed, oldest first.
+    in_flight: Vec<InFlight>,
     next_id: u32,
+    /// The newest request that ended (older ones still computing are dropped when they end).
+    done_id: u32,
 }
 
 impl Pool {
@@ -118,7 +134,9 @@ impl Pool {
             w.terminate();
         }
         self.ready.clear();
-        self.in_flight.take().is_some()
+        let busy = self.busy();
+        self.in_flight.clear();
+        busy
     }
 
     /// Whether there are workers (else the page computes on its own thread).
@@ -132,15 +150,49 @@ impl Pool {
         self.active() && self.ready.iter().all(|&r| r)
     }
 
+    /// Whether a request that can still be shown is being computed.
     #[must_use]
     pub fn busy(&self) -> bool {
-        self.in_flight.is_some()
+        self.in_flight.iter().any(|f| f.id > self.done_id)
     }
 
-    /// When the request in flight was sent (ms), if there is one.
+    /// Whether any request is being computed (one that can still be shown or not).
+    #[must_use]
+    pub fn computing(&self) -> bool {
+        !self.in_flight.is_empty()
+    }
+
+    /// Whether `config` can be sent now: every worker ready, and an idle worker for a whole
+    /// request, or every worker idle for a split one.
+    #[must_use]
+    pub fn can_send(&self, config: &Config) -> bool {
+        let idle = (0..self.workers.len()).filter(|&k| self.idle(k)).count();
+        self.all_ready() && if Self::shard_count(config, self.workers.len()) > 1 { idle == self.workers.len() } else { idle > 0 }
+    }
+
+    fn idle(&self, k: usize) -> bool {
+        !self.in_flight.iter().any(|f| f.workers.contains(&k))
+    }
+
+    /// When the newest request in flight was sent (ms), if there is one.
     #[must_use]
     pub fn sent_at(&self) -> Option<f64> {
-        self.in_flight.as_ref().map(|f| f.sent)
+        self.in_flight.last().map(|f| f.sent)
+    }
+
+    fn flight(&mut self, id: u32) -> Option<&mut InFlight> {
+        self.in_flight.iter_mut().find(|f| f.id == id)
+    }
+
+    /// Takes request `id` out of the flight list; `None` if it is unknown, or older than one that
+    /// ended already (a newer result is on the screen).
+    fn land(&mut self, id: u32) -> Option<InFlight> {
+        let i = self.in_flight.iter().position(|f| f.id == id)?;
+        let f = self.in_flight.remove(i);
+        (f.id > self.done_id).then(|| {
+            self.done_id = f.id;
+            f
+        })
     }
 
     /// Shards for `config` on a pool of `workers`.
@@ -158,16 +210,21 @@ impl Pool {
         }
     }
 
-    /// Sends `config` to the pool (which must be ready and idle), at time `now`. On failure
-    /// nothing is in flight.
-    pub fn send(&mut self, config: Config, now: f64) -> Result<(), ()> {
-        self.next_id = self.next_id.wrapping_add(1);
+    /// Sends `config` to the pool (which must [`Pool::can_send`] it), at time `now`; `asked`: when
+    /// the change that asked for it happened. On failure it is not in flight.
+    pub fn send(&mut self, config: Config, now: f64, asked: f64) -> Result<(), ()> {
+        self.next_id += 1;
         let id = self.next_id;
         let count = Self::shard_count(&config, self.workers.len());
-        self.in_flight = Some(InFlight {
+        let first = if count > 1 { Some(0) } else { (0..self.workers.len()).find(|&k| self.idle(k)) };
+        let Some(first) = first.filter(|_| self.all_ready()) else { return Err(()) };
+        let workers = first..first + count;
+        self.in_flight.push(InFlight {
             id,
+            workers: workers.clone(),
             config,
             sent: now,
+            asked,
             count,
             parts: vec![None; count],
             grads: vec![None; count],
@@ -178,10 +235,10 @@ impl Pool {
             worker_ms: [0.0; 2],
         });
         let query = config.to_query();
-        for (index, w) in self.workers[..count].iter().enumerate() {
+        for (index, w) in self.workers[workers].iter().enumerate() {
             let request = Request::Run { id, query: query.clone(), shard: Shard { index, count } };
             if !encode_request(&request).is_ok_and(|m| w.post_message(&m).is_ok()) {
-                self.in_flight = None;
+                self.in_flight.retain(|f| f.id != id);
                 return Err(());
             }
         }
@@ -197,18 +254,27 @@ impl Pool {
             return if self.all_ready() { Outcome::AllReady } else { Outcome::Waiting };
         }
         let id = match &reply {
-            Reply::Report { id, .. } | Reply::Part { id, .. } | Reply::Hists { id, .. } | Reply::Failed { id, .. } => *id,
+            Reply::Weights { id, .. }
+            | Reply::Report { id, .. }
+            | Reply::Part { id, .. }
+            | Reply::Hists { id, .. }
+            | Reply::Failed { id, .. } => *id,
             Reply::Ready | Reply::Trained { .. } | Reply::TrainReport { .. } | Reply::TrainFailed { .. } => return Outcome::Waiting,
         };
-        if !self.in_flight.as_ref().is_some_and(|f| f.id == id) {
+        if !self.in_flight.iter().any(|f| f.id == id) {
             return Outcome::Waiting; // a reply to a request that was dropped
         }
         match reply {
             Reply::Ready | Reply::Trained { .. } | Reply::TrainReport { .. } | Reply::TrainFailed { .. } => Outcome::Waiting,
-            Reply::Failed { error, .. } => self.finish(Err(format!("Cannot show this configuration: {error}.")), ms),
-            Reply::Report { report, .. } => self.finish(Ok(*report), ms),
+            // Drawn unless a newer request's results are on the screen.
+            Reply::Weights { preview, .. } => match self.in_flight.iter().find(|f| f.id == id && f.id > self.done_id) {
+                Some(f) => Outcome::Weights { config: f.config, asked: f.asked, sent: f.sent, ms, preview },
+                None => Outcome::Waiting,
+            },
+            Reply::Failed { error, .. } => self.finish(id, Err(format!("Cannot show this configuration: {error}.")), ms),
+            Reply::Report { report, .. } => self.finish(id, Ok(*report), ms),
             Reply::Part { shard, part, .. } => {
-                let Some(f) = self.in_flight.as_mut() else { return Outcome::Waiting };
+                let Some(f) = self.flight(id) else { return Outcome::Waiting };
                 let (Some(p), Some(g)) = (f.parts.get_mut(shard), f.grads.get_mut(shard)) else { return Outcome::Broken };
                 *p = Some(part);
                 *g = Some(grads);
@@ -220,29 +286,29 @@ impl Pool {
                 }
             }
             Reply::Hists { shard, hists, .. } => {
-                let Some(f) = self.in_flight.as_mut() else { return Outcome::Waiting };
+                let Some(f) = self.flight(id) else { return Outcome::Waiting };
                 let Some(h) = f.hists.get_mut(shard) else { return Outcome::Broken };
                 *h = Some(hists);
                 f.worker_ms[1] = f.worker_ms[1].max(ms);
-                self.assemble_if_ready().map_or(Outcome::Waiting, |f| Outcome::Done(Box::new(f)))
+                self.assemble_if_ready(id).map_or(Outcome::Waiting, |f| Outcome::Done(Box::new(f)))
             }
         }
     }
 
-    /// Ends the request in flight with `result`.
-    fn finish(&mut self, result: Result<Report, String>, ms: f64) -> Outcome {
-        match self.in_flight.take() {
-            Some(f) => Outcome::Done(Box::new(Finished { config: f.config, result, worker_ms: ms, workers: f.count })),
+    /// Ends request `id` with `result` (dropped if a newer one ended first).
+    fn finish(&mut self, id: u32, result: Result<Report, String>, ms: f64) -> Outcome {
+        match self.land(id) {
+            Some(f) => Outcome::Done(Box::new(Finished { config: f.config, asked: f.asked, result, worker_ms: ms, workers: f.count })),
             None => Outcome::Waiting,
         }
     }
 
     /// Sends every shard the shared histogram ranges of the data, fixed by the merged moments.
     pub fn ask_for_histograms(&self, id: u32) -> Result<(), ()> {
-        let Some(f) = self.in_flight.as_ref().filter(|f| f.id == id) else { return Ok(()) };
+        let Some(f) = self.in_flight.iter().find(|f| f.id == id) else { return Ok(()) };
         let parts: Vec<ShardPart> = f.parts.iter().flatten().cloned().collect();
         let ranges = data_ranges(&f.config, &parts);
-        for w in &self.workers[..f.count.min(self.workers.len())] {
+        for w in &self.workers[f.workers.start..f.workers.end.min(self.workers.len())] {
             let msg = encode_request(&Request::Hists { id, ranges }).map_err(|_| ())?;
             w.post_message(&msg).map_err(|_| ())?;
         }
@@ -252,7 +318,7 @@ impl Pool {
     /// Sums (along the chunk tree) and measures one layer's ∂L/∂W; `Some(more layers)`, or `None` if
     /// request `id` was dropped.
     pub fn grad_sum_one(&mut self, id: u32, layer: usize) -> Option<bool> {
-        let f = self.in_flight.as_mut().filter(|f| f.id == id)?;
+        let f = self.flight(id)?;
         // Along the chunk tree, in shard order: the same bits as one worker's whole pass.
         let parts: Option<Vec<Vec<f32>>> = f.grads.iter().flatten().map(|grads| grads.get(layer).map(Float32Array::to_vec)).collect();
         let sum = tree_sum(parts?);
@@ -267,7 +333,7 @@ impl Pool {
 
     /// Bins one layer's summed ∂L/∂W over the range shared by all layers; as [`Pool::grad_sum_one`].
     pub fn grad_hist_one(&mut self, id: u32, layer: usize) -> Option<bool> {
-        let f = self.in_flight.as_mut().filter(|f| f.id == id)?;
+        let f = self.flight(id)?;
         let moments: Vec<Moments> = f.first.iter().map(|m| m.0).collect();
         let (lo, hi) = grad_range(&f.config, &moments);
         let g = std::mem::take(f.summed.get_mut(layer)?);
@@ -276,16 +342,22 @@ impl Pool {
         Some(f.grad_stats.len() < f.config.depth)
     }
 
-    /// The report, once the shards' histograms and the page's ∂L/∂W statistics are all in.
-    pub fn assemble_if_ready(&mut self) -> Option<Finished> {
-        let f = self.in_flight.as_ref()?;
+    /// Request `id`'s report, once the shards' histograms and the page's ∂L/∂W statistics are all in.
+    pub fn assemble_if_ready(&mut self, id: u32) -> Option<Finished> {
+        let f = self.in_flight.iter().find(|f| f.id == id)?;
         if f.grad_stats.len() < f.config.depth || !f.hists.iter().all(Option::is_some) {
             return None;
         }
-        let f = self.in_flight.take()?;
+        let f = self.land(id)?;
         let parts: Vec<ShardPart> = f.parts.into_iter().flatten().collect();
         let hists: Vec<Vec<DataHists>> = f.hists.into_iter().flatten().collect();
         let report = assemble(&f.config, &parts, &f.grad_stats, &hists, None);
-        Some(Finished { config: f.config, result: Ok(report), worker_ms: f.worker_ms[0] + f.worker_ms[1], workers: f.count })
+        Some(Finished {
+            config: f.config,
+            asked: f.asked,
+            result: Ok(report),
+            worker_ms: f.worker_ms[0] + f.worker_ms[1],
+            workers: f.count,
+        })
     }
 }

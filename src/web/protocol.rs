@@ -4,6 +4,7 @@
 //! `grads` (replies with a shard's ∂L/∂W only) is an array of `Float32Array`s whose buffers are
 //! transferred, not copied. Nothing else in the program reads or writes message fields by name.
 
+use crate::experiment::WeightsPreview;
 use crate::lab::{Points, Progress};
 use crate::report::Report;
 use crate::shard::{DataHists, Shard, ShardPart};
@@ -36,6 +37,9 @@ pub enum Request {
 pub enum Reply {
     /// Started and ready for work.
     Ready,
+    /// The weights of request `id`'s network, sent as soon as it is built (before the pass), so
+    /// the page draws them first; the report that follows has the same.
+    Weights { id: u32, preview: Box<WeightsPreview> },
     /// The whole configuration's report.
     Report { id: u32, report: Box<Report> },
     /// One shard's mergeable statistics; its ∂L/∂W travel in the message's `grads`.

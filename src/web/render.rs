@@ -5,9 +5,11 @@ use crate::charts::lines::Marker;
 use crate::charts::{diagram, lines, phase, ridgeline, Chart, ChartError, Style, Theme};
 use crate::choice::Choice;
 use crate::config::{Config, DiagramView, Notice};
+use crate::experiment::WeightsPreview;
 use crate::format::{fmt_num, table_value};
 use crate::formula;
 use crate::report::{LayerReport, Level, Quantity, Report, StatValue, STATS};
+use crate::stats::Histogram;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
@@ -49,6 +51,34 @@ fn range_text(values: impl Iterator<Item = f64>) -> String {
     }
 }
 
+/// Draws the weights' ridgeline from a worker's preview, before the report: the same chart the
+/// report draws (the preview is its weights, bit for bit).
+pub fn weights_preview(config: &Config, p: &WeightsPreview) -> Result<(), ChartError> {
+    let stds: Vec<f64> = p.moments.iter().map(|m| m.std).collect();
+    ridgeline_chart(config, Quantity::Weights, &p.hists.iter().collect::<Vec<_>>(), p.range, &stds)
+}
+
+/// One histogram per layer of `quantity` over the shared `range`, with each layer's std.
+fn ridgeline_chart(config: &Config, quantity: Quantity, hists: &[&Histogram], range: (f64, f64), stds: &[f64]) -> Result<(), ChartError> {
+    let s = style();
+    let title = match quantity {
+        Quantity::PreActivations if config.bn => "Pre-activations after batch norm, γ·ẑ + β",
+        _ => quantity.title(),
+    };
+    let label = format!("{title}: histogram of every layer; {}", range_text(stds.iter().copied()));
+    on_canvas(Chart::Ridgeline(quantity).canvas_id(), &s, &label, |area| {
+        let r = ridgeline::Ridges {
+            title,
+            counts: hists.iter().map(|h| &h.counts[..]).collect(),
+            range,
+            stds: stds.iter().map(|&v| Some(v)).collect(),
+            color: s.theme.series[quantity.index() % s.theme.series.len()],
+            left_out: hists.iter().map(|h| ridgeline::LeftOut::of(h)).collect(),
+        };
+        ridgeline::draw(area, &r, &s)
+    })
+}
+
 /// Draws one chart, so the page can draw one per task and never hold the main thread for long.
 pub fn chart(config: &Config, report: &Report, chart: Chart) -> Result<(), ChartError> {
     let s = style();
@@ -60,22 +90,8 @@ pub fn chart(config: &Config, report: &Report, chart: Chart) -> Result<(), Chart
         Chart::Ridgeline(quantity) => {
             let q = quantity.index();
             let stds: Vec<f64> = report.layers.iter().map(|l| quantity.moments(l).std).collect();
-            let title = match quantity {
-                Quantity::PreActivations if config.bn => "Pre-activations after batch norm, γ·ẑ + β",
-                _ => quantity.title(),
-            };
-            let label = format!("{title}: histogram of every layer; {}", range_text(stds.iter().copied()));
-            on_canvas(id, &s, &label, |area| {
-                let r = ridgeline::Ridges {
-                    title,
-                    counts: report.layers.iter().map(|l| &l.hists[q].counts[..]).collect(),
-                    range: report.ranges[q],
-                    stds: stds.iter().map(|&v| Some(v)).collect(),
-                    color: colour(quantity),
-                    left_out: report.layers.iter().map(|l| ridgeline::LeftOut::of(&l.hists[q])).collect(),
-                };
-                ridgeline::draw(area, &r, &s)
-            })
+            let hists: Vec<&Histogram> = report.layers.iter().map(|l| &l.hists[q]).collect();
+            ridgeline_chart(config, quantity, &hists, report.ranges[q], &stds)
         }
         Chart::Network => {
             set_hidden("net-figure", report.small_net.is_none() || !config.show.shows("net"));

@@ -1,6 +1,7 @@
 //! The Web Worker side: answers [`Request`]s with [`Reply`]s (see [`super::protocol`]).
 //!
-//! - `Run` for the whole batch → `Report`; for a shard → `Part` with its ∂L/∂W transferred, and
+//! - `Run` → first `Weights` (shard 0: the network's weight histograms, before the pass); then, for
+//!   the whole batch, `Report`; for a shard → `Part` with its ∂L/∂W transferred, and
 //!   the experiment is kept for the `Hists` request that follows → `Hists`;
 //! - anything that cannot be computed → `Failed` with the reason.
 //!
@@ -9,7 +10,7 @@
 
 use super::protocol::{decode_request, encode_reply, Envelope, Reply, Request};
 use crate::config::Config;
-use crate::experiment::{Experiment, WeightsKey};
+use crate::experiment::{build_network, Experiment, WeightsKey, WeightsPreview};
 use crate::lab::Trainer;
 use crate::network::Mlp;
 use crate::shard::Shard;
@@ -57,8 +58,8 @@ impl WorkerState {
         self.trainers.iter_mut().find(|(r, g, _, _)| *r == run && *g == gen).map(|(_, _, t, _)| t)
     }
 
-    /// Answers a training request; `now` reads the clock (ms).
-    fn train(&mut self, request: Request, now: &dyn Fn() -> f64) -> Reply {
+    /// Answers a request; `now` reads the clock (ms), `early` sends a reply before the answer.
+    fn train(&mut self, request: Request, now: &dyn Fn() -> f64, early: &dyn Fn(Reply)) -> Reply {
         match request {
             Request::TrainStart { gen, run, query } => {
                 // A newer generation replaces every run of older ones.
@@ -102,27 +103,33 @@ impl WorkerState {
                 Some(Err(e)) => Reply::TrainFailed { gen, run, error: e.to_string() },
                 None => Reply::TrainFailed { gen, run, error: "this run was replaced".into() },
             },
-            other => self.answer(other),
+            other => self.answer(other, early),
         }
     }
 }
 
 impl WorkerState {
     /// Answers one request (a shard's ∂L/∂W stay in [`WorkerState::last`], sent beside a `Part`).
-    fn answer(&mut self, request: Request) -> Reply {
+    /// Shard 0 of a `Run` sends its network's weights through `early` before the pass.
+    fn answer(&mut self, request: Request, early: &dyn Fn(Reply)) -> Reply {
         match request {
             Request::Hists { id, ranges } => match self.last.take() {
                 Some((last_id, e)) if last_id == id => Reply::Hists { id, shard: e.shard.index, hists: e.shard_hists(ranges) },
                 _ => Reply::Failed { id, error: "no shard is waiting for its histograms".into() },
             },
             request @ (Request::TrainStart { .. } | Request::TrainSteps { .. } | Request::TrainReport { .. }) => {
-                self.train(request, &|| 0.0)
+                self.train(request, &|| 0.0, early)
             }
             Request::Run { id, query, shard } => {
                 let (config, _) = Config::from_query(&query);
                 let kept = self.kept_network(&config);
                 let reused = kept.is_some();
-                match Experiment::new_shard_with(&config, shard, kept) {
+                // The network first, and its weights to the page, before the batch and the buffers.
+                let network = kept.or_else(|| config.validate().is_ok().then(|| build_network(&config)));
+                if let (Some(mlp), 0) = (&network, shard.index) {
+                    early(Reply::Weights { id, preview: Box::new(WeightsPreview::of(mlp, &config)) });
+                }
+                match Experiment::new_shard_with(&config, shard, network) {
                     Ok(mut e) if shard == Shard::WHOLE => {
                         if !reused {
                             self.keep_network(&config, &e.mlp);
@@ -169,8 +176,9 @@ pub fn start() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
         let t0 = now();
         let mut state = state.borrow_mut();
+        let early = |reply: Reply| post(&reply_to, &Envelope { reply, ms: now() - t0, memory: memory_bytes() }, &[]);
         let reply = match decode_request(&e.data()) {
-            Ok(request) => state.train(request, &now),
+            Ok(request) => state.train(request, &now, &early),
             Err(err) => Reply::Failed { id: u32::MAX, error: err.to_string() },
         };
         let grads = match (&reply, &state.last) {

@@ -2,6 +2,7 @@
 // Prints JSON lines; bench/run.sh puts them beside the native figures.
 import { chromium } from 'playwright-core';
 import { serve } from '../scripts/serve.mjs';
+import { drag } from '../tests/e2e/drag.mjs';
 
 const server = await serve('dist', 0, '/');
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
@@ -35,6 +36,27 @@ for (const [view, q] of [['default', ''], ['lesson', '?depth=10&width=500&init=x
   }
   t.sort((a, b) => a - b);
   out.push({ kind: 'first_view', view, median_ms: t[3], best_ms: t[0] });
+}
+// Dragging a slider with the mouse, 20 moves ~40 ms apart (tests/e2e/drag.mjs): from each change
+// to its first chart (the weights, from the worker's preview) and to its last chart, medians over
+// the changes that were drawn; the longest the screen went without a new chart while the slider
+// moved. Three drags each, the median of each figure.
+for (const [name, q, id] of [
+  ['default (scale)', '?init=normal&scale=0.01&act=tanh', 'scale'],
+  ['default (depth)', '', 'depth'],
+  ['cs231n (scale)', '?depth=10&width=500&batch=1000&init=normal&scale=0.01&act=tanh', 'scale'],
+]) {
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    const p = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await p.goto(`http://127.0.0.1:${server.address().port}/${q}`);
+    await p.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 60000 });
+    await p.waitForTimeout(300);
+    runs.push(await drag(p, id, { moves: 20, gapMs: 40 }));
+    await p.close();
+  }
+  const med = (k) => runs.map((r) => r[k]).sort((a, b) => a - b)[1];
+  out.push({ kind: 'drag', name, first_ms: med('first_median_ms'), all_ms: med('all_median_ms'), longest_wait_ms: med('longest_wait_ms'), reports: med('reports') });
 }
 // Training throughput of the lab's trainer (single thread, as one lab worker runs it), best of 3;
 // the same setups as benches/native.rs and bench/tfjs.mjs.

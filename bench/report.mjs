@@ -21,11 +21,20 @@ for (const w of wasm.filter((o) => o.kind === 'matmul')) {
   const med = (g) => (g === undefined ? '—' : g.toFixed(1)).padStart(6);
   console.log(`${key(w).padEnd(16)} ${w.variant.padEnd(8)} ${c.toFixed(1).padStart(7)}  ${f(n.gflops)}  ${f(w.gflops)}  | ${med(cm && cm.median_gflops)} ${med(n.median_gflops)} ${med(w.median_gflops)}`);
 }
-console.log('\nWhole configuration (build network + forward + backward + statistics), ms');
-console.log('depth×width×batch   native total   wasm init   wasm pass   wasm stats   wasm total   wasm/native');
+const tfjs = readdirSync('bench-results').includes('tfjs.jsonl') ? read('tfjs.jsonl') : [];
+console.log('\nWhole configuration (build network + forward + backward + statistics), ms, medians; TF.js: its forward + backward alone, best of 3');
+console.log('depth×width×batch   native total   wasm init   wasm pass   wasm stats   wasm total   wasm/native   TF.js pass   TF.js/ours (target ≥ 10×)');
 for (const w of wasm.filter((o) => o.kind === 'pass')) {
   const n = native.find((o) => o.kind === 'pass' && o.depth === w.depth && o.width === w.width && o.batch === w.batch);
-  console.log(`${`${w.depth}×${w.width}×${w.batch}`.padEnd(19)} ${n.total_ms.toFixed(0).padStart(12)} ${w.init_ms.toFixed(0).padStart(11)} ${w.pass_ms.toFixed(0).padStart(11)} ${w.report_ms.toFixed(0).padStart(12)} ${w.total_ms.toFixed(0).padStart(12)} ${(w.total_ms / n.total_ms).toFixed(2).padStart(13)}`);
+  const t = tfjs.find((o) => o.kind === 'tfjs_pass' && o.depth === w.depth && o.width === w.width && o.batch === w.batch);
+  const peer = t ? `${t.ms.toFixed(0).padStart(10)}   ${(t.ms / w.total_ms).toFixed(1).padStart(6)}× (pass alone ${(t.ms / w.pass_ms).toFixed(1)}×)` : '';
+  console.log(`${`${w.depth}×${w.width}×${w.batch}`.padEnd(19)} ${n.total_ms.toFixed(0).padStart(12)} ${w.init_ms.toFixed(0).padStart(11)} ${w.pass_ms.toFixed(0).padStart(11)} ${w.report_ms.toFixed(0).padStart(12)} ${w.total_ms.toFixed(0).padStart(12)} ${(w.total_ms / n.total_ms).toFixed(2).padStart(13)}   ${peer}`);
+}
+const drags = wasm.filter((o) => o.kind === 'drag');
+if (drags.length) {
+  console.log('\nDragging a slider (20 moves, median of 3 drags): change → first chart, → all charts, longest time without a new chart');
+  console.log('targets: default size first < 50 ms, all < 100 ms, a new chart at least every 250 ms; CS231n size all < 600 ms');
+  for (const d of drags) console.log(`${d.name.padEnd(16)} first ${d.first_ms.toFixed(0).padStart(5)} ms   all ${d.all_ms.toFixed(0).padStart(5)} ms   longest wait ${d.longest_wait_ms.toFixed(0).padStart(5)} ms   reports ${d.reports}`);
 }
 const page = wasm.filter((o) => o.kind === 'page');
 if (page.length) {
@@ -38,14 +47,13 @@ if (page.length) {
     console.log(`${size.padEnd(19)} ${one.compute_ms.toFixed(0).padStart(8)}   ${many.compute_ms.toFixed(0).padStart(6)} (${many.used})   ${(one.compute_ms / many.compute_ms).toFixed(2).padStart(6)}×   ${many.draw_ms.toFixed(0).padStart(5)}`);
   }
 }
-const tfjs = readdirSync('bench-results').includes('tfjs.jsonl') ? read('tfjs.jsonl') : [];
 const train = wasm.filter((o) => o.kind === 'train');
 if (train.length) {
   console.log('\nTraining throughput, steps per second (single thread; records and evaluations included for ours)');
   console.log('setup     native    wasm    TF.js wasm    wasm / TF.js   (aim: spiral ≥ 2000, digits ≥ 300, ≥ 10× TF.js)');
   for (const w of train) {
     const n = native.find((o) => o.kind === 'train' && o.setup === w.setup);
-    const t = tfjs.find((o) => o.setup === w.setup);
+    const t = tfjs.find((o) => o.kind === 'tfjs' && o.setup === w.setup);
     const ratio = t ? `${(w.steps_per_s / t.steps_per_s).toFixed(1)}×` : '—';
     console.log(`${w.setup.padEnd(8)} ${String(n ? n.steps_per_s : '—').padStart(7)} ${String(w.steps_per_s).padStart(7)} ${String(t ? t.steps_per_s : '—').padStart(12)} ${ratio.padStart(14)}`);
   }

@@ -2,7 +2,8 @@
 // isolation, as on a course page) training the same networks on the same data, timed in the
 // same headless Chromium. Its files come from npm (bench/run.sh installs them into
 // bench/.tfjs/node_modules) and are served locally: nothing is fetched from another origin.
-// Prints JSON lines {kind: "tfjs", setup, steps, s, steps_per_s}.
+// Prints JSON lines {kind: "tfjs", setup, steps, s, steps_per_s}, then {kind: "tfjs_pass", depth,
+// width, batch, ms, median_ms} for whole forward + backward passes.
 import { chromium } from 'playwright-core';
 import { createServer } from 'node:http';
 import { readFileSync } from 'node:fs';
@@ -84,6 +85,49 @@ for (const s of setups) {
     return { s: best / 1000, last, backend: tf.getBackend() };
   }, s);
   console.log(JSON.stringify({ kind: 'tfjs', setup: s.setup, backend: out.backend, steps: s.steps, s: out.s, steps_per_s: Math.round(s.steps / out.s), final_loss: out.last }));
+}
+// Whole configurations: one forward and backward pass (every ∂L/∂W) of the initialization view's
+// network on the same shapes as bench/browser.mjs's `pass` rows: Gaussian input, He-normal ReLU
+// layers, one linear output, mean squared error against random targets. Best of 3 after a warm-up;
+// the weights and data are made before the timing (TF.js's figure is the pass alone).
+for (const [depth, width, batch] of [[10, 256, 256], [10, 500, 1000], [5, 1000, 1000]]) {
+  const out = await tab.evaluate(async ([depth, width, batch]) => {
+    const X = tf.randomNormal([batch, width]), T = tf.randomNormal([batch, 1]);
+    const dims = [width, ...Array(depth).fill(width), 1];
+    const W = [], B = [];
+    for (let l = 0; l + 1 < dims.length; l++) {
+      W.push(tf.variable(tf.randomNormal([dims[l], dims[l + 1]], 0, Math.sqrt(2 / dims[l]))));
+      B.push(tf.variable(tf.zeros([dims[l + 1]])));
+    }
+    const pass = () => {
+      const { value, grads } = tf.variableGrads(() => {
+        let h = X;
+        for (let l = 0; l < W.length; l++) {
+          h = tf.add(tf.matMul(h, W[l]), B[l]);
+          if (l + 1 < W.length) h = tf.relu(h);
+        }
+        return tf.losses.meanSquaredError(T, h);
+      });
+      const g = Object.values(grads);
+      g[0].dataSync();
+      value.dataSync();
+      tf.dispose([value, ...g]);
+    };
+    pass();
+    let best = Infinity;
+    const all = [];
+    for (let rep = 0; rep < 3; rep++) {
+      const t0 = performance.now();
+      pass();
+      const ms = performance.now() - t0;
+      all.push(ms);
+      best = Math.min(best, ms);
+    }
+    tf.dispose([X, T, ...W, ...B]);
+    all.sort((a, b) => a - b);
+    return { best, median: all[1] };
+  }, [depth, width, batch]);
+  console.log(JSON.stringify({ kind: 'tfjs_pass', depth, width, batch, ms: out.best, median_ms: out.median }));
 }
 await browser.close();
 server.close();

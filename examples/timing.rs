@@ -7,6 +7,12 @@ use std::time::Instant;
 fn main() {
     let q = std::env::args().nth(1).unwrap_or_else(|| "depth=10&width=256&batch=256".into());
     let (c, _) = Config::from_query(&q);
+    if c.is_lean() {
+        let t = Instant::now();
+        let r = initviz::experiment::run(&c).unwrap();
+        println!("{q}: layer by layer ({} MiB) in {:?}, loss {}", c.bytes() >> 20, t.elapsed(), r.loss);
+        return;
+    }
     let t = Instant::now();
     let mut e = Experiment::new(&c).unwrap();
     let t_new = t.elapsed();

@@ -864,11 +864,22 @@ impl Config {
         Shape { input: self.input.dim(self.width), depth: self.depth, width: self.width, output }
     }
 
-    /// Refuses configurations whose buffers would exceed [`MEMORY_BUDGET`], before any allocation.
+    /// Refuses configurations whose buffers would exceed [`MEMORY_BUDGET`], before any allocation:
+    /// kept whole ([`Config::stored_bytes`]) or, without batch norm, computed layer by layer
+    /// ([`Config::lean_bytes`], `crate::lean`).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let bytes = self.bytes();
+        self.validate_by(Config::bytes)
+    }
+
+    /// As [`Config::validate`], for a network kept whole (training, and the split passes).
+    pub fn validate_stored(&self) -> Result<(), ConfigError> {
+        self.validate_by(Config::stored_bytes)
+    }
+
+    fn validate_by(&self, need: fn(&Config) -> u64) -> Result<(), ConfigError> {
+        let bytes = need(self);
         if bytes > MEMORY_BUDGET {
-            let fits = |c: Config| c.bytes() <= MEMORY_BUDGET;
+            let fits = |c: Config| need(&c) <= MEMORY_BUDGET;
             let max_depth = (1..self.depth).rev().find(|&depth| fits(Config { depth, ..*self }));
             let max_batch =
                 BATCHES.iter().rev().map(|&b| b as usize).filter(|&b| b < self.batch).find(|&batch| fits(Config { batch, ..*self }));
@@ -877,10 +888,35 @@ impl Config {
         Ok(())
     }
 
-    /// The bytes this configuration's buffers need (before any is allocated).
+    /// The bytes this configuration's buffers need (before any is allocated): kept whole, or layer
+    /// by layer when that does not fit (and there is no batch norm).
     #[must_use]
     pub fn bytes(&self) -> u64 {
+        if self.is_lean() {
+            self.lean_bytes()
+        } else {
+            self.stored_bytes()
+        }
+    }
+
+    /// The bytes of a network kept whole with every buffer of its pass.
+    #[must_use]
+    pub fn stored_bytes(&self) -> u64 {
         Workspace::bytes_for(self.shape(), self.batch, self.bn) + 4 * (self.batch * self.shape().input) as u64
+    }
+
+    /// The bytes of a pass layer by layer (`crate::lean`): width² + depth·batch·width.
+    #[must_use]
+    pub fn lean_bytes(&self) -> u64 {
+        crate::lean::bytes_for(self.shape(), self.batch)
+    }
+
+    /// Whether the view at initialization computes this configuration layer by layer: kept whole
+    /// it would pass the budget, and it has no batch norm (whose backward pass needs x̂ of every
+    /// layer).
+    #[must_use]
+    pub fn is_lean(&self) -> bool {
+        !self.bn && self.stored_bytes() > MEMORY_BUDGET
     }
 
     /// What a control shows beside itself, with units ("10 layers", "256 units"); empty for none.
@@ -1002,7 +1038,16 @@ mod tests {
 
     #[test]
     fn memory_budget() {
-        let (big, _) = Config::from_query("depth=100&width=1024&batch=4096");
+        // Every depth at width 1024 computes at batch 256, layer by layer (issue 14's aim); kept
+        // whole it would need 1.1 GiB.
+        let (deep, _) = Config::from_query("depth=100&width=1024&batch=256");
+        assert!(deep.validate().is_ok() && deep.is_lean(), "{} MiB", deep.bytes() >> 20);
+        assert!(deep.stored_bytes() > 4 * MEMORY_BUDGET);
+        assert!(matches!(deep.validate_stored(), Err(ConfigError::TooLarge { .. })));
+        // With batch norm it is kept whole, so it is refused, naming what fits.
+        let bn = Config { bn: true, ..deep };
+        assert!(!bn.is_lean() && bn.validate().is_err());
+        let (big, _) = Config::from_query("depth=100&width=1024&batch=4096&bn=1");
         assert!(matches!(big.validate(), Err(ConfigError::TooLarge { .. })));
         // The refusal names sizes that fit, and they do fit (and one more layer does not). At
         // depth 100 × 1024 no batch fits (the weights and ∂L/∂W alone are 800 MiB): only a depth.
@@ -1010,7 +1055,13 @@ mod tests {
         let Err(ConfigError::TooLarge { max_depth: Some(d), max_batch: None, .. }) = e else { panic!("{e:?}") };
         assert!(Config { depth: d, ..big }.validate().is_ok() && Config { depth: d + 1, ..big }.validate().is_err());
         assert!(e.unwrap_err().to_string().ends_with(&format!("use at most {d} layers")));
-        let (wide, _) = Config::from_query("depth=20&width=1024&batch=4096");
+        // Without batch norm, the layer-by-layer pass keeps depth·batch·width values of z: at
+        // batch 4096 that allows about 14 layers, or at depth 100 a batch of 512.
+        let (lean, _) = Config::from_query("depth=100&width=1024&batch=4096");
+        let Err(ConfigError::TooLarge { max_depth: Some(d), max_batch: Some(b), .. }) = lean.validate() else { panic!() };
+        assert!(Config { depth: d, ..lean }.validate().is_ok() && Config { depth: d + 1, ..lean }.validate().is_err());
+        assert!(Config { batch: b, ..lean }.validate().is_ok());
+        let (wide, _) = Config::from_query("depth=20&width=1024&batch=4096&bn=1");
         let e = wide.validate();
         let Err(ConfigError::TooLarge { max_depth: Some(d), max_batch: Some(b), .. }) = e else { panic!("{e:?}") };
         assert!(Config { depth: d, ..wide }.validate().is_ok() && Config { batch: b, ..wide }.validate().is_ok());

@@ -10,10 +10,12 @@ use crate::data::Batch;
 use crate::init::Draw;
 use crate::loss::{Loss, Targets};
 use crate::network::{Mlp, Workspace};
-use crate::report::{Quantity, Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
+use crate::report::{Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
 use crate::rng::{Rng, Stream};
-use crate::shard::{assemble, data_ranges, grad_stats, shared_range, tree, DataHists, Shard, ShardLayer, ShardPart, WeightStats};
-use crate::stats::{self, Histogram, Moments, Range, UnitSpread};
+use crate::shard::{
+    assemble, data_hists, data_ranges, grad_stats, shared_range, tree, DataHists, Shard, ShardLayer, ShardPart, WeightStats,
+};
+use crate::stats::{self, Histogram, Moments, Range};
 
 /// The input batch and targets of a configuration.
 #[must_use]
@@ -106,7 +108,7 @@ impl Experiment {
     /// network built for a configuration of the same [`WeightsKey`] (the batch, the input values,
     /// the noise or the view changed) is the same bits, since the weights depend on nothing else.
     pub fn new_shard_with(config: &Config, shard: Shard, network: Option<Mlp>) -> Result<Self, ConfigError> {
-        config.validate()?;
+        config.validate_stored()?;
         if !shard.fits(config.batch) {
             return Err(ConfigError::Shard { index: shard.index, count: shard.count, batch: config.batch });
         }
@@ -135,18 +137,10 @@ impl Experiment {
     /// Forward and backward pass; returns the loss (this shard's share of it).
     pub fn pass(&mut self) -> f64 {
         let out = self.mlp.output_dim();
-        let chunks = self.ws.chunks.clone();
+        let chunks = std::mem::take(&mut self.ws.chunks);
         let y = self.mlp.forward(&self.batch.x, &mut self.ws);
-        // The loss per row chunk, summed along the chunk tree (see `shard`).
-        let shares: Vec<f64> = chunks
-            .iter()
-            .map(|r| {
-                let (y, dy) = (&y[r.start * out..r.end * out], &mut self.dy[r.start * out..r.end * out]);
-                let t = self.targets.rows(r.clone(), out);
-                self.loss.eval_part(y, &t, out, self.config.batch, dy).unwrap_or(f64::NAN)
-            })
-            .collect();
-        let l = tree(shares, &|a, b| a + b).unwrap_or(f64::NAN);
+        let l = chunked_loss(self.loss, &self.targets, (y, &mut self.dy), &chunks, out, self.config.batch);
+        self.ws.chunks = chunks;
         self.mlp.backward(&self.batch.x, &self.dy, &mut self.ws);
         l
     }
@@ -156,26 +150,11 @@ impl Experiment {
     pub fn shard_part(&self, loss: f64) -> ShardPart {
         let c = &self.config;
         let depth = self.mlp.depth();
-        let sat_test = c.act.saturation_test();
-        let w = c.width;
         // Per row chunk, merged along the chunk tree (see `shard`).
         let layers = (0..depth)
             .map(|l| {
-                let chunk = |r: &std::ops::Range<usize>| {
-                    let rows = r.start * w..r.end * w;
-                    let (pre, act, dact) = (&self.ws.pre[l][rows.clone()], &self.ws.act[l][rows.clone()], &self.ws.dact[l][rows]);
-                    ShardLayer {
-                        preact: Moments::of(pre),
-                        act: Moments::of(act),
-                        act_grad: Moments::of(dact),
-                        act_units: UnitSpread::of(act, w),
-                        raw_preact: self.ws.raw_pre[l],
-                        saturated: sat_test.map_or(0, |f| act.iter().filter(|&&y| f(y)).count() as u64),
-                        alive: stats::alive_units(act, w),
-                    }
-                };
-                let per_chunk: Vec<ShardLayer> = self.ws.chunks.iter().map(chunk).collect();
-                tree(per_chunk, &ShardLayer::merge).expect("a pass has at least one chunk")
+                let values = (&self.ws.pre[l][..], &self.ws.act[l][..], &self.ws.dact[l][..]);
+                ShardLayer::measure(values, self.ws.raw_pre[l], &self.ws.chunks, c.width, c.act)
             })
             .collect();
         let weights = (self.shard.index == 0).then(|| {
@@ -184,20 +163,13 @@ impl Experiment {
                 .iter()
                 .map(|l| stats::distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, stats::symmetry_tolerance(&l.w, &l.b)))
                 .collect();
-            let spec = c.init_spec();
-            let theory = |fi: usize| -> f64 {
-                match spec.draw(fi, c.width, c.act) {
-                    Draw::Constant(_) => 0.0,
-                    d => d.std(fi, c.width),
-                }
-            };
             let phase = crate::theory::phase_grid_cached(c.act);
             WeightStats {
                 moments,
                 hists,
                 range,
                 distinct,
-                theory: (theory(self.mlp.layers[0].fan_in), theory(c.width)),
+                theory: (weight_std_theory(c, self.mlp.layers[0].fan_in), weight_std_theory(c, c.width)),
                 phase,
                 act_std_band: self.seed_band(),
             }
@@ -241,24 +213,10 @@ impl Experiment {
         self.ws.dw[..self.mlp.depth()].iter().map(Vec::as_slice).collect()
     }
 
-    /// This shard's histograms of the data quantities ([`Quantity::DATA`]) over the shared ranges.
+    /// This shard's histograms of the data quantities ([`crate::report::Quantity::DATA`]) over the shared ranges.
     #[must_use]
     pub fn shard_hists(&self, ranges: [(f64, f64); 3]) -> Vec<DataHists> {
-        (0..self.mlp.depth())
-            .map(|l| {
-                let values = |q: Quantity| match q {
-                    Quantity::PreActivations => &self.ws.pre[l][..],
-                    Quantity::Activations => &self.ws.act[l][..],
-                    _ => &self.ws.dact[l][..],
-                };
-                let mut k = 0;
-                Quantity::DATA.map(|q| {
-                    let (lo, hi) = ranges[k];
-                    k += 1;
-                    Histogram::of(values(q), BINS, Range::Fixed(lo, hi))
-                })
-            })
-            .collect()
+        (0..self.mlp.depth()).map(|l| data_hists((&self.ws.pre[l], &self.ws.act[l], &self.ws.dact[l]), ranges)).collect()
     }
 
     /// The network's weights and gradients, for the diagram of small networks.
@@ -299,8 +257,41 @@ impl Experiment {
     }
 }
 
-/// Runs one configuration end to end.
+/// The loss of output `y` (and ∂L/∂y into `dy`) per row chunk, summed along the chunk tree (see
+/// `shard`); `total`: the batch's rows (the mean's denominator).
+pub(crate) fn chunked_loss(
+    loss: Loss,
+    targets: &Targets,
+    (y, dy): (&[f32], &mut [f32]),
+    chunks: &[std::ops::Range<usize>],
+    out: usize,
+    total: usize,
+) -> f64 {
+    let shares: Vec<f64> = chunks
+        .iter()
+        .map(|r| {
+            let (y, dy) = (&y[r.start * out..r.end * out], &mut dy[r.start * out..r.end * out]);
+            loss.eval_part(y, &targets.rows(r.clone(), out), out, total, dy).unwrap_or(f64::NAN)
+        })
+        .collect();
+    tree(shares, &|a, b| a + b).unwrap_or(f64::NAN)
+}
+
+/// The weight std the initializer's formula gives a layer of `fan_in` inputs (0 for constants).
+pub(crate) fn weight_std_theory(c: &Config, fan_in: usize) -> f64 {
+    match c.init_spec().draw(fan_in, c.width, c.act) {
+        Draw::Constant(_) => 0.0,
+        d => d.std(fan_in, c.width),
+    }
+}
+
+/// Runs one configuration end to end: with the network kept in memory when it fits the budget,
+/// else layer by layer ([`crate::lean`]), which gives the same report.
 pub fn run(config: &Config) -> Result<Report, ConfigError> {
+    config.validate()?;
+    if config.is_lean() {
+        return crate::lean::run(config);
+    }
     let mut e = Experiment::new(config)?;
     let loss = e.pass();
     Ok(e.report(loss))
@@ -337,6 +328,7 @@ impl Experiment {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Quantity;
 
     /// A kept network gives the report a fresh one gives, bit for bit, after a batch, noise or
     /// input change that leaves its key alone; a change of the key is a different network.

@@ -180,7 +180,7 @@ fn batch_rows(config: &Config, train: usize) -> usize {
 impl Trainer {
     /// Builds the network (as the initialization view does), the split and the buffers.
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
-        config.validate()?;
+        config.validate_stored()?;
         let mlp = Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed));
         let mut rng = Rng::new(u64::from(config.seed), Stream::Input);
         let pool = config.input.pool(config.width, config.noise, &mut rng);

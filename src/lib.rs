@@ -15,7 +15,8 @@
 //! - [`stats`] — moments, histograms, saturation, dead units, distinct neurons
 //! - [`experiment`] — a configuration's network, batch and passes; [`shard`] — a batch split
 //!   across workers and merged back; [`report`] — the plain-data result; [`verdict`] — its
-//!   plain-language reading
+//!   plain-language reading; [`lean`] — the same report for networks too large to keep, layer by
+//!   layer
 //! - [`config`] — the one parameter table and parser; [`choice`] — the named-choice tables of
 //!   initializers, activations, inputs and fan modes; [`format`] — numbers for people
 //! - [`charts`] — drawing over any plotters backend
@@ -33,6 +34,7 @@ pub mod format;
 pub mod formula;
 pub mod init;
 pub mod lab;
+pub mod lean;
 pub mod linalg;
 pub mod loss;
 pub mod network;

@@ -55,6 +55,18 @@ impl Shape {
     }
 }
 
+impl Layer {
+    /// z = a·W + b for a batch of `batch` rows of `a`.
+    pub fn affine(&self, a: &[f32], z: &mut [f32], batch: usize) {
+        matmul(a, &self.w, z, batch, self.fan_in, self.fan_out);
+        for row in z.chunks_exact_mut(self.fan_out) {
+            for (v, &b) in row.iter_mut().zip(&self.b) {
+                *v += b;
+            }
+        }
+    }
+}
+
 /// A multilayer perceptron: `depth` hidden layers with activation `act`, then a linear output.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mlp {
@@ -67,22 +79,24 @@ impl Mlp {
     /// depend only on (seed, k, shape, initializer), not on the batch or the other layers.
     #[must_use]
     pub fn new(shape: Shape, act: Activation, init: &InitSpec, batch_norm: bool, seed: u64) -> Self {
-        let dims = shape.layer_dims();
-        let last = dims.len() - 1;
-        let layers = dims
-            .into_iter()
-            .enumerate()
-            .map(|(k, (fan_in, fan_out))| {
-                let mut rng = Rng::new(seed, Stream::Layer(k as u32));
-                let mut w = vec![0f32; fan_in * fan_out];
-                let mut b = vec![0f32; fan_out];
-                init.fill_weights(&mut w, fan_in, fan_out, act, &mut rng);
-                init.fill_bias(&mut b, fan_in, act, &mut rng);
-                let bn = (batch_norm && k < last).then(|| BatchNorm { gamma: vec![1.0; fan_out], beta: vec![0.0; fan_out] });
-                Layer { fan_in, fan_out, w, b, bn }
-            })
-            .collect();
+        let layers = (0..=shape.depth).map(|k| Self::draw_layer(shape, act, init, batch_norm, seed, k)).collect();
         Self { layers, act }
+    }
+
+    /// Layer `k` (0-based, the output layer last) of the network [`Mlp::new`] builds, alone: drawn
+    /// from its own stream, so it is the same bits whenever it is drawn (`crate::lean` draws
+    /// layers again instead of keeping them).
+    #[must_use]
+    pub fn draw_layer(shape: Shape, act: Activation, init: &InitSpec, batch_norm: bool, seed: u64, k: usize) -> Layer {
+        let dims = shape.layer_dims();
+        let (fan_in, fan_out) = dims[k];
+        let mut rng = Rng::new(seed, Stream::Layer(k as u32));
+        let mut w = vec![0f32; fan_in * fan_out];
+        let mut b = vec![0f32; fan_out];
+        init.fill_weights(&mut w, fan_in, fan_out, act, &mut rng);
+        init.fill_bias(&mut b, fan_in, act, &mut rng);
+        let bn = (batch_norm && k + 1 < dims.len()).then(|| BatchNorm { gamma: vec![1.0; fan_out], beta: vec![0.0; fan_out] });
+        Layer { fan_in, fan_out, w, b, bn }
     }
 
     /// Number of hidden layers.
@@ -107,12 +121,7 @@ impl Mlp {
             let (before, rest) = act.split_at_mut(l);
             let input: &[f32] = if l == 0 { x } else { &before[l - 1] };
             let z = &mut pre[l];
-            matmul(input, &layer.w, z, batch, layer.fan_in, layer.fan_out);
-            for row in z.chunks_exact_mut(layer.fan_out) {
-                for (v, &b) in row.iter_mut().zip(&layer.b) {
-                    *v += b;
-                }
-            }
+            layer.affine(input, z, batch);
             if let Some(bn) = &layer.bn {
                 raw_pre[l] = Some(Moments::of(z));
                 batch_norm_forward(z, &mut xhat[l], &mut inv_std[l], bn, batch, layer.fan_out);
@@ -174,7 +183,7 @@ impl Mlp {
 /// `out` = aᵀ·δ over the rows of `chunks` (a power-of-two list of consecutive row ranges), as a
 /// pairwise tree: the sum over the left half of the chunks plus the sum over the right half. A
 /// shard of the batch computes a subtree, so shards combine to exactly these bits.
-fn dw_tree(
+pub(crate) fn dw_tree(
     a: &[f32],
     delta: &[f32],
     chunks: &[std::ops::Range<usize>],

@@ -122,6 +122,33 @@ pub struct ShardLayer {
 }
 
 impl ShardLayer {
+    /// One hidden layer's statistics over rows split in `chunks` (each measured, then merged
+    /// along the chunk [`tree`]): z, a = φ(z) and ∂L/∂a, batch × `width` each.
+    #[must_use]
+    pub fn measure(
+        (pre, act, dact): (&[f32], &[f32], &[f32]),
+        raw_preact: Option<Moments>,
+        chunks: &[std::ops::Range<usize>],
+        width: usize,
+        activation: Activation,
+    ) -> Self {
+        let sat_test = activation.saturation_test();
+        let chunk = |r: &std::ops::Range<usize>| {
+            let rows = r.start * width..r.end * width;
+            let (pre, act, dact) = (&pre[rows.clone()], &act[rows.clone()], &dact[rows]);
+            ShardLayer {
+                preact: Moments::of(pre),
+                act: Moments::of(act),
+                act_grad: Moments::of(dact),
+                act_units: UnitSpread::of(act, width),
+                raw_preact,
+                saturated: sat_test.map_or(0, |f| act.iter().filter(|&&y| f(y)).count() as u64),
+                alive: stats::alive_units(act, width),
+            }
+        };
+        tree(chunks.iter().map(chunk).collect(), &ShardLayer::merge).expect("a pass has at least one chunk")
+    }
+
     /// The statistics of the union of two sets of rows (a node of the chunk [`tree`]).
     #[must_use]
     pub fn merge(self, b: ShardLayer) -> ShardLayer {
@@ -175,6 +202,22 @@ pub fn merge_parts(parts: &[ShardPart]) -> ShardPart {
 
 /// One layer's histograms of the data quantities ([`Quantity::DATA`]) from one shard.
 pub type DataHists = [Histogram; 3];
+
+/// The histograms of one layer's z, a and ∂L/∂a over the shared `ranges` ([`data_ranges`]).
+#[must_use]
+pub fn data_hists((pre, act, dact): (&[f32], &[f32], &[f32]), ranges: [(f64, f64); 3]) -> DataHists {
+    let mut k = 0;
+    Quantity::DATA.map(|q| {
+        let (lo, hi) = ranges[k];
+        k += 1;
+        let values = match q {
+            Quantity::PreActivations => pre,
+            Quantity::Activations => act,
+            _ => dact,
+        };
+        Histogram::of(values, BINS, Range::Fixed(lo, hi))
+    })
+}
 
 impl ShardLayer {
     /// The moments of a data quantity ([`Quantity::DATA`]).

@@ -1076,7 +1076,13 @@ impl App {
                 RunInfo { workers: 1, worker_ms, .. } => format!("in a worker ({worker_ms:.1} ms there)"),
                 RunInfo { workers, worker_ms, .. } => format!("in {workers} workers, each on part of the batch ({worker_ms:.1} ms there)"),
             };
-            let size = format!("{} layers × {} units × {} samples", config.depth, config.width, config.batch);
+            let mut size = format!("{} layers × {} units × {} samples", config.depth, config.width, config.batch);
+            if config.is_lean() {
+                size += &format!(
+                    " (layer by layer, each layer's weights drawn again when needed: kept whole it would need {} MiB)",
+                    config.stored_bytes() >> 20
+                );
+            }
             let text = if self.last_run.precomputed {
                 format!("{size}: shipped with the page (a live run gives the same numbers), drawn in {:.0} ms.", t2 - computed_at)
             } else {
@@ -1144,10 +1150,12 @@ impl App {
             return;
         }
         let t0 = now();
+        // A network too large to keep takes seconds: say why.
+        let what = if self.config.is_lean() { "Computing layer by layer (too large to keep whole)…" } else { "Computing…" };
         let tick = Closure::<dyn FnMut()>::new(move || {
             let s = (now() - t0) / 1000.0;
             if s >= 0.3 {
-                set_text("status", &format!("Computing… {s:.1} s"));
+                set_text("status", &format!("{what} {s:.1} s"));
             }
         });
         let id = window().set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 200).ok();

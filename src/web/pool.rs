@@ -199,11 +199,12 @@ impl Pool {
     /// A power of two, so each shard is a subtree of the batch's row chunks and the report has
     /// the same bits for any number of workers (`shard::shard_count`).
     /// Below [`SPLIT_MIN_FLOPS`] a whole run in one worker is as fast as a split one, unless the
-    /// link asks for a number of workers (`workers=N`, for tests and benchmarks).
+    /// link asks for a number of workers (`workers=N`, for tests and benchmarks). A network too
+    /// large to keep is computed layer by layer in one worker (`crate::lean`).
     fn shard_count(config: &Config, workers: usize) -> usize {
         let diagram = config.width <= DIAGRAM_MAX_WIDTH && config.depth <= DIAGRAM_MAX_DEPTH;
         let small = config.workers == 0 && pass_flops(config) < SPLIT_MIN_FLOPS;
-        if config.bn || diagram || small {
+        if config.bn || diagram || small || config.is_lean() {
             1
         } else {
             shard_count(config.batch, workers)

@@ -122,10 +122,18 @@ impl WorkerState {
             }
             Request::Run { id, query, shard } => {
                 let (config, _) = Config::from_query(&query);
+                // Too large to keep whole: layer by layer, the whole batch here (the pool never
+                // splits it), no network kept.
+                if config.is_lean() {
+                    return match crate::experiment::run(&config) {
+                        Ok(report) => Reply::Report { id, report: Box::new(report) },
+                        Err(e) => Reply::Failed { id, error: e.to_string() },
+                    };
+                }
                 let kept = self.kept_network(&config);
                 let reused = kept.is_some();
                 // The network first, and its weights to the page, before the batch and the buffers.
-                let network = kept.or_else(|| config.validate().is_ok().then(|| build_network(&config)));
+                let network = kept.or_else(|| config.validate_stored().is_ok().then(|| build_network(&config)));
                 if let (Some(mlp), 0) = (&network, shard.index) {
                     early(Reply::Weights { id, preview: Box::new(WeightsPreview::of(mlp, &config)) });
                 }

@@ -79,6 +79,19 @@ test('after a refused configuration the old results are not shown as current', a
   await page.context().close();
 });
 
+test('a network too large to keep computes layer by layer: 100 × 1024', async () => {
+  // Kept whole its weights and ∂L/∂W alone are 800 MiB; layer by layer it needs width² +
+  // depth·batch·width (crate::lean), here about 36 MiB.
+  const page = await open(env, '?depth=100&width=1024&batch=16');
+  assert.equal((await table(page)).length, 100);
+  assert.match(await page.textContent('#status'), /100 layers × 1024 units × 16 samples \(layer by layer, .* kept whole it would need \d+ MiB\)/);
+  const memory = Number(await page.evaluate(() => document.body.dataset.workerMemory || 0));
+  console.log(`100 × 1024 × 16 layer by layer: ${await page.textContent('#status')}; worker memory ${(memory / 2 ** 20).toFixed(0)} MiB`);
+  assert.ok(memory < 256 * 2 ** 20, `worker memory ${memory}`);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 /// A page whose navigator reports `cores` (the pool starts one worker per core, at most 4).
 async function withCores(cores, query) {
   const context = await env.browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });

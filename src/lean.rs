@@ -1,0 +1,213 @@
+//! The view at initialization of networks too large to keep in memory.
+//!
+//! Kept whole, 100 layers of 1024 units hold 800 MiB of weights and ∂L/∂W before any activation.
+//! Here each layer's weights are drawn again from the layer's own seeded stream whenever a pass
+//! needs them ([`Mlp::draw_layer`]: the same bits as the kept network's), ∂L/∂W is reduced to its
+//! statistics as it is produced, and only each hidden layer's z is kept (a = φ(z) is recomputed),
+//! so memory grows as width² + depth·batch·width ([`bytes_for`]).
+//!
+//! The histograms share one range over all layers, fixed by every layer's moments, so the backward
+//! pass runs twice: the first measures the moments, the second bins. Every statistic is the same
+//! function of the same values as in [`crate::experiment`], so the report is the same, bit for bit
+//! (tested against the kept network). Batch norm is not done here: its backward pass needs x̂ of
+//! every layer.
+
+use crate::config::{Config, ConfigError};
+use crate::experiment::{chunked_loss, make_batch, weight_std_theory};
+use crate::linalg::matmul_a_bt;
+use crate::network::{dw_tree, Layer, Mlp, Shape};
+use crate::report::{Report, BINS};
+use crate::shard::{
+    assemble, data_hists, data_ranges, grad_moments, grad_range, shared_range, DataHists, GradStats, Shard, ShardLayer, ShardPart,
+    WeightStats,
+};
+use crate::stats::{self, Histogram, Moments, Range};
+
+/// Bytes of a pass layer by layer: z of every hidden layer (depth·batch·width), one layer's
+/// weights, ∂L/∂W and the chunk tree's three partial sums (5·width²), six batch × width buffers,
+/// the matrix product's scratch, the input, and the output and its gradient.
+#[must_use]
+pub fn bytes_for(shape: Shape, batch: usize) -> u64 {
+    let dims = shape.layer_dims();
+    let b = batch as u64;
+    let max_io = dims.iter().map(|&(i, o)| (i * o) as u64).max().unwrap_or(0);
+    let max_w = dims.iter().map(|&(i, o)| i.max(o) as u64).max().unwrap_or(0);
+    let floats = shape.depth as u64 * b * shape.width as u64
+        + 5 * max_io
+        + 6 * b * max_w
+        + max_w * b.max(max_w)
+        + b * shape.input as u64
+        + 2 * b * shape.output as u64;
+    4 * floats
+}
+
+/// What the first backward pass measures, for the second to bin.
+struct Measured {
+    layers: Vec<Option<ShardLayer>>,
+    grads: Vec<(Moments, f64)>,
+}
+
+/// The report of `config` computed layer by layer (any configuration without batch norm; meant
+/// for those [`Config::is_lean`] says do not fit whole).
+pub fn run(config: &Config) -> Result<Report, ConfigError> {
+    config.validate()?;
+    if config.bn {
+        return config.validate_stored().map(|()| crate::experiment::run(config)).and_then(|r| r);
+    }
+    let c = config;
+    let (shape, spec, seed) = (c.shape(), c.init_spec(), u64::from(c.seed));
+    let layer = |k: usize| Mlp::draw_layer(shape, c.act, &spec, false, seed, k);
+    let (batch, loss, targets) = make_batch(c);
+    let chunks = Shard::WHOLE.local_chunks(c.batch);
+    let depth = c.depth;
+
+    // Forward: keep z of each hidden layer, and the weights' moments and distinct neurons.
+    let mut pre: Vec<Vec<f32>> = Vec::with_capacity(depth);
+    let (mut w_moments, mut distinct) = (Vec::with_capacity(depth), Vec::with_capacity(depth));
+    let mut below: Vec<f32> = Vec::new();
+    let mut y = Vec::new();
+    for k in 0..=depth {
+        let l = layer(k);
+        let mut z = vec![0f32; c.batch * l.fan_out];
+        l.affine(if k == 0 { &batch.x } else { &below }, &mut z, c.batch);
+        if k == depth {
+            y = z;
+            break;
+        }
+        w_moments.push(Moments::of(&l.w));
+        distinct.push(stats::distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, stats::symmetry_tolerance(&l.w, &l.b)));
+        below.resize(z.len(), 0.0);
+        c.act.forward(&z, &mut below);
+        pre.push(z);
+    }
+    drop(below);
+    let out = shape.output;
+    let mut dy = vec![0f32; y.len()];
+    let loss_value = chunked_loss(loss, &targets, (&y, &mut dy), &chunks, out, c.batch);
+    drop(y);
+
+    // First backward pass: the moments of every layer's a, z, ∂L/∂a and ∂L/∂W.
+    let mut measured = Measured { layers: vec![None; depth], grads: vec![(Moments::default(), 0.0); depth] };
+    backward(c, &layer, (&batch.x, &pre, &dy), &chunks, &mut |visit| match visit {
+        Visit::Grad(l, _, dw) => measured.grads[l] = grad_moments(dw),
+        Visit::Data(l, values) => measured.layers[l] = Some(ShardLayer::measure(values, None, &chunks, c.width, c.act)),
+    });
+    let layers: Vec<ShardLayer> = measured.layers.into_iter().map(|l| l.expect("every hidden layer is visited")).collect();
+    let w_range = shared_range(w_moments.iter().copied(), 0, c);
+    let grad_moments: Vec<Moments> = measured.grads.iter().map(|g| g.0).collect();
+    let g_range = grad_range(c, &grad_moments);
+    let part = ShardPart {
+        rows: c.batch,
+        loss: loss_value,
+        layers,
+        weights: Some(WeightStats {
+            moments: w_moments,
+            hists: Vec::new(),
+            range: w_range,
+            distinct,
+            theory: (weight_std_theory(c, shape.input), weight_std_theory(c, c.width)),
+            phase: crate::theory::phase_grid_cached(c.act),
+            act_std_band: None,
+        }),
+    };
+    let ranges = data_ranges(c, std::slice::from_ref(&part));
+
+    // Second backward pass: the histograms over the shared ranges.
+    let fixed = |(lo, hi): (f64, f64)| Range::Fixed(lo, hi);
+    let mut binned: Vec<Option<(Histogram, Histogram)>> = vec![None; depth];
+    let mut hists: Vec<Option<DataHists>> = vec![None; depth];
+    backward(c, &layer, (&batch.x, &pre, &dy), &chunks, &mut |visit| match visit {
+        Visit::Grad(l, w, dw) => binned[l] = Some((Histogram::of(&w.w, BINS, fixed(w_range)), Histogram::of(dw, BINS, fixed(g_range)))),
+        Visit::Data(l, values) => hists[l] = Some(data_hists(values, ranges)),
+    });
+    let (w_hists, g_hists): (Vec<Histogram>, Vec<Histogram>) =
+        binned.into_iter().map(|b| b.expect("every hidden layer is visited")).unzip();
+    let grads: Vec<GradStats> =
+        measured.grads.iter().zip(g_hists).map(|(&(moments, norm), hist)| GradStats { moments, norm, hist }).collect();
+    let hists: Vec<DataHists> = hists.into_iter().map(|h| h.expect("every hidden layer is visited")).collect();
+    let mut part = part;
+    if let Some(w) = part.weights.as_mut() {
+        w.hists = w_hists;
+    }
+    Ok(assemble(c, &[part], &grads, &[hists], None))
+}
+
+/// What the backward pass shows its visitor.
+enum Visit<'a> {
+    /// Hidden layer `l`, its weights and its ∂L/∂W.
+    Grad(usize, &'a Layer, &'a [f32]),
+    /// Hidden layer `l`'s z, a and ∂L/∂a.
+    Data(usize, (&'a [f32], &'a [f32], &'a [f32])),
+}
+
+/// The backward pass from ∂L/∂y, drawing each layer's weights again; `visit` sees each hidden
+/// layer's ∂L/∂W and its z, a, ∂L/∂a as they are produced. The same products in the same order as
+/// [`Mlp::backward`].
+fn backward(
+    c: &Config,
+    layer: &dyn Fn(usize) -> Layer,
+    (x, pre, dy): (&[f32], &[Vec<f32>], &[f32]),
+    chunks: &[std::ops::Range<usize>],
+    visit: &mut dyn FnMut(Visit<'_>),
+) {
+    let depth = c.depth;
+    let mut delta = dy.to_vec();
+    let (mut delta_next, mut dact, mut act, mut dw, mut scratch) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut temps = vec![Vec::new(); chunks.len().ilog2() as usize];
+    for l in (0..=depth).rev() {
+        let w = layer(l);
+        // a of the layer below: x, or φ(z) recomputed.
+        if l > 0 {
+            act.resize(pre[l - 1].len(), 0.0);
+            c.act.forward(&pre[l - 1], &mut act);
+        }
+        let input: &[f32] = if l == 0 { x } else { &act };
+        dw.resize(w.fan_in * w.fan_out, 0.0);
+        dw_tree(input, &delta, chunks, (w.fan_in, w.fan_out), &mut dw, &mut temps, &mut scratch);
+        if l < depth {
+            visit(Visit::Grad(l, &w, &dw));
+        }
+        if l == 0 {
+            break;
+        }
+        dact.resize(c.batch * w.fan_in, 0.0);
+        matmul_a_bt(&delta, &w.w, &mut dact, c.batch, w.fan_out, w.fan_in, &mut scratch);
+        visit(Visit::Data(l - 1, (&pre[l - 1], &act, &dact)));
+        delta_next.resize(c.batch * w.fan_in, 0.0);
+        c.act.backward(&pre[l - 1], &act, &dact, &mut delta_next);
+        std::mem::swap(&mut delta, &mut delta_next);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same report as the kept network's, bit for bit (compared as postcard bytes, so NaN
+    /// fields compare too), for activations with and without a kink, both losses, one and eight
+    /// row chunks, and constant and zero weights.
+    #[test]
+    fn layer_by_layer_is_the_kept_network() {
+        for q in [
+            "depth=4&width=24&batch=64&init=he_normal&act=relu",
+            "depth=3&width=20&batch=256&init=xavier_uniform&act=tanh&seed=9",
+            "depth=5&width=16&batch=33&init=normal&scale=0.3&act=gelu&input=spiral",
+            "depth=3&width=12&batch=1&init=lecun_normal&act=selu&bias=normal:0.1",
+            "depth=2&width=18&batch=40&init=constant&scale=0.2&act=sigmoid&input=moons",
+            "depth=3&width=8&batch=16&init=zeros&act=relu",
+        ] {
+            let (c, _) = Config::from_query(q);
+            let mut e = crate::experiment::Experiment::new(&c).unwrap();
+            let l = e.pass();
+            let kept = e.report(l);
+            let lean = run(&c).unwrap();
+            // Everything but the small networks' extras (the diagram's data and the 5-seed band,
+            // which the layer-by-layer pass, meant for large networks, does not compute).
+            let bytes = |r: &Report| {
+                postcard::to_allocvec(&(&r.layers, r.ranges, r.loss, r.weight_std_theory, &r.verdict, &r.theory.prediction)).unwrap()
+            };
+            assert_eq!(bytes(&lean), bytes(&kept), "{q}");
+            assert!(lean.small_net.is_none());
+        }
+    }
+}

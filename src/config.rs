@@ -865,8 +865,8 @@ impl Config {
     }
 
     /// Refuses configurations whose buffers would exceed [`MEMORY_BUDGET`], before any allocation:
-    /// kept whole ([`Config::stored_bytes`]) or, without batch norm, computed layer by layer
-    /// ([`Config::lean_bytes`], `crate::lean`).
+    /// kept whole ([`Config::stored_bytes`]) or computed layer by layer ([`Config::lean_bytes`],
+    /// `crate::lean`).
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.validate_by(Config::bytes)
     }
@@ -889,7 +889,7 @@ impl Config {
     }
 
     /// The bytes this configuration's buffers need (before any is allocated): kept whole, or layer
-    /// by layer when that does not fit (and there is no batch norm).
+    /// by layer when that does not fit.
     #[must_use]
     pub fn bytes(&self) -> u64 {
         if self.is_lean() {
@@ -912,11 +912,10 @@ impl Config {
     }
 
     /// Whether the view at initialization computes this configuration layer by layer: kept whole
-    /// it would pass the budget, and it has no batch norm (whose backward pass needs x̂ of every
-    /// layer).
+    /// it would pass the budget.
     #[must_use]
     pub fn is_lean(&self) -> bool {
-        !self.bn && self.stored_bytes() > MEMORY_BUDGET
+        self.stored_bytes() > MEMORY_BUDGET
     }
 
     /// What a control shows beside itself, with units ("10 layers", "256 units"); empty for none.
@@ -1044,28 +1043,20 @@ mod tests {
         assert!(deep.validate().is_ok() && deep.is_lean(), "{} MiB", deep.bytes() >> 20);
         assert!(deep.stored_bytes() > 4 * MEMORY_BUDGET);
         assert!(matches!(deep.validate_stored(), Err(ConfigError::TooLarge { .. })));
-        // With batch norm it is kept whole, so it is refused, naming what fits.
-        let bn = Config { bn: true, ..deep };
-        assert!(!bn.is_lean() && bn.validate().is_err());
-        let (big, _) = Config::from_query("depth=100&width=1024&batch=4096&bn=1");
-        assert!(matches!(big.validate(), Err(ConfigError::TooLarge { .. })));
-        // The refusal names sizes that fit, and they do fit (and one more layer does not). At
-        // depth 100 × 1024 no batch fits (the weights and ∂L/∂W alone are 800 MiB): only a depth.
-        let e = big.validate();
-        let Err(ConfigError::TooLarge { max_depth: Some(d), max_batch: None, .. }) = e else { panic!("{e:?}") };
-        assert!(Config { depth: d, ..big }.validate().is_ok() && Config { depth: d + 1, ..big }.validate().is_err());
-        assert!(e.unwrap_err().to_string().ends_with(&format!("use at most {d} layers")));
-        // Without batch norm, the layer-by-layer pass keeps depth·batch·width values of z: at
-        // batch 4096 that allows about 14 layers, or at depth 100 a batch of 512.
-        let (lean, _) = Config::from_query("depth=100&width=1024&batch=4096");
-        let Err(ConfigError::TooLarge { max_depth: Some(d), max_batch: Some(b), .. }) = lean.validate() else { panic!() };
-        assert!(Config { depth: d, ..lean }.validate().is_ok() && Config { depth: d + 1, ..lean }.validate().is_err());
-        assert!(Config { batch: b, ..lean }.validate().is_ok());
-        let (wide, _) = Config::from_query("depth=20&width=1024&batch=4096&bn=1");
-        let e = wide.validate();
-        let Err(ConfigError::TooLarge { max_depth: Some(d), max_batch: Some(b), .. }) = e else { panic!("{e:?}") };
-        assert!(Config { depth: d, ..wide }.validate().is_ok() && Config { batch: b, ..wide }.validate().is_ok());
-        assert!(e.unwrap_err().to_string().contains(&format!("at most {d} layers, or a batch of at most {b}")));
+        // With batch norm too (the practitioner's `depth=50&width=1024&bn=1`).
+        let (bn, _) = Config::from_query("depth=50&width=1024&init=he_normal&act=relu&bn=1");
+        assert!(bn.is_lean() && bn.validate().is_ok());
+        // Layer by layer a pass keeps depth·batch·width values of z: the refusal names sizes that
+        // fit, and they do fit (and one more layer does not). At batch 4096 that is 5 layers with
+        // batch norm, or at depth 100 a batch of 512.
+        for q in ["depth=100&width=1024&batch=4096", "depth=100&width=1024&batch=4096&bn=1", "depth=20&width=1024&batch=4096&bn=1"] {
+            let (big, _) = Config::from_query(q);
+            let e = big.validate();
+            let Err(ConfigError::TooLarge { max_depth: Some(d), max_batch: Some(b), .. }) = e else { panic!("{q}: {e:?}") };
+            assert!(Config { depth: d, ..big }.validate().is_ok() && Config { depth: d + 1, ..big }.validate().is_err(), "{q}");
+            assert!(Config { batch: b, ..big }.validate().is_ok() && Config { batch: 2 * b, ..big }.validate().is_err(), "{q}");
+            assert!(e.unwrap_err().to_string().contains(&format!("at most {d} layers, or a batch of at most {b}")), "{q}");
+        }
         assert!(Config::default().validate().is_ok());
         let (cs231n, _) = Config::from_query("depth=10&width=500&batch=1000");
         assert!(cs231n.validate().is_ok());

@@ -9,13 +9,14 @@
 //! The histograms share one range over all layers, fixed by every layer's moments, so the backward
 //! pass runs twice: the first measures the moments, the second bins. Every statistic is the same
 //! function of the same values as in [`crate::experiment`], so the report is the same, bit for bit
-//! (tested against the kept network). Batch norm is not done here: its backward pass needs x̂ of
-//! every layer.
+//! (tested against the kept network). With batch norm, each layer's 1/√(σ²+ε) and the moments of
+//! z before it are kept too (width values), and x̂ is recovered from the kept output γ·x̂ + β: at
+//! initialization γ = 1 and β = 0.
 
 use crate::config::{Config, ConfigError};
 use crate::experiment::{chunked_loss, make_batch, weight_std_theory};
 use crate::linalg::matmul_a_bt;
-use crate::network::{dw_tree, Layer, Mlp, Shape};
+use crate::network::{batch_norm_backward, batch_norm_forward, dw_tree, BatchNorm, Layer, Mlp, Shape};
 use crate::report::{Report, BINS};
 use crate::shard::{
     assemble, data_hists, data_ranges, grad_moments, grad_range, shared_range, DataHists, GradStats, Shard, ShardLayer, ShardPart,
@@ -24,7 +25,8 @@ use crate::shard::{
 use crate::stats::{self, Histogram, Moments, Range};
 
 /// Bytes of a pass layer by layer: z of every hidden layer (depth·batch·width), one layer's
-/// weights, ∂L/∂W and the chunk tree's three partial sums (5·width²), six batch × width buffers,
+/// weights, ∂L/∂W and the chunk tree's three partial sums (5·width²), seven batch × width buffers,
+/// batch norm's 1/√(σ²+ε) per layer,
 /// the matrix product's scratch, the input, and the output and its gradient.
 #[must_use]
 pub fn bytes_for(shape: Shape, batch: usize) -> u64 {
@@ -34,7 +36,8 @@ pub fn bytes_for(shape: Shape, batch: usize) -> u64 {
     let max_w = dims.iter().map(|&(i, o)| i.max(o) as u64).max().unwrap_or(0);
     let floats = shape.depth as u64 * b * shape.width as u64
         + 5 * max_io
-        + 6 * b * max_w
+        + 7 * b * max_w
+        + shape.depth as u64 * shape.width as u64
         + max_w * b.max(max_w)
         + b * shape.input as u64
         + 2 * b * shape.output as u64;
@@ -47,16 +50,22 @@ struct Measured {
     grads: Vec<(Moments, f64)>,
 }
 
-/// The report of `config` computed layer by layer (any configuration without batch norm; meant
-/// for those [`Config::is_lean`] says do not fit whole).
+/// Batch norm's state of the hidden layers, kept through the pass (empty without it).
+#[derive(Default)]
+struct Norms {
+    /// Moments of z before batch norm, per layer.
+    raw: Vec<Moments>,
+    /// 1/√(σ²_B + ε) per layer and unit.
+    inv_std: Vec<Vec<f32>>,
+}
+
+/// The report of `config` computed layer by layer (any configuration; meant for those
+/// [`Config::is_lean`] says do not fit whole).
 pub fn run(config: &Config) -> Result<Report, ConfigError> {
     config.validate()?;
-    if config.bn {
-        return config.validate_stored().map(|()| crate::experiment::run(config)).and_then(|r| r);
-    }
     let c = config;
     let (shape, spec, seed) = (c.shape(), c.init_spec(), u64::from(c.seed));
-    let layer = |k: usize| Mlp::draw_layer(shape, c.act, &spec, false, seed, k);
+    let layer = |k: usize| Mlp::draw_layer(shape, c.act, &spec, c.bn, seed, k);
     let (batch, loss, targets) = make_batch(c);
     let chunks = Shard::WHOLE.local_chunks(c.batch);
     let depth = c.depth;
@@ -64,7 +73,8 @@ pub fn run(config: &Config) -> Result<Report, ConfigError> {
     // Forward: keep z of each hidden layer, and the weights' moments and distinct neurons.
     let mut pre: Vec<Vec<f32>> = Vec::with_capacity(depth);
     let (mut w_moments, mut distinct) = (Vec::with_capacity(depth), Vec::with_capacity(depth));
-    let mut below: Vec<f32> = Vec::new();
+    let (mut below, mut xhat) = (Vec::new(), Vec::new());
+    let mut norms = Norms::default();
     let mut y = Vec::new();
     for k in 0..=depth {
         let l = layer(k);
@@ -74,13 +84,20 @@ pub fn run(config: &Config) -> Result<Report, ConfigError> {
             y = z;
             break;
         }
+        if let Some(bn) = &l.bn {
+            norms.raw.push(Moments::of(&z));
+            let mut inv_std = vec![0f32; l.fan_out];
+            xhat.resize(z.len(), 0.0);
+            batch_norm_forward(&mut z, &mut xhat, &mut inv_std, bn, c.batch, l.fan_out);
+            norms.inv_std.push(inv_std);
+        }
         w_moments.push(Moments::of(&l.w));
         distinct.push(stats::distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, stats::symmetry_tolerance(&l.w, &l.b)));
         below.resize(z.len(), 0.0);
         c.act.forward(&z, &mut below);
         pre.push(z);
     }
-    drop(below);
+    drop((below, xhat));
     let out = shape.output;
     let mut dy = vec![0f32; y.len()];
     let loss_value = chunked_loss(loss, &targets, (&y, &mut dy), &chunks, out, c.batch);
@@ -88,9 +105,10 @@ pub fn run(config: &Config) -> Result<Report, ConfigError> {
 
     // First backward pass: the moments of every layer's a, z, ∂L/∂a and ∂L/∂W.
     let mut measured = Measured { layers: vec![None; depth], grads: vec![(Moments::default(), 0.0); depth] };
-    backward(c, &layer, (&batch.x, &pre, &dy), &chunks, &mut |visit| match visit {
+    let raw = |l: usize| norms.raw.get(l).copied();
+    backward(c, &layer, (&batch.x, &pre, &dy), &norms, &chunks, &mut |visit| match visit {
         Visit::Grad(l, _, dw) => measured.grads[l] = grad_moments(dw),
-        Visit::Data(l, values) => measured.layers[l] = Some(ShardLayer::measure(values, None, &chunks, c.width, c.act)),
+        Visit::Data(l, values) => measured.layers[l] = Some(ShardLayer::measure(values, raw(l), &chunks, c.width, c.act)),
     });
     let layers: Vec<ShardLayer> = measured.layers.into_iter().map(|l| l.expect("every hidden layer is visited")).collect();
     let w_range = shared_range(w_moments.iter().copied(), 0, c);
@@ -116,7 +134,7 @@ pub fn run(config: &Config) -> Result<Report, ConfigError> {
     let fixed = |(lo, hi): (f64, f64)| Range::Fixed(lo, hi);
     let mut binned: Vec<Option<(Histogram, Histogram)>> = vec![None; depth];
     let mut hists: Vec<Option<DataHists>> = vec![None; depth];
-    backward(c, &layer, (&batch.x, &pre, &dy), &chunks, &mut |visit| match visit {
+    backward(c, &layer, (&batch.x, &pre, &dy), &norms, &chunks, &mut |visit| match visit {
         Visit::Grad(l, w, dw) => binned[l] = Some((Histogram::of(&w.w, BINS, fixed(w_range)), Histogram::of(dw, BINS, fixed(g_range)))),
         Visit::Data(l, values) => hists[l] = Some(data_hists(values, ranges)),
     });
@@ -147,12 +165,14 @@ fn backward(
     c: &Config,
     layer: &dyn Fn(usize) -> Layer,
     (x, pre, dy): (&[f32], &[Vec<f32>], &[f32]),
+    norms: &Norms,
     chunks: &[std::ops::Range<usize>],
     visit: &mut dyn FnMut(Visit<'_>),
 ) {
     let depth = c.depth;
     let mut delta = dy.to_vec();
     let (mut delta_next, mut dact, mut act, mut dw, mut scratch) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut xhat, mut dgamma, mut dbeta) = (Vec::new(), Vec::new(), Vec::new());
     let mut temps = vec![Vec::new(); chunks.len().ilog2() as usize];
     for l in (0..=depth).rev() {
         let w = layer(l);
@@ -175,6 +195,17 @@ fn backward(
         visit(Visit::Data(l - 1, (&pre[l - 1], &act, &dact)));
         delta_next.resize(c.batch * w.fan_in, 0.0);
         c.act.backward(&pre[l - 1], &act, &dact, &mut delta_next);
+        if let Some(inv_std) = norms.inv_std.get(l - 1) {
+            // x̂ = (u − β)/γ of the kept u = γ·x̂ + β: at initialization γ = 1 and β = 0.
+            let bn = BatchNorm::initial(w.fan_in);
+            xhat.clear();
+            xhat.extend(
+                pre[l - 1].chunks_exact(w.fan_in).flat_map(|row| row.iter().zip(&bn.beta).zip(&bn.gamma).map(|((&u, &b), &g)| (u - b) / g)),
+            );
+            dgamma.resize(w.fan_in, 0.0);
+            dbeta.resize(w.fan_in, 0.0);
+            batch_norm_backward(&mut delta_next, &xhat, inv_std, &bn, &mut dgamma, &mut dbeta, c.batch, w.fan_in);
+        }
         std::mem::swap(&mut delta, &mut delta_next);
     }
 }
@@ -195,6 +226,9 @@ mod tests {
             "depth=3&width=12&batch=1&init=lecun_normal&act=selu&bias=normal:0.1",
             "depth=2&width=18&batch=40&init=constant&scale=0.2&act=sigmoid&input=moons",
             "depth=3&width=8&batch=16&init=zeros&act=relu",
+            "depth=4&width=24&batch=64&init=he_normal&act=relu&bn=1",
+            "depth=3&width=16&batch=256&init=normal&scale=2&act=tanh&bn=1&seed=3",
+            "depth=2&width=10&batch=1&init=xavier_normal&act=gelu&bn=1",
         ] {
             let (c, _) = Config::from_query(q);
             let mut e = crate::experiment::Experiment::new(&c).unwrap();

@@ -21,6 +21,14 @@ pub struct BatchNorm {
     pub beta: Vec<f32>,
 }
 
+impl BatchNorm {
+    /// γ = 1, β = 0 for `n` units, as PyTorch's `BatchNorm1d` starts.
+    #[must_use]
+    pub fn initial(n: usize) -> Self {
+        Self { gamma: vec![1.0; n], beta: vec![0.0; n] }
+    }
+}
+
 /// One dense layer: `w` is row-major fan_in × fan_out.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layer {
@@ -95,7 +103,7 @@ impl Mlp {
         let mut b = vec![0f32; fan_out];
         init.fill_weights(&mut w, fan_in, fan_out, act, &mut rng);
         init.fill_bias(&mut b, fan_in, act, &mut rng);
-        let bn = (batch_norm && k + 1 < dims.len()).then(|| BatchNorm { gamma: vec![1.0; fan_out], beta: vec![0.0; fan_out] });
+        let bn = (batch_norm && k + 1 < dims.len()).then(|| BatchNorm::initial(fan_out));
         Layer { fan_in, fan_out, w, b, bn }
     }
 
@@ -206,7 +214,7 @@ pub(crate) fn dw_tree(
 }
 
 /// In place: z ← γ·x̂ + β with x̂ = (z − μ)/√(σ² + ε), μ and σ² (biased) over the batch per unit.
-fn batch_norm_forward(z: &mut [f32], xhat: &mut [f32], inv_std: &mut [f32], bn: &BatchNorm, batch: usize, n: usize) {
+pub(crate) fn batch_norm_forward(z: &mut [f32], xhat: &mut [f32], inv_std: &mut [f32], bn: &BatchNorm, batch: usize, n: usize) {
     let mut mean = vec![0f64; n];
     let mut var = vec![0f64; n];
     for row in z.chunks_exact(n) {
@@ -237,7 +245,7 @@ fn batch_norm_forward(z: &mut [f32], xhat: &mut [f32], inv_std: &mut [f32], bn: 
 /// In place: du (dL/du) ← dL/dz, with dγ = Σ du·x̂, dβ = Σ du and
 /// dL/dz = γ·inv_std/B · (B·du − Σ du − x̂·Σ(du·x̂)).
 #[allow(clippy::too_many_arguments)]
-fn batch_norm_backward(
+pub(crate) fn batch_norm_backward(
     du: &mut [f32],
     xhat: &[f32],
     inv_std: &[f32],

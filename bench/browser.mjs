@@ -4,10 +4,14 @@ import { chromium } from 'playwright-core';
 import { serve } from '../scripts/serve.mjs';
 import { drag } from '../tests/e2e/drag.mjs';
 
+// The bench_* entry points come from the build with the `bench` feature (bench/.dist); everything
+// measured as a user meets it (first view, drags, training view, the page's own path) from the
+// shipped dist/.
 const server = await serve('dist', 0, '/');
+const benchServer = await serve('bench/.dist', 0, '/');
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
 const page = await browser.newPage();
-await page.goto(`http://127.0.0.1:${server.address().port}/`);
+await page.goto(`http://127.0.0.1:${benchServer.address().port}/`);
 await page.waitForFunction(() => window.wasmBindings && document.body.dataset.state === 'ready', null, { timeout: 60000 });
 const out = [];
 for (const [m, k, n] of [[512, 512, 512], [256, 256, 256], [1000, 500, 500], [1000, 1000, 1000]]) {
@@ -124,3 +128,4 @@ for (const workers of [...new Set([1, Math.min(cores, 4)])]) {
 for (const o of out) console.log(JSON.stringify(o));
 await browser.close();
 server.close();
+benchServer.close();

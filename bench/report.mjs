@@ -74,7 +74,7 @@ for (const f of readdirSync('dist')) {
   raw += statSync(join('dist', f)).size;
   gz += gzipSync(b, { level: 9 }).length;
 }
-console.log(`\ndist/: ${(raw / 1024).toFixed(0)} KiB, ${(gz / 1024).toFixed(0)} KiB gzipped (target: under 600 KB compressed)`);
+console.log(`\ndist/: ${(raw / 1024).toFixed(0)} KiB, ${(gz / 1024).toFixed(0)} KiB = ${(gz / 1000).toFixed(0)} kB gzipped (target: under 600 KB compressed)`);
 for (const f of readdirSync('dist').filter((f) => f.endsWith('.wasm'))) {
   const b = readFileSync(join('dist', f));
   console.log(`  ${f}: ${(b.length / 1024).toFixed(0)} KiB, ${(gzipSync(b, { level: 9 }).length / 1024).toFixed(0)} KiB gzipped`);

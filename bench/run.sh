@@ -17,7 +17,10 @@ if [ ! -f bench/.tfjs/node_modules/@tensorflow/tfjs/dist/tf.min.js ]; then
   npm install --prefix bench/.tfjs --no-save --no-audit --no-fund @tensorflow/tfjs@4.22.0 @tensorflow/tfjs-backend-wasm@4.22.0 >/dev/null
 fi
 echo "== building"
+# The shipped page (its size is reported, and the page-level figures are taken on it), and a copy
+# with the benchmark entry points (feature `bench`, window.wasmBindings.bench_*) in bench/.dist.
 trunk build --release >/dev/null
+trunk build --release --features bench --dist bench/.dist >/dev/null
 cargo bench --bench native --no-run -q 2>/dev/null || true
 echo "== native core"
 cargo bench -q --bench native | tee bench-results/native.jsonl

@@ -192,6 +192,9 @@ pub enum ConfigError {
     TooLarge { bytes: u64, budget: u64, max_depth: Option<usize>, max_batch: Option<usize> },
     /// A shard that is not a power-of-two slice of the batch's row chunks (`shard::Shard::fits`).
     Shard { index: usize, count: usize, batch: usize },
+    /// The digits are not in this wasm module (only the compute worker carries them, see
+    /// `data::digits`): the page was asked to compute them itself.
+    NoDigits,
 }
 
 impl fmt::Display for ConfigError {
@@ -205,6 +208,9 @@ impl fmt::Display for ConfigError {
                     (None, Some(b)) => write!(f, ": at this depth and width, use a batch of at most {b}"),
                     (None, None) => write!(f, ": reduce the width"),
                 }
+            }
+            ConfigError::NoDigits => {
+                write!(f, "the digits dataset comes with the compute worker, and no worker could start in this browser")
             }
             ConfigError::Shard { index, count, batch } => {
                 write!(
@@ -877,6 +883,9 @@ impl Config {
     }
 
     fn validate_by(&self, need: fn(&Config) -> u64) -> Result<(), ConfigError> {
+        if self.input == InputKind::Digits && crate::data::digit_count() == 0 {
+            return Err(ConfigError::NoDigits);
+        }
         let bytes = need(self);
         if bytes > MEMORY_BUDGET {
             let fits = |c: Config| need(&c) <= MEMORY_BUDGET;

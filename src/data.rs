@@ -22,19 +22,39 @@ pub enum InputKind {
     Xor,
     /// Three Gaussian blobs (3 classes).
     Blobs,
-    /// The UCI optical handwritten digits: 8×8 images, 1,797 samples, 10 classes (see [`DIGITS`]).
+    /// The UCI optical handwritten digits: 8×8 images, 1,797 samples, 10 classes (see [`digits`]).
     Digits,
 }
 
 /// The UCI "Optical Recognition of Handwritten Digits" test set (Alpaydin & Kaynak 1998, CC BY 4.0;
 /// the copy scikit-learn ships): 65 bytes per image, 64 pixels 0–16 in row order, then the label.
-/// Packed from `data/digits/digits.csv.gz` by `build.rs`.
-pub static DIGITS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/digits.bin"));
+/// Packed from `data/digits/digits.csv.gz` by `build.rs`. Read through [`digits`].
+static DIGITS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/digits.bin"));
 
-/// Images in [`DIGITS`].
+#[cfg(target_arch = "wasm32")]
+static LOADED_DIGITS: std::sync::OnceLock<&'static [u8]> = std::sync::OnceLock::new();
+
+/// The digits' bytes ([`DIGITS`]). Natively always; in wasm only in a module that called
+/// [`load_digits`] (the compute worker, which trains and computes them): the page does not carry
+/// the 46 KB (gzipped) it would only need for computing without a worker. Empty otherwise.
+#[must_use]
+pub fn digits() -> &'static [u8] {
+    #[cfg(target_arch = "wasm32")]
+    return LOADED_DIGITS.get().copied().unwrap_or_default();
+    #[cfg(not(target_arch = "wasm32"))]
+    DIGITS
+}
+
+/// Links the digits into this wasm module and makes [`digits`] return them (natively a no-op).
+pub fn load_digits() {
+    #[cfg(target_arch = "wasm32")]
+    let _ = LOADED_DIGITS.set(DIGITS);
+}
+
+/// Images in [`digits`].
 #[must_use]
 pub fn digit_count() -> usize {
-    DIGITS.len() / 65
+    digits().len() / 65
 }
 
 /// Samples a training run draws its train/test split from: the whole digits set; 1,000 points
@@ -158,9 +178,9 @@ impl InputKind {
     }
 }
 
-/// Appends image `i` of [`DIGITS`] as pixels scaled to [0, 1] (x/16, as scikit-learn's examples do).
+/// Appends image `i` of [`digits`] as pixels scaled to [0, 1] (x/16, as scikit-learn's examples do).
 fn push_digit(i: usize, x: &mut Vec<f32>, labels: &mut Vec<usize>) {
-    let row = &DIGITS[i * 65..(i + 1) * 65];
+    let row = &digits()[i * 65..(i + 1) * 65];
     x.extend(row[..64].iter().map(|&p| f32::from(p) / 16.0));
     labels.push(usize::from(row[64]));
 }

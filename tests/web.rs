@@ -91,3 +91,15 @@ fn small_init_vanishes_in_wasm_too() {
     assert!(r.verdict.has("vanish"));
     assert!(r.layers[9].act.std < 1e-4);
 }
+
+/// The digits are linked only into modules that load them (the compute worker): without them a
+/// digits configuration is refused with its reason, never a panic; once loaded it computes.
+#[wasm_bindgen_test]
+fn digits_only_where_loaded() {
+    let (c, _) = Config::from_query("input=digits&depth=2&width=16&batch=32");
+    assert!(matches!(run(&c), Err(initviz::config::ConfigError::NoDigits)));
+    assert!(run(&c).unwrap_err().to_string().contains("worker"));
+    initviz::data::load_digits();
+    assert_eq!(initviz::data::digit_count(), 1797);
+    assert_eq!(run(&c).unwrap().layers.len(), 2);
+}

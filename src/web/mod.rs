@@ -7,9 +7,10 @@
 //! - [`pool`]: the compute workers, which return outcomes to the app;
 //! - [`protocol`]: page ↔ worker messages as serde enums; [`worker`]: the worker's side;
 //! - [`controls`]: the controls ↔ the parameter table; [`render`]: charts, table, verdict;
-//!   [`export`]: link, embed, CSV, PNG; [`trace`]: when each report was drawn; [`dom`]: small DOM helpers; `bench`: benchmark entry points.
+//!   [`export`]: link, embed, CSV, PNG; [`trace`]: when each report was drawn; [`dom`]: small DOM helpers; `bench`: benchmark entry points (feature `bench`).
 
 mod app;
+#[cfg(feature = "bench")]
 mod bench;
 mod controls;
 pub mod dom;

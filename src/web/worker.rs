@@ -176,6 +176,7 @@ fn post(scope: &DedicatedWorkerGlobalScope, envelope: &Envelope, grads: &[&[f32]
 /// Entry point of the worker bin.
 pub fn start() {
     console_error_panic_hook::set_once();
+    crate::data::load_digits();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let reply_to = scope.clone();
     let clock = scope.performance();

@@ -882,10 +882,15 @@ impl Config {
         self.validate_by(Config::stored_bytes)
     }
 
-    fn validate_by(&self, need: fn(&Config) -> u64) -> Result<(), ConfigError> {
+    /// Refuses to sample an input this module does not carry (the digits, outside the worker).
+    pub fn check_data(&self) -> Result<(), ConfigError> {
         if self.input == InputKind::Digits && crate::data::digit_count() == 0 {
             return Err(ConfigError::NoDigits);
         }
+        Ok(())
+    }
+
+    fn validate_by(&self, need: fn(&Config) -> u64) -> Result<(), ConfigError> {
         let bytes = need(self);
         if bytes > MEMORY_BUDGET {
             let fits = |c: Config| need(&c) <= MEMORY_BUDGET;

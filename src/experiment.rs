@@ -109,6 +109,7 @@ impl Experiment {
     /// the noise or the view changed) is the same bits, since the weights depend on nothing else.
     pub fn new_shard_with(config: &Config, shard: Shard, network: Option<Mlp>) -> Result<Self, ConfigError> {
         config.validate_stored()?;
+        config.check_data()?;
         if !shard.fits(config.batch) {
             return Err(ConfigError::Shard { index: shard.index, count: shard.count, batch: config.batch });
         }
@@ -289,6 +290,7 @@ pub(crate) fn weight_std_theory(c: &Config, fan_in: usize) -> f64 {
 /// else layer by layer ([`crate::lean`]), which gives the same report.
 pub fn run(config: &Config) -> Result<Report, ConfigError> {
     config.validate()?;
+    config.check_data()?;
     if config.is_lean() {
         return crate::lean::run(config);
     }

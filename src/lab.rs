@@ -181,6 +181,7 @@ impl Trainer {
     /// Builds the network (as the initialization view does), the split and the buffers.
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
         config.validate_stored()?;
+        config.check_data()?;
         let mlp = Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed));
         let mut rng = Rng::new(u64::from(config.seed), Stream::Input);
         let pool = config.input.pool(config.width, config.noise, &mut rng);

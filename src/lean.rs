@@ -63,6 +63,7 @@ struct Norms {
 /// [`Config::is_lean`] says do not fit whole).
 pub fn run(config: &Config) -> Result<Report, ConfigError> {
     config.validate()?;
+    config.check_data()?;
     let c = config;
     let (shape, spec, seed) = (c.shape(), c.init_spec(), u64::from(c.seed));
     let layer = |k: usize| Mlp::draw_layer(shape, c.act, &spec, c.bn, seed, k);

@@ -16,7 +16,7 @@ use super::{controls, export, render};
 use crate::charts::Chart;
 use crate::choice::Choice;
 use crate::config::{Config, Notice, View};
-use crate::experiment::run;
+use crate::experiment::{build_network, run, WeightsKey, WeightsPreview};
 use crate::init::Init;
 use crate::report::Report;
 use std::cell::RefCell;
@@ -90,6 +90,8 @@ pub struct App {
     /// The configurations (and their change's time) whose weights were drawn from a worker's
     /// preview before their report, with the record of that drawing; newest last.
     previewed: Vec<(Config, f64, super::trace::Draw)>,
+    /// Whose weights the weights chart shows.
+    weights_shown: Option<WeightsKey>,
 }
 
 /// Where the lab is in its cycle: its runs step (or start), then each is asked for its report,
@@ -110,6 +112,11 @@ const LAB_REDRAW_MS: f64 = 90.0;
 /// How long a setting must stay put before a long computation is dropped for it (ms): longer
 /// than the gap between a dragged slider's events.
 const QUIET_MS: f64 = 250.0;
+
+/// The most hidden-layer weights the page draws itself before a worker answers. Measured on the
+/// main thread here while both workers computed: 9–24 ms for the default network's 655k, 17–41
+/// ms for 2M, 33–102 ms for the CS231n network's 2.5M (long tasks), so the page stops at 1M.
+const PAGE_PREVIEW_WEIGHTS: usize = 1 << 20;
 
 /// Worker failures in a row after which the page computes on its own thread.
 const MAX_WORKER_FAILURES: u32 = 3;
@@ -184,6 +191,7 @@ pub fn start() -> Result<(), JsValue> {
             asked_at: 0.0,
             draw_trace: None,
             previewed: Vec::new(),
+            weights_shown: None,
         })
     });
     controls::build();
@@ -768,6 +776,7 @@ impl App {
             } else if self.pool.computing() {
                 self.check_stale_later();
             }
+            self.preview_here();
             return;
         }
         if already {
@@ -881,7 +890,7 @@ impl App {
         match self.pool.receive(k, envelope.reply, envelope.ms, grads) {
             Outcome::Waiting => {}
             Outcome::AllReady => {}
-            Outcome::Weights { config, asked, sent, ms, preview } => self.draw_preview(config, asked, (sent, ms), &preview),
+            Outcome::Weights { config, asked, sent, ms, preview } => self.draw_preview(config, asked, Some((sent, ms)), &preview),
             Outcome::Done(finished) => self.complete(*finished),
             Outcome::PartsIn { id } => {
                 if self.pool.ask_for_histograms(id).is_err() {
@@ -898,18 +907,48 @@ impl App {
     }
 
     /// The weights of the network being computed, before its pass: drawn at once (an older
-    /// report's weights chart, if still queued, is dropped so it cannot cover them).
-    /// `sent`: when it went to the worker, which spent `worker_ms` on it before the preview.
-    fn draw_preview(&mut self, config: Config, asked: f64, (sent, worker_ms): (f64, f64), preview: &crate::experiment::WeightsPreview) {
+    /// report's weights chart, if still queued, is dropped so it cannot cover them), unless the
+    /// page drew them already. `from_worker`: when it went to the worker, which spent that many
+    /// ms on it before the preview (none when the page built it).
+    fn draw_preview(&mut self, config: Config, asked: f64, from_worker: Option<(f64, f64)>, preview: &WeightsPreview) {
         use crate::report::Quantity;
+        if self.previewed.iter().any(|(c, a, _)| *c == config && *a == asked) {
+            return;
+        }
         let weights = Chart::Ridgeline(Quantity::Weights);
         self.tasks.retain(|j| !matches!(j, Job::Chart { chart, .. } if *chart == weights));
         let arrived = now();
         if render::weights_preview(&config, preview).is_ok() {
             let trace = super::trace::Draw::begin(asked, None);
-            trace.preview(sent, worker_ms, arrived);
+            if let Some((sent, worker_ms)) = from_worker {
+                trace.preview(sent, worker_ms, arrived);
+            }
             trace.chart(now());
             self.previewed.push((config, asked, trace));
+            self.weights_shown = Some(WeightsKey::of(&config));
+        }
+    }
+
+    /// Draws the new weights at once, built here, when they are cheap to draw (at most
+    /// [`PAGE_PREVIEW_WEIGHTS`]) and differ from those on the screen: the first chart then
+    /// changes within a few milliseconds of the event, while the workers compute the rest (they
+    /// may be busy with an earlier setting of a dragged slider).
+    fn preview_here(&mut self) {
+        let c = self.config;
+        let weights: usize = c.shape().layer_dims()[..c.depth].iter().map(|&(i, o)| i * o).sum();
+        let key = WeightsKey::of(&c);
+        if c.view != View::Init || c.compare.count() > 1 || weights > PAGE_PREVIEW_WEIGHTS || self.weights_shown == Some(key) {
+            return;
+        }
+        if c.validate_stored().is_err() {
+            return;
+        }
+        let t0 = now();
+        let preview = WeightsPreview::of(&build_network(&c), &c);
+        let built = now() - t0;
+        self.draw_preview(c, self.asked_at, None, &preview);
+        if let Some((_, _, trace)) = self.previewed.last() {
+            trace.built_here(built);
         }
     }
 
@@ -945,6 +984,7 @@ impl App {
                 }
                 render::mark_current();
                 self.report = Some((config, report));
+                self.weights_shown = Some(WeightsKey::of(&config));
                 // The weights are on the screen already when their preview was this configuration's.
                 let early = self.previewed.iter().position(|(c, a, _)| *c == config && *a == asked).map(|i| self.previewed.remove(i).2);
                 // Previews of older settings will have no report drawn.
@@ -1190,7 +1230,8 @@ impl App {
     fn restart_lab(&mut self, playing: bool) {
         let runs = self.config.compare.runs(&self.config);
         let labels = self.config.compare.labels(&self.config);
-        if let Err(e) = runs.iter().try_for_each(Config::validate) {
+        // Training keeps each network whole.
+        if let Err(e) = runs.iter().try_for_each(Config::validate_stored) {
             self.lab.stop();
             self.lab_phase = LabPhase::Idle;
             self.stop_progress();

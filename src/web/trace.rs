@@ -2,7 +2,8 @@
 //! `window.initvizDraws` is an array of `{ asked, sent, workerMs, preview, computed, first, all }`
 //! objects, one per configuration drawn, in `performance.now()` milliseconds: the event that asked
 //! for it, when it went to a worker and the worker's time to its weights' preview, that preview
-//! in the page (these three absent without one), its report in the page, its first chart drawn (the weights, from the worker's preview, may come
+//! in the page (these three absent without one, and `builtHereMs` instead when the page built
+//! the preview itself), its report in the page, its first chart drawn (the weights, from the worker's preview, may come
 //! before the report), and its last (absent when a newer report replaced it first). The newest
 //! [`KEEP`] are kept.
 
@@ -45,6 +46,11 @@ impl Draw {
         set(&self.0, "sent", sent);
         set(&self.0, "workerMs", worker_ms);
         set(&self.0, "preview", t);
+    }
+
+    /// The page built its weights' preview itself, in `ms`.
+    pub fn built_here(&self, ms: f64) {
+        set(&self.0, "builtHereMs", ms);
     }
 
     /// Its report reached the page at `t`.

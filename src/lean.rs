@@ -59,9 +59,22 @@ struct Norms {
     inv_std: Vec<Vec<f32>>,
 }
 
+/// How far a layer-by-layer pass is: `done` of `total` layer steps (the forward pass and the two
+/// backward passes visit every layer once each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+}
+
 /// The report of `config` computed layer by layer (any configuration; meant for those
 /// [`Config::is_lean`] says do not fit whole).
 pub fn run(config: &Config) -> Result<Report, ConfigError> {
+    run_with_progress(config, &mut |_| {})
+}
+
+/// As [`run`], telling `progress` after each layer of each pass.
+pub fn run_with_progress(config: &Config, progress: &mut dyn FnMut(Progress)) -> Result<Report, ConfigError> {
     config.validate()?;
     config.check_data()?;
     let c = config;
@@ -70,6 +83,12 @@ pub fn run(config: &Config) -> Result<Report, ConfigError> {
     let (batch, loss, targets) = make_batch(c);
     let chunks = Shard::WHOLE.local_chunks(c.batch);
     let depth = c.depth;
+    let total = 3 * (depth + 1);
+    let mut done = 0;
+    let mut step = |progress: &mut dyn FnMut(Progress)| {
+        done += 1;
+        progress(Progress { done, total });
+    };
 
     // Forward: keep z of each hidden layer, and the weights' moments and distinct neurons.
     let mut pre: Vec<Vec<f32>> = Vec::with_capacity(depth);
@@ -78,6 +97,7 @@ pub fn run(config: &Config) -> Result<Report, ConfigError> {
     let mut norms = Norms::default();
     let mut y = Vec::new();
     for k in 0..=depth {
+        step(progress);
         let l = layer(k);
         let mut z = vec![0f32; c.batch * l.fan_out];
         l.affine(if k == 0 { &batch.x } else { &below }, &mut z, c.batch);
@@ -108,6 +128,7 @@ pub fn run(config: &Config) -> Result<Report, ConfigError> {
     let mut measured = Measured { layers: vec![None; depth], grads: vec![(Moments::default(), 0.0); depth] };
     let raw = |l: usize| norms.raw.get(l).copied();
     backward(c, &layer, (&batch.x, &pre, &dy), &norms, &chunks, &mut |visit| match visit {
+        Visit::Layer => step(progress),
         Visit::Grad(l, _, dw) => measured.grads[l] = grad_moments(dw),
         Visit::Data(l, values) => measured.layers[l] = Some(ShardLayer::measure(values, raw(l), &chunks, c.width, c.act)),
     });
@@ -136,6 +157,7 @@ pub fn run(config: &Config) -> Result<Report, ConfigError> {
     let mut binned: Vec<Option<(Histogram, Histogram)>> = vec![None; depth];
     let mut hists: Vec<Option<DataHists>> = vec![None; depth];
     backward(c, &layer, (&batch.x, &pre, &dy), &norms, &chunks, &mut |visit| match visit {
+        Visit::Layer => step(progress),
         Visit::Grad(l, w, dw) => binned[l] = Some((Histogram::of(&w.w, BINS, fixed(w_range)), Histogram::of(dw, BINS, fixed(g_range)))),
         Visit::Data(l, values) => hists[l] = Some(data_hists(values, ranges)),
     });
@@ -153,6 +175,8 @@ pub fn run(config: &Config) -> Result<Report, ConfigError> {
 
 /// What the backward pass shows its visitor.
 enum Visit<'a> {
+    /// It starts on the next layer down.
+    Layer,
     /// Hidden layer `l`, its weights and its ∂L/∂W.
     Grad(usize, &'a Layer, &'a [f32]),
     /// Hidden layer `l`'s z, a and ∂L/∂a.
@@ -176,6 +200,7 @@ fn backward(
     let (mut xhat, mut dgamma, mut dbeta) = (Vec::new(), Vec::new(), Vec::new());
     let mut temps = vec![Vec::new(); chunks.len().ilog2() as usize];
     for l in (0..=depth).rev() {
+        visit(Visit::Layer);
         let w = layer(l);
         // a of the layer below: x, or φ(z) recomputed.
         if l > 0 {
@@ -244,5 +269,15 @@ mod tests {
             assert_eq!(bytes(&lean), bytes(&kept), "{q}");
             assert!(lean.small_net.is_none());
         }
+    }
+
+    /// Progress counts every layer of the three passes, in order, ending at the total.
+    #[test]
+    fn progress_counts_every_layer_of_every_pass() {
+        let (c, _) = Config::from_query("depth=4&width=8&batch=8");
+        let mut seen = Vec::new();
+        run_with_progress(&c, &mut |p| seen.push(p)).unwrap();
+        assert_eq!(seen.len(), 15);
+        assert!(seen.iter().enumerate().all(|(i, p)| p.done == i + 1 && p.total == 15));
     }
 }

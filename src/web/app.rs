@@ -59,6 +59,8 @@ pub struct App {
     /// When the current computation started (ms), for the progress line.
     started: f64,
     progress: Option<(i32, Closure<dyn FnMut()>)>,
+    /// The fraction done the worker last reported, for the progress line (long computations).
+    progress_done: Rc<std::cell::Cell<Option<f64>>>,
     /// Counts reports shown; jobs of an older report are skipped.
     generation: u32,
     last_run: RunInfo,
@@ -174,6 +176,7 @@ pub fn start() -> Result<(), JsValue> {
             pool: Pool::default(),
             started: 0.0,
             progress: None,
+            progress_done: Rc::default(),
             generation: 0,
             last_run: RunInfo::default(),
             tasks: Tasks::default(),
@@ -890,6 +893,7 @@ impl App {
         match self.pool.receive(k, envelope.reply, envelope.ms, grads) {
             Outcome::Waiting => {}
             Outcome::AllReady => {}
+            Outcome::Progress { done, total } => self.progress_done.set(Some(done as f64 / total.max(1) as f64)),
             Outcome::Weights { config, asked, sent, ms, preview } => self.draw_preview(config, asked, Some((sent, ms)), &preview),
             Outcome::Done(finished) => self.complete(*finished),
             Outcome::PartsIn { id } => {
@@ -1192,10 +1196,14 @@ impl App {
         let t0 = now();
         // A network too large to keep takes seconds: say why.
         let what = if self.config.is_lean() { "Computing layer by layer (too large to keep whole)…" } else { "Computing…" };
+        let done = Rc::clone(&self.progress_done);
+        done.set(None);
         let tick = Closure::<dyn FnMut()>::new(move || {
             let s = (now() - t0) / 1000.0;
-            if s >= 0.3 {
-                set_text("status", &format!("{what} {s:.1} s"));
+            match done.get() {
+                Some(f) => set_text("status", &format!("{what} {:.0}% in {s:.1} s", 100.0 * f)),
+                None if s >= 0.3 => set_text("status", &format!("{what} {s:.1} s")),
+                None => {}
             }
         });
         let id = window().set_interval_with_callback_and_timeout_and_arguments_0(tick.as_ref().unchecked_ref(), 200).ok();

@@ -94,6 +94,8 @@ pub enum Outcome {
     Waiting,
     /// Every worker has started and can take work.
     AllReady,
+    /// How far the newest request is (`done` of `total`), when it says.
+    Progress { done: usize, total: usize },
     /// The weights of the request in flight's network, before its pass: drawn at once.
     Weights { config: Config, asked: f64, sent: f64, ms: f64, preview: Box<WeightsPreview> },
     /// The request in flight ended.
@@ -256,6 +258,7 @@ impl Pool {
         }
         let id = match &reply {
             Reply::Weights { id, .. }
+            | Reply::Progress { id, .. }
             | Reply::Report { id, .. }
             | Reply::Part { id, .. }
             | Reply::Hists { id, .. }
@@ -272,6 +275,8 @@ impl Pool {
                 Some(f) => Outcome::Weights { config: f.config, asked: f.asked, sent: f.sent, ms, preview },
                 None => Outcome::Waiting,
             },
+            Reply::Progress { done, total, .. } if self.in_flight.last().is_some_and(|f| f.id == id) => Outcome::Progress { done, total },
+            Reply::Progress { .. } => Outcome::Waiting,
             Reply::Failed { error, .. } => self.finish(id, Err(format!("Cannot show this configuration: {error}.")), ms),
             Reply::Report { report, .. } => self.finish(id, Ok(*report), ms),
             Reply::Part { shard, part, .. } => {

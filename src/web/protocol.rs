@@ -40,6 +40,8 @@ pub enum Reply {
     /// The weights of request `id`'s network, sent as soon as it is built (before the pass), so
     /// the page draws them first; the report that follows has the same.
     Weights { id: u32, preview: Box<WeightsPreview> },
+    /// How far request `id` is, for one computed layer by layer: `done` of `total` layer steps.
+    Progress { id: u32, done: usize, total: usize },
     /// The whole configuration's report.
     Report { id: u32, report: Box<Report> },
     /// One shard's mergeable statistics; its ∂L/∂W travel in the message's `grads`.

@@ -37,6 +37,9 @@ struct WorkerState {
 /// page's redraw interval.
 const VIEW_EVERY_MS: f64 = 90.0;
 
+/// How often a computation layer by layer says how far it is (ms).
+const PROGRESS_EVERY_MS: f64 = 250.0;
+
 /// The largest network a worker keeps between requests (its weights, in bytes).
 const KEEP_NETWORK_BYTES: usize = 16 << 20;
 
@@ -103,7 +106,7 @@ impl WorkerState {
                 Some(Err(e)) => Reply::TrainFailed { gen, run, error: e.to_string() },
                 None => Reply::TrainFailed { gen, run, error: "this run was replaced".into() },
             },
-            other => self.answer(other, early),
+            other => self.answer(other, now, early),
         }
     }
 }
@@ -111,21 +114,29 @@ impl WorkerState {
 impl WorkerState {
     /// Answers one request (a shard's ∂L/∂W stay in [`WorkerState::last`], sent beside a `Part`).
     /// Shard 0 of a `Run` sends its network's weights through `early` before the pass.
-    fn answer(&mut self, request: Request, early: &dyn Fn(Reply)) -> Reply {
+    fn answer(&mut self, request: Request, now: &dyn Fn() -> f64, early: &dyn Fn(Reply)) -> Reply {
         match request {
             Request::Hists { id, ranges } => match self.last.take() {
                 Some((last_id, e)) if last_id == id => Reply::Hists { id, shard: e.shard.index, hists: e.shard_hists(ranges) },
                 _ => Reply::Failed { id, error: "no shard is waiting for its histograms".into() },
             },
             request @ (Request::TrainStart { .. } | Request::TrainSteps { .. } | Request::TrainReport { .. }) => {
-                self.train(request, &|| 0.0, early)
+                self.train(request, now, early)
             }
             Request::Run { id, query, shard } => {
                 let (config, _) = Config::from_query(&query);
                 // Too large to keep whole: layer by layer, the whole batch here (the pool never
                 // splits it), no network kept.
                 if config.is_lean() {
-                    return match crate::experiment::run(&config) {
+                    // Progress at most every PROGRESS_EVERY_MS: it takes seconds.
+                    let mut last = now();
+                    let mut tell = |p: crate::lean::Progress| {
+                        if now() - last >= PROGRESS_EVERY_MS {
+                            last = now();
+                            early(Reply::Progress { id, done: p.done, total: p.total });
+                        }
+                    };
+                    return match crate::lean::run_with_progress(&config, &mut tell) {
                         Ok(report) => Reply::Report { id, report: Box::new(report) },
                         Err(e) => Reply::Failed { id, error: e.to_string() },
                     };

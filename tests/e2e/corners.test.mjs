@@ -82,7 +82,12 @@ test('after a refused configuration the old results are not shown as current', a
 test('a network too large to keep computes layer by layer: 100 × 1024', async () => {
   // Kept whole its weights and ∂L/∂W alone are 800 MiB; layer by layer it needs width² +
   // depth·batch·width (crate::lean), here about 36 MiB.
-  const page = await open(env, '?depth=100&width=1024&batch=16');
+  const page = await open(env, '?depth=2&width=8');
+  await page.goto(env.base + '?depth=100&width=1024&batch=16');
+  // It takes seconds: the status line says how far it is, as the worker reports each layer.
+  await page.waitForFunction(() => /layer by layer .*\d+% in [\d.]+ s/.test(document.getElementById('status').textContent), null, { timeout: 60000 });
+  console.log(`while computing: ${await page.textContent('#status')}`);
+  await ready(page);
   assert.equal((await table(page)).length, 100);
   assert.match(await page.textContent('#status'), /100 layers × 1024 units × 16 samples \(layer by layer, .* kept whole it would need \d+ MiB\)/);
   const memory = Number(await page.evaluate(() => document.body.dataset.workerMemory || 0));

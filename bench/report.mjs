@@ -22,6 +22,11 @@ for (const w of wasm.filter((o) => o.kind === 'matmul')) {
   console.log(`${key(w).padEnd(16)} ${w.variant.padEnd(8)} ${c.toFixed(1).padStart(7)}  ${f(n.gflops)}  ${f(w.gflops)}  | ${med(cm && cm.median_gflops)} ${med(n.median_gflops)} ${med(w.median_gflops)}`);
 }
 const tfjs = readdirSync('bench-results').includes('tfjs.jsonl') ? read('tfjs.jsonl') : [];
+const xnn = tfjs.find((o) => o.kind === 'tfjs_matmul');
+const ours512 = wasm.find((o) => o.kind === 'matmul' && o.m === 512 && o.variant === 'A·B');
+if (xnn && ours512) {
+  console.log(`512³ A·B in the browser, GFLOP/s best (median): ours ${ours512.gflops.toFixed(1)} (${ours512.median_gflops.toFixed(1)}), TF.js/XNNPACK ${xnn.gflops.toFixed(1)} (${xnn.median_gflops.toFixed(1)}): ${(ours512.gflops / xnn.gflops).toFixed(2)}× (target: ahead)`);
+}
 console.log('\nWhole configuration (build network + forward + backward + statistics), ms, medians; TF.js: its forward + backward alone, best of 3');
 console.log('depth×width×batch   native total   wasm init   wasm pass   wasm stats   wasm total   wasm/native   TF.js pass   TF.js/ours (target ≥ 10×)');
 for (const w of wasm.filter((o) => o.kind === 'pass')) {

@@ -913,6 +913,23 @@ impl Config {
         }
     }
 
+    /// One sentence on the memory this configuration needs, shown beside the size controls so they
+    /// say what fits before anything is computed. Training keeps the network whole.
+    #[must_use]
+    pub fn memory_note(&self) -> String {
+        let mib = |b: u64| b >> 20;
+        let train = self.view == View::Train;
+        match if train { self.validate_stored() } else { self.validate() } {
+            Err(e) => format!("Too large: {e}."),
+            Ok(()) if !train && self.is_lean() => format!(
+                "Memory: about {} MiB, computed layer by layer (kept whole it would need {} MiB), so it takes seconds.",
+                mib(self.lean_bytes()),
+                mib(self.stored_bytes())
+            ),
+            Ok(()) => format!("Memory: about {} MiB of the {} MiB budget.", mib(self.stored_bytes()), MEMORY_BUDGET >> 20),
+        }
+    }
+
     /// The bytes of a network kept whole with every buffer of its pass.
     #[must_use]
     pub fn stored_bytes(&self) -> u64 {
@@ -1072,6 +1089,13 @@ mod tests {
             assert!(e.unwrap_err().to_string().contains(&format!("at most {d} layers, or a batch of at most {b}")), "{q}");
         }
         assert!(Config::default().validate().is_ok());
+        // The note beside the size controls says which of the three it is.
+        assert!(Config::default().memory_note().ends_with("of the 256 MiB budget."));
+        assert!(deep.memory_note().contains("computed layer by layer (kept whole it would need 1"), "{}", deep.memory_note());
+        let (refused, _) = Config::from_query("depth=100&width=1024&batch=4096");
+        assert!(refused.memory_note().starts_with("Too large: this network needs about"));
+        let (train, _) = Config::from_query("mode=train&depth=100&width=1024&batch=256");
+        assert!(train.memory_note().starts_with("Too large:"), "training keeps the network whole");
         let (cs231n, _) = Config::from_query("depth=10&width=500&batch=1000");
         assert!(cs231n.validate().is_ok());
         let (glorot, _) = Config::from_query("depth=5&width=1000&batch=1000");

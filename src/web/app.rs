@@ -683,6 +683,7 @@ impl App {
             super::dom::set_text(f.element_id(), &crate::code::snippet(&config, f));
         }
         set_text("toggle-controls", &format!("Settings: {}", config.summary()));
+        set_text("memory-note", &config.memory_note());
         lesson_guide(&config);
     }
 

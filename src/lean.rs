@@ -85,40 +85,11 @@ pub fn run_with_progress(config: &Config, progress: &mut dyn FnMut(Progress)) ->
     let depth = c.depth;
     let total = 3 * (depth + 1);
     let mut done = 0;
-    let mut step = |progress: &mut dyn FnMut(Progress)| {
+    let mut step = || {
         done += 1;
         progress(Progress { done, total });
     };
-
-    // Forward: keep z of each hidden layer, and the weights' moments and distinct neurons.
-    let mut pre: Vec<Vec<f32>> = Vec::with_capacity(depth);
-    let (mut w_moments, mut distinct) = (Vec::with_capacity(depth), Vec::with_capacity(depth));
-    let (mut below, mut xhat) = (Vec::new(), Vec::new());
-    let mut norms = Norms::default();
-    let mut y = Vec::new();
-    for k in 0..=depth {
-        step(progress);
-        let l = layer(k);
-        let mut z = vec![0f32; c.batch * l.fan_out];
-        l.affine(if k == 0 { &batch.x } else { &below }, &mut z, c.batch);
-        if k == depth {
-            y = z;
-            break;
-        }
-        if let Some(bn) = &l.bn {
-            norms.raw.push(Moments::of(&z));
-            let mut inv_std = vec![0f32; l.fan_out];
-            xhat.resize(z.len(), 0.0);
-            batch_norm_forward(&mut z, &mut xhat, &mut inv_std, bn, c.batch, l.fan_out);
-            norms.inv_std.push(inv_std);
-        }
-        w_moments.push(Moments::of(&l.w));
-        distinct.push(stats::distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, stats::symmetry_tolerance(&l.w, &l.b)));
-        below.resize(z.len(), 0.0);
-        c.act.forward(&z, &mut below);
-        pre.push(z);
-    }
-    drop((below, xhat));
+    let Forward { pre, w_moments, distinct, norms, y } = forward(c, &layer, &batch.x, &mut step);
     let out = shape.output;
     let mut dy = vec![0f32; y.len()];
     let loss_value = chunked_loss(loss, &targets, (&y, &mut dy), &chunks, out, c.batch);
@@ -128,7 +99,7 @@ pub fn run_with_progress(config: &Config, progress: &mut dyn FnMut(Progress)) ->
     let mut measured = Measured { layers: vec![None; depth], grads: vec![(Moments::default(), 0.0); depth] };
     let raw = |l: usize| norms.raw.get(l).copied();
     backward(c, &layer, (&batch.x, &pre, &dy), &norms, &chunks, &mut |visit| match visit {
-        Visit::Layer => step(progress),
+        Visit::Layer => step(),
         Visit::Grad(l, _, dw) => measured.grads[l] = grad_moments(dw),
         Visit::Data(l, values) => measured.layers[l] = Some(ShardLayer::measure(values, raw(l), &chunks, c.width, c.act)),
     });
@@ -157,7 +128,7 @@ pub fn run_with_progress(config: &Config, progress: &mut dyn FnMut(Progress)) ->
     let mut binned: Vec<Option<(Histogram, Histogram)>> = vec![None; depth];
     let mut hists: Vec<Option<DataHists>> = vec![None; depth];
     backward(c, &layer, (&batch.x, &pre, &dy), &norms, &chunks, &mut |visit| match visit {
-        Visit::Layer => step(progress),
+        Visit::Layer => step(),
         Visit::Grad(l, w, dw) => binned[l] = Some((Histogram::of(&w.w, BINS, fixed(w_range)), Histogram::of(dw, BINS, fixed(g_range)))),
         Visit::Data(l, values) => hists[l] = Some(data_hists(values, ranges)),
     });
@@ -171,6 +142,50 @@ pub fn run_with_progress(config: &Config, progress: &mut dyn FnMut(Progress)) ->
         w.hists = w_hists;
     }
     Ok(assemble(c, &[part], &grads, &[hists], None))
+}
+
+/// What the forward pass keeps.
+struct Forward {
+    /// z of each hidden layer (after batch norm, where there is one).
+    pre: Vec<Vec<f32>>,
+    /// Each hidden layer's weight moments and distinct neurons.
+    w_moments: Vec<Moments>,
+    distinct: Vec<usize>,
+    norms: Norms,
+    /// The output.
+    y: Vec<f32>,
+}
+
+/// The forward pass of `x`, drawing each layer as it goes; `step` after each layer. The same
+/// arithmetic as [`Mlp::forward`] (affine, batch norm, φ).
+fn forward(c: &Config, layer: &dyn Fn(usize) -> Layer, x: &[f32], step: &mut dyn FnMut()) -> Forward {
+    let depth = c.depth;
+    let mut kept =
+        Forward { pre: Vec::with_capacity(depth), w_moments: Vec::new(), distinct: Vec::new(), norms: Norms::default(), y: Vec::new() };
+    let (mut below, mut xhat) = (Vec::new(), Vec::new());
+    for k in 0..=depth {
+        step();
+        let l = layer(k);
+        let mut z = vec![0f32; c.batch * l.fan_out];
+        l.affine(if k == 0 { x } else { &below }, &mut z, c.batch);
+        if k == depth {
+            kept.y = z;
+            break;
+        }
+        if let Some(bn) = &l.bn {
+            kept.norms.raw.push(Moments::of(&z));
+            let mut inv_std = vec![0f32; l.fan_out];
+            xhat.resize(z.len(), 0.0);
+            batch_norm_forward(&mut z, &mut xhat, &mut inv_std, bn, c.batch, l.fan_out);
+            kept.norms.inv_std.push(inv_std);
+        }
+        kept.w_moments.push(Moments::of(&l.w));
+        kept.distinct.push(stats::distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, stats::symmetry_tolerance(&l.w, &l.b)));
+        below.resize(z.len(), 0.0);
+        c.act.forward(&z, &mut below);
+        kept.pre.push(z);
+    }
+    kept
 }
 
 /// What the backward pass shows its visitor.

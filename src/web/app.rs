@@ -376,75 +376,32 @@ impl Handle {
         for chart in Chart::ALL {
             let Chart::Ridgeline(quantity) = chart else { continue };
             let Some(canvas) = by_id(chart.canvas_id()) else { continue };
-            let h = self.clone();
-            let click = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
-                let y = f64::from(e.offset_y());
-                h.with(move |a| a.pick_layer_at(quantity, y));
-            });
-            let _ = canvas.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
-            click.forget();
-            let h = self.clone();
-            let keys = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
-                let step: i64 = match e.key().as_str() {
-                    "ArrowUp" => -1,
-                    "ArrowDown" => 1,
-                    _ => return,
-                };
-                e.prevent_default();
-                h.with(move |a| a.move_picked_layer(quantity, step));
-            });
-            let _ = canvas.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
-            keys.forget();
+            self.on_click(&canvas, move |a, (_, y)| a.pick_layer_at(quantity, y));
+            let key = |k: &str| match k {
+                "ArrowUp" => Some(-1),
+                "ArrowDown" => Some(1),
+                _ => None,
+            };
+            self.on_keys(&canvas, key, move |a, step| a.move_picked_layer(quantity, step));
         }
     }
 
     /// The std chart: a tap or click picks the nearest layer's column; ← and → move.
     fn wire_std_chart(&self) {
         let Some(canvas) = by_id(Chart::Std.canvas_id()) else { return };
-        let h = self.clone();
-        let click = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
-            let x = f64::from(e.offset_x());
-            h.with(move |a| {
-                let Some((_, report)) = &a.report else { return };
-                let depth = report.layers.len();
-                if let Some((w, x, s)) = render::canvas_column(Chart::Std.canvas_id(), x) {
-                    if let Some(l) = crate::charts::lines::layer_at_x(w, &s, depth, x) {
-                        a.show_std_layer(l);
-                    }
-                }
-            });
-        });
-        let _ = canvas.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
-        click.forget();
-        let h = self.clone();
-        let keys = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
-            let step: i64 = match e.key().as_str() {
-                "ArrowLeft" => -1,
-                "ArrowRight" => 1,
-                _ => return,
-            };
-            e.prevent_default();
-            h.with(move |a| {
-                let Some((_, report)) = &a.report else { return };
-                let depth = report.layers.len() as i64;
-                let l = a.std_layer.map_or(1, |l| (l as i64 + step).clamp(1, depth.max(1)) as usize);
-                a.show_std_layer(l);
-            });
-        });
-        let _ = canvas.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
-        keys.forget();
+        self.on_click(&canvas, |a, (x, _)| a.pick_std_at(x));
+        let key = |k: &str| match k {
+            "ArrowLeft" => Some(-1),
+            "ArrowRight" => Some(1),
+            _ => None,
+        };
+        self.on_keys(&canvas, key, App::move_std_layer);
     }
 
     /// The network diagram: a tap or click on a unit or an edge shows its value.
     fn wire_diagram(&self) {
         let Some(canvas) = by_id(Chart::Network.canvas_id()) else { return };
-        let h = self.clone();
-        let click = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
-            let (x, y) = (f64::from(e.offset_x()), f64::from(e.offset_y()));
-            h.with(move |a| a.pick_in_diagram(x, y));
-        });
-        let _ = canvas.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
-        click.forget();
+        self.on_click(&canvas, |a, (x, y)| a.pick_in_diagram(x, y));
     }
 
     /// Keyboard shortcuts of the training view: Space or K play/pause, . or S one step, R reset
@@ -479,29 +436,42 @@ impl Handle {
     /// The phase diagram: a click sets (σ_w, σ_b); arrow keys move a cursor and Enter sets it.
     fn wire_phase_diagram(&self) {
         let Some(canvas) = by_id(crate::charts::Chart::Phase.canvas_id()) else { return };
-        let h = self.clone();
+        self.on_click(&canvas, |a, (x, y)| {
+            if let Some(v) = render::phase_value_at(x, y) {
+                a.set_phase_point(v);
+            }
+        });
+        let key = |k: &str| match k {
+            "ArrowLeft" => Some(Some((-0.1, 0.0))),
+            "ArrowRight" => Some(Some((0.1, 0.0))),
+            "ArrowUp" => Some(Some((0.0, 0.05))),
+            "ArrowDown" => Some(Some((0.0, -0.05))),
+            "Enter" | " " => Some(None),
+            _ => None,
+        };
+        self.on_keys(&canvas, key, App::phase_key);
+    }
+
+    /// A click or tap on `canvas` runs `f` with the point, in CSS pixels of the canvas.
+    fn on_click(&self, canvas: &web_sys::Element, f: impl Fn(&mut App, (f64, f64)) + 'static) {
+        let (h, f) = (self.clone(), Rc::new(f));
         let click = Closure::<dyn FnMut(web_sys::MouseEvent)>::new(move |e: web_sys::MouseEvent| {
-            let (x, y) = (f64::from(e.offset_x()), f64::from(e.offset_y()));
-            h.with(move |a| {
-                if let Some(v) = render::phase_value_at(x, y) {
-                    a.set_phase_point(v);
-                }
-            });
+            let (at, f) = ((f64::from(e.offset_x()), f64::from(e.offset_y())), Rc::clone(&f));
+            h.with(move |a| f(a, at));
         });
         let _ = canvas.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
         click.forget();
-        let h = self.clone();
+    }
+
+    /// Keys on the focused `canvas`: `key` says what a key means (`None`: not this chart's, left to
+    /// the browser), and `f` does it.
+    fn on_keys<T: 'static>(&self, canvas: &web_sys::Element, key: fn(&str) -> Option<T>, f: impl Fn(&mut App, T) + 'static) {
+        let (h, f) = (self.clone(), Rc::new(f));
         let keys = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
-            let step = match e.key().as_str() {
-                "ArrowLeft" => Some((-0.1, 0.0)),
-                "ArrowRight" => Some((0.1, 0.0)),
-                "ArrowUp" => Some((0.0, 0.05)),
-                "ArrowDown" => Some((0.0, -0.05)),
-                "Enter" | " " => None,
-                _ => return,
-            };
+            let Some(what) = key(e.key().as_str()) else { return };
             e.prevent_default();
-            h.with(move |a| a.phase_key(step));
+            let f = Rc::clone(&f);
+            h.with(move |a| f(a, what));
         });
         let _ = canvas.add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
         keys.forget();
@@ -586,6 +556,25 @@ impl App {
         if let Some(el) = by_id("readout-chart-net") {
             let _ = el.class_list().add_1("picked");
         }
+    }
+
+    /// A tap on the std chart at `x` (CSS px) picks the nearest layer's column.
+    fn pick_std_at(&mut self, x: f64) {
+        let Some((_, report)) = &self.report else { return };
+        let depth = report.layers.len();
+        if let Some((w, x, s)) = render::canvas_column(Chart::Std.canvas_id(), x) {
+            if let Some(l) = crate::charts::lines::layer_at_x(w, &s, depth, x) {
+                self.show_std_layer(l);
+            }
+        }
+    }
+
+    /// ← or → on the std chart: the layer `step` away from the picked one (layer 1 first).
+    fn move_std_layer(&mut self, step: i64) {
+        let Some((_, report)) = &self.report else { return };
+        let depth = report.layers.len() as i64;
+        let l = self.std_layer.map_or(1, |l| (l as i64 + step).clamp(1, depth.max(1)) as usize);
+        self.show_std_layer(l);
     }
 
     fn show_std_layer(&mut self, layer: usize) {

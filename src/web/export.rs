@@ -123,19 +123,20 @@ pub fn download_png(filename: &str, background: &str, foreground: &str, title: &
 /// Text colour of the page (for the PNG's title).
 #[must_use]
 pub fn page_foreground() -> String {
-    document()
-        .body()
-        .and_then(|b| window().get_computed_style(&b).ok().flatten())
-        .and_then(|s| s.get_property_value("color").ok())
-        .unwrap_or_else(|| "#1c1c1e".into())
+    body_style("color", "#1c1c1e")
 }
 
 /// Background colour of the page (for the PNG).
 #[must_use]
 pub fn page_background() -> String {
+    body_style("background-color", "#ffffff")
+}
+
+/// A computed style property of the page's body, or `fallback`.
+fn body_style(property: &str, fallback: &str) -> String {
     document()
         .body()
         .and_then(|b| window().get_computed_style(&b).ok().flatten())
-        .and_then(|s| s.get_property_value("background-color").ok())
-        .unwrap_or_else(|| "#ffffff".into())
+        .and_then(|s| s.get_property_value(property).ok())
+        .unwrap_or_else(|| fallback.into())
 }

@@ -152,8 +152,15 @@ fn integrate(g: &impl Fn(f64) -> f64, a: f64, b: f64, panels: usize) -> f64 {
         .sum()
 }
 
+/// Half-width, in z, of the band around z = 0 where every activation here bends (tanh and sigmoid
+/// saturate within it: sech⁴(12) ≈ 1.8e-20), given panels of its own in [`expect`].
+const BEND: f64 = 12.0;
+
 /// E[f(z)] for z ~ N(mean, var): over u = (z − mean)/σ ∈ [−12, 12], split where z = 0 (the kink of
-/// the rectifier family), `panels` panels a side.
+/// the rectifier family) and where |z| = [`BEND`], `panels` panels a piece. The band |z| < 12 gets
+/// panels of its own because for a wide Gaussian it is a sliver of the u axis: at σ = 160 (scale
+/// 10 at width 256) tanh′² lives within 0.08 of u = 0, and 32 panels of the whole axis put one
+/// node on it, which gave χ* = 37.5 where (4/3)/√(2πq)·σ_w² = 85.
 #[must_use]
 pub fn expect(f: impl Fn(f64) -> f64, mean: f64, var: f64, panels: usize) -> f64 {
     if var <= 0.0 {
@@ -161,8 +168,9 @@ pub fn expect(f: impl Fn(f64) -> f64, mean: f64, var: f64, panels: usize) -> f64
     }
     let s = var.sqrt();
     let g = |u: f64| f(mean + s * u) * normal_pdf(u);
-    let kink = (-mean / s).clamp(-12.0, 12.0);
-    integrate(&g, -12.0, kink, panels) + integrate(&g, kink, 12.0, panels)
+    let at = |z: f64| ((z - mean) / s).clamp(-12.0, 12.0);
+    let cuts = [-12.0, at(-BEND), at(0.0), at(BEND), 12.0];
+    cuts.windows(2).map(|w| integrate(&g, w[0], w[1], panels)).sum()
 }
 
 /// E[φ], E[φ²] and E[φ′²] for z ~ N(mean, var): closed forms for linear and ReLU, quadrature else.
@@ -196,8 +204,9 @@ pub fn second_moment(act: Activation, mean: f64, var: f64, panels: usize) -> f64
     }
 }
 
-/// Panels per side for the page's predictions (8 points each: 512 evaluations per expectation).
-pub const PANELS: usize = 32;
+/// Panels per piece of [`expect`]'s four for the page's predictions (8 points each: at most 512
+/// evaluations per expectation, 256 when the Gaussian is narrower than the band around 0).
+pub const PANELS: usize = 16;
 
 /// Which phase a network is in (Poole et al. 2016; Schoenholz et al. 2017).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -506,7 +515,8 @@ pub fn phase_grid_cached(act: Activation) -> PhaseGrid {
     })
 }
 
-/// χ* on an `nw × nb` grid for `act` (coarser quadrature: it only colours the regions).
+/// χ* on an `nw × nb` grid for `act` (coarser quadrature, 2 panels a piece: it only colours the
+/// regions).
 #[must_use]
 pub fn phase_grid(act: Activation, nw: usize, nb: usize) -> PhaseGrid {
     let at = |(lo, hi): (f64, f64), i: usize, n: usize| lo + (hi - lo) * (i as f64 + 0.5) / n as f64;
@@ -516,14 +526,14 @@ pub fn phase_grid(act: Activation, nw: usize, nb: usize) -> PhaseGrid {
     let chi_at = |w: f64, b: f64| {
         let mut q = 1.0f64;
         for _ in 0..40 {
-            let next = (w * w * second_moment(act, 0.0, q, 4) + b * b).min(1e12);
+            let next = (w * w * second_moment(act, 0.0, q, 2) + b * b).min(1e12);
             let settled = (next - q).abs() <= 1e-6 * q.max(1e-12);
             q = next;
             if settled {
                 break;
             }
         }
-        w * w * moments(act, 0.0, q, 4).2
+        w * w * moments(act, 0.0, q, 2).2
     };
     let chi = sb.iter().map(|&b| sw.iter().map(|&w| chi_at(w, b)).collect()).collect();
     PhaseGrid { sw, sb, chi }
@@ -532,6 +542,20 @@ pub fn phase_grid(act: Activation, nw: usize, nb: usize) -> PhaseGrid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// For a wide Gaussian, E[φ′(z)²] → p(0)·∫φ′² dz, with p(0) = 1/√(2πq): ∫sech⁴ = 4/3 for tanh,
+    /// ∫(σ(1−σ))² = 1/6 for sigmoid (the next term is O(1/q) relative). Before the band around 0
+    /// got panels of its own, tanh at q = 25,600 came out at 0.44 of this.
+    #[test]
+    fn derivative_moments_of_wide_gaussians() {
+        for q in [2.5e3, 2.56e4, 1e6] {
+            let p0 = 1.0 / (2.0 * std::f64::consts::PI * q).sqrt();
+            for (act, integral) in [(Activation::Tanh, 4.0 / 3.0), (Activation::Sigmoid, 1.0 / 6.0)] {
+                let got = moments(act, 0.0, q, PANELS).2;
+                assert!((got / (p0 * integral) - 1.0).abs() < 2e-3, "{act} q {q}: {got} vs {}", p0 * integral);
+            }
+        }
+    }
     use crate::rng::{Rng, Stream};
 
     /// Φ⁻¹(p): Acklam's rational approximation (relative error below 1.2e-9) refined by one Halley

@@ -120,7 +120,14 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             ),
         );
     } else if let Some(l) = backward_bad {
-        push(&mut f, Level::Bad, "overflow", format!("gradients overflow to ±Inf or NaN in the backward pass from layer {} down", l.layer));
+        // Name what broke: ∂L/∂W = a_(l−1)ᵀ·δ_l sums the batch and can pass f32's 3.4e38 while
+        // ∂L/∂a of the same layer is still finite.
+        let which = match (l.grad.nonfinite > 0, l.act_grad.nonfinite > 0) {
+            (true, false) => "∂L/∂W (summed over the batch) overflows",
+            (false, true) => "∂L/∂a overflows",
+            _ => "∂L/∂W and ∂L/∂a overflow",
+        };
+        push(&mut f, Level::Bad, "overflow", format!("{which} to ±Inf or NaN in the backward pass, first at layer {} counting from the output", l.layer));
     }
     let bn_single = c.bn && c.batch == 1;
     if bn_single {

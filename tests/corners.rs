@@ -71,6 +71,21 @@ fn overflow_is_blamed_on_the_layer_where_it_happens() {
     assert!(matches!(stat("act_std").value(&r.layers[0]), StatValue::Number(v) if v > 100.0));
 }
 
+/// ReLU with N(0, 10²) at width 256 and depth 10: a grows ×10·√128 ≈ 113 per layer, to about
+/// 3e20 at layer 10, where ∂L/∂a is about 2e21; ∂L/∂W_10 = a_9ᵀ·δ_10 sums 256 products of about
+/// 3e18 × 2e21, far past f32's 3.4e38, while ∂L/∂a_10 itself is finite. The verdict names ∂L/∂W,
+/// not "gradients", and the layer where it first breaks counting from the output.
+#[test]
+fn a_backward_overflow_names_what_overflowed() {
+    let r = report("depth=10&width=256&init=normal&scale=10&act=relu&batch=256");
+    assert!(r.layers.iter().all(|l| l.act.nonfinite == 0), "the forward pass is finite");
+    let top = &r.layers[9];
+    assert!(top.grad.nonfinite > 0 && top.act_grad.nonfinite == 0);
+    let o = text(&r, "overflow");
+    assert!(o.starts_with("∂L/∂W (summed over the batch) overflows to ±Inf or NaN"), "{o}");
+    assert!(o.ends_with("first at layer 10 counting from the output"), "{o}");
+}
+
 /// sigmoid with N(0, 0.01²) at width 256: z shrinks ×0.16 per layer, so every unit outputs
 /// σ(b) = 0.5 + O(z) whatever the sample; the units keep slightly different means (pooled std
 /// ≈ 0.02 from the weights' spread) but the spread across samples dies: by layer 5 it is under

@@ -135,6 +135,20 @@ fn vanishing_names_which_gradient() {
     assert!(g.contains("∂L/∂a") && g.contains("∂L/∂W stays level"), "{g}");
 }
 
+/// Width 2, depth 100, one sample (Xavier, tanh): ∂L/∂a vanishes (×0.7 a layer) and ∂L/∂W moves
+/// about ×1.06 a layer, which over 99 layers spans two orders of magnitude: the verdict may not
+/// call that level. It says "changes far less", with a range whose ends are more than 10× apart,
+/// as the table's own column shows.
+#[test]
+fn a_wide_gradient_range_is_not_called_level() {
+    let r = report("depth=100&width=2&batch=1");
+    let g = text(&r, "grad_vanish");
+    let w: Vec<f64> = r.layers.iter().map(|l| l.grad.std).collect();
+    let (lo, hi) = (w.iter().copied().fold(f64::INFINITY, f64::min), w.iter().copied().fold(0.0, f64::max));
+    assert!(hi > 10.0 * lo, "{lo} to {hi}: pick a case whose ∂L/∂W spans more than 10×");
+    assert!(!g.contains("stays level") && g.contains("∂L/∂W changes far less"), "{g}");
+}
+
 /// Constant 0.5 with sigmoid: the mean moves 0.59 → 0.92 → 0.98; the verdict says where it
 /// settles and where it started, not that it "stays".
 #[test]

@@ -917,16 +917,17 @@ impl Config {
     /// say what fits before anything is computed. Training keeps the network whole.
     #[must_use]
     pub fn memory_note(&self) -> String {
-        let mib = |b: u64| b >> 20;
+        // Whole MiB, as the refusal and the status line count them; "under 1 MiB" rather than 0.
+        let mib = |b: u64| if b < 1 << 20 { "under 1 MiB".to_string() } else { format!("about {} MiB", b >> 20) };
         let train = self.view == View::Train;
         match if train { self.validate_stored() } else { self.validate() } {
             Err(e) => format!("Too large: {e}."),
             Ok(()) if !train && self.is_lean() => format!(
-                "Memory: about {} MiB, computed layer by layer (kept whole it would need {} MiB), so it takes seconds.",
+                "Memory: {}, computed layer by layer (kept whole it would need {} MiB), so it takes seconds.",
                 mib(self.lean_bytes()),
-                mib(self.stored_bytes())
+                self.stored_bytes() >> 20
             ),
-            Ok(()) => format!("Memory: about {} MiB of the {} MiB budget.", mib(self.stored_bytes()), MEMORY_BUDGET >> 20),
+            Ok(()) => format!("Memory: {} of the {} MiB budget.", mib(self.stored_bytes()), MEMORY_BUDGET >> 20),
         }
     }
 
@@ -1091,6 +1092,9 @@ mod tests {
         assert!(Config::default().validate().is_ok());
         // The note beside the size controls says which of the three it is.
         assert!(Config::default().memory_note().ends_with("of the 256 MiB budget."));
+        // 100 × 2 × 1 holds a few thousand floats: not "0 MiB".
+        let (tiny, _) = Config::from_query("depth=100&width=2&batch=1");
+        assert_eq!(tiny.memory_note(), "Memory: under 1 MiB of the 256 MiB budget.");
         assert!(deep.memory_note().contains("computed layer by layer (kept whole it would need 1"), "{}", deep.memory_note());
         let (refused, _) = Config::from_query("depth=100&width=1024&batch=4096");
         assert!(refused.memory_note().starts_with("Too large: this network needs about"));

@@ -1110,7 +1110,8 @@ impl App {
                 RunInfo { workers: 1, worker_ms, .. } => format!("in a worker ({worker_ms:.1} ms there)"),
                 RunInfo { workers, worker_ms, .. } => format!("in {workers} workers, each on part of the batch ({worker_ms:.1} ms there)"),
             };
-            let mut size = format!("{} layers × {} units × {} samples", config.depth, config.width, config.batch);
+            // "1 layer", "1 sample": the controls' own wording (Config::shown).
+            let mut size = format!("{} × {} × {}", config.shown("depth"), config.shown("width"), config.shown("batch"));
             if config.is_lean() {
                 size += &format!(
                     " (layer by layer, each layer's weights drawn again when needed: kept whole it would need {} MiB)",

@@ -237,7 +237,9 @@ impl Phase {
     pub fn label(self) -> &'static str {
         match self {
             Phase::Ordered => "ordered (χ < 1): signals and gradients vanish with depth",
-            Phase::EdgeOfChaos => "edge of chaos (χ ≈ 1): signals and gradients keep their scale",
+            // Not "keep their scale": at χ = 1 with q* = 0 (tanh, Xavier) q still decays, as 1/l,
+            // so σ falls 0.63 → 0.06 over 100 layers; only the exponential trend is gone.
+            Phase::EdgeOfChaos => "edge of chaos (χ ≈ 1): gradients keep their scale, and signals change only slowly (polynomially, not exponentially, with depth)",
             Phase::Chaotic => "chaotic (χ > 1): signals decorrelate and gradients explode with depth",
         }
     }

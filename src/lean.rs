@@ -19,8 +19,8 @@ use crate::linalg::matmul_a_bt;
 use crate::network::{batch_norm_backward, batch_norm_forward, dw_tree, BatchNorm, Layer, Mlp, Shape};
 use crate::report::{Report, BINS};
 use crate::shard::{
-    assemble, data_hists, data_ranges, grad_moments, grad_range, shared_range, DataHists, GradStats, Shard, ShardLayer, ShardPart,
-    WeightStats,
+    assemble, data_hists, data_ranges, grad_moments, grad_range, shared_range, DataHists, GradStats, InputMoments, Shard, ShardLayer,
+    ShardPart, WeightStats,
 };
 use crate::stats::{self, Histogram, Moments, Range};
 
@@ -110,6 +110,7 @@ pub fn run_with_progress(config: &Config, progress: &mut dyn FnMut(Progress)) ->
     let part = ShardPart {
         rows: c.batch,
         loss: loss_value,
+        input: InputMoments::measure(&batch.x, batch.dim, &chunks),
         layers,
         weights: Some(WeightStats {
             moments: w_moments,

@@ -178,12 +178,53 @@ pub struct WeightStats {
     pub act_std_band: Option<Vec<(f64, f64)>>,
 }
 
+/// The input's second moment over some rows: Σx² and the number of values, measured per row
+/// chunk and merged along the chunk [`tree`], so a split batch gives the whole batch's bits.
+///
+/// The theory's first layer needs E[x²] (q₁ = σ_w²·E[x²] + σ_b²); it is measured where the data
+/// is (the worker that made the batch), never asked of the page, which may not hold the data.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct InputMoments {
+    pub sum_sq: f64,
+    pub count: u64,
+}
+
+impl InputMoments {
+    /// Σx² of rows `chunks` of `x` (row-major, `dim` values a row), per chunk then along the tree.
+    #[must_use]
+    pub fn measure(x: &[f32], dim: usize, chunks: &[std::ops::Range<usize>]) -> Self {
+        let chunk = |r: &std::ops::Range<usize>| {
+            let values = &x[r.start * dim..r.end * dim];
+            InputMoments { sum_sq: values.iter().map(|&v| f64::from(v).powi(2)).sum(), count: values.len() as u64 }
+        };
+        tree(chunks.iter().map(chunk).collect(), &InputMoments::merge).unwrap_or_default()
+    }
+
+    /// The moments of the union of two sets of rows.
+    #[must_use]
+    pub fn merge(self, b: InputMoments) -> InputMoments {
+        InputMoments { sum_sq: self.sum_sq + b.sum_sq, count: self.count + b.count }
+    }
+
+    /// E[x²] per value (0 for no values).
+    #[must_use]
+    pub fn mean_square(self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum_sq / self.count as f64
+        }
+    }
+}
+
 /// One shard's part of a report, before the histograms of the data-dependent quantities.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShardPart {
     pub rows: usize,
     /// This shard's share of the batch loss (the shares add up to it).
     pub loss: f64,
+    /// The input's second moment over this shard's rows.
+    pub input: InputMoments,
     pub layers: Vec<ShardLayer>,
     pub weights: Option<WeightStats>,
 }
@@ -194,10 +235,11 @@ pub fn merge_parts(parts: &[ShardPart]) -> ShardPart {
     let merged = tree(parts.to_vec(), &|a: ShardPart, b: ShardPart| ShardPart {
         rows: a.rows + b.rows,
         loss: a.loss + b.loss,
+        input: a.input.merge(b.input),
         layers: a.layers.into_iter().zip(b.layers).map(|(x, y)| x.merge(y)).collect(),
         weights: a.weights.or(b.weights),
     });
-    merged.unwrap_or(ShardPart { rows: 0, loss: 0.0, layers: Vec::new(), weights: None })
+    merged.unwrap_or(ShardPart { rows: 0, loss: 0.0, input: InputMoments::default(), layers: Vec::new(), weights: None })
 }
 
 /// One layer's histograms of the data quantities ([`Quantity::DATA`]) from one shard.
@@ -328,7 +370,9 @@ pub fn assemble(
     let measured: Vec<f64> = layers.iter().map(|l| l.act.std).collect();
     let last_ms = layers.last().map_or(0.0, |l| l.act_grad.std.powi(2) + l.act_grad.mean.powi(2));
     let grid = w.map_or_else(|| crate::theory::PhaseGrid { sw: Vec::new(), sb: Vec::new(), chi: Vec::new() }, |w| w.phase.clone());
-    let theory = crate::theory::view(config, &measured, last_ms, grid, w.and_then(|w| w.act_std_band.clone()));
+    // Gaussian input has E[x²] = 1 by construction; data sets are measured on the batch.
+    let input_ms = if config.input.classes() == 0 { 1.0 } else { merged.input.mean_square() };
+    let theory = crate::theory::view(config, input_ms, &measured, last_ms, grid, w.and_then(|w| w.act_std_band.clone()));
     let mut layers = layers;
     for (l, layer) in layers.iter_mut().enumerate() {
         let p = &theory.prediction;
@@ -340,6 +384,111 @@ pub fn assemble(
     }
     let verdict = verdict::judge(config, &layers);
     Report { layers, ranges, loss: merged.loss, weight_std_theory: w.map_or((0.0, 0.0), |w| w.theory), verdict, small_net, theory }
+}
+
+/// The page's half of a split pass: what the shards of one request sent, combined as a whole pass
+/// combines its row chunks, then [`assemble`]d. The steps are separate so the page can spread
+/// them over short tasks: every shard's [`ShardPart`] ([`Merge::add_part`]); then, per layer, the
+/// shards' ∂L/∂W summed along the tree ([`Merge::sum_grad`]) and binned over the range shared by
+/// all layers ([`Merge::bin_grad`]); the shards' histograms over [`Merge::ranges`]
+/// ([`Merge::add_hists`]); and the report ([`Merge::assemble`]). The page (`web::pool`) and the
+/// tests both use it, so what the tests hold bit for bit to a whole pass is what the page runs.
+#[derive(Debug, Clone)]
+pub struct Merge {
+    config: Config,
+    parts: Vec<Option<ShardPart>>,
+    hists: Vec<Option<Vec<DataHists>>>,
+    /// The batch's ∂L/∂W per layer (summed over shards) until binned, with its moments and norm.
+    summed: Vec<Vec<f32>>,
+    first: Vec<(Moments, f64)>,
+    grad_stats: Vec<GradStats>,
+}
+
+/// A shard index past the request's shard count, or a layer out of order: a worker sent what it
+/// should not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergeError;
+
+impl std::fmt::Display for MergeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a shard's reply does not belong to this request")
+    }
+}
+
+impl Merge {
+    /// A merge of `count` shards of `config`.
+    #[must_use]
+    pub fn new(config: Config, count: usize) -> Self {
+        Merge { config, parts: vec![None; count], hists: vec![None; count], summed: Vec::new(), first: Vec::new(), grad_stats: Vec::new() }
+    }
+
+    /// Takes shard `shard`'s part; whether every shard's part is in.
+    pub fn add_part(&mut self, shard: usize, part: ShardPart) -> Result<bool, MergeError> {
+        *self.parts.get_mut(shard).ok_or(MergeError)? = Some(part);
+        Ok(self.parts.iter().all(Option::is_some))
+    }
+
+    /// The shared histogram ranges of the data quantities, once every part is in.
+    #[must_use]
+    pub fn ranges(&self) -> Option<[(f64, f64); 3]> {
+        let parts: Option<Vec<ShardPart>> = self.parts.iter().cloned().collect();
+        parts.map(|p| data_ranges(&self.config, &p))
+    }
+
+    /// Sums the next layer's ∂L/∂W over the shards (`shard_grads`, in shard order) along the chunk
+    /// tree and measures it; whether more layers are to be summed.
+    pub fn sum_grad(&mut self, shard_grads: Vec<Vec<f32>>) -> Result<bool, MergeError> {
+        if shard_grads.len() != self.parts.len() || self.summed.len() >= self.config.depth {
+            return Err(MergeError);
+        }
+        let sum = tree_sum(shard_grads);
+        self.first.push(grad_moments(&sum));
+        self.summed.push(sum);
+        Ok(self.summed.len() < self.config.depth)
+    }
+
+    /// The number of layers whose ∂L/∂W is summed so far.
+    #[must_use]
+    pub fn summed_layers(&self) -> usize {
+        self.summed.len()
+    }
+
+    /// Bins the next summed layer's ∂L/∂W over the range shared by all layers (every layer must be
+    /// summed first); whether more layers are to be binned.
+    pub fn bin_grad(&mut self) -> Result<bool, MergeError> {
+        let layer = self.grad_stats.len();
+        if self.summed.len() < self.config.depth || layer >= self.config.depth {
+            return Err(MergeError);
+        }
+        let moments: Vec<Moments> = self.first.iter().map(|m| m.0).collect();
+        let (lo, hi) = grad_range(&self.config, &moments);
+        let g = std::mem::take(&mut self.summed[layer]);
+        let (moments, norm) = self.first[layer];
+        self.grad_stats.push(GradStats { moments, norm, hist: Histogram::of(&g, BINS, Range::Fixed(lo, hi)) });
+        Ok(self.grad_stats.len() < self.config.depth)
+    }
+
+    /// Takes shard `shard`'s histograms over [`Merge::ranges`].
+    pub fn add_hists(&mut self, shard: usize, hists: Vec<DataHists>) -> Result<(), MergeError> {
+        *self.hists.get_mut(shard).ok_or(MergeError)? = Some(hists);
+        Ok(())
+    }
+
+    /// Whether every step is done and [`Merge::assemble`] can run.
+    #[must_use]
+    pub fn ready(&self) -> bool {
+        self.grad_stats.len() == self.config.depth && self.hists.iter().all(Option::is_some) && self.parts.iter().all(Option::is_some)
+    }
+
+    /// The report, once [`Merge::ready`].
+    pub fn assemble(self) -> Result<Report, MergeError> {
+        if !self.ready() {
+            return Err(MergeError);
+        }
+        let parts: Vec<ShardPart> = self.parts.into_iter().flatten().collect();
+        let hists: Vec<Vec<DataHists>> = self.hists.into_iter().flatten().collect();
+        Ok(assemble(&self.config, &parts, &self.grad_stats, &hists, None))
+    }
 }
 
 /// A histogram range shared by all layers for quantity `q`: [−r, r] with r the largest

@@ -402,18 +402,6 @@ pub fn predict(c: &Config, input_ms: f64, last_act_grad_ms: f64) -> Prediction {
     }
 }
 
-/// The input's mean square E[x²] per feature: 1 for Gaussian input, measured on the batch for the
-/// 2-D datasets (the same seeded batch the network sees).
-#[must_use]
-pub fn input_mean_square(c: &Config) -> f64 {
-    if c.input.classes() == 0 {
-        return 1.0;
-    }
-    let mut rng = crate::rng::Rng::new(u64::from(c.seed), crate::rng::Stream::Input);
-    let b = c.input.sample(c.batch, c.width, c.noise, &mut rng);
-    b.x.iter().map(|&x| f64::from(x).powi(2)).sum::<f64>() / b.x.len().max(1) as f64
-}
-
 /// Theory beside the measurement, for the page: the predictions, the phase, and a sentence on
 /// whether and why they agree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -432,11 +420,19 @@ pub struct TheoryView {
 /// The most work (depth·width²·batch) for which the seed band is computed (5 extra passes).
 pub const BAND_WORK: f64 = 4e6;
 
-/// Puts the view together from the measured per-layer std of a, the last hidden layer's mean
-/// square of ∂L/∂a, the phase grid and the seed band.
+/// Puts the view together from the input's E[x²] per feature (measured where the data is), the
+/// measured per-layer std of a, the last hidden layer's mean square of ∂L/∂a, the phase grid and
+/// the seed band.
 #[must_use]
-pub fn view(c: &Config, measured_act_std: &[f64], last_act_grad_ms: f64, grid: PhaseGrid, band: Option<Vec<(f64, f64)>>) -> TheoryView {
-    let prediction = predict(c, input_mean_square(c), last_act_grad_ms);
+pub fn view(
+    c: &Config,
+    input_ms: f64,
+    measured_act_std: &[f64],
+    last_act_grad_ms: f64,
+    grid: PhaseGrid,
+    band: Option<Vec<(f64, f64)>>,
+) -> TheoryView {
+    let prediction = predict(c, input_ms, last_act_grad_ms);
     let apart = measured_act_std.iter().zip(&prediction.act_std).position(|(&m, &p)| {
         let r = m / p;
         !(m.is_finite() && p.is_finite() && (0.8..=1.25).contains(&r))

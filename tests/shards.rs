@@ -5,23 +5,43 @@
 use initviz::config::Config;
 use initviz::experiment::Experiment;
 use initviz::report::Report;
-use initviz::shard::{assemble, chunk_count, data_ranges, grad_stats, shard_count, tree_sum, Shard};
+use initviz::shard::{chunk_count, shard_count, Merge, Shard, ShardPart};
+
+/// Each shard computed as a worker computes it, its part as the worker sends it.
+fn shards(c: &Config, count: usize) -> Vec<(Experiment, ShardPart)> {
+    (0..count)
+        .map(|index| {
+            let mut e = Experiment::new_shard(c, Shard { index, count }).unwrap();
+            let loss = e.pass();
+            let part = e.shard_part(loss);
+            (e, part)
+        })
+        .collect()
+}
+
+/// The page's merge (`shard::Merge`, which `web::pool` runs) over the shards' replies, step by step
+/// in the page's order.
+fn merge(c: &Config, shards: Vec<(Experiment, ShardPart)>) -> Report {
+    let count = shards.len();
+    let mut m = Merge::new(*c, count);
+    for (index, (_, part)) in shards.iter().enumerate() {
+        assert_eq!(m.add_part(index, part.clone()), Ok(index + 1 == count));
+    }
+    for l in 0..c.depth {
+        let more = m.sum_grad(shards.iter().map(|(e, _)| e.partial_grads()[l].to_vec()).collect()).unwrap();
+        assert_eq!(more, l + 1 < c.depth);
+    }
+    while m.bin_grad().unwrap() {}
+    let ranges = m.ranges().unwrap();
+    for (index, (e, _)) in shards.iter().enumerate() {
+        assert!(!m.ready());
+        m.add_hists(index, e.shard_hists(ranges)).unwrap();
+    }
+    m.assemble().unwrap()
+}
 
 fn split(c: &Config, count: usize) -> Report {
-    let mut parts = Vec::new();
-    let mut exps = Vec::new();
-    for index in 0..count {
-        let mut e = Experiment::new_shard(c, Shard { index, count }).unwrap();
-        let loss = e.pass();
-        parts.push(e.shard_part(loss));
-        exps.push(e);
-    }
-    // As the page does: per layer, the shards' ∂L/∂W combined along the tree.
-    let grads: Vec<Vec<f32>> = (0..c.depth).map(|l| tree_sum(exps.iter().map(|e| e.partial_grads()[l].to_vec()).collect())).collect();
-    let ranges = data_ranges(c, &parts);
-    let hists: Vec<_> = exps.iter().map(|e| e.shard_hists(ranges)).collect();
-    let slices: Vec<&[f32]> = grads.iter().map(Vec::as_slice).collect();
-    assemble(c, &parts, &grad_stats(c, &slices), &hists, None)
+    merge(c, shards(c, count))
 }
 
 #[test]
@@ -32,6 +52,8 @@ fn split_reports_equal_the_whole_bit_for_bit() {
         "depth=4&width=32&batch=64&act=sigmoid&init=constant&scale=0.5&bias=same",
         "depth=8&width=50&batch=256&init=normal&scale=1&act=tanh",
         "depth=3&width=48&batch=300&init=xavier_uniform&act=gelu&input=spiral&seed=9",
+        // The page trapped on this one: the theory asked the page (which holds no digits) for E[x²].
+        "input=digits&depth=4&width=64&batch=128",
     ] {
         let (c, _) = Config::from_query(q);
         let whole = {
@@ -86,4 +108,42 @@ fn shards_cover_the_batch_once() {
         }
         assert!(!Shard { index: 0, count: 3 }.fits(batch));
     }
+}
+
+/// The theory's input prior is what the shards measured on their rows, not something recomputed
+/// from the configuration where the data may not be: E[x²] of the digits' batch, computed here
+/// directly from the batch, gives layer 1's predicted std √(σ_w²·E[x²] + σ_b²); and a part that
+/// says its rows have 4× the second moment moves the prediction by exactly 2×.
+#[test]
+fn the_theory_reads_the_input_moments_the_shards_measured() {
+    let (c, _) = Config::from_query("input=digits&depth=3&width=64&batch=128&init=he_normal&act=relu");
+    let (batch, _, _) = initviz::experiment::make_batch(&c);
+    let ms = batch.x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / batch.x.len() as f64;
+    // He normal, fan_in = 64 pixels: σ_w² = 2, no bias.
+    let want = (2.0 * ms).sqrt();
+    let parts = shards(&c, 2);
+    let r = merge(&c, parts);
+    let got = r.layers[0].pred_preact_std;
+    assert!((got / want - 1.0).abs() < 1e-9, "layer 1: predicted {got}, σ_w²·E[x²] gives {want}");
+
+    let mut parts = shards(&c, 2);
+    for (_, p) in &mut parts {
+        p.input.sum_sq *= 4.0;
+    }
+    let scaled = merge(&c, parts).layers[0].pred_preact_std;
+    assert!((scaled / got - 2.0).abs() < 1e-9, "4× E[x²] gave {scaled} against {got}");
+}
+
+/// A reply for a shard the request does not have is refused, not indexed past the end.
+#[test]
+fn a_merge_refuses_replies_it_did_not_ask_for() {
+    let (c, _) = Config::from_query("depth=2&width=32&batch=64");
+    let mut parts = shards(&c, 2);
+    let mut m = Merge::new(c, 2);
+    assert!(m.add_part(2, parts[0].1.clone()).is_err());
+    assert!(m.sum_grad(vec![vec![0.0; 4]]).is_err(), "one shard's ∂L/∂W for a two-shard request");
+    assert!(m.bin_grad().is_err(), "binned before summed");
+    let (_, p) = parts.pop().unwrap();
+    assert_eq!(m.add_part(1, p), Ok(false));
+    assert!(m.clone().assemble().is_err(), "assembled before every part is in");
 }

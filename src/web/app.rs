@@ -128,9 +128,19 @@ const MAX_WORKER_FAILURES: u32 = 3;
 #[derive(Clone)]
 pub struct Handle(Weak<RefCell<App>>);
 
+thread_local! {
+    /// Set by the panic hook. A panic in the page's wasm aborts in the middle of a callback, so the
+    /// `RefCell` around the app stays borrowed for good: every later callback would find it busy
+    /// and reschedule itself forever. After a panic the page shows its error once and runs nothing.
+    static PANICKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 impl Handle {
-    /// Runs `f` on the app now, or in a new task if it is busy.
+    /// Runs `f` on the app now, or in a new task if it is busy; nothing after a panic.
     pub fn with(&self, f: impl FnOnce(&mut App) + 'static) {
+        if PANICKED.with(std::cell::Cell::get) {
+            return;
+        }
         let Some(rc) = self.0.upgrade() else { return };
         let Ok(mut app) = rc.try_borrow_mut() else {
             let again = self.clone();
@@ -164,6 +174,7 @@ fn after(ms: i32, f: impl FnOnce() + 'static) {
 /// Starts the page: the app, its controls, its workers, and the configuration of the URL.
 pub fn start() -> Result<(), JsValue> {
     std::panic::set_hook(Box::new(|info| {
+        PANICKED.with(|p| p.set(true));
         console_error_panic_hook::hook(info);
         show_error(&format!("Internal error, please reload the page: {info}"));
     }));

@@ -20,9 +20,8 @@
 use super::protocol::{encode_request, Reply, Request};
 use crate::config::Config;
 use crate::experiment::WeightsPreview;
-use crate::report::{Report, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
-use crate::shard::{assemble, data_ranges, grad_moments, grad_range, shard_count, tree_sum, DataHists, GradStats, Shard, ShardPart};
-use crate::stats::{Histogram, Moments, Range};
+use crate::report::{Report, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
+use crate::shard::{shard_count, Merge, Shard};
 use js_sys::Float32Array;
 use web_sys::Worker;
 
@@ -65,13 +64,10 @@ struct InFlight {
     /// When the change that asked for it happened.
     asked: f64,
     count: usize,
-    parts: Vec<Option<ShardPart>>,
+    /// The shards' results, combined as a whole pass would (the same code the tests run).
+    merge: Merge,
+    /// Each shard's ∂L/∂W per layer, kept in JavaScript until the page sums that layer.
     grads: Vec<Option<Vec<Float32Array>>>,
-    /// The batch's ∂L/∂W per layer (summed over shards), then its statistics.
-    summed: Vec<Vec<f32>>,
-    first: Vec<(Moments, f64)>,
-    grad_stats: Vec<GradStats>,
-    hists: Vec<Option<Vec<DataHists>>>,
     /// Time spent in the workers: the slowest shard of each step, added up.
     worker_ms: [f64; 2],
 }
@@ -229,12 +225,8 @@ impl Pool {
             sent: now,
             asked,
             count,
-            parts: vec![None; count],
+            merge: Merge::new(config, count),
             grads: vec![None; count],
-            summed: Vec::new(),
-            first: Vec::new(),
-            grad_stats: Vec::new(),
-            hists: vec![None; count],
             worker_ms: [0.0; 2],
         });
         let query = config.to_query();
@@ -281,20 +273,20 @@ impl Pool {
             Reply::Report { report, .. } => self.finish(id, Ok(*report), ms),
             Reply::Part { shard, part, .. } => {
                 let Some(f) = self.flight(id) else { return Outcome::Waiting };
-                let (Some(p), Some(g)) = (f.parts.get_mut(shard), f.grads.get_mut(shard)) else { return Outcome::Broken };
-                *p = Some(part);
+                let Some(g) = f.grads.get_mut(shard) else { return Outcome::Broken };
                 *g = Some(grads);
                 f.worker_ms[0] = f.worker_ms[0].max(ms);
-                if f.parts.iter().all(Option::is_some) {
-                    Outcome::PartsIn { id }
-                } else {
-                    Outcome::Waiting
+                match f.merge.add_part(shard, part) {
+                    Ok(true) => Outcome::PartsIn { id },
+                    Ok(false) => Outcome::Waiting,
+                    Err(_) => Outcome::Broken,
                 }
             }
             Reply::Hists { shard, hists, .. } => {
                 let Some(f) = self.flight(id) else { return Outcome::Waiting };
-                let Some(h) = f.hists.get_mut(shard) else { return Outcome::Broken };
-                *h = Some(hists);
+                if f.merge.add_hists(shard, hists).is_err() {
+                    return Outcome::Broken;
+                }
                 f.worker_ms[1] = f.worker_ms[1].max(ms);
                 self.assemble_if_ready(id).map_or(Outcome::Waiting, |f| Outcome::Done(Box::new(f)))
             }
@@ -312,8 +304,7 @@ impl Pool {
     /// Sends every shard the shared histogram ranges of the data, fixed by the merged moments.
     pub fn ask_for_histograms(&self, id: u32) -> Result<(), ()> {
         let Some(f) = self.in_flight.iter().find(|f| f.id == id) else { return Ok(()) };
-        let parts: Vec<ShardPart> = f.parts.iter().flatten().cloned().collect();
-        let ranges = data_ranges(&f.config, &parts);
+        let Some(ranges) = f.merge.ranges() else { return Err(()) };
         for w in &self.workers[f.workers.start..f.workers.end.min(self.workers.len())] {
             let msg = encode_request(&Request::Hists { id, ranges }).map_err(|_| ())?;
             w.post_message(&msg).map_err(|_| ())?;
@@ -322,15 +313,15 @@ impl Pool {
     }
 
     /// Sums (along the chunk tree) and measures one layer's ∂L/∂W; `Some(more layers)`, or `None` if
-    /// request `id` was dropped.
+    /// request `id` was dropped or a shard's reply lacks the layer.
     pub fn grad_sum_one(&mut self, id: u32, layer: usize) -> Option<bool> {
         let f = self.flight(id)?;
+        if f.merge.summed_layers() != layer {
+            return None;
+        }
         // Along the chunk tree, in shard order: the same bits as one worker's whole pass.
         let parts: Option<Vec<Vec<f32>>> = f.grads.iter().flatten().map(|grads| grads.get(layer).map(Float32Array::to_vec)).collect();
-        let sum = tree_sum(parts?);
-        f.first.push(grad_moments(&sum));
-        f.summed.push(sum);
-        let more = f.summed.len() < f.config.depth;
+        let more = f.merge.sum_grad(parts?).ok()?;
         if !more {
             f.grads.iter_mut().for_each(|g| *g = None);
         }
@@ -338,32 +329,17 @@ impl Pool {
     }
 
     /// Bins one layer's summed ∂L/∂W over the range shared by all layers; as [`Pool::grad_sum_one`].
-    pub fn grad_hist_one(&mut self, id: u32, layer: usize) -> Option<bool> {
-        let f = self.flight(id)?;
-        let moments: Vec<Moments> = f.first.iter().map(|m| m.0).collect();
-        let (lo, hi) = grad_range(&f.config, &moments);
-        let g = std::mem::take(f.summed.get_mut(layer)?);
-        let (moments, norm) = *f.first.get(layer)?;
-        f.grad_stats.push(GradStats { moments, norm, hist: Histogram::of(&g, BINS, Range::Fixed(lo, hi)) });
-        Some(f.grad_stats.len() < f.config.depth)
+    pub fn grad_hist_one(&mut self, id: u32, _layer: usize) -> Option<bool> {
+        self.flight(id)?.merge.bin_grad().ok()
     }
 
     /// Request `id`'s report, once the shards' histograms and the page's ∂L/∂W statistics are all in.
     pub fn assemble_if_ready(&mut self, id: u32) -> Option<Finished> {
-        let f = self.in_flight.iter().find(|f| f.id == id)?;
-        if f.grad_stats.len() < f.config.depth || !f.hists.iter().all(Option::is_some) {
+        if !self.in_flight.iter().find(|f| f.id == id)?.merge.ready() {
             return None;
         }
         let f = self.land(id)?;
-        let parts: Vec<ShardPart> = f.parts.into_iter().flatten().collect();
-        let hists: Vec<Vec<DataHists>> = f.hists.into_iter().flatten().collect();
-        let report = assemble(&f.config, &parts, &f.grad_stats, &hists, None);
-        Some(Finished {
-            config: f.config,
-            asked: f.asked,
-            result: Ok(report),
-            worker_ms: f.worker_ms[0] + f.worker_ms[1],
-            workers: f.count,
-        })
+        let result = f.merge.assemble().map_err(|e| format!("Cannot show this configuration: {e}."));
+        Some(Finished { config: f.config, asked: f.asked, result, worker_ms: f.worker_ms[0] + f.worker_ms[1], workers: f.count })
     }
 }

@@ -13,7 +13,7 @@ use crate::network::{Mlp, Workspace};
 use crate::report::{Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
 use crate::rng::{Rng, Stream};
 use crate::shard::{
-    assemble, data_hists, data_ranges, grad_stats, shared_range, tree, DataHists, InputMoments, Shard, ShardLayer, ShardPart, WeightStats,
+    assemble, data_hists, data_ranges, grad_stats, shared_range, tree, CrossMoments, DataHists, Shard, ShardLayer, ShardPart, WeightStats,
 };
 use crate::stats::{self, Histogram, Moments, Range};
 
@@ -175,8 +175,9 @@ impl Experiment {
                 act_std_band: self.seed_band(),
             }
         });
-        let input = InputMoments::measure(&self.batch.x, self.batch.dim, &self.ws.chunks);
-        ShardPart { rows: self.ws.batch, loss, input, layers, weights }
+        let input = CrossMoments::measure(&self.batch.x, self.batch.dim, &self.ws.chunks);
+        let last_grad = CrossMoments::measure(&self.ws.dact[depth - 1], c.width, &self.ws.chunks);
+        ShardPart { rows: self.ws.batch, loss, input, last_grad, layers, weights }
     }
 
     /// The hidden layers' weight histograms over their shared range, with their moments: known

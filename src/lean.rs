@@ -19,7 +19,7 @@ use crate::linalg::matmul_a_bt;
 use crate::network::{batch_norm_backward, batch_norm_forward, dw_tree, BatchNorm, Layer, Mlp, Shape};
 use crate::report::{Report, BINS};
 use crate::shard::{
-    assemble, data_hists, data_ranges, grad_moments, grad_range, shared_range, DataHists, GradStats, InputMoments, Shard, ShardLayer,
+    assemble, data_hists, data_ranges, grad_moments, grad_range, shared_range, CrossMoments, DataHists, GradStats, Shard, ShardLayer,
     ShardPart, WeightStats,
 };
 use crate::stats::{self, Histogram, Moments, Range};
@@ -98,10 +98,16 @@ pub fn run_with_progress(config: &Config, progress: &mut dyn FnMut(Progress)) ->
     // First backward pass: the moments of every layer's a, z, ∂L/∂a and ∂L/∂W.
     let mut measured = Measured { layers: vec![None; depth], grads: vec![(Moments::default(), 0.0); depth] };
     let raw = |l: usize| norms.raw.get(l).copied();
+    let mut last_grad = CrossMoments::default();
     backward(c, &layer, (&batch.x, &pre, &dy), &norms, &chunks, &mut |visit| match visit {
         Visit::Layer => step(),
         Visit::Grad(l, _, dw) => measured.grads[l] = grad_moments(dw),
-        Visit::Data(l, values) => measured.layers[l] = Some(ShardLayer::measure(values, raw(l), &chunks, c.width, c.act)),
+        Visit::Data(l, values) => {
+            if l + 1 == depth {
+                last_grad = CrossMoments::measure(values.2, c.width, &chunks);
+            }
+            measured.layers[l] = Some(ShardLayer::measure(values, raw(l), &chunks, c.width, c.act));
+        }
     });
     let layers: Vec<ShardLayer> = measured.layers.into_iter().map(|l| l.expect("every hidden layer is visited")).collect();
     let w_range = shared_range(w_moments.iter().copied(), 0, c);
@@ -110,7 +116,8 @@ pub fn run_with_progress(config: &Config, progress: &mut dyn FnMut(Progress)) ->
     let part = ShardPart {
         rows: c.batch,
         loss: loss_value,
-        input: InputMoments::measure(&batch.x, batch.dim, &chunks),
+        input: CrossMoments::measure(&batch.x, batch.dim, &chunks),
+        last_grad,
         layers,
         weights: Some(WeightStats {
             moments: w_moments,

@@ -178,42 +178,72 @@ pub struct WeightStats {
     pub act_std_band: Option<Vec<(f64, f64)>>,
 }
 
-/// The input's second moment over some rows: Σx² and the number of values, measured per row
-/// chunk and merged along the chunk [`tree`], so a split batch gives the whole batch's bits.
+/// The second moments of a batch × `cols` matrix over some rows, within and across samples: Σx²,
+/// the column sums Σ_s x_sj and the number of rows, measured per row chunk and merged along the
+/// chunk [`tree`], so a split batch gives the whole batch's bits.
 ///
-/// The theory's first layer needs E[x²] (q₁ = σ_w²·E[x²] + σ_b²); it is measured where the data
-/// is (the worker that made the batch), never asked of the page, which may not hold the data.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
-pub struct InputMoments {
+/// The theory needs them from where the data is (the worker that made the batch and ran the
+/// pass), never from the page, which may not hold the data: the input's E[x²] and E[x_s·x_t]
+/// (layer 1's q₁ = σ_w²·E[x²] + σ_b² and its covariance of two samples), and the same two of the
+/// last hidden layer's ∂L/∂a, from which the gradients' recursion starts.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CrossMoments {
     pub sum_sq: f64,
-    pub count: u64,
+    pub col_sums: Vec<f64>,
+    pub rows: u64,
 }
 
-impl InputMoments {
-    /// Σx² of rows `chunks` of `x` (row-major, `dim` values a row), per chunk then along the tree.
+impl CrossMoments {
+    /// The moments of rows `chunks` of `x` (row-major, `cols` values a row), per chunk then along
+    /// the tree.
     #[must_use]
-    pub fn measure(x: &[f32], dim: usize, chunks: &[std::ops::Range<usize>]) -> Self {
+    pub fn measure(x: &[f32], cols: usize, chunks: &[std::ops::Range<usize>]) -> Self {
         let chunk = |r: &std::ops::Range<usize>| {
-            let values = &x[r.start * dim..r.end * dim];
-            InputMoments { sum_sq: values.iter().map(|&v| f64::from(v).powi(2)).sum(), count: values.len() as u64 }
+            let mut m = CrossMoments { sum_sq: 0.0, col_sums: vec![0.0; cols], rows: r.len() as u64 };
+            for row in x[r.start * cols..r.end * cols].chunks_exact(cols.max(1)) {
+                for (s, &v) in m.col_sums.iter_mut().zip(row) {
+                    let v = f64::from(v);
+                    *s += v;
+                    m.sum_sq += v * v;
+                }
+            }
+            m
         };
-        tree(chunks.iter().map(chunk).collect(), &InputMoments::merge).unwrap_or_default()
+        tree(chunks.iter().map(chunk).collect(), &CrossMoments::merge).unwrap_or_default()
     }
 
     /// The moments of the union of two sets of rows.
     #[must_use]
-    pub fn merge(self, b: InputMoments) -> InputMoments {
-        InputMoments { sum_sq: self.sum_sq + b.sum_sq, count: self.count + b.count }
+    pub fn merge(mut self, b: CrossMoments) -> CrossMoments {
+        if self.col_sums.is_empty() {
+            return b;
+        }
+        self.col_sums.iter_mut().zip(&b.col_sums).for_each(|(x, y)| *x += y);
+        CrossMoments { sum_sq: self.sum_sq + b.sum_sq, col_sums: self.col_sums, rows: self.rows + b.rows }
     }
 
     /// E[x²] per value (0 for no values).
     #[must_use]
-    pub fn mean_square(self) -> f64 {
-        if self.count == 0 {
-            0.0
+    pub fn mean_square(&self) -> f64 {
+        let n = self.rows as f64 * self.col_sums.len() as f64;
+        if n > 0.0 {
+            self.sum_sq / n
         } else {
-            self.sum_sq / self.count as f64
+            0.0
         }
+    }
+
+    /// E[x_sj·x_tj] over pairs of distinct rows s ≠ t, averaged over columns:
+    /// (Σ_j (Σ_s x_sj)² − Σ x²) / (B(B − 1)·cols); 0 for fewer than two rows.
+    #[must_use]
+    pub fn cross(&self) -> f64 {
+        let b = self.rows as f64;
+        let cols = self.col_sums.len() as f64;
+        if self.rows < 2 || cols == 0.0 {
+            return 0.0;
+        }
+        let squares: f64 = self.col_sums.iter().map(|s| s * s).sum();
+        (squares - self.sum_sq) / (b * (b - 1.0) * cols)
     }
 }
 
@@ -223,8 +253,10 @@ pub struct ShardPart {
     pub rows: usize,
     /// This shard's share of the batch loss (the shares add up to it).
     pub loss: f64,
-    /// The input's second moment over this shard's rows.
-    pub input: InputMoments,
+    /// The input's second moments over this shard's rows.
+    pub input: CrossMoments,
+    /// The last hidden layer's ∂L/∂a's second moments over this shard's rows.
+    pub last_grad: CrossMoments,
     pub layers: Vec<ShardLayer>,
     pub weights: Option<WeightStats>,
 }
@@ -236,10 +268,18 @@ pub fn merge_parts(parts: &[ShardPart]) -> ShardPart {
         rows: a.rows + b.rows,
         loss: a.loss + b.loss,
         input: a.input.merge(b.input),
+        last_grad: a.last_grad.merge(b.last_grad),
         layers: a.layers.into_iter().zip(b.layers).map(|(x, y)| x.merge(y)).collect(),
         weights: a.weights.or(b.weights),
     });
-    merged.unwrap_or(ShardPart { rows: 0, loss: 0.0, input: InputMoments::default(), layers: Vec::new(), weights: None })
+    merged.unwrap_or(ShardPart {
+        rows: 0,
+        loss: 0.0,
+        input: CrossMoments::default(),
+        last_grad: CrossMoments::default(),
+        layers: Vec::new(),
+        weights: None,
+    })
 }
 
 /// One layer's histograms of the data quantities ([`Quantity::DATA`]) from one shard.
@@ -370,9 +410,16 @@ pub fn assemble(
     let measured: Vec<f64> = layers.iter().map(|l| l.act.std).collect();
     let last_ms = layers.last().map_or(0.0, |l| l.act_grad.std.powi(2) + l.act_grad.mean.powi(2));
     let grid = w.map_or_else(|| crate::theory::PhaseGrid { sw: Vec::new(), sb: Vec::new(), chi: Vec::new() }, |w| w.phase.clone());
-    // Gaussian input has E[x²] = 1 by construction; data sets are measured on the batch.
-    let input_ms = if config.input.classes() == 0 { 1.0 } else { merged.input.mean_square() };
-    let theory = crate::theory::view(config, input_ms, &measured, last_ms, grid, w.and_then(|w| w.act_std_band.clone()));
+    // Gaussian input has E[x²] = 1 and independent samples by construction; data sets are
+    // measured on the batch.
+    let gaussian = config.input.classes() == 0;
+    let prior = crate::theory::Prior {
+        input_ms: if gaussian { 1.0 } else { merged.input.mean_square() },
+        input_cross: if gaussian { 0.0 } else { merged.input.cross() },
+        last_act_grad_ms: last_ms,
+        last_act_grad_cross: merged.last_grad.cross(),
+    };
+    let theory = crate::theory::view(config, &prior, &measured, grid, w.and_then(|w| w.act_std_band.clone()));
     let mut layers = layers;
     for (l, layer) in layers.iter_mut().enumerate() {
         let p = &theory.prediction;

@@ -320,18 +320,42 @@ pub fn weight_variance(c: &Config, fan_in: usize, fan_out: usize) -> (f64, f64) 
     }
 }
 
-/// The biases' mean μ_b and variance σ_b².
+/// The hidden layers' (width × width) biases' mean μ_b and variance σ_b².
 #[must_use]
 pub fn bias_moments(c: &Config) -> (f64, f64) {
+    layer_bias_moments(c, c.width, c.width)
+}
+
+/// The mean μ_b and variance σ_b² of a `fan_in × fan_out` layer's biases, as
+/// [`crate::init::InitSpec::fill_bias`] draws them: `same` draws each layer's bias from that
+/// layer's own weight distribution (its own fans: layer 1 reads the input's dimension).
+#[must_use]
+pub fn layer_bias_moments(c: &Config, fan_in: usize, fan_out: usize) -> (f64, f64) {
     match c.bias {
         BiasInit::Zeros => (0.0, 0.0),
         BiasInit::Constant(v) => (v, 0.0),
         BiasInit::Normal(s) => (0.0, s * s),
-        BiasInit::SameAsWeights => match c.init_spec().draw(c.width, c.width, c.act) {
+        BiasInit::SameAsWeights => match c.init_spec().draw(fan_in, fan_out, c.act) {
             Draw::Constant(v) => (v, 0.0),
-            d => (0.0, d.std(c.width, c.width).powi(2)),
+            d => (0.0, d.std(fan_in, fan_out).powi(2)),
         },
     }
+}
+
+/// What the theory is given, measured where the data is (the worker that made the batch and ran
+/// the pass): the input's second moments and those of the last hidden layer's ∂L/∂a, from which
+/// the backward recursion starts. "Cross" is the mean of x_s·x_t over pairs of distinct samples
+/// s ≠ t (per unit); it is what makes the samples' contributions to ∂L/∂W add up coherently.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Prior {
+    /// E[x²] per input feature.
+    pub input_ms: f64,
+    /// E[x_s·x_t] per feature, s ≠ t (0 for independent zero-mean samples).
+    pub input_cross: f64,
+    /// E[(∂L/∂a)²] of the last hidden layer.
+    pub last_act_grad_ms: f64,
+    /// E[∂L/∂a_s·∂L/∂a_t] of the last hidden layer, s ≠ t.
+    pub last_act_grad_cross: f64,
 }
 
 /// What theory predicts per hidden layer (1-based, in order).
@@ -348,42 +372,116 @@ pub struct Prediction {
     pub act_std: Vec<f64>,
     pub act_grad_std: Vec<f64>,
     pub grad_std: Vec<f64>,
+    /// Per layer, the correlation of two samples' z: c_l = Cov(z_s, z_t)/q_l (Poole et al. 2016's
+    /// correlation map).
+    pub preact_corr: Vec<f64>,
     /// χ_l = σ_w²·E[φ′(z_l)²] per layer.
     pub chi: Vec<f64>,
     pub fixed: FixedPoint,
 }
 
-/// The predictions for configuration `c`, whose input has mean square `input_ms`, from the
-/// measured ∂L/∂a of the last hidden layer (`last_act_grad_ms`, its mean square).
+/// Panels per piece of the inner and outer integrals of [`expect_pair`] (a product rule: 4 pieces ×
+/// 2 panels × 8 points = 64 nodes a side, 4,096 evaluations per expectation).
+const PAIR_PANELS: usize = 2;
+
+/// E[f(u)·g(v)] for (u, v) jointly Gaussian with means `mean`, variances `var` and correlation
+/// `corr`: over u, of f(u)·E[g(v) | u], with v | u ~ N(mean + c·(u − mean), var·(1 − c²)).
 #[must_use]
-pub fn predict(c: &Config, input_ms: f64, last_act_grad_ms: f64) -> Prediction {
+pub fn expect_pair(f: impl Fn(f64) -> f64, g: impl Fn(f64) -> f64, mean: f64, var: f64, corr: f64) -> f64 {
+    let c = corr.clamp(-1.0, 1.0);
+    let inner_var = var.max(0.0) * (1.0 - c * c);
+    expect(|u| f(u) * expect(&g, mean + c * (u - mean), inner_var, PAIR_PANELS), mean, var, PAIR_PANELS)
+}
+
+/// E[φ(u)φ(v)] and E[φ′(u)φ′(v)] for two samples' pre-activations: jointly Gaussian, means `mean`,
+/// variances `var`, correlation `corr`. Closed forms for linear and, at mean 0, ReLU (the
+/// arc-cosine kernel of degree 1 and 0, Cho & Saul 2009: with θ = arccos c,
+/// E[relu(u)relu(v)] = q·(sin θ + (π − θ)·cos θ)/(2π) and P(u > 0, v > 0) = (π − θ)/(2π)).
+#[must_use]
+pub fn pair_moments(act: Activation, mean: f64, var: f64, corr: f64) -> (f64, f64) {
+    let c = corr.clamp(-1.0, 1.0);
+    match act {
+        Activation::Linear => (mean * mean + c * var.max(0.0), 1.0),
+        Activation::Relu if mean == 0.0 => {
+            let theta = c.acos();
+            (var.max(0.0) * (theta.sin() + (PI - theta) * c) / (2.0 * PI), (PI - theta) / (2.0 * PI))
+        }
+        _ => (expect_pair(|z| phi(act, z), |z| phi(act, z), mean, var, c), expect_pair(|z| dphi(act, z), |z| dphi(act, z), mean, var, c)),
+    }
+}
+
+/// Whether the ∂L/∂W prediction of [`predict`] describes this network: i.i.d. Gaussian input (for
+/// a data set, which samples lie near each other decides how their contributions add, and an
+/// average over pairs cannot say it), and a batch no larger than the width. The recursion leaves
+/// out the batch's mean gradient (for the squared error against random targets, the coherent
+/// ∇(y²/2) of every sample), whose share grows as batch/width: measured over predicted at depth
+/// 10, tanh, Xavier, width 256 it is 0.9–1.0 at batch 1, 0.86–1.38 at 256, up to 1.81 at 1,024;
+/// at width 1,024 and batch 256, 1.05–1.18.
+#[must_use]
+pub fn grad_theory_holds(c: &Config) -> bool {
+    c.input.classes() == 0 && c.batch <= c.width
+}
+
+/// The predictions for configuration `c` from the `prior` measured where the data is.
+///
+/// Forward, per layer: q_l = σ_w²·E[a²_{l−1}] + σ_b² and, for two samples, the covariance
+/// k_l = σ_w²·E[a_s·a_t]_{l−1} + σ_b² (the same bias in both), so c_l = k_l/q_l (Poole et al. 2016).
+/// Backward, from the last hidden layer's measured moments: E[g²_l] = χ_{l+1}·E[g²_{l+1}] and
+/// E[g_s·g_t]_l = σ_w²·E[φ′_s·φ′_t]_{l+1}·E[g_s·g_t]_{l+1} (g = ∂L/∂a; gradient independence,
+/// Schoenholz et al. 2017). ∂L/∂W_l = Σ_s a_{l−1,s}·δ_{l,s} over the batch's B samples, with
+/// δ = g·φ′(z), has second moment
+///   B·E[a²]·E[φ′²]·E[g²] + B(B − 1)·E[a_s·a_t]·E[φ′_s·φ′_t]·E[g_s·g_t],
+/// the second term the samples' coherent part: it is what makes deep ReLU's ∂L/∂W grow past the
+/// first term alone as inputs become correlated with depth (c_l → 1).
+///
+/// Where this does not describe ∂L/∂W, its prediction is NaN (not drawn); see [`grad_theory_holds`].
+#[must_use]
+pub fn predict(c: &Config, prior: &Prior) -> Prediction {
     let shape = c.shape();
     let (sw2_first, _) = weight_variance(c, shape.input, c.width);
     let (sw2, _) = weight_variance(c, c.width, c.width);
     let (mb, sb2) = bias_moments(c);
+    let (mb_first, sb2_first) = layer_bias_moments(c, shape.input, c.width);
     let depth = c.depth;
     let mut q = Vec::with_capacity(depth);
+    let mut k = Vec::with_capacity(depth);
     let mut m = Vec::with_capacity(depth);
-    q.push(sw2_first * input_ms + sb2);
+    let mut pair = Vec::with_capacity(depth);
+    q.push(sw2_first * prior.input_ms + sb2_first);
+    k.push(sw2_first * prior.input_cross + sb2_first);
     for l in 0..depth {
-        let mo = moments(c.act, mb, q[l], PANELS);
+        let mean = if l == 0 { mb_first } else { mb };
+        let mo = moments(c.act, mean, q[l], PANELS);
+        let corr = if q[l] > 0.0 { k[l] / q[l] } else { 1.0 };
+        let pm = pair_moments(c.act, mean, q[l], corr);
         m.push(mo);
+        pair.push(pm);
         if l + 1 < depth {
             q.push(sw2 * mo.1 + sb2);
+            k.push(sw2 * pm.0 + sb2);
         }
     }
     let chi: Vec<f64> = m.iter().map(|mo| sw2 * mo.2).collect();
     // Backwards from the measured last layer: E[(∂L/∂a_l)²] = χ_{l+1}·E[(∂L/∂a_{l+1})²].
     let mut g2 = vec![0.0; depth];
-    g2[depth - 1] = last_act_grad_ms;
+    let mut g_cross = vec![0.0; depth];
+    g2[depth - 1] = prior.last_act_grad_ms;
+    g_cross[depth - 1] = prior.last_act_grad_cross;
     for l in (0..depth.saturating_sub(1)).rev() {
         g2[l] = chi[l + 1] * g2[l + 1];
+        g_cross[l] = sw2 * pair[l + 1].1 * g_cross[l + 1];
     }
     let batch = c.batch as f64;
+    let holds = grad_theory_holds(c);
     let grad_std = (0..depth)
         .map(|l| {
-            let a2 = if l == 0 { input_ms } else { m[l - 1].1 };
-            (batch * a2 * m[l].2 * g2[l]).sqrt()
+            if !holds {
+                return f64::NAN;
+            }
+            let (a2, a_cross) = if l == 0 { (prior.input_ms, prior.input_cross) } else { (m[l - 1].1, pair[l - 1].0) };
+            let own = batch * a2 * m[l].2 * g2[l];
+            let coherent = batch * (batch - 1.0) * a_cross * pair[l].1 * g_cross[l];
+            (own + coherent).max(0.0).sqrt()
         })
         .collect();
     let fixed = fixed_point(c.act, sw2, mb, sb2, q[0].max(1e-12), PANELS);
@@ -397,6 +495,7 @@ pub fn predict(c: &Config, input_ms: f64, last_act_grad_ms: f64) -> Prediction {
         act_std: m.iter().map(|mo| (mo.1 - mo.0 * mo.0).max(0.0).sqrt()).collect(),
         act_grad_std: g2.iter().map(|v| v.sqrt()).collect(),
         grad_std,
+        preact_corr: q.iter().zip(&k).map(|(&q, &k)| if q > 0.0 { (k / q).clamp(-1.0, 1.0) } else { 1.0 }).collect(),
         chi,
         fixed,
     }
@@ -420,19 +519,11 @@ pub struct TheoryView {
 /// The most work (depth·width²·batch) for which the seed band is computed (5 extra passes).
 pub const BAND_WORK: f64 = 4e6;
 
-/// Puts the view together from the input's E[x²] per feature (measured where the data is), the
-/// measured per-layer std of a, the last hidden layer's mean square of ∂L/∂a, the phase grid and
-/// the seed band.
+/// Puts the view together from the `prior` (measured where the data is), the measured per-layer
+/// std of a, the phase grid and the seed band.
 #[must_use]
-pub fn view(
-    c: &Config,
-    input_ms: f64,
-    measured_act_std: &[f64],
-    last_act_grad_ms: f64,
-    grid: PhaseGrid,
-    band: Option<Vec<(f64, f64)>>,
-) -> TheoryView {
-    let prediction = predict(c, input_ms, last_act_grad_ms);
+pub fn view(c: &Config, prior: &Prior, measured_act_std: &[f64], grid: PhaseGrid, band: Option<Vec<(f64, f64)>>) -> TheoryView {
+    let prediction = predict(c, prior);
     let apart = measured_act_std.iter().zip(&prediction.act_std).position(|(&m, &p)| {
         let r = m / p;
         !(m.is_finite() && p.is_finite() && (0.8..=1.25).contains(&r))
@@ -618,7 +709,7 @@ mod tests {
     #[test]
     fn relu_with_he_keeps_q() {
         let (c, _) = Config::from_query("depth=20&width=512&init=he_normal&act=relu");
-        let p = predict(&c, 1.0, 1.0);
+        let p = predict(&c, &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
         for q in &p.preact_std {
             assert!((q * q - 2.0).abs() < 1e-12, "{q}");
         }
@@ -630,7 +721,7 @@ mod tests {
     #[test]
     fn relu_with_xavier_halves_q() {
         let (c, _) = Config::from_query("depth=10&width=256&init=xavier_normal&act=relu");
-        let p = predict(&c, 1.0, 1.0);
+        let p = predict(&c, &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
         for w in p.preact_std.windows(2) {
             assert!(((w[1] / w[0]).powi(2) - 0.5).abs() < 1e-12);
         }
@@ -641,7 +732,7 @@ mod tests {
     #[test]
     fn linear_multiplies_q_by_n_s2() {
         let (c, _) = Config::from_query("depth=6&width=200&init=normal&scale=0.05&act=linear");
-        let p = predict(&c, 1.0, 1.0);
+        let p = predict(&c, &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
         for w in p.preact_std.windows(2) {
             assert!(((w[1] / w[0]).powi(2) - 200.0 * 0.0025).abs() < 1e-9);
         }
@@ -655,7 +746,7 @@ mod tests {
         assert!(e1.abs() < 1e-4, "mean {e1}");
         assert!((e2 - 1.0).abs() < 1e-4, "second moment {e2}");
         let (c, _) = Config::from_query("depth=10&width=256&init=lecun_normal&act=selu");
-        let p = predict(&c, 1.0, 1.0);
+        let p = predict(&c, &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
         assert!(p.act_std.iter().all(|s| (s - 1.0).abs() < 1e-3) && p.act_mean.iter().all(|m| m.abs() < 1e-3));
     }
 

@@ -40,6 +40,12 @@ fn merge(c: &Config, shards: Vec<(Experiment, ShardPart)>) -> Report {
     m.assemble().unwrap()
 }
 
+/// A report's layers and theory (not the seed band, which only a whole run computes) as bytes,
+/// so equal means bit for bit.
+fn bits(r: &Report) -> Vec<u8> {
+    postcard::to_allocvec(&(&r.layers, &r.theory.prediction, &r.theory.disagreement)).unwrap()
+}
+
 fn split(c: &Config, count: usize) -> Report {
     merge(c, shards(c, count))
 }
@@ -64,11 +70,11 @@ fn split_reports_equal_the_whole_bit_for_bit() {
         let mut count = 2;
         while count <= chunk_count(c.batch) {
             let s = split(&c, count);
-            // Report derives PartialEq over every f64 and histogram: equal means the same bits
-            // (and NaN nowhere, which would make it unequal to itself).
             assert_eq!(s.loss.to_bits(), whole.loss.to_bits(), "{q} ×{count}: loss");
-            assert_eq!(s.layers, whole.layers, "{q} ×{count}");
-            assert_eq!(s.verdict, whole.verdict, "{q} ×{count}");
+            // The same bytes serialized: every f64 and histogram the same bits (NaN included,
+            // where a prediction is not drawn; PartialEq would call NaN unequal to itself).
+            assert!(bits(&s) == bits(&whole), "{q} ×{count}: {:?}", s.layers);
+            assert_eq!(s.verdict, whole.verdict, "{q} ×{count}: {:?} vs {:?}", s.verdict, whole.verdict);
             count *= 2;
         }
         assert!(chunk_count(c.batch) >= 2, "{q}: the case must split");
@@ -81,7 +87,7 @@ fn every_worker_count_gives_the_same_bits() {
     let (c, _) = Config::from_query("depth=4&width=64&batch=256&act=tanh&seed=9");
     let reports: Vec<Report> = (1..=8).map(|workers| split(&c, shard_count(c.batch, workers))).collect();
     for (w, r) in reports.iter().enumerate() {
-        assert_eq!(r.layers, reports[0].layers, "{} workers", w + 1);
+        assert_eq!(bits(r), bits(&reports[0]), "{} workers", w + 1);
     }
     assert_eq!([1, 2, 3, 4, 8].map(|w| shard_count(256, w)), [1, 2, 2, 4, 8]);
     assert_eq!(shard_count(100, 8), 2);

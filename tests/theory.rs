@@ -5,7 +5,7 @@ use initviz::config::Config;
 use initviz::experiment::make_batch;
 use initviz::network::{Mlp, Workspace};
 use initviz::stats::Moments;
-use initviz::theory::predict;
+use initviz::theory::{predict, Prior};
 
 /// Runs the forward pass directly (this size is over the page's memory budget, which counts
 /// the backward buffers too) and compares every layer's activation std with the prediction.
@@ -16,7 +16,7 @@ fn measured_against_predicted(q: &str) -> Vec<(f64, f64)> {
     let (batch, _, _) = make_batch(&c);
     let mut ws = Workspace::new(&mlp, c.batch);
     mlp.forward(&batch.x, &mut ws);
-    let p = predict(&c, 1.0, 1.0);
+    let p = predict(&c, &Prior { input_ms: 1.0, input_cross: 0.0, last_act_grad_ms: 1.0, last_act_grad_cross: 0.0 });
     (0..c.depth).map(|l| (Moments::of(&ws.act[l]).std, p.act_std[l])).collect()
 }
 
@@ -31,20 +31,26 @@ fn tanh_with_xavier_follows_the_theory_within_5_percent() {
 
 /// ReLU with He: the prediction is what the variance is *in expectation* over the weights
 /// (E[q_{l+1}] = 2·E[relu(z)²] = q_l exactly), but ReLU's nonzero mean makes each layer's
-/// variance factor random by a few percent at width 1024, and that compounds as a random walk:
-/// over seeds 1–6 the first three layers are within 5% while layer 20 lands anywhere from −13%
-/// to +39% (the finite-width effect of deep ReLU networks, Hanin & Rolnick 2018). So: within
-/// 5% early, for every seed, and a scatter across seeds that grows with depth — which the
-/// page shows as the seed band and explains when they part.
+/// variance factor random at finite width, and that compounds as a random walk: the squared
+/// norm's log has variance about 5·l/n after l layers of width n (Hanin & Rolnick 2018,
+/// "How to start training"), so the std's log about ¼·5·l/n. Every layer of every seed must be
+/// within 4 of those standard deviations of the prediction (at layer 20, width 1024: ×0.73 to
+/// ×1.37), and the scatter across seeds must grow with depth, which the page shows as the seed
+/// band and explains when they part.
 #[test]
-fn relu_with_he_follows_the_theory_early_and_scatters_with_depth() {
+fn relu_with_he_follows_the_theory_within_its_finite_width_walk() {
+    let n = 1024.0;
     let mut spread = [(f64::INFINITY, f64::NEG_INFINITY); 20];
     for seed in 1..=6 {
         let v = measured_against_predicted(&format!("depth=20&width=1024&batch=1024&init=he_normal&act=relu&seed={seed}"));
         for (l, (m, p)) in v.iter().enumerate() {
-            if l < 3 {
-                assert!((m / p - 1.0).abs() < 0.05, "seed {seed}, layer {}: measured {m}, predicted {p}", l + 1);
-            }
+            let sd = (5.0 * (l + 1) as f64 / n).sqrt() / 2.0;
+            assert!(
+                (m / p).ln().abs() < 4.0 * sd,
+                "seed {seed}, layer {}: measured {m}, predicted {p} (4 sd: ×{:.2})",
+                l + 1,
+                (4.0 * sd).exp()
+            );
             spread[l] = (spread[l].0.min(m / p), spread[l].1.max(m / p));
         }
     }
@@ -52,16 +58,93 @@ fn relu_with_he_follows_the_theory_early_and_scatters_with_depth() {
     assert!(width(19) > 3.0 * width(1), "scatter at layer 2 {:?}, at layer 20 {:?}", spread[1], spread[19]);
 }
 
-/// At width 8 the theory's average over many units does not hold: the layers scatter.
+/// At width 8 the theory's average over many units does not hold and the page must say why;
+/// but the gap must be a finite-width effect, shrinking as the width grows: the seeds' geometric
+/// mean of the measured std at layer 10, over the prediction, moves toward 1 from width 8 to 32
+/// to 128, and is within 5% at width 512 (a theory off by a constant factor or a layer fails the
+/// last; "more than 10% wrong at width 8", the old test, passed any theory).
 #[test]
-fn at_width_8_measurement_and_theory_part() {
-    let worst = measured_against_predicted("depth=20&width=8&batch=1024&init=xavier_normal&act=tanh")
-        .into_iter()
-        .map(|(m, p)| (m / p - 1.0).abs())
-        .fold(0.0, f64::max);
-    assert!(worst > 0.1, "width 8 follows the theory within {worst}");
-    let (c, _) = Config::from_query("depth=20&width=8&batch=1024&init=xavier_normal&act=tanh");
+fn at_width_8_measurement_and_theory_part_and_converge_with_width() {
+    let gap = |width: usize| {
+        let seeds = 12;
+        let log_sum: f64 = (1..=seeds)
+            .map(|seed| {
+                let v = measured_against_predicted(&format!("depth=10&width={width}&batch=256&init=xavier_normal&act=tanh&seed={seed}"));
+                (v[9].0 / v[9].1).ln()
+            })
+            .sum();
+        (log_sum / f64::from(seeds)).abs()
+    };
+    let gaps = [8, 32, 128, 512].map(gap);
+    assert!(gaps[0] > gaps[1] && gaps[1] > gaps[2], "|log(measured/predicted)| at layer 10 by width 8, 32, 128: {gaps:?}");
+    assert!(gaps[3] < 0.05, "width 512: {gaps:?}");
+    let q = "depth=20&width=8&batch=1024&init=xavier_normal&act=tanh";
+    let (c, _) = Config::from_query(q);
     let r = initviz::experiment::run(&c).unwrap();
     let why = r.theory.disagreement.expect("the page must say that they part");
     assert!(why.contains("narrow layers"), "{why}");
+}
+
+/// The std of ∂L/∂W per layer against the prediction, in every layer, on the page's own report.
+fn grad_ratios(q: &str) -> Vec<f64> {
+    let (c, notes) = Config::from_query(q);
+    assert!(notes.is_empty(), "{notes:?}");
+    let r = initviz::experiment::run(&c).unwrap();
+    r.layers.iter().map(|l| l.grad.std / l.pred_grad_std).collect()
+}
+
+/// ∂L/∂W = Σ_s a_s·δ_s over the batch: for deep ReLU the samples' pre-activations become
+/// correlated with depth (c_l → 1) and their terms add coherently, B(B − 1)·E[a_s a_t]·E[δ_s δ_t]
+/// on top of B·E[a²]·E[δ²]. Without that term the prediction was 13× low at layer 20 (width 512,
+/// batch 256); with it every layer is within 25% at width 1024, for two seeds. Dropping the batch
+/// factor (16×) or the coherent term fails this.
+#[test]
+fn grad_prediction_adds_the_samples_coherent_part() {
+    for seed in [1, 2] {
+        let q = format!("depth=20&width=1024&init=he_normal&act=relu&batch=128&seed={seed}");
+        for (l, r) in grad_ratios(&q).into_iter().enumerate() {
+            assert!((0.8..1.25).contains(&r), "{q}: layer {}: measured/predicted {r}", l + 1);
+        }
+    }
+}
+
+/// tanh in the chaotic phase from unit input: q grows from 1 towards q* over the first layers, so
+/// χ_l changes from layer to layer; the backward recursion must use layer l + 1's χ for layer l
+/// (shifting it by one layer moves layer 1 by the product of the changes). Within 12% everywhere.
+#[test]
+fn grad_prediction_follows_chi_layer_by_layer() {
+    let q = "depth=12&width=1024&init=normal&scale=0.06&act=tanh&batch=128";
+    for (l, r) in grad_ratios(q).into_iter().enumerate() {
+        assert!((0.88..1.12).contains(&r), "{q}: layer {}: measured/predicted {r}", l + 1);
+    }
+}
+
+/// Where the recursion does not describe ∂L/∂W (a data set; a batch larger than the width, whose
+/// mean gradient it leaves out) the line is not drawn, and the page says why.
+#[test]
+fn grad_prediction_is_not_drawn_where_it_does_not_hold() {
+    for q in ["depth=10&width=256&input=spiral&act=tanh&batch=256", "depth=10&width=256&act=tanh&batch=1024"] {
+        let (c, _) = Config::from_query(q);
+        let r = initviz::experiment::run(&c).unwrap();
+        assert!(r.layers.iter().all(|l| l.pred_grad_std.is_nan()), "{q}: drawn");
+        assert!(r.layers.iter().all(|l| l.pred_act_std.is_finite()), "{q}: the other lines stay");
+    }
+}
+
+/// `bias=same` draws each layer's bias from that layer's own weight distribution: layer 1 of
+/// `xavier_uniform` on the digits (64 inputs, width 256) has Var(b) = limit²/3 with limit =
+/// √(6/(64 + 256)) (Glorot & Bengio 2010), not the width × width layer's 2/512; so the predicted
+/// std of z₁ is √(σ_w²·E[x²] + 2/320) with σ_w² = 64·2/320.
+#[test]
+fn same_bias_theory_uses_each_layers_own_fans() {
+    let (c, _) = Config::from_query("input=digits&init=xavier_uniform&bias=same&width=256&depth=3");
+    let (mb, sb2) = initviz::theory::layer_bias_moments(&c, 64, 256);
+    assert_eq!(mb, 0.0);
+    let want = (6.0f64 / 320.0).sqrt().powi(2) / 3.0;
+    assert!((sb2 / want - 1.0).abs() < 1e-12, "layer 1: Var(b) {sb2}, Glorot {want}");
+    let ms = 20.0;
+    let p = predict(&c, &Prior { input_ms: ms, input_cross: 0.0, last_act_grad_ms: 1.0, last_act_grad_cross: 0.0 });
+    let q1 = 64.0 * 2.0 / 320.0 * ms + 2.0 / 320.0;
+    assert!((p.preact_std[0] / q1.sqrt() - 1.0).abs() < 1e-12, "{} against {}", p.preact_std[0], q1.sqrt());
+    assert!((p.sb2 - 2.0 / 512.0).abs() < 1e-15, "the hidden layers' σ_b²: {}", p.sb2);
 }

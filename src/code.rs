@@ -15,9 +15,10 @@
 
 use crate::activation::Activation;
 use crate::choice::Choice;
-use crate::config::Config;
+use crate::config::{Config, View};
 use crate::init::{BiasInit, Dist, FanMode, Gain, Init};
 use crate::network::Shape;
+use crate::train::OptKind;
 
 /// A framework to write for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,13 +52,37 @@ impl Framework {
     }
 }
 
-/// A float as Python writes it (shortest round-trip form).
+/// [`crate::init::TRUNCATED_NORMAL_STD`] as Keras writes it.
+const TRUNCATED_STD: &str = "0.87962566103423978";
+
+/// A float as people write it in Python: rounded to 12 significant digits, then the shortest
+/// form that reads back to that (`2.0`, not `2.0000000000000004` for √2²; `0.3333333333333333`
+/// becomes `0.333333333333`), laid out as Python's `repr` does (positional from 1e-4 to 1e16,
+/// `1e-05` style outside).
 fn py(x: f64) -> String {
-    let s = format!("{x}");
-    if s.contains('.') || s.contains('e') || s.contains("inf") || s.contains("NaN") {
-        s
+    if x.is_nan() {
+        return "float(\"nan\")".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "float(\"inf\")".into() } else { "-float(\"inf\")".into() };
+    }
+    if x == 0.0 {
+        return "0.0".into();
+    }
+    let rounded: f64 = format!("{x:.11e}").parse().unwrap_or(x);
+    let sci = format!("{rounded:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if (-4..16).contains(&exp) {
+        let s = format!("{rounded}");
+        if s.contains('.') {
+            s
+        } else {
+            format!("{s}.0")
+        }
     } else {
-        format!("{s}.0")
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
     }
 }
 
@@ -133,13 +158,15 @@ fn torch_weight(c: &Config) -> String {
                 (Init::Xavier(_), _) | (_, FanMode::FanAvg) => "(fan_in + fan_out) / 2".to_string(),
                 _ => fan_mode(c.fan).to_string(),
             };
-            let pre = "fan_in, fan_out = w.shape[1], w.shape[0]\n    ";
             match (dist, c.trunc) {
                 (Dist::Normal, true) => {
-                    format!("{pre}std = {} / math.sqrt({fan}) / 0.87962566103423978\n    nn.init.trunc_normal_(w, std=std, a=-2 * std, b=2 * std)", py(g))
+                    format!(
+                        "std = {} / math.sqrt({fan}) / {TRUNCATED_STD}\n    nn.init.trunc_normal_(w, std=std, a=-2 * std, b=2 * std)",
+                        py(g)
+                    )
                 }
-                (Dist::Normal, false) => format!("{pre}nn.init.normal_(w, std={} / math.sqrt({fan}))", py(g)),
-                (Dist::Uniform, _) => format!("{pre}bound = {} * math.sqrt(3 / ({fan}))\n    nn.init.uniform_(w, -bound, bound)", py(g)),
+                (Dist::Normal, false) => format!("nn.init.normal_(w, std={} / math.sqrt({fan}))", py(g)),
+                (Dist::Uniform, _) => format!("bound = {} * math.sqrt(3 / ({fan}))\n    nn.init.uniform_(w, -bound, bound)", py(g)),
             }
         }
     }
@@ -164,32 +191,81 @@ fn kaiming_gain(c: &Config) -> Option<String> {
     want(1.0).then(|| "nonlinearity=\"linear\"".into())
 }
 
+/// What `bias=same` draws for one layer, as Python expressions over that layer's `fan_in` and
+/// `fan_out` (the page's [`InitSpec::fill_bias`](crate::init::InitSpec::fill_bias): the weights'
+/// [`Draw`](crate::init::Draw) for the layer's own fans, so the output layer's bias differs from a
+/// hidden layer's, uniform for the `*_uniform` initializers, truncated with `trunc`).
+#[derive(Debug, Clone, PartialEq)]
+enum SameBias {
+    /// b = c for every entry.
+    Constant(f64),
+    /// N(0, parent²); truncated, cut at ±2·parent and redrawn (PyTorch `trunc_normal_(std, a, b)`,
+    /// Keras `TruncatedNormal`, Flax `truncated_normal(lower=-2, upper=2)`), so the draws' std is
+    /// 0.8796·parent.
+    Normal { parent: String, truncated: bool },
+    /// U[−bound, bound].
+    Uniform { bound: String },
+}
+
+/// The page's `bias=same` draw for a layer, in terms of Python's `fan_in` and `fan_out`.
+fn same_bias(c: &Config) -> SameBias {
+    let g = py(gain(c));
+    let fan = match (c.init, c.fan) {
+        (Init::Xavier(_), _) | (_, FanMode::FanAvg) => "(fan_in + fan_out) / 2",
+        (_, m) => fan_mode(m),
+    };
+    match c.init {
+        Init::Zeros => SameBias::Constant(0.0),
+        Init::Constant => SameBias::Constant(c.scale),
+        // `TruncatedNormal(stddev=s)`: the parent is s, uncorrected.
+        Init::Random(Dist::Normal) => SameBias::Normal { parent: py(c.scale), truncated: c.trunc },
+        Init::Random(Dist::Uniform) => SameBias::Uniform { bound: py(c.scale) },
+        // σ = gain/√fan; truncated, the parent is σ/0.8796 so the draws keep σ (`VarianceScaling`).
+        Init::Xavier(Dist::Normal) | Init::He(Dist::Normal) | Init::Lecun(Dist::Normal) if c.trunc => {
+            SameBias::Normal { parent: format!("{g} / math.sqrt({fan}) / {TRUNCATED_STD}"), truncated: true }
+        }
+        Init::Xavier(Dist::Normal) | Init::He(Dist::Normal) | Init::Lecun(Dist::Normal) => {
+            SameBias::Normal { parent: format!("{g} / math.sqrt({fan})"), truncated: false }
+        }
+        // ℓ = gain·√(3/fan), the uniform of the same variance.
+        Init::Xavier(Dist::Uniform) | Init::He(Dist::Uniform) | Init::Lecun(Dist::Uniform) => {
+            SameBias::Uniform { bound: format!("{g} * math.sqrt(3 / ({fan}))") }
+        }
+        // A vector cannot be orthogonal: the per-entry std of gain·Q, gain/√max(fan_in, fan_out).
+        Init::Orthogonal => SameBias::Normal { parent: format!("{g} / math.sqrt(max(fan_in, fan_out))"), truncated: false },
+    }
+}
+
+/// The PyTorch lines that initialize `b` (a `nn.Linear` bias) with `fan_in`, `fan_out` in scope.
 fn torch_bias(c: &Config) -> String {
     match c.bias {
         BiasInit::Zeros => "nn.init.zeros_(b)".into(),
         BiasInit::Constant(v) => format!("nn.init.constant_(b, {})", py(v)),
         BiasInit::Normal(s) => format!("nn.init.normal_(b, std={})", py(s)),
-        BiasInit::SameAsWeights => {
-            let std = c.init_spec().draw(c.width, c.width, c.act).std(c.width, c.width);
-            match c.init {
-                Init::Zeros => "nn.init.zeros_(b)".into(),
-                Init::Constant => format!("nn.init.constant_(b, {})", py(c.scale)),
-                Init::Random(Dist::Uniform) => format!("nn.init.uniform_(b, -{a}, {a})", a = py(c.scale)),
-                // A bias vector has no fan_out: drawn with the std its layer's weights have.
-                _ => format!("nn.init.normal_(b, std={})  # the std of a {w}×{w} layer's weights", py(std), w = c.width),
+        BiasInit::SameAsWeights => match same_bias(c) {
+            SameBias::Constant(v) => format!("nn.init.constant_(b, {})", py(v)),
+            SameBias::Normal { parent, truncated: false } => format!("nn.init.normal_(b, std={parent})"),
+            SameBias::Normal { parent, truncated: true } => {
+                format!("std_b = {parent}\n    nn.init.trunc_normal_(b, std=std_b, a=-2 * std_b, b=2 * std_b)")
             }
-        }
+            SameBias::Uniform { bound } => format!("bound_b = {bound}\n    nn.init.uniform_(b, -bound_b, bound_b)"),
+        },
     }
 }
 
-/// The layer sizes: (fan_in, fan_out) per dense layer.
-fn dims(c: &Config) -> (Shape, Vec<(usize, usize)>) {
-    let shape = c.shape();
-    (shape, shape.layer_dims())
+/// The shape of the configured network.
+fn dims(c: &Config) -> Shape {
+    c.shape()
+}
+
+/// The loss the page trains with: MSE (mean over batch and outputs, no ½) on one linear output
+/// for Gaussian input, softmax cross-entropy (mean over the batch) for the labelled sets.
+fn is_classification(c: &Config) -> bool {
+    c.input.classes() > 0
 }
 
 fn pytorch(c: &Config) -> String {
-    let (shape, dims) = dims(c);
+    let shape = dims(c);
     let mut s = String::from("import math\nimport torch\nfrom torch import nn\n\ntorch.manual_seed(");
     s.push_str(&format!("{})\nlayers = []\n", c.seed));
     s.push_str(&format!("for i in range({}):\n", shape.depth));
@@ -199,27 +275,45 @@ fn pytorch(c: &Config) -> String {
     }
     s.push_str(&format!("    layers.append({})\n", torch_activation(c.act)));
     s.push_str(&format!("layers.append(nn.Linear({}, {}))\nmodel = nn.Sequential(*layers)\n\n", shape.width, shape.output));
-    s.push_str("with torch.no_grad():\n    for m in model:\n        if isinstance(m, nn.Linear):\n            w, b = m.weight, m.bias\n            ");
-    s.push_str(&torch_weight(c).replace("\n    ", "\n            "));
-    s.push_str("\n            ");
-    s.push_str(&torch_bias(c));
-    s.push('\n');
-    if c.view == crate::config::View::Train {
-        let opt = match c.opt {
-            crate::train::OptKind::Sgd => format!("torch.optim.SGD(model.parameters(), lr={}, weight_decay={})", py(c.lr), py(c.l2)),
-            crate::train::OptKind::Momentum => {
-                format!("torch.optim.SGD(model.parameters(), lr={}, momentum=0.9, weight_decay={})", py(c.lr), py(c.l2))
-            }
-            crate::train::OptKind::Adam => format!("torch.optim.Adam(model.parameters(), lr={}, weight_decay={})", py(c.lr), py(c.l2)),
-        };
-        let loss = if shape.output > 1 || c.input.classes() > 0 { "nn.CrossEntropyLoss()" } else { "nn.MSELoss()" };
-        s.push_str(&format!("\nopt = {opt}  # initviz decays weights only, not biases\nloss_fn = {loss}\n"));
+    s.push_str("with torch.no_grad():\n    for m in model:\n        if isinstance(m, nn.Linear):\n            w, b = m.weight, m.bias\n");
+    let (weight, bias) = (torch_weight(c), torch_bias(c));
+    if weight.contains("fan_") || bias.contains("fan_") {
+        s.push_str("            fan_in, fan_out = w.shape[1], w.shape[0]\n");
     }
-    let _ = dims;
+    for line in [weight, bias] {
+        s.push_str("            ");
+        s.push_str(&line.replace("\n    ", "\n            "));
+        s.push('\n');
+    }
+    if c.view == View::Train {
+        let lr = py(c.lr);
+        let params = if c.l2 > 0.0 {
+            s.push_str(&format!(
+                "\n# L2 weight decay on the weights only, as here: not the biases or batch norm's γ, β\n\
+                 decay = [m.weight for m in model if isinstance(m, nn.Linear)]\n\
+                 rest = [p for p in model.parameters() if all(p is not w for w in decay)]\n\
+                 groups = [{{\"params\": decay, \"weight_decay\": {}}}, {{\"params\": rest, \"weight_decay\": 0.0}}]\n",
+                py(c.l2)
+            ));
+            "groups"
+        } else {
+            s.push('\n');
+            "model.parameters()"
+        };
+        let opt = match c.opt {
+            OptKind::Sgd => format!("torch.optim.SGD({params}, lr={lr})"),
+            OptKind::Momentum => format!("torch.optim.SGD({params}, lr={lr}, momentum=0.9)"),
+            OptKind::Adam => format!("torch.optim.Adam({params}, lr={lr})  # betas=(0.9, 0.999), eps=1e-8"),
+        };
+        let loss = if is_classification(c) { "nn.CrossEntropyLoss()" } else { "nn.MSELoss()  # mean over batch and outputs" };
+        s.push_str(&format!("opt = {opt}\nloss_fn = {loss}\n"));
+    }
     s
 }
 
-/// Keras' initializer object for the weights.
+/// Keras' initializer for the weights, as an expression that makes a new object each time it is
+/// evaluated (an unseeded Keras 3 initializer fixes its seed when it is created, so one object
+/// shared by every `Dense` gives every layer the same weights).
 fn keras_weight(c: &Config) -> String {
     let g = gain(c);
     let vs = |mode: &str, dist: &str| {
@@ -242,21 +336,22 @@ fn keras_weight(c: &Config) -> String {
     }
 }
 
+/// The body of `def bias(fan_in, fan_out):` (a new Keras initializer for a layer's bias).
 fn keras_bias(c: &Config) -> String {
-    match c.bias {
+    let init = match c.bias {
         BiasInit::Zeros => "\"zeros\"".into(),
         BiasInit::Constant(v) => format!("keras.initializers.Constant({})", py(v)),
         BiasInit::Normal(s) => format!("keras.initializers.RandomNormal(stddev={})", py(s)),
-        BiasInit::SameAsWeights => {
-            let std = c.init_spec().draw(c.width, c.width, c.act).std(c.width, c.width);
-            match c.init {
-                Init::Zeros => "\"zeros\"".into(),
-                Init::Constant => format!("keras.initializers.Constant({})", py(c.scale)),
-                Init::Random(Dist::Uniform) => format!("keras.initializers.RandomUniform(-{a}, {a})", a = py(c.scale)),
-                _ => format!("keras.initializers.RandomNormal(stddev={})", py(std)),
+        BiasInit::SameAsWeights => match same_bias(c) {
+            SameBias::Constant(v) => format!("keras.initializers.Constant({})", py(v)),
+            SameBias::Normal { parent, truncated: false } => format!("keras.initializers.RandomNormal(stddev={parent})"),
+            SameBias::Normal { parent, truncated: true } => format!("keras.initializers.TruncatedNormal(stddev={parent})"),
+            SameBias::Uniform { bound } => {
+                return format!("bound = {bound}\n    return keras.initializers.RandomUniform(-bound, bound)");
             }
-        }
-    }
+        },
+    };
+    format!("return {init}")
 }
 
 fn keras_activation(a: Activation) -> String {
@@ -268,14 +363,24 @@ fn keras_activation(a: Activation) -> String {
 }
 
 fn keras(c: &Config) -> String {
-    let (shape, _) = dims(c);
-    let mut s =
-        format!("import keras\n\nkeras.utils.set_random_seed({})\nkernel = {}\nbias = {}\n", c.seed, keras_weight(c), keras_bias(c));
-    s.push_str(&format!("model = keras.Sequential([keras.Input(shape=({},))])\nfor _ in range({}):\n", shape.input, shape.depth));
+    let shape = dims(c);
+    let mut s = format!("import math\nimport keras\n\nkeras.utils.set_random_seed({})\n\n", c.seed);
+    s.push_str("# A new initializer per layer: an unseeded one fixes its seed when it is made.\n");
+    s.push_str(&format!("def kernel():\n    return {}\n\n", keras_weight(c)));
+    s.push_str(&format!("def bias(fan_in, fan_out):\n    {}\n\n", keras_bias(c)));
+    let train = c.view == View::Train;
+    let reg = if train && c.l2 > 0.0 {
+        // L2(λ/2)·Σw² adds λ·w to ∂L/∂W: PyTorch's coupled weight_decay λ, on the weights only.
+        format!(", kernel_regularizer=keras.regularizers.L2({})", py(c.l2 / 2.0))
+    } else {
+        String::new()
+    };
+    s.push_str(&format!("model = keras.Sequential([keras.Input(shape=({},))])\nfor i in range({}):\n", shape.input, shape.depth));
+    s.push_str(&format!("    fan_in = {} if i == 0 else {}\n", shape.input, shape.width));
     let act = if c.bn { "None".to_string() } else { keras_activation(c.act) };
     s.push_str(&format!(
-        "    model.add(keras.layers.Dense({}, activation={act}, kernel_initializer=kernel, bias_initializer=bias))\n",
-        shape.width
+        "    model.add(keras.layers.Dense({w}, activation={act}, kernel_initializer=kernel(), bias_initializer=bias(fan_in, {w}){reg}))\n",
+        w = shape.width
     ));
     if c.bn {
         s.push_str("    model.add(keras.layers.BatchNormalization(epsilon=1e-5))\n");
@@ -286,45 +391,77 @@ fn keras(c: &Config) -> String {
     if let Activation::LeakyRelu(sl) = c.act {
         s.push_str(&format!("    model.add(keras.layers.LeakyReLU(negative_slope={}))\n", py32(sl)));
     }
-    s.push_str(&format!("model.add(keras.layers.Dense({}, kernel_initializer=kernel, bias_initializer=bias))\n", shape.output));
+    s.push_str(&format!(
+        "model.add(keras.layers.Dense({o}, kernel_initializer=kernel(), bias_initializer=bias({w}, {o}){reg}))\n",
+        w = shape.width,
+        o = shape.output
+    ));
     if matches!(c.act, Activation::Gelu) {
         s.push_str("# \"gelu\" is the exact erf form in Keras 3 (approximate=False), as here\n");
+    }
+    if train {
+        let lr = py(c.lr);
+        let opt = match c.opt {
+            OptKind::Sgd => format!("keras.optimizers.SGD(learning_rate={lr})"),
+            OptKind::Momentum => format!("keras.optimizers.SGD(learning_rate={lr}, momentum=0.9)"),
+            // Keras adds ε to √v before the bias correction, PyTorch after: the same but for ε.
+            OptKind::Adam => format!("keras.optimizers.Adam(learning_rate={lr}, beta_1=0.9, beta_2=0.999, epsilon=1e-8)"),
+        };
+        let loss = if is_classification(c) {
+            "keras.losses.SparseCategoricalCrossentropy(from_logits=True)"
+        } else {
+            "keras.losses.MeanSquaredError()"
+        };
+        s.push_str(&format!("\nmodel.compile(optimizer={opt}, loss={loss})\n"));
+        if c.l2 > 0.0 {
+            s.push_str("# the loss Keras reports includes the L2 term; the page's does not\n");
+        }
+        s.push_str(&format!("# model.fit(x, t, batch_size={}, shuffle=True)\n", c.batch));
     }
     s
 }
 
-fn jax_init(c: &Config, bias: bool) -> String {
+/// A Flax initializer for the weights. One function serves every `Dense`: Flax gives each
+/// parameter a key of its own, folded from the module's path (`Dense_0`, `Dense_1`, …).
+fn jax_kernel(c: &Config) -> String {
     let g = gain(c);
-    let init = |i: Init, std: f64| -> String {
-        match i {
-            Init::Zeros => "nn.initializers.zeros".into(),
-            Init::Constant => format!("nn.initializers.constant({})", py(c.scale)),
-            Init::Random(Dist::Uniform) => {
-                format!("lambda key, shape, dtype=jnp.float32: jax.random.uniform(key, shape, dtype, -{a}, {a})", a = py(c.scale))
-            }
-            Init::Random(Dist::Normal) if c.trunc && !bias => format!("nn.initializers.truncated_normal(stddev={})", py(c.scale)),
-            Init::Random(Dist::Normal) => format!("nn.initializers.normal(stddev={})", py(c.scale)),
-            _ if bias => format!("nn.initializers.normal(stddev={})", py(std)),
-            Init::Xavier(d) | Init::He(d) | Init::Lecun(d) => {
-                let mode = if matches!(i, Init::Xavier(_)) { "fan_avg" } else { fan_mode(c.fan) };
-                let dist = match (d, c.trunc) {
-                    (Dist::Normal, true) => "truncated_normal",
-                    (Dist::Normal, false) => "normal",
-                    (Dist::Uniform, _) => "uniform",
-                };
-                format!("nn.initializers.variance_scaling({}, \"{mode}\", \"{dist}\")", py(g * g))
-            }
-            Init::Orthogonal => format!("nn.initializers.orthogonal(scale={})", py(g)),
+    match c.init {
+        Init::Zeros => "nn.initializers.zeros".into(),
+        Init::Constant => format!("nn.initializers.constant({})", py(c.scale)),
+        Init::Random(Dist::Uniform) => {
+            format!("lambda key, shape, dtype=jnp.float32: jax.random.uniform(key, shape, dtype, -{a}, {a})", a = py(c.scale))
         }
-    };
-    if !bias {
-        return init(c.init, 0.0);
+        Init::Random(Dist::Normal) if c.trunc => format!("nn.initializers.truncated_normal(stddev={})", py(c.scale)),
+        Init::Random(Dist::Normal) => format!("nn.initializers.normal(stddev={})", py(c.scale)),
+        Init::Xavier(d) | Init::He(d) | Init::Lecun(d) => {
+            let mode = if matches!(c.init, Init::Xavier(_)) { "fan_avg" } else { fan_mode(c.fan) };
+            let dist = match (d, c.trunc) {
+                (Dist::Normal, true) => "truncated_normal",
+                (Dist::Normal, false) => "normal",
+                (Dist::Uniform, _) => "uniform",
+            };
+            format!("nn.initializers.variance_scaling({}, \"{mode}\", \"{dist}\")", py(g * g))
+        }
+        Init::Orthogonal => format!("nn.initializers.orthogonal(scale={})", py(g)),
     }
+}
+
+/// The body of `def bias_init(fan_in, fan_out):` (a layer's bias initializer).
+fn jax_bias(c: &Config) -> String {
+    let uniform = |bound: &str| {
+        format!("bound = {bound}\n    return lambda key, shape, dtype=jnp.float32: jax.random.uniform(key, shape, dtype, -bound, bound)")
+    };
     match c.bias {
-        BiasInit::Zeros => "nn.initializers.zeros".into(),
-        BiasInit::Constant(v) => format!("nn.initializers.constant({})", py(v)),
-        BiasInit::Normal(s) => format!("nn.initializers.normal(stddev={})", py(s)),
-        BiasInit::SameAsWeights => init(c.init, c.init_spec().draw(c.width, c.width, c.act).std(c.width, c.width)),
+        BiasInit::Zeros => "return nn.initializers.zeros".into(),
+        BiasInit::Constant(v) => format!("return nn.initializers.constant({})", py(v)),
+        BiasInit::Normal(s) => format!("return nn.initializers.normal(stddev={})", py(s)),
+        BiasInit::SameAsWeights => match same_bias(c) {
+            SameBias::Constant(v) => format!("return nn.initializers.constant({})", py(v)),
+            SameBias::Normal { parent, truncated: false } => format!("return nn.initializers.normal(stddev={parent})"),
+            // lower, upper = −2, 2 in units of stddev, uncorrected: `parent` carries the correction.
+            SameBias::Normal { parent, truncated: true } => format!("return nn.initializers.truncated_normal(stddev={parent})"),
+            SameBias::Uniform { bound } => uniform(&bound),
+        },
     }
 }
 
@@ -339,18 +476,64 @@ fn jax_activation(a: Activation) -> String {
 }
 
 fn jax(c: &Config) -> String {
-    let (shape, _) = dims(c);
-    let mut s = String::from("import jax\nimport jax.numpy as jnp\nfrom flax import linen as nn\n\n");
-    s.push_str(&format!("kernel_init = {}\nbias_init = {}\nact = {}\n\n", jax_init(c, false), jax_init(c, true), jax_activation(c.act)));
+    let shape = dims(c);
+    let train = c.view == View::Train;
+    let mut s = String::from("import math\nimport jax\nimport jax.numpy as jnp\nfrom flax import linen as nn\n");
+    if train {
+        s.push_str("import optax\n");
+    }
+    s.push_str(&format!("\nkernel_init = {}\nact = {}\n\n", jax_kernel(c), jax_activation(c.act)));
+    s.push_str(&format!("def bias_init(fan_in, fan_out):\n    {}\n\n", jax_bias(c)));
     s.push_str("class MLP(nn.Module):\n    @nn.compact\n    def __call__(self, x, train=True):\n");
     s.push_str(&format!("        for _ in range({}):\n", shape.depth));
-    s.push_str(&format!("            x = nn.Dense({}, kernel_init=kernel_init, bias_init=bias_init)(x)\n", shape.width));
+    s.push_str(&format!(
+        "            x = nn.Dense({w}, kernel_init=kernel_init, bias_init=bias_init(x.shape[-1], {w}))(x)\n",
+        w = shape.width
+    ));
     if c.bn {
         s.push_str("            x = nn.BatchNorm(use_running_average=not train, epsilon=1e-5)(x)\n");
     }
     s.push_str("            x = act(x)\n");
-    s.push_str(&format!("        return nn.Dense({}, kernel_init=kernel_init, bias_init=bias_init)(x)\n\n", shape.output));
-    s.push_str(&format!("params = MLP().init(jax.random.PRNGKey({}), jnp.zeros((1, {})))\n", c.seed, shape.input));
+    s.push_str(&format!(
+        "        return nn.Dense({o}, kernel_init=kernel_init, bias_init=bias_init(x.shape[-1], {o}))(x)\n\n",
+        o = shape.output
+    ));
+    s.push_str(&format!("variables = MLP().init(jax.random.PRNGKey({}), jnp.zeros((1, {})))\n", c.seed, shape.input));
+    s.push_str("params = variables[\"params\"]\n");
+    if train {
+        let lr = py(c.lr);
+        let rule = match c.opt {
+            OptKind::Sgd => format!("optax.sgd({lr})"),
+            OptKind::Momentum => format!("optax.sgd({lr}, momentum=0.9)"),
+            OptKind::Adam => format!("optax.adam({lr}, b1=0.9, b2=0.999, eps=1e-8)"),
+        };
+        let opt = if c.l2 > 0.0 {
+            // Added to the gradient before the rule: PyTorch's coupled weight_decay, not AdamW.
+            s.push_str("\n# L2 weight decay on the weights (kernels) only, added to the gradient as PyTorch's weight_decay\n");
+            s.push_str("decay = lambda p: jax.tree_util.tree_map_with_path(lambda path, _: path[-1].key == \"kernel\", p)\n");
+            format!("optax.chain(optax.add_decayed_weights({}, mask=decay), {rule})", py(c.l2))
+        } else {
+            s.push('\n');
+            rule
+        };
+        s.push_str(&format!("opt = {opt}\nopt_state = opt.init(params)\n\n"));
+        s.push_str("def loss_fn(params, x, t):\n");
+        if c.bn {
+            s.push_str("    y, _ = MLP().apply({**variables, \"params\": params}, x, mutable=[\"batch_stats\"])\n");
+        } else {
+            s.push_str("    y = MLP().apply({\"params\": params}, x)\n");
+        }
+        if is_classification(c) {
+            s.push_str("    return optax.softmax_cross_entropy_with_integer_labels(y, t).mean()\n\n");
+        } else {
+            s.push_str("    return jnp.mean((y - t) ** 2)  # nn.MSELoss(): mean over batch and outputs, t of shape (batch, 1)\n\n");
+        }
+        s.push_str("@jax.jit\ndef step(params, opt_state, x, t):\n");
+        s.push_str("    loss, grads = jax.value_and_grad(loss_fn)(params, x, t)\n");
+        s.push_str("    updates, opt_state = opt.update(grads, opt_state, params)\n");
+        s.push_str("    return optax.apply_updates(params, updates), opt_state, loss\n");
+        s.push_str(&format!("# batches of {} rows\n", c.batch));
+    }
     s
 }
 
@@ -378,11 +561,10 @@ mod tests {
     fn names_match_the_frameworks() {
         let he = config("init=he_normal&act=relu");
         assert!(snippet(&he, Framework::PyTorch).contains("nn.init.kaiming_normal_(w, mode=\"fan_in\", nonlinearity=\"relu\")"));
-        assert!(snippet(&he, Framework::Keras)
-            .contains("VarianceScaling(scale=2.0000000000000004, mode=\"fan_in\", distribution=\"untruncated_normal\")"));
-        assert!(snippet(&he, Framework::Jax).contains("variance_scaling(2.0000000000000004, \"fan_in\", \"normal\")"));
+        assert!(snippet(&he, Framework::Keras).contains("VarianceScaling(scale=2.0, mode=\"fan_in\", distribution=\"untruncated_normal\")"));
+        assert!(snippet(&he, Framework::Jax).contains("variance_scaling(2.0, \"fan_in\", \"normal\")"));
         let x = config("init=xavier_uniform&act=tanh&gain=auto");
-        assert!(snippet(&x, Framework::PyTorch).contains("nn.init.xavier_uniform_(w, gain=1.6666666666666667)"));
+        assert!(snippet(&x, Framework::PyTorch).contains("nn.init.xavier_uniform_(w, gain=1.66666666667)"));
         let lecun = config("init=lecun_normal&act=selu");
         assert!(snippet(&lecun, Framework::PyTorch).contains("kaiming_normal_(w, mode=\"fan_in\", nonlinearity=\"linear\")"));
         assert!(snippet(&config("init=normal&scale=0.01"), Framework::PyTorch).contains("nn.init.normal_(w, mean=0.0, std=0.01)"));
@@ -400,7 +582,7 @@ mod tests {
         let t = snippet(&c, Framework::PyTorch);
         assert!(t.contains("for i in range(3)") && t.contains("nn.Linear(64 if i == 0 else 32, 32)") && t.contains("nn.Linear(32, 10)"));
         assert!(t.contains("nn.BatchNorm1d(32)") && t.contains("nn.LeakyReLU(0.2)"));
-        assert!(t.contains("torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9"));
+        assert!(t.contains("torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)"));
         assert!(t.contains("nn.CrossEntropyLoss()"));
         let k = snippet(&c, Framework::Keras);
         assert!(
@@ -408,5 +590,29 @@ mod tests {
                 && k.contains("BatchNormalization(epsilon=1e-5)")
                 && k.contains("LeakyReLU(negative_slope=0.2)")
         );
+    }
+
+    /// Numbers as people type them (Python's `repr` of the 12-significant-digit rounding): √2² is
+    /// 2.0, not 2.0000000000000004; 0.1 + 0.2 is 0.3; small and large numbers in Python's
+    /// exponent form.
+    #[test]
+    fn numbers_are_written_as_people_type_them() {
+        let two = std::f64::consts::SQRT_2 * std::f64::consts::SQRT_2;
+        assert_eq!(py(two), "2.0");
+        assert_eq!(py(0.1 + 0.2), "0.3");
+        assert_eq!(py(0.01), "0.01");
+        assert_eq!(py(1.0 / 3.0), "0.333333333333");
+        assert_eq!(py(5.0 / 3.0), "1.66666666667");
+        assert_eq!(py(1e-5), "1e-05");
+        assert_eq!(py(2.5e-7), "2.5e-07");
+        assert_eq!(py(1e16), "1e+16");
+        assert_eq!(py(0.0001), "0.0001");
+        assert_eq!(py(-0.5), "-0.5");
+        assert_eq!(py(3.0), "3.0");
+        assert_eq!(py32(0.2), "0.2");
+        let he = config("init=he_uniform&act=relu");
+        for f in Framework::ALL {
+            assert!(!snippet(&he, f).contains("0000000000"), "{f:?}: {}", snippet(&he, f));
+        }
     }
 }

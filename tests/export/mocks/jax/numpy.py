@@ -1,0 +1,11 @@
+import jax
+
+float32 = "float32"
+
+
+def zeros(shape, dtype=None):
+    return jax.Array(shape)
+
+
+def mean(x, *a, **k):
+    return x

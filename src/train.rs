@@ -48,7 +48,7 @@ pub enum Optimizer {
 }
 
 /// Per-parameter optimizer state, one buffer per parameter tensor, in the order
-/// W₀, b₀, γ₀, β₀, W₁, ... (γ, β only for batch-norm layers).
+/// W₀, b₀, γ₀, β₀, W₁, ... (γ, β only for batch-norm layers); empty where the rule keeps none.
 #[derive(Debug, Clone, Default)]
 pub struct OptState {
     step: u32,
@@ -75,9 +75,16 @@ impl Optimizer {
                 if let Some(bn) = &layer.bn {
                     sizes.extend([bn.gamma.len(), bn.beta.len()]);
                 }
+                // Only the buffers the rule reads (`budget::opt_buffers`): SGD none, momentum its
+                // velocity, Adam m and v; an empty Vec allocates nothing.
+                let (m, v) = match self {
+                    Optimizer::Sgd { .. } => (0, 0),
+                    Optimizer::Momentum { .. } => (1, 0),
+                    Optimizer::Adam { .. } => (1, 1),
+                };
                 for n in sizes {
-                    state.m.push(vec![0.0; n]);
-                    state.v.push(vec![0.0; n]);
+                    state.m.push(vec![0.0; n * m]);
+                    state.v.push(vec![0.0; n * v]);
                 }
             }
         }

@@ -16,7 +16,7 @@ use crate::compare::Compare;
 use crate::data::InputKind;
 use crate::format::fmt_num;
 use crate::init::{BiasInit, Dist, FanMode, Gain, Init, InitSpec};
-use crate::network::{Shape, Workspace};
+use crate::network::Shape;
 use crate::train::OptKind;
 use std::fmt;
 
@@ -187,9 +187,10 @@ impl fmt::Display for Notice {
 /// A configuration that cannot be computed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConfigError {
-    /// The buffers would exceed [`MEMORY_BUDGET`]; with the largest depth (at this width and
-    /// batch) and the largest batch (at this depth and width) that fit, where any does.
-    TooLarge { bytes: u64, budget: u64, max_depth: Option<usize>, max_batch: Option<usize> },
+    /// The buffers of `runs` runs (1, or the compared runs together) would exceed
+    /// [`MEMORY_BUDGET`]; with the largest depth (the other sizes as they are), the largest batch
+    /// and the largest width that fit, where any does.
+    TooLarge { bytes: u64, budget: u64, runs: usize, max_depth: Option<usize>, max_batch: Option<usize>, max_width: Option<usize> },
     /// A shard that is not a power-of-two slice of the batch's row chunks (`shard::Shard::fits`).
     Shard { index: usize, count: usize, batch: usize },
     /// The digits are not in this wasm module (only the compute worker carries them, see
@@ -200,13 +201,20 @@ pub enum ConfigError {
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ConfigError::TooLarge { bytes, budget, max_depth, max_batch } => {
-                write!(f, "this network needs about {} MiB of memory, more than the {} MiB budget", bytes >> 20, budget >> 20)?;
+            ConfigError::TooLarge { bytes, budget, runs, max_depth, max_batch, max_width } => {
+                let what = if *runs > 1 { format!("these {runs} runs need") } else { "this network needs".to_string() };
+                write!(f, "{what} about {} MiB of memory, more than the {} MiB budget", bytes >> 20, budget >> 20)?;
                 match (max_depth, max_batch) {
-                    (Some(d), Some(b)) => write!(f, ": at this width, use at most {d} layers, or a batch of at most {b}"),
-                    (Some(d), None) => write!(f, ": at this width and batch, use at most {d} layers"),
-                    (None, Some(b)) => write!(f, ": at this depth and width, use a batch of at most {b}"),
-                    (None, None) => write!(f, ": reduce the width"),
+                    (Some(d), Some(b)) => write!(f, ": at this width, use at most {d} layers, or a batch of at most {b}")?,
+                    (Some(d), None) => write!(f, ": at this width and batch, use at most {d} layers")?,
+                    (None, Some(b)) => write!(f, ": at this depth and width, use a batch of at most {b}")?,
+                    (None, None) => {
+                        return write!(f, ": {}", max_width.map_or("reduce the width".to_string(), |w| format!("use at most {w} units")))
+                    }
+                }
+                match max_width {
+                    Some(w) => write!(f, ", or at most {w} units"),
+                    None => Ok(()),
                 }
             }
             ConfigError::NoDigits => {
@@ -870,16 +878,28 @@ impl Config {
         Shape { input: self.input.dim(self.width), depth: self.depth, width: self.width, output }
     }
 
-    /// Refuses configurations whose buffers would exceed [`MEMORY_BUDGET`], before any allocation:
-    /// kept whole ([`Config::stored_bytes`]) or computed layer by layer ([`Config::lean_bytes`],
-    /// `crate::lean`).
+    /// Refuses configurations whose buffers would exceed [`MEMORY_BUDGET`], before any allocation,
+    /// at initialization: kept whole ([`Config::stored_bytes`]) or computed layer by layer
+    /// ([`Config::lean_bytes`], `crate::lean`), [`crate::budget::init`].
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.validate_by(Config::bytes)
+        self.validate_by(crate::budget::init, 1)
     }
 
-    /// As [`Config::validate`], for a network kept whole (training, and the split passes).
+    /// As [`Config::validate`], for a network kept whole (the split passes).
     pub fn validate_stored(&self) -> Result<(), ConfigError> {
-        self.validate_by(Config::stored_bytes)
+        self.validate_by(crate::budget::kept, 1)
+    }
+
+    /// As [`Config::validate`], for training this configuration ([`crate::budget::train`]: the
+    /// optimizer's state, the snapshots, the evaluations' buffers and the dataset too).
+    pub fn validate_train(&self) -> Result<(), ConfigError> {
+        self.validate_by(crate::budget::train, 1)
+    }
+
+    /// As [`Config::validate`], for everything the page holds for this configuration: one run,
+    /// or every compared run in its own worker ([`crate::budget::total`]).
+    pub fn validate_page(&self) -> Result<(), ConfigError> {
+        self.validate_by(crate::budget::total, self.compare.count())
     }
 
     /// Refuses to sample an input this module does not carry (the digits, outside the worker).
@@ -890,64 +910,79 @@ impl Config {
         Ok(())
     }
 
-    fn validate_by(&self, need: fn(&Config) -> u64) -> Result<(), ConfigError> {
+    fn validate_by(&self, need: fn(&Config) -> u64, runs: usize) -> Result<(), ConfigError> {
         let bytes = need(self);
         if bytes > MEMORY_BUDGET {
             let fits = |c: Config| need(&c) <= MEMORY_BUDGET;
             let max_depth = (1..self.depth).rev().find(|&depth| fits(Config { depth, ..*self }));
             let max_batch =
                 BATCHES.iter().rev().map(|&b| b as usize).filter(|&b| b < self.batch).find(|&batch| fits(Config { batch, ..*self }));
-            return Err(ConfigError::TooLarge { bytes, budget: MEMORY_BUDGET, max_depth, max_batch });
+            let max_width =
+                WIDTHS.iter().rev().map(|&w| w as usize).filter(|&w| w < self.width).find(|&width| fits(Config { width, ..*self }));
+            return Err(ConfigError::TooLarge { bytes, budget: MEMORY_BUDGET, runs, max_depth, max_batch, max_width });
         }
         Ok(())
     }
 
-    /// The bytes this configuration's buffers need (before any is allocated): kept whole, or layer
-    /// by layer when that does not fit.
+    /// The bytes this configuration's buffers need at initialization (before any is allocated):
+    /// kept whole, or layer by layer when that does not fit.
     #[must_use]
     pub fn bytes(&self) -> u64 {
-        if self.is_lean() {
-            self.lean_bytes()
-        } else {
-            self.stored_bytes()
-        }
+        crate::budget::init(self)
     }
 
     /// One sentence on the memory this configuration needs, shown beside the size controls so they
-    /// say what fits before anything is computed. Training keeps the network whole.
+    /// say what fits before anything is computed: by the path each run takes (training, kept
+    /// whole, layer by layer), per run and in total when runs are compared.
     #[must_use]
     pub fn memory_note(&self) -> String {
         // Whole MiB, as the refusal and the status line count them; "under 1 MiB" rather than 0.
         let mib = |b: u64| if b < 1 << 20 { "under 1 MiB".to_string() } else { format!("about {} MiB", b >> 20) };
-        let train = self.view == View::Train;
-        match if train { self.validate_stored() } else { self.validate() } {
-            Err(e) => format!("Too large: {e}."),
-            Ok(()) if !train && self.is_lean() => format!(
+        let runs = crate::budget::runs(self);
+        if let Err(e) = self.validate_page() {
+            return format!("Too large: {e}.");
+        }
+        let total: u64 = runs.iter().sum();
+        if runs.len() > 1 {
+            let most = runs.iter().copied().max().unwrap_or(0);
+            let each = if runs.iter().all(|&r| r == most) { "" } else { "up to " };
+            return format!(
+                "Memory: {each}{} per run, each in its own worker: {} for the {} runs, of the {} MiB budget.",
+                mib(most),
+                mib(total),
+                runs.len(),
+                MEMORY_BUDGET >> 20
+            );
+        }
+        match crate::budget::path(self) {
+            crate::budget::Path::Lean => format!(
                 "Memory: {}, computed layer by layer (kept whole it would need {} MiB), so it takes seconds.",
-                mib(self.lean_bytes()),
+                mib(total),
                 self.stored_bytes() >> 20
             ),
-            Ok(()) => format!("Memory: {} of the {} MiB budget.", mib(self.stored_bytes()), MEMORY_BUDGET >> 20),
+            crate::budget::Path::Train => format!("Memory: {} of the {} MiB budget to train.", mib(total), MEMORY_BUDGET >> 20),
+            crate::budget::Path::Kept => format!("Memory: {} of the {} MiB budget.", mib(total), MEMORY_BUDGET >> 20),
         }
     }
 
-    /// The bytes of a network kept whole with every buffer of its pass.
+    /// The bytes of a network kept whole with every buffer of its pass ([`crate::budget::kept`]).
     #[must_use]
     pub fn stored_bytes(&self) -> u64 {
-        Workspace::bytes_for(self.shape(), self.batch, self.bn) + 4 * (self.batch * self.shape().input) as u64
+        crate::budget::kept(self)
     }
 
-    /// The bytes of a pass layer by layer (`crate::lean`): width² + depth·batch·width.
+    /// The bytes of a pass layer by layer (`crate::lean`, [`crate::budget::lean`]): width² +
+    /// depth·batch·width.
     #[must_use]
     pub fn lean_bytes(&self) -> u64 {
-        crate::lean::bytes_for(self.shape(), self.batch)
+        crate::budget::lean(self.shape(), self.batch)
     }
 
     /// Whether the view at initialization computes this configuration layer by layer: kept whole
     /// it would pass the budget.
     #[must_use]
     pub fn is_lean(&self) -> bool {
-        self.stored_bytes() > MEMORY_BUDGET
+        crate::budget::init_path(self) == crate::budget::Path::Lean
     }
 
     /// What a control shows beside itself, with units ("10 layers", "256 units"); empty for none.

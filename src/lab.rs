@@ -34,12 +34,7 @@ pub use crate::data::POOL_SIZE;
 pub const MAX_RECORDS: usize = 250;
 /// The most full evaluations over a run's `steps` (each costs a forward pass of the whole pool).
 pub const MAX_EVALS: usize = 30;
-/// The most weight snapshots kept for scrubbing back.
-pub const MAX_SNAPSHOTS: usize = 17;
-/// Bytes of snapshots a run may keep.
-const SNAPSHOT_BUDGET: usize = 64 << 20;
-/// Rows per evaluation chunk (bounds the evaluation buffers whatever the pool size).
-const EVAL_ROWS: usize = 256;
+pub use crate::budget::{EVAL_ROWS, MAX_SNAPSHOTS};
 /// Side of the decision-boundary grid.
 pub const GRID: usize = 60;
 /// The percentiles of a band (TensorBoard's distribution bands).
@@ -148,6 +143,8 @@ pub struct Trainer {
     pub loss: Loss,
     split: Split,
     ws: Workspace,
+    /// Forward-only buffers of up to [`EVAL_ROWS`] rows for the evaluations and the classifier's
+    /// view (no ∂L/∂W: they never run backward).
     eval_ws: Workspace,
     xb: Vec<f32>,
     dy: Vec<f32>,
@@ -180,7 +177,7 @@ fn batch_rows(config: &Config, train: usize) -> usize {
 impl Trainer {
     /// Builds the network (as the initialization view does), the split and the buffers.
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
-        config.validate_stored()?;
+        config.validate_train()?;
         config.check_data()?;
         let mlp = Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed));
         let mut rng = Rng::new(u64::from(config.seed), Stream::Input);
@@ -206,10 +203,9 @@ impl Trainer {
         let split = Split { train_t: targets_of(train_idx, &train), test_t: targets_of(test_idx, &test), train, test };
         let rows = batch_rows(config, split.train.len());
         let ws = Workspace::new(&mlp, rows);
-        let eval_ws = Workspace::new(&mlp, EVAL_ROWS);
+        let eval_ws = forward_workspace(&mlp, EVAL_ROWS);
         let steps = config.steps.max(1);
-        let params: usize = mlp.layers.iter().map(|l| l.w.len() + l.b.len()).sum();
-        let max_snapshots = (SNAPSHOT_BUDGET / (4 * params).max(1)).clamp(2, MAX_SNAPSHOTS);
+        let max_snapshots = crate::budget::snapshots(config);
         let order: Vec<usize> = (0..split.train.len()).collect();
         let mut t = Self {
             config: *config,
@@ -231,7 +227,7 @@ impl Trainer {
             step: 0,
             record_every: steps.div_ceil(MAX_RECORDS),
             eval_every: steps.div_ceil(MAX_EVALS),
-            snapshot_every: steps.div_ceil(max_snapshots - 1),
+            snapshot_every: crate::budget::snapshot_every(steps, max_snapshots),
             snapshots: Vec::new(),
             max_snapshots,
             diverged: None,
@@ -428,7 +424,11 @@ impl Trainer {
     }
 
     fn snapshot(&mut self) {
-        if self.snapshots.last().is_some_and(|(s, _)| *s == self.step) {
+        if self.snapshots.last().is_some_and(|(s, _)| *s == self.step) || self.max_snapshots == 0 {
+            return;
+        }
+        if self.max_snapshots == 1 && !self.snapshots.is_empty() {
+            // Room for the initialization only.
             return;
         }
         if self.snapshots.len() >= self.max_snapshots {
@@ -446,20 +446,41 @@ impl Trainer {
     }
 
     /// The initialization view's report of the network as it was at the latest kept step ≤ `step`
-    /// (on the configuration's own batch), with that step.
-    pub fn report_at(&self, step: usize) -> Result<(usize, Report), ConfigError> {
-        let (at, mlp) = self
-            .snapshots
-            .iter()
-            .rev()
-            .find(|(s, _)| *s <= step)
-            .or(self.snapshots.first())
-            .map_or((self.step, &self.mlp), |(s, m)| (*s, m));
-        let (at, mlp) = if step >= self.step { (self.step, &self.mlp) } else { (at, mlp) };
-        let mut e = Experiment::new(&self.config)?;
-        e.mlp = mlp.clone();
-        let loss = e.pass();
-        Ok((at, e.report(loss)))
+    /// (on the configuration's own batch), with that step: the current network, else the latest
+    /// snapshot at or before `step` (the first when none is).
+    ///
+    /// The network is lent to the report's pass, never copied or built again (building 4 × 1024
+    /// orthogonal layers took 3.3 s, every second while training played), and the mini-batch's
+    /// buffers are freed meanwhile (the next step writes every one of them before reading it), so
+    /// the report's own buffers take their place ([`crate::budget::train`]).
+    pub fn report_at(&mut self, step: usize) -> Result<(usize, Report), ConfigError> {
+        let kept = self.snapshots.iter().rposition(|(s, _)| *s <= step).or((!self.snapshots.is_empty()).then_some(0));
+        let (at, mlp) = match kept {
+            Some(i) if step < self.step => (self.snapshots[i].0, &mut self.snapshots[i].1),
+            _ => (self.step, &mut self.mlp),
+        };
+        let lent = std::mem::replace(mlp, Mlp { layers: Vec::new(), act: self.config.act });
+        let rows = self.ws.batch;
+        self.ws = Workspace::default();
+        let made = Experiment::new_shard_with(&self.config, crate::shard::Shard::WHOLE, Some(lent));
+        let report = made.map(|mut e| {
+            let loss = e.pass();
+            let report = e.report(loss);
+            (report, e.mlp)
+        });
+        let back = |mlp: Mlp, this: &mut Self| match kept {
+            Some(i) if step < this.step => this.snapshots[i].1 = mlp,
+            _ => this.mlp = mlp,
+        };
+        let result = match report {
+            Ok((report, mlp)) => {
+                back(mlp, self);
+                Ok((at, report))
+            }
+            Err(e) => Err(e),
+        };
+        self.ws = Workspace::new(&self.mlp, rows);
+        result
     }
 
     /// The classifier's picture now: decision regions of 2-D data, the test confusion matrix of
@@ -518,15 +539,44 @@ impl Trainer {
     }
 }
 
+/// The buffers [`Mlp::forward`] writes for `rows` rows: z and a of every layer, x̂ and
+/// 1/√(σ²+ε) of batch-norm layers; none of the backward pass's.
+fn forward_workspace(mlp: &Mlp, rows: usize) -> Workspace {
+    let mut ws = Workspace::default();
+    ws.batch = rows;
+    ws.raw_pre = vec![None; mlp.layers.len()];
+    for l in &mlp.layers {
+        ws.pre.push(vec![0.0; rows * l.fan_out]);
+        ws.act.push(vec![0.0; rows * l.fan_out]);
+        let bn = l.bn.is_some();
+        ws.xhat.push(if bn { vec![0.0; rows * l.fan_out] } else { Vec::new() });
+        ws.inv_std.push(if bn { vec![0.0; l.fan_out] } else { Vec::new() });
+    }
+    ws
+}
+
+/// Sets a [`forward_workspace`] to `rows` rows in place: fewer rows keep the buffers' memory, so
+/// a short last chunk allocates nothing (a new workspace per chunk held two at once).
+fn resize_forward(mlp: &Mlp, ws: &mut Workspace, rows: usize) {
+    ws.batch = rows;
+    for (l, layer) in mlp.layers.iter().enumerate() {
+        ws.pre[l].resize(rows * layer.fan_out, 0.0);
+        ws.act[l].resize(rows * layer.fan_out, 0.0);
+        if layer.bn.is_some() {
+            ws.xhat[l].resize(rows * layer.fan_out, 0.0);
+        }
+    }
+}
+
 /// Forward passes of `x` (rows of `dim`) in chunks of up to [`EVAL_ROWS`] rows through `ws`
-/// (resized when a chunk's rows differ); calls `each(first row, the chunk's outputs)`.
+/// (resized in place when a chunk's rows differ); calls `each(first row, the chunk's outputs)`.
 fn outputs(mlp: &Mlp, ws: &mut Workspace, x: &[f32], dim: usize, mut each: impl FnMut(usize, &[f32])) {
     let n = x.len() / dim.max(1);
     let mut start = 0;
     while start < n {
         let rows = (n - start).min(EVAL_ROWS);
         if ws.batch != rows {
-            *ws = Workspace::new(mlp, rows);
+            resize_forward(mlp, ws, rows);
         }
         each(start, mlp.forward(&x[start * dim..(start + rows) * dim], ws));
         start += rows;

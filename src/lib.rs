@@ -23,6 +23,7 @@
 //! - `web` (wasm only) — the page and the worker
 
 pub mod activation;
+pub mod budget;
 pub mod charts;
 pub mod choice;
 pub mod code;

@@ -48,7 +48,7 @@ pub enum Optimizer {
 }
 
 /// Per-parameter optimizer state, one buffer per parameter tensor, in the order
-/// W₀, b₀, γ₀, β₀, W₁, ... (γ, β only for batch-norm layers).
+/// W₀, b₀, γ₀, β₀, W₁, ... (γ, β only for batch-norm layers); empty where the rule keeps none.
 #[derive(Debug, Clone, Default)]
 pub struct OptState {
     step: u32,
@@ -75,9 +75,16 @@ impl Optimizer {
                 if let Some(bn) = &layer.bn {
                     sizes.extend([bn.gamma.len(), bn.beta.len()]);
                 }
+                // Only the buffers the rule reads (`budget::opt_buffers`): SGD none, momentum its
+                // velocity, Adam m and v; an empty Vec allocates nothing.
+                let (m, v) = match self {
+                    Optimizer::Sgd { .. } => (0, 0),
+                    Optimizer::Momentum { .. } => (1, 0),
+                    Optimizer::Adam { .. } => (1, 1),
+                };
                 for n in sizes {
-                    state.m.push(vec![0.0; n]);
-                    state.v.push(vec![0.0; n]);
+                    state.m.push(vec![0.0; n * m]);
+                    state.v.push(vec![0.0; n * v]);
                 }
             }
         }
@@ -189,5 +196,28 @@ mod tests {
         opt.step(&mut m, &ws, &mut st);
         // The bias starts at 0 (zeros) and has g = −2: it rises by η per step.
         assert!((f64::from(m.layers[0].b[0]) - 2.0 * lr).abs() < 1e-5, "bias {}", m.layers[0].b[0]);
+    }
+
+    /// Weight decay λ enters every rule as PyTorch's coupled `weight_decay`: g ← g + λ·W before
+    /// the rule's own state. Expected values are torch.optim's documented algorithms worked by hand
+    /// in f64 (w₀ = 1, g = 0.5, λ = 0.5, η = 0.1): Adam g₁ = 1, m₁ = 0.1, v₁ = 0.001, w₁ = 0.9;
+    /// g₂ = 0.95, m̂₂ = 0.185/0.19, v̂₂ = 0.0019015/0.001999, w₂ = 0.800166488, w₃ = 0.700623394.
+    /// Momentum (buf₁ = g₁): w₁ = 0.9, buf₂ = 0.9 + 0.95, w₂ = 0.715, w₃ = 0.46275.
+    #[test]
+    fn weight_decay_enters_adam_and_momentum_before_their_state() {
+        let (lr, l2) = (0.1f32, 0.5f32);
+        let cases = [
+            (Optimizer::Adam { lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, [0.900_000_001, 0.800_166_487_6, 0.700_623_394_3]),
+            (Optimizer::Momentum { lr, momentum: 0.9 }, [0.9, 0.715, 0.462_75]),
+        ];
+        for (opt, want) in cases {
+            let (mut m, ws) = one_param_net();
+            let mut st = OptState::default();
+            for (t, want) in want.iter().enumerate() {
+                opt.step_decayed(&mut m, &ws, &mut st, l2);
+                let got = f64::from(m.layers[0].w[0]);
+                assert!((got - want).abs() < 2e-6, "{opt:?} step {}: w = {got}, torch's algorithm gives {want}", t + 1);
+            }
+        }
     }
 }

@@ -1240,8 +1240,8 @@ impl App {
     fn restart_lab(&mut self, playing: bool) {
         let runs = self.config.compare.runs(&self.config);
         let labels = self.config.compare.labels(&self.config);
-        // Training keeps each network whole.
-        if let Err(e) = runs.iter().try_for_each(Config::validate_stored) {
+        // Every run's trainer, each in its lab worker, together (crate::budget::total).
+        if let Err(e) = self.config.validate_page() {
             self.lab.stop();
             self.lab_phase = LabPhase::Idle;
             self.stop_progress();

@@ -1,0 +1,283 @@
+//! How many bytes each path will allocate, counted before it allocates any, so a configuration
+//! that would not fit is refused with what would.
+//!
+//! Four paths compute a configuration, and each is counted here from the buffers it makes (f32
+//! everywhere; `tests/budget.rs` holds every count to the peak a counting allocator measures
+//! while the real path runs, within 10%):
+//!
+//! - **kept whole** ([`kept`]): `experiment::run` with the network in memory: its parameters, one
+//!   [`crate::network::Workspace`] (z, a and ∂L/∂a of every layer, ∂L/∂W of every layer and the
+//!   chunk tree's partial sums, [`pass`]), the batch. Small networks (work ≤
+//!   [`crate::theory::BAND_WORK`]) also build the same network at four more seeds for the seed
+//!   band, one at a time: twice the network and its buffers at the peak.
+//! - **layer by layer** ([`lean`], `crate::lean`): width² + depth·batch·width.
+//! - **training** ([`train`], `crate::lab::Trainer`): the network, one workspace for the
+//!   mini-batch, forward-only buffers of [`EVAL_ROWS`] rows for the evaluations, the optimizer's
+//!   state (none for SGD, one buffer per parameter for momentum, two for Adam's m and v), the
+//!   kept snapshots ([`snapshots`]), the dataset and its split; and, while a report is asked for,
+//!   the initialization view's workspace and batch beside it (`Trainer::report_at` lends it the
+//!   network itself, never a copy).
+//! - **a comparison** ([`runs`]): each run by the path it takes, each in a worker of its own
+//!   (the training lab's, at initialization too: [`lab_at_init`]); the page holds their sum
+//!   ([`total`]).
+
+use crate::config::{Config, View, MEMORY_BUDGET};
+use crate::data::{InputKind, POOL_SIZE};
+use crate::network::Shape;
+use crate::train::OptKind;
+
+/// Rows of each evaluation chunk of training (bounds the evaluation buffers whatever the pool).
+pub const EVAL_ROWS: usize = 256;
+/// Bytes of weight snapshots a training run may keep for scrubbing back.
+pub const SNAPSHOT_BUDGET: u64 = 64 << 20;
+/// The most weight snapshots a training run keeps.
+pub const MAX_SNAPSHOTS: usize = 17;
+
+const F32: u64 = 4;
+
+/// How a configuration is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Path {
+    /// At initialization, the network kept whole (`crate::experiment`).
+    Kept,
+    /// At initialization, layer by layer (`crate::lean`).
+    Lean,
+    /// Training (`crate::lab`).
+    Train,
+}
+
+/// Floats of a network's parameters: W (i·o) and b (o) of every layer, γ and β (2·o) of each
+/// hidden layer with batch norm.
+#[must_use]
+pub fn params(shape: Shape, bn: bool) -> u64 {
+    let dims = shape.layer_dims();
+    let hidden = dims.len() - 1;
+    dims.iter().enumerate().map(|(l, &(i, o))| (i * o + o + if bn && l < hidden { 2 * o } else { 0 }) as u64).sum()
+}
+
+/// Floats of one [`crate::network::Workspace`] of `batch` rows after a backward pass summed over
+/// `chunks` row chunks: per layer z and a (2·B·o), ∂L/∂W and ∂L/∂b (i·o + o), with batch norm x̂
+/// (B·o) and 1/√(σ²+ε), ∂L/∂γ, ∂L/∂β (3·o); ∂L/∂a of each hidden layer (B·o); the two δ buffers
+/// (2·B·w) and the matrix products' scratch (the larger of w·max(B, w), Wᵀ and the input's
+/// transpose), w the widest layer; one partial ∂L/∂W of the largest layer per level of the chunk
+/// tree below its top (log₂ chunks).
+#[must_use]
+pub fn pass(shape: Shape, batch: usize, bn: bool, chunks: usize) -> u64 {
+    let dims = shape.layer_dims();
+    let hidden = dims.len() - 1;
+    let b = batch as u64;
+    let mut floats = 0u64;
+    for (l, &(i, o)) in dims.iter().enumerate() {
+        let (i, o) = (i as u64, o as u64);
+        floats += 2 * b * o + i * o + o;
+        if l < hidden {
+            floats += b * o;
+            if bn {
+                floats += b * o + 3 * o;
+            }
+        }
+    }
+    let w = dims.iter().map(|&(i, o)| i.max(o) as u64).max().unwrap_or(0);
+    let max_io = dims.iter().map(|&(i, o)| (i * o) as u64).max().unwrap_or(0);
+    let max_in = dims.iter().map(|&(i, _)| i as u64).max().unwrap_or(0);
+    floats += 2 * b * w + (w * b.max(w)).max(max_io).max(b * max_in);
+    floats + u64::from(chunks.max(1).ilog2()) * max_io
+}
+
+/// Floats of forward-only buffers of `rows` rows: z and a of every layer, batch norm's x̂ and
+/// 1/√(σ²+ε).
+#[must_use]
+pub fn forward(shape: Shape, rows: usize, bn: bool) -> u64 {
+    let dims = shape.layer_dims();
+    let hidden = dims.len() - 1;
+    let r = rows as u64;
+    dims.iter()
+        .enumerate()
+        .map(|(l, &(_, o))| {
+            let o = o as u64;
+            2 * r * o + if bn && l < hidden { r * o + o } else { 0 }
+        })
+        .sum()
+}
+
+/// Floats of a batch of `batch` rows as `crate::experiment::make_batch` draws it: the inputs,
+/// and the targets (regression) or the labels and their copy (classes, 8-byte indices).
+fn batch_floats(c: &Config, batch: usize) -> u64 {
+    let shape = c.shape();
+    let targets = if c.input.classes() == 0 { shape.output as u64 } else { 4 };
+    batch as u64 * (shape.input as u64 + targets)
+}
+
+/// Bytes of the view at initialization kept whole (`crate::experiment::run`).
+#[must_use]
+pub fn kept(c: &Config) -> u64 {
+    let shape = c.shape();
+    let one = params(shape, c.bn)
+        + pass(shape, c.batch, c.bn, crate::shard::chunk_count(c.batch))
+        + batch_floats(c, c.batch)
+        + c.batch as u64 * shape.output as u64;
+    let work = (c.depth * c.width * c.width * c.batch) as f64;
+    F32 * if work > crate::theory::BAND_WORK { one } else { 2 * one }
+}
+
+/// Bytes of the view at initialization layer by layer (`crate::lean`): z of every hidden layer
+/// (depth·batch·width), one layer's weights, ∂L/∂W and the chunk tree's three partial sums
+/// (5·width²), seven batch × width buffers, batch norm's 1/√(σ²+ε) per layer, the matrix
+/// product's scratch, the input, and the output and its gradient.
+#[must_use]
+pub fn lean(shape: Shape, batch: usize) -> u64 {
+    let dims = shape.layer_dims();
+    let b = batch as u64;
+    let max_io = dims.iter().map(|&(i, o)| (i * o) as u64).max().unwrap_or(0);
+    let max_w = dims.iter().map(|&(i, o)| i.max(o) as u64).max().unwrap_or(0);
+    let floats = shape.depth as u64 * b * shape.width as u64
+        + 5 * max_io
+        + 7 * b * max_w
+        + shape.depth as u64 * shape.width as u64
+        + max_w * b.max(max_w)
+        + b * shape.input as u64
+        + 2 * b * shape.output as u64;
+    F32 * floats
+}
+
+/// The path the view at initialization takes: kept whole when that fits the budget.
+#[must_use]
+pub fn init_path(c: &Config) -> Path {
+    if kept(c) > MEMORY_BUDGET {
+        Path::Lean
+    } else {
+        Path::Kept
+    }
+}
+
+/// Bytes of the view at initialization by the path it takes ([`init_path`]).
+#[must_use]
+pub fn init(c: &Config) -> u64 {
+    match init_path(c) {
+        Path::Lean => lean(c.shape(), c.batch),
+        _ => kept(c),
+    }
+}
+
+/// Weight snapshots a training run keeps: the initialization, every [`snapshot_every`] steps and
+/// the last step, as many as [`SNAPSHOT_BUDGET`] holds and at most [`MAX_SNAPSHOTS`] (beyond its
+/// steps the run thins them to stay within this count); none for a network larger than the
+/// budget (its report is then of the current step only).
+#[must_use]
+pub fn snapshots(c: &Config) -> usize {
+    let bytes = F32 * params(c.shape(), c.bn);
+    let steps = c.steps.max(1);
+    let room = ((SNAPSHOT_BUDGET / bytes.max(1)) as usize).min(MAX_SNAPSHOTS).min(steps + 1);
+    if room <= 1 {
+        return room;
+    }
+    room.min(1 + steps.div_ceil(snapshot_every(steps, room)))
+}
+
+/// Steps between snapshots of a run of `steps` steps keeping `count` ([`snapshots`]).
+#[must_use]
+pub fn snapshot_every(steps: usize, count: usize) -> usize {
+    if count <= 1 {
+        usize::MAX
+    } else {
+        steps.max(1).div_ceil(count - 1)
+    }
+}
+
+/// Samples in a training pool: the digits, or [`POOL_SIZE`] points.
+fn pool_len(c: &Config) -> usize {
+    if c.input == InputKind::Digits {
+        crate::data::digit_count()
+    } else {
+        POOL_SIZE
+    }
+}
+
+/// Buffers of the optimizer's state per parameter: none for SGD, the momentum buffer, Adam's m
+/// and v.
+#[must_use]
+pub fn opt_buffers(opt: OptKind) -> u64 {
+    match opt {
+        OptKind::Sgd => 0,
+        OptKind::Momentum => 1,
+        OptKind::Adam => 2,
+    }
+}
+
+/// Bytes of a training run (`crate::lab::Trainer`) at its peak: the network, its optimizer state
+/// and snapshots ([`opt_buffers`], [`snapshots`]), the mini-batch's workspace (one chunk), the
+/// evaluations' forward buffers and the split dataset are held throughout; beside them, the pool
+/// the split is copied from while the trainer is built, a report's buffers and batch in place of
+/// the mini-batch's workspace while one is computed ([`kept`] less the lent network), or the
+/// classifier's view, whichever is more.
+#[must_use]
+pub fn train(c: &Config) -> u64 {
+    train_holding(c, opt_buffers(c.opt))
+}
+
+fn train_holding(c: &Config, opt: u64) -> u64 {
+    let shape = c.shape();
+    let p = params(shape, c.bn);
+    let n = pool_len(c);
+    let n_test = ((n as f64 * c.split).round() as usize).clamp(1, n - 1);
+    let rows = c.batch.clamp(1, n - n_test);
+    let data = batch_floats(c, n);
+    let ws = pass(shape, rows, c.bn, 1);
+    let held = p * (1 + opt + snapshots(c) as u64)
+        + ws
+        + forward(shape, EVAL_ROWS, c.bn)
+        + data
+        + batch_floats(c, rows)
+        + rows as u64 * shape.output as u64;
+    let report = (kept(c) / F32).saturating_sub(p);
+    F32 * (held + data.max(report.saturating_sub(ws)).max(class_view(c)))
+}
+
+/// Floats of the classifier's view while it is drawn: the decision grid's points and the class
+/// and probability of each cell (2-D classes), the confusion matrix (digits), nothing for
+/// regression.
+fn class_view(c: &Config) -> u64 {
+    let grid = (crate::lab::GRID * crate::lab::GRID) as u64;
+    match (c.input, c.input.classes()) {
+        (_, 0) => 0,
+        (InputKind::Digits, k) => (k * k) as u64,
+        _ => 2 * grid + grid / 2,
+    }
+}
+
+/// Bytes of a compared run at initialization: the training lab computes each (a trainer that
+/// never steps, so no optimizer state).
+#[must_use]
+pub fn lab_at_init(c: &Config) -> u64 {
+    train_holding(c, 0)
+}
+
+/// The path of one configuration (compared runs are each one).
+#[must_use]
+pub fn path(c: &Config) -> Path {
+    match c.view {
+        View::Train => Path::Train,
+        View::Init => init_path(c),
+    }
+}
+
+/// Bytes of each run of a configuration (one, or each compared run), each by its own path.
+#[must_use]
+pub fn runs(c: &Config) -> Vec<u64> {
+    c.compare
+        .runs(c)
+        .iter()
+        .map(|r| match path(r) {
+            Path::Train => train(r),
+            _ if c.compare.count() > 1 => lab_at_init(r),
+            Path::Kept => kept(r),
+            Path::Lean => lean(r.shape(), r.batch),
+        })
+        .collect()
+}
+
+/// Bytes the page holds for a configuration: the sum over its runs, each in its own worker.
+#[must_use]
+pub fn total(c: &Config) -> u64 {
+    runs(c).iter().sum()
+}

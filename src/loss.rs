@@ -50,7 +50,9 @@ impl Loss {
                 }
                 Some(l / n)
             }
-            (Loss::SoftmaxCrossEntropy, Targets::Classes(c)) if c.len() == batch => {
+            // A class index past the outputs has no logit: refused (as a length mismatch is),
+            // rather than read as the last class by the loss and as none by its gradient.
+            (Loss::SoftmaxCrossEntropy, Targets::Classes(c)) if c.len() == batch && c.iter().all(|&k| k < out) => {
                 let mut l = 0f64;
                 for (b, &class) in c.iter().enumerate() {
                     let row = &y[b * out..(b + 1) * out];
@@ -59,7 +61,7 @@ impl Loss {
                     let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
                     let sum: f64 = row.iter().map(|&v| libm::exp(f64::from(v - max))).sum();
                     let lse = f64::from(max) + libm::log(sum);
-                    l += lse - f64::from(row[class.min(out - 1)]);
+                    l += lse - f64::from(row[class]);
                     for (j, (d, &v)) in d.iter_mut().zip(row).enumerate() {
                         let p = libm::exp(f64::from(v) - lse);
                         *d = ((p - if j == class { 1.0 } else { 0.0 }) / total as f64) as f32;
@@ -69,5 +71,29 @@ impl Loss {
             }
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Softmax cross-entropy against its definition: L = mean(log Σ e^y − y_class) and
+    /// ∂L/∂y_j = (softmax_j − [j = class])/B (as `torch.nn.functional.cross_entropy`); a class
+    /// index with no logit is refused, not read as the last class by the loss alone.
+    #[test]
+    fn cross_entropy_is_its_formula_and_refuses_a_class_without_a_logit() {
+        let y = [1.0f32, 2.0, 0.5, -1.0, 0.0, 3.0];
+        let mut dy = [0f32; 6];
+        let l = Loss::SoftmaxCrossEntropy.eval(&y, &Targets::Classes(vec![1, 2]), 3, &mut dy).unwrap();
+        let lse = |r: &[f64]| r.iter().map(|v| v.exp()).sum::<f64>().ln();
+        let (r0, r1) = ([1.0, 2.0, 0.5], [-1.0, 0.0, 3.0]);
+        let want = ((lse(&r0) - 2.0) + (lse(&r1) - 3.0)) / 2.0;
+        assert!((l - want).abs() < 1e-6, "{l} against {want}");
+        let p = |r: &[f64; 3], j: usize| (r[j] - lse(r)).exp();
+        for (j, want) in [p(&r0, 0) / 2.0, (p(&r0, 1) - 1.0) / 2.0, p(&r0, 2) / 2.0].into_iter().enumerate() {
+            assert!((f64::from(dy[j]) - want).abs() < 1e-6, "∂L/∂y[{j}] {} against {want}", dy[j]);
+        }
+        assert_eq!(Loss::SoftmaxCrossEntropy.eval(&y, &Targets::Classes(vec![1, 3]), 3, &mut dy), None, "class 3 of 3 outputs");
     }
 }

@@ -46,6 +46,19 @@ test('overflow is blamed on its layer, and no cell prints NaN or reads as 0', as
   await page.context().close();
 });
 
+test('digits split across workers: the page assembles the report without the digits', async () => {
+  // The page trapped here (src/data.rs: remainder by zero): the theory asked the page, which holds
+  // no digits, for their E[x²]. The shards now measure it.
+  const page = await open(env, '?input=digits&depth=4&width=64&batch=128&workers=2');
+  const status = await page.textContent('#status');
+  assert.match(status, /2 workers/, status);
+  const t = await table(page);
+  assert.equal(t.length, 4);
+  assert.ok(t[0].pred_preact_std > 0, `layer 1 predicted σ(z) ${t[0].pred_preact_std}`);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('collapse across samples: sigmoid with small weights forgets its input', async () => {
   const page = await open(env, '?depth=10&width=256&init=normal&scale=0.01&act=sigmoid&batch=256');
   const t = await table(page);

@@ -22,6 +22,7 @@
 
 use crate::activation::Activation;
 use crate::choice::{self, Choice, Entry, UnknownName};
+use crate::linalg::householder_q;
 use crate::rng::Rng;
 use std::fmt;
 use std::str::FromStr;
@@ -412,60 +413,18 @@ fn truncated_standard_normal(rng: &mut Rng) -> f64 {
 }
 
 /// gain·Q for a row-major `rows × cols` matrix, as `torch.nn.init.orthogonal_`: a Gaussian matrix
-/// of shape (max, min) is factored as QR (Householder, in f64), the columns of Q are multiplied by
-/// the signs of R's diagonal (so Q is Haar-distributed, Mezzadri 2007), and Q or Qᵀ is used so that
-/// the rows (if rows ≤ cols) or the columns (if rows ≥ cols) are orthonormal.
+/// of shape (max, min), drawn row by row, is factored as QR ([`householder_q`]: blocked
+/// Householder, in f64), the columns of Q are multiplied by the signs of R's diagonal (so Q is
+/// Haar-distributed, Mezzadri 2007), and Q or Qᵀ is used so that the rows (if rows ≤ cols) or the
+/// columns (if rows ≥ cols) are orthonormal.
 pub fn orthogonal(w: &mut [f32], rows: usize, cols: usize, gain: f64, rng: &mut Rng) {
     let (m, n) = (rows.max(cols), rows.min(cols)); // tall m × n
-                                                   // The Gaussian m × n matrix A, drawn row by row, is stored transposed (`at[c]` is column c of
-                                                   // A), so every Householder step below runs over contiguous memory.
-    let mut draws: Vec<f64> = (0..m * n).map(|_| rng.normal()).collect();
-    let mut at: Vec<Vec<f64>> = (0..n).map(|c| (0..m).map(|i| draws[i * n + c]).collect()).collect();
-    draws.clear();
-    let mut vs: Vec<Vec<f64>> = Vec::with_capacity(n);
-    let mut signs = vec![1.0f64; n];
-    for j in 0..n {
-        // Householder vector v of column j below the diagonal, so that (I − 2vvᵀ) maps it to R[j][j]·e₁.
-        let col = &at[j][j..];
-        let norm = col.iter().map(|x| x * x).sum::<f64>().sqrt();
-        let alpha = if col[0] >= 0.0 { -norm } else { norm }; // R[j][j]
-        signs[j] = if alpha >= 0.0 { 1.0 } else { -1.0 };
-        let mut v: Vec<f64> = col.to_vec();
-        v[0] -= alpha;
-        let vnorm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if vnorm > 0.0 {
-            for x in &mut v {
-                *x /= vnorm;
-            }
-            // A[j.., c] −= 2 v (v · A[j.., c]) for the remaining columns
-            for c in at.iter_mut().skip(j) {
-                let tail = &mut c[j..];
-                let dot: f64 = v.iter().zip(tail.iter()).map(|(a, b)| a * b).sum();
-                for (x, vi) in tail.iter_mut().zip(&v) {
-                    *x -= 2.0 * dot * vi;
-                }
-            }
-        } else {
-            v.fill(0.0);
-        }
-        vs.push(v);
-    }
-    // Q = H₀H₁…H_{n−1}·[I; 0], applied right to left, again one column at a time.
-    let mut qt: Vec<Vec<f64>> = (0..n).map(|c| (0..m).map(|i| if i == c { 1.0 } else { 0.0 }).collect()).collect();
-    for j in (0..n).rev() {
-        let v = &vs[j];
-        for c in &mut qt {
-            let tail = &mut c[j..];
-            let dot: f64 = v.iter().zip(tail.iter()).map(|(a, b)| a * b).sum();
-            for (x, vi) in tail.iter_mut().zip(v) {
-                *x -= 2.0 * dot * vi;
-            }
-        }
-    }
+    let mut a: Vec<f64> = (0..m * n).map(|_| rng.normal()).collect();
+    let (q, signs) = householder_q(&mut a, m, n);
     // Sign correction: Q·diag(sign(diag R)); then W = Q (rows ≥ cols) or Qᵀ (rows < cols).
-    for (c, col) in qt.iter().enumerate() {
-        for (i, &q) in col.iter().enumerate() {
-            let value = (gain * signs[c] * q) as f32;
+    for (i, row) in q.chunks_exact(n.max(1)).enumerate() {
+        for (c, (&x, &s)) in row.iter().zip(&signs).enumerate() {
+            let value = (gain * s * x) as f32;
             if rows >= cols {
                 w[i * cols + c] = value;
             } else {
@@ -592,7 +551,7 @@ mod tests {
 
     #[test]
     fn orthogonal_is_orthonormal_for_all_shapes() {
-        for (rows, cols) in [(64, 64), (100, 30), (30, 100), (1, 7), (7, 1), (2, 2)] {
+        for (rows, cols) in [(64, 64), (100, 30), (30, 100), (1, 7), (7, 1), (2, 2), (300, 70), (70, 300), (129, 129)] {
             let mut w = vec![0f32; rows * cols];
             let mut rng = Rng::new(11, Stream::Layer(2));
             orthogonal(&mut w, rows, cols, 1.0, &mut rng);

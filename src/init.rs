@@ -303,7 +303,35 @@ pub enum Draw {
     },
 }
 
+/// Estimated cost of one weight, drawn and then summarized (moments, histogram), in flops of
+/// the matrix products: measured natively here, 1M normal draws take 7.5 ms and the QR's products
+/// run at 13–18 GFLOP/s, so a draw costs about 100 of their flops. A constant entry is counted
+/// the same: its fill is cheap, but the summaries of it are not.
+pub const DRAW_FLOPS: f64 = 100.0;
+
+/// The most drawing a page task does, in flops ([`Draw::cost`]): what the page has always drawn
+/// itself, 2²⁰ normal weights (9–24 ms on the main thread for the default network's 655k while
+/// both workers computed), against tasks of at most about 12 ms.
+pub const PAGE_TASK_FLOPS: f64 = (1u64 << 20) as f64 * DRAW_FLOPS;
+
 impl Draw {
+    /// Estimated flops of filling a `fan_in × fan_out` matrix: [`DRAW_FLOPS`] per entry, and
+    /// for orthogonal (m = max, n = min of the two) the m·n Gaussian draws plus the Householder QR, 2n²(m − n/3) flops, and forming its thin Q,
+    /// 2n²(m − n/3) more (Golub & Van Loan, *Matrix Computations*, 4th ed., §5.2.2 and §5.1.6;
+    /// LAPACK's `dgeqrf` and `dorgqr`): (8/3)·n³ for a square matrix, which outgrows the draws
+    /// from n ≈ 40 and is 2.9 GFLOP at n = 1024.
+    #[must_use]
+    pub fn cost(self, fan_in: usize, fan_out: usize) -> f64 {
+        let entries = fan_in as f64 * fan_out as f64;
+        match self {
+            Draw::Constant(_) | Draw::Normal { .. } | Draw::Uniform { .. } => entries * DRAW_FLOPS,
+            Draw::Orthogonal { .. } => {
+                let (m, n) = (fan_in.max(fan_out) as f64, fan_in.min(fan_out) as f64);
+                entries * DRAW_FLOPS + 4.0 * n * n * (m - n / 3.0)
+            }
+        }
+    }
+
     /// The standard deviation of one entry under this distribution (for orthogonal `m × n`,
     /// the entries of gain·Q have mean square gain²/max(m, n)).
     #[must_use]
@@ -352,6 +380,13 @@ impl InitSpec {
             Init::He(d) | Init::Lecun(d) => dist(d, fan),
             Init::Orthogonal => Draw::Orthogonal { gain: g },
         }
+    }
+
+    /// Estimated flops of drawing the weights of layers of these `(fan_in, fan_out)`
+    /// ([`Draw::cost`]), so a caller can tell whether drawing them fits a task of its budget.
+    #[must_use]
+    pub fn cost(&self, dims: &[(usize, usize)], act: Activation) -> f64 {
+        dims.iter().map(|&(i, o)| self.draw(i, o, act).cost(i, o)).sum()
     }
 
     /// Fills a row-major `fan_in × fan_out` weight matrix.
@@ -561,6 +596,27 @@ mod tests {
         let mut w = vec![0f32; 40 * 40];
         orthogonal(&mut w, 40, 40, 2.0, &mut Rng::new(1, Stream::Input));
         assert!(gram_error(&w, 40, 40, 2.0) < 4e-5);
+    }
+
+    /// The page's own draw is decided by cost: a 1024 × 1024 orthogonal layer (exactly the 2²⁰
+    /// weights the old weight-count rule allowed) costs its QR, (8/3)·1024³ ≈ 2.86 GFLOP, about
+    /// 27 page tasks; the same layer drawn from a normal, or the default network's 655k, fits one.
+    #[test]
+    fn orthogonal_layers_cost_their_qr() {
+        let n = 1024;
+        let qr = 8.0 / 3.0 * (n as f64).powi(3);
+        let ortho = spec(Init::Orthogonal);
+        let cost = ortho.cost(&[(n, n)], Activation::Tanh);
+        assert!((cost - qr - (n * n) as f64 * DRAW_FLOPS).abs() < 1.0, "{cost}");
+        assert!(cost > 20.0 * PAGE_TASK_FLOPS, "{cost}");
+        assert!(spec(Init::He(Dist::Normal)).cost(&[(n, n)], Activation::Relu) <= PAGE_TASK_FLOPS);
+        // Tall and wide: the QR of the (max × min) matrix, 4·n²(m − n/3) flops.
+        let tall = Draw::Orthogonal { gain: 1.0 }.cost(300, 100) - 30_000.0 * DRAW_FLOPS;
+        assert!((tall - 4.0 * 100.0 * 100.0 * (300.0 - 100.0 / 3.0)).abs() < 1e-6);
+        assert_eq!(Draw::Orthogonal { gain: 1.0 }.cost(100, 300), Draw::Orthogonal { gain: 1.0 }.cost(300, 100));
+        // The default network (10 layers of 256, Gaussian input of 256: 655k hidden weights) fits.
+        let (c, _) = crate::config::Config::from_query("");
+        assert!(c.init_spec().cost(&c.shape().layer_dims(), c.act) <= PAGE_TASK_FLOPS);
     }
 
     #[test]

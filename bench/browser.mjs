@@ -21,6 +21,13 @@ for (const [m, k, n] of [[512, 512, 512], [256, 256, 256], [1000, 500, 500], [10
     out.push({ kind: 'matmul', variant: ['A·B', 'Aᵀ·B', 'A·Bᵀ'][v], m, k, n, ms, gflops: 2 * m * k * n / ms / 1e6, median_ms: med, median_gflops: 2 * m * k * n / med / 1e6 });
   }
 }
+// Orthogonal initialization of one 1024 × 1024 layer (the draws and the QR), against numpy's
+// np.linalg.qr in bench/ceiling.py.
+{
+  const n = 1024;
+  const [ms, med] = await page.evaluate(([n]) => Array.from(window.wasmBindings.bench_orthogonal(n, 3)), [n]);
+  out.push({ kind: 'orthogonal', n, ms, median_ms: med });
+}
 for (const [depth, width, batch] of [[10, 256, 256], [10, 500, 1000], [5, 1000, 1000]]) {
   const q = `depth=${depth}&width=${width}&batch=${batch}`;
   const [init, pass, report] = await page.evaluate(([q]) => Array.from(window.wasmBindings.bench_pass(q, 3)), [q]);

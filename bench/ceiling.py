@@ -1,5 +1,6 @@
 """The ceiling: single-thread sgemm of a tuned BLAS (numpy's OpenBLAS) on the same shapes,
-in the same run. Prints JSON lines like benches/native.rs."""
+in the same run, and its QR (np.linalg.qr) for orthogonal initialization. Prints JSON lines like
+benches/native.rs."""
 import json
 import os
 import time
@@ -43,6 +44,13 @@ def main():
         print(json.dumps({"kind": "ceiling", "m": m, "k": k, "n": n, "ms": best, "gflops": 2 * m * k * n / best / 1e6,
                           "median_ms": median, "median_gflops": 2 * m * k * n / median / 1e6,
                           "coretype": os.environ.get("OPENBLAS_CORETYPE")}))
+    # The peer of orthogonal initialization: the Householder QR of a 1024 × 1024 Gaussian matrix
+    # (LAPACK dgeqrf + dorgqr, in f64, as ours), best and median of 5.
+    n = 1024
+    a = rng.standard_normal((n, n))
+    np.linalg.qr(a)  # warm up
+    t = times_ms(lambda: np.linalg.qr(a), 5)
+    print(json.dumps({"kind": "qr", "n": n, "ms": t[0], "median_ms": t[len(t) // 2]}))
     if ctx:
         ctx.unregister()
 

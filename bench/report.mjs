@@ -27,6 +27,14 @@ const ours512 = wasm.find((o) => o.kind === 'matmul' && o.m === 512 && o.variant
 if (xnn && ours512) {
   console.log(`512³ A·B in the browser, GFLOP/s best (median): ours ${ours512.gflops.toFixed(1)} (${ours512.median_gflops.toFixed(1)}), TF.js/XNNPACK ${xnn.gflops.toFixed(1)} (${xnn.median_gflops.toFixed(1)}): ${(ours512.gflops / xnn.gflops).toFixed(2)}× (target: ahead)`);
 }
+const ortho = wasm.find((o) => o.kind === 'orthogonal');
+const orthoNative = native.find((o) => o.kind === 'orthogonal');
+const qr = ceiling.find((o) => o.kind === 'qr');
+if (ortho || orthoNative || qr) {
+  const ms = (o) => (o ? `${o.ms.toFixed(0)} ms` : '—');
+  const ratio = ortho && qr ? ` (wasm / numpy ${(ortho.ms / qr.ms).toFixed(1)}×)` : '';
+  console.log(`\nOrthogonal 1024 × 1024 (Gaussian draws + Householder QR), best: native ${ms(orthoNative)}, wasm ${ms(ortho)}, numpy np.linalg.qr ${ms(qr)}${ratio}`);
+}
 console.log('\nWhole configuration (build network + forward + backward + statistics), ms, medians; TF.js: its forward + backward alone, best of 3');
 console.log('depth×width×batch   native total   wasm init   wasm pass   wasm stats   wasm total   wasm/native   TF.js pass   TF.js/ours (target ≥ 10×)');
 for (const w of wasm.filter((o) => o.kind === 'pass')) {

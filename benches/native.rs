@@ -3,8 +3,11 @@
 
 use initviz::config::Config;
 use initviz::experiment::Experiment;
+use initviz::init::orthogonal;
 use initviz::lab::Trainer;
+use initviz::lean;
 use initviz::linalg::{matmul, matmul_a_bt, matmul_at_b};
+use initviz::rng::{Rng, Stream};
 use std::time::Instant;
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -13,6 +16,25 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
+    // `cargo bench --bench native -- orthogonal` runs only the figures whose kind contains the word.
+    let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let run = |kind: &str| only.as_deref().map_or(true, |w| kind.contains(w));
+    if run("orthogonal") {
+        orthogonal_figures();
+    }
+    if run("matmul") {
+        matmul_figures();
+    }
+    if run("pass") {
+        pass_figures();
+    }
+    if run("train") {
+        train_figures();
+    }
+}
+
+/// The matrix product's three variants.
+fn matmul_figures() {
     for (m, k, n) in [(512usize, 512usize, 512usize), (256, 256, 256), (1000, 500, 500), (1000, 1000, 1000)] {
         let a: Vec<f32> = (0..m * k).map(|i| (i % 17) as f32 * 0.01).collect();
         let b: Vec<f32> = (0..k * n).map(|i| (i % 13) as f32 * 0.01).collect();
@@ -42,6 +64,10 @@ fn main() {
             );
         }
     }
+}
+
+/// One kept network's build, pass and report.
+fn pass_figures() {
     for (depth, width, batch) in [(10, 256, 256), (10, 500, 1000), (5, 1000, 1000)] {
         let (c, _) = Config::from_query(&format!("depth={depth}&width={width}&batch={batch}"));
         let (mut ti, mut tp, mut tr) = (Vec::new(), Vec::new(), Vec::new());
@@ -63,8 +89,11 @@ fn main() {
             i + p + r
         );
     }
-    // Training throughput: the lab's own steps (mini-batch, backward, Adam, records and
-    // evaluations included), best of 3, as in the browser benchmark and against TF.js there.
+}
+
+/// Training throughput: the lab's own steps (mini-batch, backward, Adam, records and
+/// evaluations included), best of 3, as in the browser benchmark and against TF.js there.
+fn train_figures() {
     for (name, q) in TRAIN_SETUPS {
         let (c, _) = Config::from_query(q);
         let best = (0..3)
@@ -81,6 +110,33 @@ fn main() {
             c.steps as f64 / best
         );
     }
+}
+
+/// Orthogonal initialization of one 1024 × 1024 layer (QR of a Gaussian matrix), best of 3, and a
+/// network of orthogonal layers built whole against layer by layer ([`lean::run`]).
+fn orthogonal_figures() {
+    let n = 1024;
+    let mut w = vec![0f32; n * n];
+    let ms = (0..3)
+        .map(|_| {
+            let t = Instant::now();
+            orthogonal(&mut w, n, n, 1.0, &mut Rng::new(0, Stream::Layer(1)));
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .fold(f64::INFINITY, f64::min);
+    std::hint::black_box(&w);
+    println!("{{\"kind\":\"orthogonal\",\"n\":{n},\"ms\":{ms:.1}}}");
+    let q = "depth=5&width=1024&init=orthogonal";
+    let (c, _) = Config::from_query(q);
+    let t = Instant::now();
+    let mut e = Experiment::new(&c).expect("within budget");
+    let l = e.pass();
+    std::hint::black_box(e.report(l));
+    let kept = t.elapsed().as_secs_f64() * 1e3;
+    let t = Instant::now();
+    std::hint::black_box(lean::run(&c).expect("valid"));
+    let layered = t.elapsed().as_secs_f64() * 1e3;
+    println!("{{\"kind\":\"orthogonal_pass\",\"query\":\"{q}\",\"kept_ms\":{kept:.0},\"layer_by_layer_ms\":{layered:.0}}}");
 }
 
 /// The two training setups (the same in bench/browser.mjs and bench/tfjs.mjs).

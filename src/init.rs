@@ -22,6 +22,7 @@
 
 use crate::activation::Activation;
 use crate::choice::{self, Choice, Entry, UnknownName};
+use crate::linalg::householder_q;
 use crate::rng::Rng;
 use std::fmt;
 use std::str::FromStr;
@@ -302,7 +303,35 @@ pub enum Draw {
     },
 }
 
+/// Estimated cost of one weight, drawn and then summarized (moments, histogram), in flops of
+/// the matrix products: measured natively here, 1M normal draws take 7.5 ms and the QR's products
+/// run at 13–18 GFLOP/s, so a draw costs about 100 of their flops. A constant entry is counted
+/// the same: its fill is cheap, but the summaries of it are not.
+pub const DRAW_FLOPS: f64 = 100.0;
+
+/// The most drawing a page task does, in flops ([`Draw::cost`]): what the page has always drawn
+/// itself, 2²⁰ normal weights (9–24 ms on the main thread for the default network's 655k while
+/// both workers computed), against tasks of at most about 12 ms.
+pub const PAGE_TASK_FLOPS: f64 = (1u64 << 20) as f64 * DRAW_FLOPS;
+
 impl Draw {
+    /// Estimated flops of filling a `fan_in × fan_out` matrix: [`DRAW_FLOPS`] per entry, and
+    /// for orthogonal (m = max, n = min of the two) the m·n Gaussian draws plus the Householder QR, 2n²(m − n/3) flops, and forming its thin Q,
+    /// 2n²(m − n/3) more (Golub & Van Loan, *Matrix Computations*, 4th ed., §5.2.2 and §5.1.6;
+    /// LAPACK's `dgeqrf` and `dorgqr`): (8/3)·n³ for a square matrix, which outgrows the draws
+    /// from n ≈ 40 and is 2.9 GFLOP at n = 1024.
+    #[must_use]
+    pub fn cost(self, fan_in: usize, fan_out: usize) -> f64 {
+        let entries = fan_in as f64 * fan_out as f64;
+        match self {
+            Draw::Constant(_) | Draw::Normal { .. } | Draw::Uniform { .. } => entries * DRAW_FLOPS,
+            Draw::Orthogonal { .. } => {
+                let (m, n) = (fan_in.max(fan_out) as f64, fan_in.min(fan_out) as f64);
+                entries * DRAW_FLOPS + 4.0 * n * n * (m - n / 3.0)
+            }
+        }
+    }
+
     /// The standard deviation of one entry under this distribution (for orthogonal `m × n`,
     /// the entries of gain·Q have mean square gain²/max(m, n)).
     #[must_use]
@@ -351,6 +380,13 @@ impl InitSpec {
             Init::He(d) | Init::Lecun(d) => dist(d, fan),
             Init::Orthogonal => Draw::Orthogonal { gain: g },
         }
+    }
+
+    /// Estimated flops of drawing the weights of layers of these `(fan_in, fan_out)`
+    /// ([`Draw::cost`]), so a caller can tell whether drawing them fits a task of its budget.
+    #[must_use]
+    pub fn cost(&self, dims: &[(usize, usize)], act: Activation) -> f64 {
+        dims.iter().map(|&(i, o)| self.draw(i, o, act).cost(i, o)).sum()
     }
 
     /// Fills a row-major `fan_in × fan_out` weight matrix.
@@ -412,60 +448,18 @@ fn truncated_standard_normal(rng: &mut Rng) -> f64 {
 }
 
 /// gain·Q for a row-major `rows × cols` matrix, as `torch.nn.init.orthogonal_`: a Gaussian matrix
-/// of shape (max, min) is factored as QR (Householder, in f64), the columns of Q are multiplied by
-/// the signs of R's diagonal (so Q is Haar-distributed, Mezzadri 2007), and Q or Qᵀ is used so that
-/// the rows (if rows ≤ cols) or the columns (if rows ≥ cols) are orthonormal.
+/// of shape (max, min), drawn row by row, is factored as QR ([`householder_q`]: blocked
+/// Householder, in f64), the columns of Q are multiplied by the signs of R's diagonal (so Q is
+/// Haar-distributed, Mezzadri 2007), and Q or Qᵀ is used so that the rows (if rows ≤ cols) or the
+/// columns (if rows ≥ cols) are orthonormal.
 pub fn orthogonal(w: &mut [f32], rows: usize, cols: usize, gain: f64, rng: &mut Rng) {
     let (m, n) = (rows.max(cols), rows.min(cols)); // tall m × n
-                                                   // The Gaussian m × n matrix A, drawn row by row, is stored transposed (`at[c]` is column c of
-                                                   // A), so every Householder step below runs over contiguous memory.
-    let mut draws: Vec<f64> = (0..m * n).map(|_| rng.normal()).collect();
-    let mut at: Vec<Vec<f64>> = (0..n).map(|c| (0..m).map(|i| draws[i * n + c]).collect()).collect();
-    draws.clear();
-    let mut vs: Vec<Vec<f64>> = Vec::with_capacity(n);
-    let mut signs = vec![1.0f64; n];
-    for j in 0..n {
-        // Householder vector v of column j below the diagonal, so that (I − 2vvᵀ) maps it to R[j][j]·e₁.
-        let col = &at[j][j..];
-        let norm = col.iter().map(|x| x * x).sum::<f64>().sqrt();
-        let alpha = if col[0] >= 0.0 { -norm } else { norm }; // R[j][j]
-        signs[j] = if alpha >= 0.0 { 1.0 } else { -1.0 };
-        let mut v: Vec<f64> = col.to_vec();
-        v[0] -= alpha;
-        let vnorm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if vnorm > 0.0 {
-            for x in &mut v {
-                *x /= vnorm;
-            }
-            // A[j.., c] −= 2 v (v · A[j.., c]) for the remaining columns
-            for c in at.iter_mut().skip(j) {
-                let tail = &mut c[j..];
-                let dot: f64 = v.iter().zip(tail.iter()).map(|(a, b)| a * b).sum();
-                for (x, vi) in tail.iter_mut().zip(&v) {
-                    *x -= 2.0 * dot * vi;
-                }
-            }
-        } else {
-            v.fill(0.0);
-        }
-        vs.push(v);
-    }
-    // Q = H₀H₁…H_{n−1}·[I; 0], applied right to left, again one column at a time.
-    let mut qt: Vec<Vec<f64>> = (0..n).map(|c| (0..m).map(|i| if i == c { 1.0 } else { 0.0 }).collect()).collect();
-    for j in (0..n).rev() {
-        let v = &vs[j];
-        for c in &mut qt {
-            let tail = &mut c[j..];
-            let dot: f64 = v.iter().zip(tail.iter()).map(|(a, b)| a * b).sum();
-            for (x, vi) in tail.iter_mut().zip(v) {
-                *x -= 2.0 * dot * vi;
-            }
-        }
-    }
+    let mut a: Vec<f64> = (0..m * n).map(|_| rng.normal()).collect();
+    let (q, signs) = householder_q(&mut a, m, n);
     // Sign correction: Q·diag(sign(diag R)); then W = Q (rows ≥ cols) or Qᵀ (rows < cols).
-    for (c, col) in qt.iter().enumerate() {
-        for (i, &q) in col.iter().enumerate() {
-            let value = (gain * signs[c] * q) as f32;
+    for (i, row) in q.chunks_exact(n.max(1)).enumerate() {
+        for (c, (&x, &s)) in row.iter().zip(&signs).enumerate() {
+            let value = (gain * s * x) as f32;
             if rows >= cols {
                 w[i * cols + c] = value;
             } else {
@@ -592,7 +586,7 @@ mod tests {
 
     #[test]
     fn orthogonal_is_orthonormal_for_all_shapes() {
-        for (rows, cols) in [(64, 64), (100, 30), (30, 100), (1, 7), (7, 1), (2, 2)] {
+        for (rows, cols) in [(64, 64), (100, 30), (30, 100), (1, 7), (7, 1), (2, 2), (300, 70), (70, 300), (129, 129)] {
             let mut w = vec![0f32; rows * cols];
             let mut rng = Rng::new(11, Stream::Layer(2));
             orthogonal(&mut w, rows, cols, 1.0, &mut rng);
@@ -602,6 +596,27 @@ mod tests {
         let mut w = vec![0f32; 40 * 40];
         orthogonal(&mut w, 40, 40, 2.0, &mut Rng::new(1, Stream::Input));
         assert!(gram_error(&w, 40, 40, 2.0) < 4e-5);
+    }
+
+    /// The page's own draw is decided by cost: a 1024 × 1024 orthogonal layer (exactly the 2²⁰
+    /// weights the old weight-count rule allowed) costs its QR, (8/3)·1024³ ≈ 2.86 GFLOP, about
+    /// 27 page tasks; the same layer drawn from a normal, or the default network's 655k, fits one.
+    #[test]
+    fn orthogonal_layers_cost_their_qr() {
+        let n = 1024;
+        let qr = 8.0 / 3.0 * (n as f64).powi(3);
+        let ortho = spec(Init::Orthogonal);
+        let cost = ortho.cost(&[(n, n)], Activation::Tanh);
+        assert!((cost - qr - (n * n) as f64 * DRAW_FLOPS).abs() < 1.0, "{cost}");
+        assert!(cost > 20.0 * PAGE_TASK_FLOPS, "{cost}");
+        assert!(spec(Init::He(Dist::Normal)).cost(&[(n, n)], Activation::Relu) <= PAGE_TASK_FLOPS);
+        // Tall and wide: the QR of the (max × min) matrix, 4·n²(m − n/3) flops.
+        let tall = Draw::Orthogonal { gain: 1.0 }.cost(300, 100) - 30_000.0 * DRAW_FLOPS;
+        assert!((tall - 4.0 * 100.0 * 100.0 * (300.0 - 100.0 / 3.0)).abs() < 1e-6);
+        assert_eq!(Draw::Orthogonal { gain: 1.0 }.cost(100, 300), Draw::Orthogonal { gain: 1.0 }.cost(300, 100));
+        // The default network (10 layers of 256, Gaussian input of 256: 655k hidden weights) fits.
+        let (c, _) = crate::config::Config::from_query("");
+        assert!(c.init_spec().cost(&c.shape().layer_dims(), c.act) <= PAGE_TASK_FLOPS);
     }
 
     #[test]

@@ -164,6 +164,252 @@ pub fn matmul_a_bt(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: u
     matmul(a, scratch, c, m, n, k);
 }
 
+/// Panel width of the blocked QR ([`householder_q`]): the reflectors of one panel are applied
+/// together, as one block reflector, so most of the work is in the products of [`gemm_f64`].
+const QR_NB: usize = 32;
+
+/// The thin QR factorization of a row-major `m × n` matrix A (m ≥ n) by Householder reflections,
+/// in f64: returns Q (row-major `m × n`, orthonormal columns, A = QR) and the signs of R's
+/// diagonal (±1 each).
+///
+/// Reflector j is H_j = I − 2v_jv_jᵀ with ‖v_j‖ = 1, mapping column j below the diagonal to
+/// R[j][j]·e₁ with R[j][j] = −sign(a_jj)·‖a_j‖ (Golub & Van Loan, *Matrix Computations*, 4th ed.,
+/// Alg. 5.1.1). Reflectors are taken in panels of [`QR_NB`] columns, and each panel's product
+/// H₀H₁⋯H_{b−1} is written as the block reflector I − V·T·Vᵀ (the compact WY form, Schreiber &
+/// Van Loan 1989; LAPACK's `dlarft`), so the trailing matrix is updated as A −= V·(Tᵀ·(Vᵀ·A)) and
+/// Q = H₀⋯H_{n−1}·[I; 0] is built panel by panel from the last (`dgeqrf`, `dorgqr`): about
+/// (8/3)n³ flops for a square matrix, nearly all of them in level-3 products. With n ≤ [`QR_NB`]
+/// there is one panel and the reflectors are applied one at a time.
+///
+/// Plain f64 arithmetic in a fixed order (no fused multiply-add, no threads, no run-time feature
+/// detection), so the bits are the same natively and in wasm.
+#[must_use]
+pub fn householder_q(a: &mut [f64], m: usize, n: usize) -> (Vec<f64>, Vec<f64>) {
+    assert!(m >= n && a.len() == m * n, "householder_q: needs a tall m × n matrix");
+    let mut signs = vec![1.0f64; n];
+    let mut panels: Vec<Panel> = Vec::with_capacity(n.div_ceil(QR_NB));
+    let mut k0 = 0;
+    while k0 < n {
+        let kb = QR_NB.min(n - k0);
+        let panel = Panel::factor(a, m, n, k0, kb, &mut signs[k0..k0 + kb]);
+        if k0 + kb < n {
+            // A[k0.., k0+kb..] = (I − V·T·Vᵀ)ᵀ·A[k0.., k0+kb..]
+            panel.apply(a, n, k0 + kb, n - k0 - kb, true);
+        }
+        panels.push(panel);
+        k0 += kb;
+    }
+    let mut q = vec![0f64; m * n];
+    for c in 0..n {
+        q[c * n + c] = 1.0;
+    }
+    if let [only] = panels.as_slice() {
+        only.apply_one_by_one(&mut q, n);
+    } else {
+        for panel in panels.iter().rev() {
+            // Q[k0.., k0..] = (I − V·T·Vᵀ)·Q[k0.., k0..]; the columns left of k0 are still e_c there.
+            panel.apply(&mut q, n, panel.k0, n - panel.k0, false);
+        }
+    }
+    (q, signs)
+}
+
+/// One panel of reflectors: rows `k0..`, in compact WY form.
+struct Panel {
+    k0: usize,
+    /// Rows below k0 (m − k0).
+    rows: usize,
+    /// Reflectors in the panel.
+    kb: usize,
+    /// V, row-major `rows × kb`: column j is v_j (unit norm, zero above row j).
+    v: Vec<f64>,
+    /// T, row-major `kb × kb`, upper triangular: H₀⋯H_{kb−1} = I − V·T·Vᵀ.
+    t: Vec<f64>,
+}
+
+impl Panel {
+    /// Householder QR of the panel A[k0.., k0..k0+kb] (one reflector at a time, on a
+    /// column-major copy), writing sign(R[j][j]) into `signs`, and T by LAPACK's `dlarft`
+    /// recurrence: T[j][j] = τ_j, T[..j, j] = −τ_j·T[..j, ..j]·(V[:, ..j]ᵀ·v_j), with τ_j = 2
+    /// (0 for a zero column, whose reflector is I).
+    fn factor(a: &[f64], m: usize, n: usize, k0: usize, kb: usize, signs: &mut [f64]) -> Panel {
+        let rows = m - k0;
+        let mut cols: Vec<Vec<f64>> = (0..kb).map(|j| (0..rows).map(|i| a[(k0 + i) * n + k0 + j]).collect()).collect();
+        let mut v = vec![0f64; rows * kb];
+        let mut tau = vec![0f64; kb];
+        for j in 0..kb {
+            let col = &cols[j][j..];
+            let norm = col.iter().map(|x| x * x).sum::<f64>().sqrt();
+            let alpha = if col[0] >= 0.0 { -norm } else { norm }; // R[j][j]
+            signs[j] = if alpha >= 0.0 { 1.0 } else { -1.0 };
+            let mut u: Vec<f64> = col.to_vec();
+            u[0] -= alpha;
+            let unorm = u.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if unorm > 0.0 {
+                for x in &mut u {
+                    *x /= unorm;
+                }
+                tau[j] = 2.0;
+                // A[j.., c] −= 2 u (u · A[j.., c]) for the panel's remaining columns
+                for c in cols.iter_mut().skip(j) {
+                    let tail = &mut c[j..];
+                    let dot: f64 = u.iter().zip(tail.iter()).map(|(a, b)| a * b).sum();
+                    for (x, ui) in tail.iter_mut().zip(&u) {
+                        *x -= 2.0 * dot * ui;
+                    }
+                }
+            } else {
+                u.fill(0.0);
+            }
+            for (i, &ui) in u.iter().enumerate() {
+                v[(j + i) * kb + j] = ui;
+            }
+        }
+        // G = VᵀV, then T column by column.
+        let mut g = vec![0f64; kb * kb];
+        gemm_f64(&mut g, kb, (&v, 1, kb), (&v, kb), (kb, rows, kb), false);
+        let mut t = vec![0f64; kb * kb];
+        for j in 0..kb {
+            t[j * kb + j] = tau[j];
+            // z = −τ_j·V[:, ..j]ᵀ·v_j
+            let z: Vec<f64> = (0..j).map(|p| -tau[j] * g[p * kb + j]).collect();
+            for r in 0..j {
+                t[r * kb + j] = (r..j).map(|p| t[r * kb + p] * z[p]).sum();
+            }
+        }
+        Panel { k0, rows, kb, v, t }
+    }
+
+    /// C = (I − V·T·Vᵀ)·C, or with Tᵀ if `transposed`, for C = the rows k0.. and columns
+    /// `c0..c0 + nc` of the row-major `x` (row length `ld`): W = Vᵀ·C, W = T·W (or Tᵀ·W), C −= V·W.
+    fn apply(&self, x: &mut [f64], ld: usize, c0: usize, nc: usize, transposed: bool) {
+        let (kb, rows) = (self.kb, self.rows);
+        let c = &mut x[self.k0 * ld + c0..];
+        let mut w = vec![0f64; kb * nc];
+        // Vᵀ: A(i, p) = V[p][i], so its row stride is 1 and its column stride kb.
+        gemm_f64(&mut w, nc, (&self.v, 1, kb), (c, ld), (kb, rows, nc), false);
+        let mut tw = vec![0f64; kb * nc];
+        let t = &self.t;
+        let (rs, cs) = if transposed { (1, kb) } else { (kb, 1) };
+        // T is upper triangular: (T·W)[r] = Σ_{p ≥ r} T[r][p]·W[p]; (Tᵀ·W)[r] = Σ_{p ≤ r} T[p][r]·W[p].
+        for r in 0..kb {
+            let ps = if transposed { 0..r + 1 } else { r..kb };
+            let row = &mut tw[r * nc..(r + 1) * nc];
+            for p in ps {
+                let f = t[r * rs + p * cs];
+                for (y, &wv) in row.iter_mut().zip(&w[p * nc..(p + 1) * nc]) {
+                    *y += f * wv;
+                }
+            }
+        }
+        gemm_f64(c, ld, (&self.v, kb, 1), (&tw, nc), (rows, kb, nc), true);
+    }
+
+    /// Q = H₀⋯H_{kb−1}·Q applied one reflector at a time (the last first), for a single panel
+    /// at k0 = 0: Q[.., c] −= 2v(v·Q[.., c]) over the rows at and below each reflector's row.
+    fn apply_one_by_one(&self, q: &mut [f64], ld: usize) {
+        let kb = self.kb;
+        for j in (0..kb).rev() {
+            let v: Vec<f64> = (j..self.rows).map(|i| self.v[i * kb + j]).collect();
+            for c in 0..ld {
+                let dot: f64 = v.iter().enumerate().map(|(i, vi)| vi * q[(j + i) * ld + c]).sum();
+                for (i, vi) in v.iter().enumerate() {
+                    q[(j + i) * ld + c] -= 2.0 * dot * vi;
+                }
+            }
+        }
+    }
+}
+
+/// Rows of C in one register block of [`gemm_f64`].
+const GM: usize = 4;
+/// Pairs of columns of C in one register block of [`gemm_f64`]: the 4 × 4 f64 accumulators are
+/// eight of the sixteen 128-bit registers of SSE2 and of wasm simd128.
+const GH: usize = 2;
+/// Columns of C in one register block.
+const GN: usize = 2 * GH;
+/// Depth of one pass over A and B in [`gemm_f64`]: a packed GM-row strip of A (16 KiB) stays in L1.
+const GK: usize = 256;
+/// Columns of B packed at once in [`gemm_f64`] (GK × GC f64 = 512 KiB, for L2).
+const GC: usize = 256;
+
+/// Two f64 lanes (one 128-bit register).
+type Pair = [f64; 2];
+
+/// C (m × n) += A·B, or −= if `subtract`, in f64. C and B are row-major with row lengths `ldc`
+/// and `ldb` (sub-blocks of larger matrices); A is read at `a[i·rs + p·cs]`, so either A or Aᵀ
+/// can be passed as stored. A and B are copied into contiguous strips first (packing; Goto &
+/// van de Geijn 2008; A's entries twice each, so a register of A is one load) and C is updated in
+/// GM × GN register blocks. Each entry of C gets Σ_p A(i,p)·B(p,j) summed in order of p within
+/// passes of [`GK`], added to C pass by pass: a fixed order of plain multiplies and adds, the
+/// same on every target.
+fn gemm_f64(
+    c: &mut [f64],
+    ldc: usize,
+    (a, rs, cs): (&[f64], usize, usize),
+    (b, ldb): (&[f64], usize),
+    (m, k, n): (usize, usize, usize),
+    subtract: bool,
+) {
+    // C −= A·B as C += (−A)·B: negation is exact, so this is −(A·B) to the bit.
+    let sign = if subtract { -1.0 } else { 1.0 };
+    let mut bp: Vec<[Pair; GH]> = Vec::new();
+    let mut ap: Vec<[Pair; GM]> = Vec::new();
+    for k0 in (0..k).step_by(GK) {
+        let k1 = (k0 + GK).min(k);
+        let kk = k1 - k0;
+        // ±A[.., k0..k1] as strips of GM rows (zero-padded), each kk long, each entry twice, read
+        // in the order A is stored (along p if cs = 1, along i otherwise).
+        ap.clear();
+        ap.resize(m.div_ceil(GM) * kk, [[0f64; 2]; GM]);
+        let mut put = |i: usize, p: usize| ap[(i / GM) * kk + p - k0][i % GM] = [sign * a[i * rs + p * cs]; 2];
+        if cs == 1 {
+            (0..m).for_each(|i| (k0..k1).for_each(|p| put(i, p)));
+        } else {
+            (k0..k1).for_each(|p| (0..m).for_each(|i| put(i, p)));
+        }
+        for j0 in (0..n).step_by(GC) {
+            let j1 = (j0 + GC).min(n);
+            // B[k0..k1, j0..j1] as panels of GN columns (zero-padded), each kk rows long, read
+            // row by row.
+            bp.clear();
+            bp.resize((j1 - j0).div_ceil(GN) * kk, [[0f64; 2]; GH]);
+            for p in k0..k1 {
+                for (q, &x) in b[p * ldb + j0..p * ldb + j1].iter().enumerate() {
+                    bp[(q / GN) * kk + p - k0][(q % GN) / 2][q % 2] = x;
+                }
+            }
+            for (strip, i) in ap.chunks_exact(kk).zip((0..m).step_by(GM)) {
+                let iw = GM.min(m - i);
+                for (panel, j) in bp.chunks_exact(kk).zip((j0..j1).step_by(GN)) {
+                    let jw = GN.min(j1 - j);
+                    let acc = kernel_f64(strip, panel);
+                    for (r, acc_row) in acc.iter().enumerate().take(iw) {
+                        for (q, dst) in c[(i + r) * ldc + j..(i + r) * ldc + j + jw].iter_mut().enumerate() {
+                            *dst += acc_row[q / 2][q % 2];
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Σ_p a[p] ⊗ b[p]: a GM × GN block of A·B from packed strips, in order of p.
+#[inline(always)]
+fn kernel_f64(a: &[[Pair; GM]], b: &[[Pair; GH]]) -> [[Pair; GH]; GM] {
+    let mut acc = [[[0f64; 2]; GH]; GM];
+    for (x, y) in a.iter().zip(b) {
+        for r in 0..GM {
+            for h in 0..GH {
+                acc[r][h][0] += x[r][0] * y[h][0];
+                acc[r][h][1] += x[r][1] * y[h][1];
+            }
+        }
+    }
+    acc
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +465,31 @@ mod tests {
             for j in 0..k {
                 let r: f32 = (0..n).map(|p| a2[i * n + p] * bt[j * n + p]).sum();
                 assert!((c2[i * k + j] - r).abs() < 1e-4);
+            }
+        }
+    }
+
+    /// Q has orthonormal columns and QᵀA is upper triangular with the returned signs on its
+    /// diagonal (the definition of A = QR), on shapes of one panel, several, and a ragged last one.
+    #[test]
+    fn householder_q_is_the_qr_factor() {
+        for (m, n) in [(1, 1), (7, 1), (30, 30), (64, 64), (100, 33), (200, 200), (300, 65), (97, 96)] {
+            let a: Vec<f64> = data(m * n, 7).iter().map(|&x| f64::from(x)).collect();
+            let (q, signs) = householder_q(&mut a.clone(), m, n);
+            let qtq = |x: usize, y: usize| (0..m).map(|i| q[i * n + x] * q[i * n + y]).sum::<f64>();
+            let qta = |x: usize, y: usize| (0..m).map(|i| q[i * n + x] * a[i * n + y]).sum::<f64>();
+            for (x, &sign) in signs.iter().enumerate() {
+                for y in 0..n {
+                    let want = if x == y { 1.0 } else { 0.0 };
+                    assert!((qtq(x, y) - want).abs() < 1e-12, "{m}x{n}: (QᵀQ)[{x}][{y}] = {}", qtq(x, y));
+                    let r = qta(x, y);
+                    if x > y {
+                        assert!(r.abs() < 1e-12, "{m}x{n}: R[{x}][{y}] = {r} below the diagonal");
+                    }
+                    if x == y {
+                        assert_eq!(r.signum(), sign, "{m}x{n}: sign of R[{x}][{x}] = {r}");
+                    }
+                }
             }
         }
     }

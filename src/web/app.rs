@@ -115,10 +115,12 @@ const LAB_REDRAW_MS: f64 = 90.0;
 /// than the gap between a dragged slider's events.
 const QUIET_MS: f64 = 250.0;
 
-/// The most hidden-layer weights the page draws itself before a worker answers. Measured on the
-/// main thread here while both workers computed: 9–24 ms for the default network's 655k, 17–41
-/// ms for 2M, 33–102 ms for the CS231n network's 2.5M (long tasks), so the page stops at 1M.
-const PAGE_PREVIEW_WEIGHTS: usize = 1 << 20;
+/// The most drawing the page does itself before a worker answers, in estimated flops
+/// ([`crate::init::InitSpec::cost`]): 2²⁰ normal weights. Measured on the main thread here while both workers
+/// computed: 9–24 ms for the default network's 655k, 17–41 ms for 2M, 33–102 ms for the CS231n
+/// network's 2.5M (long tasks); an orthogonal layer costs its QR, so 1024 × 1024 (2.9 GFLOP,
+/// about 1 s before issue 18) is left to the worker.
+const PAGE_PREVIEW_FLOPS: f64 = crate::init::PAGE_TASK_FLOPS;
 
 /// Worker failures in a row after which the page computes on its own thread.
 const MAX_WORKER_FAILURES: u32 = 3;
@@ -935,14 +937,14 @@ impl App {
     }
 
     /// Draws the new weights at once, built here, when they are cheap to draw (at most
-    /// [`PAGE_PREVIEW_WEIGHTS`]) and differ from those on the screen: the first chart then
+    /// [`PAGE_PREVIEW_FLOPS`]) and differ from those on the screen: the first chart then
     /// changes within a few milliseconds of the event, while the workers compute the rest (they
     /// may be busy with an earlier setting of a dragged slider).
     fn preview_here(&mut self) {
         let c = self.config;
-        let weights: usize = c.shape().layer_dims()[..c.depth].iter().map(|&(i, o)| i * o).sum();
+        let cost = c.init_spec().cost(&c.shape().layer_dims(), c.act);
         let key = WeightsKey::of(&c);
-        if c.view != View::Init || c.compare.count() > 1 || weights > PAGE_PREVIEW_WEIGHTS || self.weights_shown == Some(key) {
+        if c.view != View::Init || c.compare.count() > 1 || cost > PAGE_PREVIEW_FLOPS || self.weights_shown == Some(key) {
             return;
         }
         if c.validate_stored().is_err() {

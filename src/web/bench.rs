@@ -40,6 +40,24 @@ pub fn bench_matmul(m: usize, k: usize, n: usize, variant: u32, reps: u32) -> Ve
     vec![best, median(times)]
 }
 
+/// Milliseconds of one orthogonal `n × n` layer (`init::orthogonal`: the Gaussian draws and the
+/// blocked Householder QR), over `reps` runs, `[best, median]`: against numpy's `np.linalg.qr`
+/// of the same shape in bench/ceiling.py.
+#[wasm_bindgen]
+pub fn bench_orthogonal(n: usize, reps: u32) -> Vec<f64> {
+    let mut w = vec![0f32; n * n];
+    let times: Vec<f64> = (0..reps.max(1))
+        .map(|_| {
+            let t = now();
+            crate::init::orthogonal(&mut w, n, n, 1.0, &mut crate::rng::Rng::new(0, crate::rng::Stream::Layer(1)));
+            now() - t
+        })
+        .collect();
+    std::hint::black_box(&w);
+    let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+    vec![best, median(times)]
+}
+
 /// Median milliseconds of building the network, one forward + backward pass, and the report,
 /// over `reps` runs, for the configuration in `query`: `[init, pass, report]`.
 #[wasm_bindgen]

@@ -5,7 +5,7 @@
 // Φ(x) as erfc(−x/√2)/2 for x < 0 (the 1 + erf form lost 3 of f32's 7 digits in the left tail).
 // Changed again (issue 14): normal draws come from a ziggurat instead of Marsaglia's polar method
 // (about 3× faster), so every configuration with normal weights or Gaussian input has new numbers.
-pub const FINGERPRINTS: [(&str, u64); 10] = [
+pub const FINGERPRINTS: [(&str, u64); 11] = [
     ("depth=3&width=16&init=xavier_normal&act=tanh&batch=8&seed=1", 0x2d3b8e2f9568d074),
     ("depth=2&width=12&init=he_uniform&act=gelu&batch=5&seed=7", 0xf176c8bfa30724f),
     ("depth=2&width=10&init=orthogonal&act=selu&bn=1&batch=6&seed=3", 0xa34306bcdf193b8b),
@@ -17,4 +17,7 @@ pub const FINGERPRINTS: [(&str, u64); 10] = [
     ("depth=2&width=9&init=normal&scale=0.5&trunc=1&act=leaky_relu&slope=0.2&input=blobs&batch=4&seed=14", 0x7341db4244a9df7d),
     // Batch 256: eight row chunks, ∂L/∂W summed along the chunk tree (the other cases have one chunk).
     ("depth=3&width=32&init=he_normal&act=relu&batch=256&seed=5", 0xb78f81b100fb136c),
+    // Width 72: orthogonal layers of three QR panels (32 + 32 + 8), so the blocked products run.
+    // The value is the one-reflector-at-a-time QR's (before issue 18): the same f32 bits.
+    ("depth=2&width=72&init=orthogonal&act=tanh&batch=5&seed=21", 0xcfcc5a7236b21427),
 ];

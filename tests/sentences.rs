@@ -15,6 +15,17 @@ fn report(q: &str) -> (Config, Report) {
     (c, r)
 }
 
+fn text(r: &Report, tag: &str) -> String {
+    r.verdict.findings.iter().find(|f| f.tag == tag).map(|f| f.text.clone()).unwrap_or_default()
+}
+
+fn every_sentence(c: &Config, r: &Report) -> Vec<String> {
+    let mut s: Vec<String> = r.verdict.findings.iter().map(|f| f.text.clone()).collect();
+    s.push(phase_sentence(c, &r.theory.prediction.fixed));
+    s.extend(r.theory.disagreement.clone());
+    s
+}
+
 /// Zero weights and biases: z = 0·a + 0 = 0 and a = tanh(0) = 0 in every layer, and the recursion
 /// gives q = σ_w²·E[φ²] + σ_b² = 0 with σ_w² = σ_b² = 0: measured 0, predicted 0. Equal values
 /// agree; 0/0 is not a disagreement.
@@ -54,6 +65,65 @@ fn an_ordered_phase_with_a_bias_does_not_say_signals_vanish() {
     assert!(phase_sentence(&c0, &r0.theory.prediction.fixed).contains("signals and gradients vanish"));
 }
 
+/// ReLU, N(0, 10²) weights at width 2, one sample: the std grows from layer 1 (σ_w² = 2·100 =
+/// 200 > 2) until both units of a layer are off, after which every later layer is exactly 0
+/// (z = 0·W + 0). The layer before was far above f32's smallest value (1.2e-38): not an
+/// underflow, and not "falls".
+#[test]
+fn exact_zeros_after_growth_are_dead_units_not_an_underflow() {
+    let (_, r) = report("depth=100&width=2&scale=10&act=relu&batch=1&init=normal");
+    let k = r.layers.iter().position(|l| l.act.std == 0.0).expect("the case needs a dead layer");
+    assert!(r.layers[k..].iter().all(|l| l.act.std == 0.0));
+    assert!(r.layers[k - 1].act.std > 1e-30 && r.layers[k - 1].act.std > r.layers[0].act.std, "{}", r.layers[k - 1].act.std);
+    let t = text(&r, "explode");
+    assert!(t.contains("std grows") && !t.contains("underflows") && !t.contains("falls"), "{t}");
+    assert!(t.contains(&format!("exactly 0 from layer {} on, which is not an underflow", k + 1)) && t.contains("ReLU unit"), "{t}");
+}
+
+/// The same at width 2 with tanh: ∂L/∂a is exactly 0 from some layer down while the layer above
+/// is far from f32's smallest value: tanh′ = 1 − a² is exactly 0 where tanh rounds to ±1 in f32
+/// (|z| > 9), not an underflow.
+#[test]
+fn exact_zero_gradients_under_saturated_tanh_are_not_an_underflow() {
+    let (_, r) = report("depth=100&width=2&scale=10&act=tanh&batch=64&init=normal");
+    let k = r.layers.iter().rposition(|l| l.act_grad.std == 0.0).expect("the case needs a zero gradient");
+    assert!(r.layers[k + 1].act_grad.std > 1e-30, "{}", r.layers[k + 1].act_grad.std);
+    let g = text(&r, "grad_vanish");
+    assert!(!g.contains("underflows") && g.contains("not an underflow") && g.contains("rounds to exactly ±1"), "{g}");
+}
+
+/// One sample has no "every sample". sigmoid with N(0, 10²) weights at width 2 and batch 1: the
+/// units saturate towards 0 and the spread between them collapses while the mean settles; with
+/// one sample that is a statement about units only. With constant 0.5 weights and 64 samples
+/// (the case of `a_moving_mean_is_not_said_to_stay`) it is about units and samples.
+#[test]
+fn a_single_sample_is_not_every_sample() {
+    let (_, one) = report("depth=100&width=2&batch=1&init=normal&scale=10&act=sigmoid");
+    let v = text(&one, "vanish");
+    assert!(v.contains("every unit gives almost the same value") && !v.contains("sample"), "{v}");
+    for f in &one.verdict.findings {
+        assert!(!f.text.contains("every sample"), "{}", f.text);
+    }
+    let (_, many) = report("depth=3&width=8&init=constant&scale=0.5&bias=same&act=sigmoid&batch=64");
+    assert!(text(&many, "vanish").contains("every unit gives almost the same value for every sample"), "{}", text(&many, "vanish"));
+}
+
+/// tanh, N(0, 10²) at width 256, depth 100: ∂L/∂a grows ×√χ per layer towards the input
+/// (χ* ≈ (4/3)/√(2πq*)·σ_w² ≈ 85) and overflows f32; its std at layer 1 has no finite value.
+/// No sentence prints "NaN" or "inf".
+#[test]
+fn no_sentence_prints_nan_or_inf() {
+    for q in ["depth=100&width=256&scale=10&act=tanh&init=normal", "depth=100&width=256&init=normal&scale=10&act=linear"] {
+        let (c, r) = report(q);
+        assert!(r.layers.iter().any(|l| !l.act_grad.std.is_finite()), "{q}: the case needs an overflow");
+        for s in every_sentence(&c, &r) {
+            // "overflow to ±Inf or NaN" names what the values became; no number may read NaN or inf.
+            let s = s.replace("±Inf or NaN", "");
+            assert!(!s.contains("NaN") && !s.contains("inf") && !s.contains("∞"), "{q}: {s}");
+        }
+    }
+}
+
 /// scale 1e-4 at width 256: the std shrinks ×1e-4·√256·tanh′(0) = 1.6e-3 per layer, so by layer
 /// 16 it is about 1.6e-3^16 ≈ 2e-45, at f32's smallest subnormal (1.4e-45): the gap to theory
 /// is f32's underflow, not the large-width limit. And with N(0, 10²) linear units the std grows
@@ -66,4 +136,30 @@ fn the_gap_to_theory_names_f32_when_f32_is_the_cause() {
     let (_, r) = report("depth=100&width=256&init=normal&scale=10&act=linear");
     let d = r.theory.disagreement.expect("measurement and theory part where f32 overflows");
     assert!(d.contains("measured overflowed") && d.contains("finite only up to about 3.4e38") && !d.contains("large-width"), "{d}");
+}
+
+/// Yang et al. (2019) show that batch norm makes gradients *explode* at initialization; under
+/// a vanishing finding (batch norm with z's variance below ε = 1e-5, so each layer's normalized
+/// σ = √(Var/(Var + ε)) < 1 and the signal shrinks) the citation is false.
+#[test]
+fn the_batch_norm_explosion_paper_is_not_cited_for_vanishing() {
+    let (_, r) = report("depth=100&bn=1&act=tanh&init=normal&scale=0.0001");
+    let g = text(&r, "grad_vanish");
+    assert!(!g.is_empty(), "the case needs vanishing gradients: {:?}", r.verdict);
+    assert!(!g.contains("Yang"), "{g}");
+}
+
+/// Layers are numbered from the input; the backward pass starts at the last. The overflow finding
+/// names the highest layer with a non-finite gradient, and may not call its number "counted from
+/// the output".
+#[test]
+fn the_backward_overflow_layer_is_numbered_from_the_input() {
+    let (_, r) = report("depth=100&width=256&scale=10&act=tanh&init=normal");
+    let k = r.layers.iter().rev().find(|l| l.grad.nonfinite + l.act_grad.nonfinite > 0).expect("the case needs an overflow").layer;
+    assert!(k < 100, "the case needs an overflow below the top layer, got {k}");
+    let o = text(&r, "overflow");
+    assert!(
+        !o.contains("counting from the output") && o.contains(&format!("first at layer {k} (layers are numbered from the input)")),
+        "{o}"
+    );
 }

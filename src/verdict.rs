@@ -220,7 +220,7 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             &mut f,
             Level::Warn,
             "no_hidden_grad",
-            "every hidden-weight gradient is exactly 0 at initialization: the first step moves only the output layer".to_string(),
+            "every hidden-weight gradient is exactly 0 at initialization: the first step leaves every hidden weight where it is (only the biases and the output layer can move)".to_string(),
         );
     }
     if c.width > 1 && layers.iter().all(|l| l.distinct == 1) {

@@ -163,3 +163,25 @@ fn the_backward_overflow_layer_is_numbered_from_the_input() {
         "{o}"
     );
 }
+
+/// tanh at scale 1e-4, depth 100 (width 256): a shrinks ×1e-4·√256 = 1.6e-3 per layer and
+/// underflows to exactly 0, so every hidden ∂L/∂W = a_(l−1)ᵀ·δ_l is 0. But the top hidden
+/// layer's δ = ∂L/∂a ⊙ tanh′(z) with tanh′(0) = 1 is not 0, nor its bias gradient Σ_batch δ:
+/// the first step does not move "only the output layer".
+#[test]
+fn zero_weight_gradients_do_not_freeze_the_hidden_biases() {
+    use initviz::experiment::make_batch;
+    use initviz::network::{Mlp, Workspace};
+    let (c, r) = report("depth=100&init=normal&scale=0.0001");
+    let t = text(&r, "no_hidden_grad");
+    assert!(!t.is_empty(), "the case needs zero hidden-weight gradients: {:?}", r.verdict);
+    let mlp = Mlp::new(c.shape(), c.act, &c.init_spec(), c.bn, u64::from(c.seed));
+    let (batch, loss, targets) = make_batch(&c);
+    let mut ws = Workspace::new(&mlp, c.batch);
+    let y = mlp.forward(&batch.x, &mut ws).to_vec();
+    let mut dy = vec![0f32; y.len()];
+    loss.eval(&y, &targets, mlp.output_dim(), &mut dy).unwrap();
+    mlp.backward(&batch.x, &dy, &mut ws);
+    assert!(ws.db[c.depth - 1].iter().any(|&g| g != 0.0), "the top hidden bias gradient is 0");
+    assert!(!t.contains("moves only the output layer") && t.contains("biases"), "{t}");
+}

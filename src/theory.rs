@@ -550,7 +550,8 @@ pub fn disagreement(c: &Config, p: &Parting) -> String {
         );
     }
     if why.is_empty() {
-        format!("{at}: the mean-field average is a large-width limit, and this depth or scale amplifies its errors.")
+        // Only what is always so: no claim that depth or scale is to blame (at depth 1 it is not).
+        format!("{at}: the mean-field averages are exact only for infinitely many independent units (and, for ∂L/∂W, samples); a finite network is off by a random amount, which can compound with depth.")
     } else {
         format!("{at}: {}.", why.join("; "))
     }
@@ -576,10 +577,16 @@ pub fn caveats(c: &Config) -> Vec<&'static str> {
         r.push("zero or constant weights: every unit of a layer is the same, so there is no average over independent units for the theory to describe");
     }
     if c.bn {
-        r.push("batch norm rescales every layer to unit variance, which the recursion (for plain layers) does not model");
+        // Not "to unit variance": where Var(z) is below ε = 1e-5 (scale 1e-4) the normalized σ is
+        // √(Var/(Var + ε)) < 1.
+        r.push("batch norm rescales every layer's z (to unit variance where Var(z) is well above its ε = 1e-5), which the recursion (for plain layers) does not model");
     }
     if c.width < 64 && !matches!(c.init, Init::Zeros | Init::Constant) {
-        r.push("narrow layers: the theory holds as the width grows; at this width each layer's variance is itself random (by about √(2/n)) and the errors compound with depth");
+        r.push(if c.depth > 1 {
+            "narrow layers: the theory holds as the width grows; at this width each layer's variance is itself random (by about √(2/n)) and the errors compound with depth"
+        } else {
+            "a narrow layer: the theory holds as the width grows; at this width the layer's variance is itself random (by about √(2/n))"
+        });
     }
     let (mb, sb2) = bias_moments(c);
     let (sw2, _) = weight_variance(c, c.width, c.width);

@@ -380,12 +380,11 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             &mut f,
             Level::Good,
             "healthy",
-            format!(
-                "healthy: activation std stays between {} and {} over {depth} {}{reach}",
-                fmt_num(lo),
-                fmt_num(hi),
-                if depth == 1 { "layer" } else { "layers" }
-            ),
+            if depth == 1 {
+                format!("healthy: activation std is {} in the one hidden layer{reach}", fmt_num(lo))
+            } else {
+                format!("healthy: activation std stays between {} and {} over {depth} layers{reach}", fmt_num(lo), fmt_num(hi))
+            },
         );
     }
     f.sort_by_key(|x| std::cmp::Reverse(x.level));

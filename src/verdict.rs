@@ -145,6 +145,19 @@ fn nonfinite_share(l: &LayerReport) -> f64 {
     bad as f64 / all.max(1) as f64
 }
 
+/// A share that is known to be above 0, as a whole percentage that never reads "0%" (one
+/// overflowed value in 2,048 is 0.05%) nor "100%" short of all.
+fn percent_of_some(share: f64) -> String {
+    let p = 100.0 * share;
+    if p < 1.0 {
+        "fewer than 1%".to_string()
+    } else if p > 99.0 && share < 1.0 {
+        "more than 99%".to_string()
+    } else {
+        format!("{p:.0}%")
+    }
+}
+
 /// Reads a report.
 #[must_use]
 pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
@@ -169,9 +182,9 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             Level::Bad,
             "overflow",
             format!(
-                "values overflow to ±Inf or NaN from layer {}{before}: {:.0}% of its z and a are not finite, so the loss and every gradient are broken; the statistics use the finite values and count the rest",
+                "values overflow to ±Inf or NaN from layer {}{before}: {} of its z and a are not finite, so the loss and every gradient are broken; the statistics use the finite values and count the rest",
                 l.layer,
-                100.0 * nonfinite_share(l)
+                percent_of_some(nonfinite_share(l))
             ),
         );
     } else if let Some(l) = backward_bad {

@@ -93,12 +93,21 @@ impl Trend {
         matches!(self.zero, Some((_, Flat::Underflow)))
     }
 
+    /// Exactly 0 from a layer on without an underflow: nothing passes beyond it, whatever the
+    /// trend before (ReLU at scale 10, width 2: ×3.44 per layer, then 0 from layer 5).
+    fn stops(&self) -> bool {
+        self.zero.is_some() && !self.underflows()
+    }
+
     fn vanishes(&self) -> bool {
-        self.underflows() || self.rate.is_some_and(|r| r < VANISH_FACTOR) || self.total().is_some_and(|t| t < 1.0 / TOTAL_FACTOR)
+        self.zero.is_some() || self.rate.is_some_and(|r| r < VANISH_FACTOR) || self.total().is_some_and(|t| t < 1.0 / TOTAL_FACTOR)
     }
 
     fn explodes(&self) -> bool {
-        self.overflow_at.is_some() || self.rate.is_some_and(|r| r > 1.0 / VANISH_FACTOR) || self.total().is_some_and(|t| t > TOTAL_FACTOR)
+        !self.stops()
+            && (self.overflow_at.is_some()
+                || self.rate.is_some_and(|r| r > 1.0 / VANISH_FACTOR)
+                || self.total().is_some_and(|t| t > TOTAL_FACTOR))
     }
 
     /// The verb of the trend: what the std does over the finite, nonzero stretch.
@@ -279,7 +288,9 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
     if !all_zero && depth > 1 && forward_bad.is_none() {
         let last = &layers[depth - 1];
         let first = &layers[0];
-        if acts.vanishes() && acts.zero.is_none() && last.act.mean.abs() > 10.0 * last.act.std && last.act.std > 0.0 {
+        if let Some((k, _)) = acts.zero.filter(|_| acts.stops()) {
+            push(&mut f, Level::Bad, "dead_layer", format!("no signal passes layer {k}: {}", acts.describe("std", &act_zero_why)));
+        } else if acts.vanishes() && acts.zero.is_none() && last.act.mean.abs() > 10.0 * last.act.std && last.act.std > 0.0 {
             // The mean stays: outputs collapse to one value rather than to 0.
             push(
                 &mut f,
@@ -297,8 +308,6 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             push(&mut f, Level::Bad, "vanish", format!("activations vanish: {}", acts.describe("std", &act_zero_why)));
         } else if acts.explodes() {
             push(&mut f, Level::Bad, "explode", format!("activations explode: {}", acts.describe("std", &act_zero_why)));
-        } else if let Some((k, _)) = acts.zero {
-            push(&mut f, Level::Bad, "dead_layer", format!("no signal passes layer {k}: {}", acts.describe("std", &act_zero_why)));
         }
         // The spread across samples: what says the network has forgotten its input.
         // (A single sample has no spread to lose: collapse needs two or more.)

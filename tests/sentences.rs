@@ -75,7 +75,12 @@ fn exact_zeros_after_growth_are_dead_units_not_an_underflow() {
     let k = r.layers.iter().position(|l| l.act.std == 0.0).expect("the case needs a dead layer");
     assert!(r.layers[k..].iter().all(|l| l.act.std == 0.0));
     assert!(r.layers[k - 1].act.std > 1e-30 && r.layers[k - 1].act.std > r.layers[0].act.std, "{}", r.layers[k - 1].act.std);
-    let t = text(&r, "explode");
+    let t = text(&r, "dead_layer");
+    assert!(
+        t.starts_with(&format!("no signal passes layer {}", k + 1)) && !r.verdict.has("explode") && !r.verdict.has("vanish"),
+        "{:?}",
+        r.verdict
+    );
     assert!(t.contains("std grows") && !t.contains("underflows") && !t.contains("falls"), "{t}");
     assert!(t.contains(&format!("exactly 0 from layer {} on, which is not an underflow", k + 1)) && t.contains("ReLU unit"), "{t}");
 }
@@ -231,4 +236,17 @@ fn a_small_overflow_share_does_not_read_zero_percent() {
     assert!(share > 0.0 && share < 0.01, "the case needs under 1% non-finite, got {share}");
     let o = text(&r, "overflow");
     assert!(!o.contains(": 0% of") && o.contains("fewer than 1% of its z and a"), "{o}");
+}
+
+/// ELU with N(0, 10²) weights at width 2: ∂L/∂a grows for a layer or two below the top and then
+/// is exactly 0 (ELU′(z) = e^z is 0 in f32 below z ≈ −104), down to layer 1. Gradients that
+/// reach the input as exactly 0 do not "explode towards the input".
+#[test]
+fn gradients_that_stop_are_not_said_to_explode() {
+    let (_, r) = report("depth=100&width=2&batch=64&init=normal&scale=10&act=elu");
+    assert_eq!(r.layers[0].act_grad.std, 0.0, "the case needs ∂L/∂a = 0 at layer 1");
+    assert!(r.layers[99].act_grad.std > 1e-30, "{}", r.layers[99].act_grad.std);
+    assert!(!r.verdict.has("grad_explode"), "{:?}", r.verdict);
+    let g = text(&r, "grad_vanish");
+    assert!(g.contains("is exactly 0 from layer") && g.contains("not an underflow"), "{g}");
 }

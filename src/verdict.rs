@@ -412,3 +412,44 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
     f.sort_by_key(|x| std::cmp::Reverse(x.level));
     Verdict { findings: f }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(std: f64, mean: f64) -> Moments {
+        Moments { count: 10, mean, std, min: mean - std, max: mean + std, nonfinite: 0 }
+    }
+
+    /// An exact 0 is an underflow only after a value that, times the rate, is below f32's normal
+    /// range (1.2e-38): 1e-40 ×0.1 is; 2.3 ×3.4 (ReLU units all off) and a constant 1.0 are not.
+    #[test]
+    fn exact_zeros_are_told_apart_by_what_came_before() {
+        let under = Trend::of(&[m(1e-36, 0.0), m(1e-38, 0.0), m(1e-40, 0.0), m(0.0, 0.0)], true);
+        assert_eq!(under.zero, Some((4, Flat::Underflow)));
+        let dead = Trend::of(&[m(2.3, 1.0), m(7.9, 3.0), m(0.0, 0.0), m(0.0, 0.0)], true);
+        assert_eq!(dead.zero, Some((3, Flat::Zeros)));
+        assert!(dead.stops() && !dead.explodes() && dead.verb() == "grows");
+        let same = Trend::of(&[m(0.5, 0.2), m(0.3, 0.6), m(0.0, 1.0)], true);
+        assert_eq!(same.zero, Some((3, Flat::Constant(1.0))));
+        // A 0 that is not final (two units that happen to agree at one layer) is no stop.
+        assert_eq!(Trend::of(&[m(0.5, 0.2), m(0.0, 0.6), m(0.4, 0.1)], true).zero, None);
+    }
+
+    /// A trend stops at the first layer with no finite value and says so, in words.
+    #[test]
+    fn an_overflowed_end_is_not_printed_as_a_number() {
+        let t = Trend::of(&[m(f64::NAN, f64::NAN), m(40.0, 0.0), m(12.0, 0.0)], false);
+        assert_eq!(t.overflow_at, Some(1));
+        let s = t.describe("∂L/∂a", "");
+        assert!(!s.replace("±Inf or NaN", "").contains("NaN") && s.ends_with("overflows to ±Inf or NaN from layer 1"), "{s}");
+    }
+
+    #[test]
+    fn a_share_above_zero_never_reads_zero_percent() {
+        assert_eq!(percent_of_some(1.0 / 2048.0), "fewer than 1%");
+        assert_eq!(percent_of_some(0.5), "50%");
+        assert_eq!(percent_of_some(2047.0 / 2048.0), "more than 99%");
+        assert_eq!(percent_of_some(1.0), "100%");
+    }
+}

@@ -407,7 +407,10 @@ pub fn assemble(
             }
         })
         .collect::<Vec<_>>();
-    let measured: Vec<f64> = layers.iter().map(|l| l.act.std).collect();
+    let measured: Vec<crate::theory::MeasuredStd> = layers
+        .iter()
+        .map(|l| crate::theory::MeasuredStd { preact: l.preact.std, act: l.act.std, act_grad: l.act_grad.std, grad: l.grad.std })
+        .collect();
     let last_ms = layers.last().map_or(0.0, |l| l.act_grad.std.powi(2) + l.act_grad.mean.powi(2));
     let grid = w.map_or_else(|| crate::theory::PhaseGrid { sw: Vec::new(), sb: Vec::new(), chi: Vec::new() }, |w| w.phase.clone());
     // Gaussian input has E[x²] = 1 and independent samples by construction; data sets are

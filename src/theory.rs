@@ -232,14 +232,22 @@ impl Phase {
         }
     }
 
-    /// In words, for the page.
+    /// In words, for the page, given the fixed point q* the recursion reaches. In the ordered
+    /// phase with q* > 0 (a bias, or φ(0) ≠ 0) signals do not vanish: q converges to q*, and what
+    /// is lost is the difference between inputs, their correlation c → 1 (Poole et al. 2016,
+    /// §3; Schoenholz et al. 2017, §3). With q* = ∞ there is no fixed point and q grows without
+    /// bound (ReLU and linear units above σ_w² = 2 and 1).
     #[must_use]
-    pub fn label(self) -> &'static str {
+    pub fn label(self, q_star: f64) -> &'static str {
         match self {
+            Phase::Ordered if q_star > 0.0 => {
+                "ordered (χ < 1): signals settle to a fixed spread (q* > 0) but different inputs become alike (their correlation tends to 1), and gradients vanish with depth"
+            }
             Phase::Ordered => "ordered (χ < 1): signals and gradients vanish with depth",
             // Not "keep their scale": at χ = 1 with q* = 0 (tanh, Xavier) q still decays, as 1/l,
             // so σ falls 0.63 → 0.06 over 100 layers; only the exponential trend is gone.
             Phase::EdgeOfChaos => "edge of chaos (χ ≈ 1): gradients keep their scale, and signals change only slowly (polynomially, not exponentially, with depth)",
+            Phase::Chaotic if q_star.is_infinite() => "chaotic (χ > 1), with no fixed point: signals and gradients grow without bound with depth",
             Phase::Chaotic => "chaotic (χ > 1): signals decorrelate and gradients explode with depth",
         }
     }
@@ -412,14 +420,15 @@ pub fn pair_moments(act: Activation, mean: f64, var: f64, corr: f64) -> (f64, f6
 
 /// Whether the ∂L/∂W prediction of [`predict`] describes this network: i.i.d. Gaussian input (for
 /// a data set, which samples lie near each other decides how their contributions add, and an
-/// average over pairs cannot say it), and a batch no larger than the width. The recursion leaves
+/// average over pairs cannot say it), and a batch of at most a quarter of the width. The recursion leaves
 /// out the batch's mean gradient (for the squared error against random targets, the coherent
 /// ∇(y²/2) of every sample), whose share grows as batch/width: measured over predicted at depth
 /// 10, tanh, Xavier, width 256 it is 0.9–1.0 at batch 1, 0.86–1.38 at 256, up to 1.81 at 1,024;
-/// at width 1,024 and batch 256, 1.05–1.18.
+/// at width 1,024 and batch 256, 1.05–1.18 (so at batch ≤ width/4 it stays within the page's
+/// 20% agreement band).
 #[must_use]
 pub fn grad_theory_holds(c: &Config) -> bool {
-    c.input.classes() == 0 && c.batch <= c.width
+    c.input.classes() == 0 && 4 * c.batch <= c.width
 }
 
 /// The predictions for configuration `c` from the `prior` measured where the data is.
@@ -519,32 +528,133 @@ pub struct TheoryView {
 /// The most work (depth·width²·batch) for which the seed band is computed (5 extra passes).
 pub const BAND_WORK: f64 = 4e6;
 
-/// Puts the view together from the `prior` (measured where the data is), the measured per-layer
-/// std of a, the phase grid and the seed band.
+/// Puts the view together from the `prior` (measured where the data is), the measured
+/// per-layer stds (of z, a, ∂L/∂a and ∂L/∂W), the phase grid and the seed band.
 #[must_use]
-pub fn view(c: &Config, prior: &Prior, measured_act_std: &[f64], grid: PhaseGrid, band: Option<Vec<(f64, f64)>>) -> TheoryView {
+pub fn view(c: &Config, prior: &Prior, measured: &[MeasuredStd], grid: PhaseGrid, band: Option<Vec<(f64, f64)>>) -> TheoryView {
     let prediction = predict(c, prior);
-    let apart = measured_act_std.iter().zip(&prediction.act_std).position(|(&m, &p)| {
-        let r = m / p;
-        !(m.is_finite() && p.is_finite() && (0.8..=1.25).contains(&r))
-    });
-    let disagreement = apart.map(|l| {
-        let why = caveats(c);
-        let at = format!(
-            "Measurement and theory part from layer {} (a σ measured {}, predicted {})",
-            l + 1,
-            crate::format::fmt_num(measured_act_std[l]),
-            crate::format::fmt_num(prediction.act_std[l])
-        );
-        if why.is_empty() {
-            format!("{at}: the mean-field average is a large-width limit, and this depth or scale amplifies its errors.")
-        } else {
-            format!("{at}: {}.", why.join("; "))
-        }
-    });
+    let disagreement = first_parting(measured, &prediction).map(|p| disagreement(c, &p));
     let (mb, sb2) = bias_moments(c);
     let point = (prediction.sw2.sqrt(), (sb2 + mb * mb).sqrt());
     TheoryView { prediction, disagreement, grid, point, band }
+}
+
+/// The measured std of the four quantities the theory draws, on one layer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeasuredStd {
+    pub preact: f64,
+    pub act: f64,
+    pub act_grad: f64,
+    pub grad: f64,
+}
+
+/// A quantity the theory draws: its name in a sentence, its measured std and its prediction at
+/// a layer, in the order the page shows them (z, a, ∂L/∂W, ∂L/∂a).
+type Drawn = (&'static str, fn(&MeasuredStd) -> f64, fn(&Prediction, usize) -> f64);
+const DRAWN: [Drawn; 4] = [
+    ("z", |m| m.preact, |p, l| p.preact_std[l]),
+    ("a", |m| m.act, |p, l| p.act_std[l]),
+    ("∂L/∂W", |m| m.grad, |p, l| p.grad_std[l]),
+    ("∂L/∂a", |m| m.act_grad, |p, l| p.act_grad_std[l]),
+];
+
+/// The ratio of measured to predicted std within which they agree (20% either way).
+pub const AGREE: (f64, f64) = (0.8, 1.25);
+
+/// Where a measured std first leaves its prediction.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Parting {
+    /// 0-based layer.
+    pub layer: usize,
+    /// The quantity ("z", "a", "∂L/∂W", "∂L/∂a").
+    pub quantity: &'static str,
+    pub measured: f64,
+    pub predicted: f64,
+}
+
+/// Whether a measured std agrees with its prediction: both finite and equal (0 and 0 too), or
+/// within [`AGREE`] of each other.
+#[must_use]
+pub fn agrees(measured: f64, predicted: f64) -> bool {
+    (measured.is_finite() && measured == predicted)
+        || (measured.is_finite() && predicted.is_finite() && (AGREE.0..=AGREE.1).contains(&(measured / predicted)))
+}
+
+/// The first layer, and in it the first drawn quantity, where measurement and theory part; a NaN
+/// prediction is not drawn and is skipped.
+#[must_use]
+pub fn first_parting(measured: &[MeasuredStd], p: &Prediction) -> Option<Parting> {
+    measured.iter().enumerate().find_map(|(l, m)| {
+        DRAWN.iter().find_map(|&(quantity, get, pred)| {
+            let (measured, predicted) = (get(m), pred(p, l));
+            (!predicted.is_nan() && !agrees(measured, predicted)).then_some(Parting { layer: l, quantity, measured, predicted })
+        })
+    })
+}
+
+/// f32's smallest positive normal value (about 1.2e-38; 1.4e-45 subnormal) and its largest
+/// finite value (about 3.4e38): the network computes in f32, the theory in f64.
+pub const F32_MIN_NORMAL: f64 = f32::MIN_POSITIVE as f64;
+pub const F32_MAX: f64 = f32::MAX as f64;
+
+/// A std for a sentence (the verdict's too): 3 significant digits, and never "NaN" or "inf": a
+/// std with no finite value to measure is one whose every value overflowed.
+#[must_use]
+pub fn std_words(x: f64) -> String {
+    if x.is_finite() {
+        crate::format::fmt_num(x)
+    } else {
+        "overflowed".to_string()
+    }
+}
+
+/// The sentence on where and why measurement and theory part. f32's range comes first: past
+/// it the network cannot follow the theory whatever the width; then [`caveats`].
+#[must_use]
+pub fn disagreement(c: &Config, p: &Parting) -> String {
+    let at = format!(
+        "Measurement and theory part from layer {}, first in the std of {} (measured {}, predicted {})",
+        p.layer + 1,
+        p.quantity,
+        std_words(p.measured),
+        if p.predicted.is_infinite() { "past f64's range".to_string() } else { std_words(p.predicted) }
+    );
+    let (m, q) = (p.measured, p.predicted);
+    // With batch norm nothing is drawn: the recursion's numbers are not this network's.
+    let mut why = caveats(c);
+    if c.bn {
+        return format!("{at}: {}.", why.join("; "));
+    }
+    if !m.is_finite() {
+        return format!("{at}: the network computes in f32, which is finite only up to about 3.4e38; past it values overflow to ±Inf or NaN, while the theory (in f64) goes on.");
+    }
+    if m < F32_MIN_NORMAL && q < F32_MIN_NORMAL {
+        return format!("{at}: the network computes in f32, which holds nonzero values only down to about 1.2e-38 (normal; 1.4e-45 subnormal); below that its values lose their digits and then underflow to 0, while the theory (in f64) goes on.");
+    }
+    if q > F32_MAX {
+        why.insert(
+            0,
+            "the prediction is past f32's largest finite value (about 3.4e38), which no value of the network (computing in f32) can reach",
+        );
+    }
+    if why.is_empty() {
+        // Only what is always so: no claim that depth or scale is to blame (at depth 1 it is not).
+        format!("{at}: the mean-field averages are exact only for infinitely many independent units (and, for ∂L/∂W, samples); a finite network is off by a random amount, which can compound with depth.")
+    } else {
+        format!("{at}: {}.", why.join("; "))
+    }
+}
+
+/// The phase sentence for the page: [`Phase::label`] of the recursion's fixed point, which with
+/// batch norm is the phase of the same network without it (the recursion models plain layers).
+#[must_use]
+pub fn phase_sentence(c: &Config, fixed: &FixedPoint) -> String {
+    let label = fixed.phase.label(fixed.q_star);
+    if c.bn {
+        format!("without batch norm this network would be {label}; batch norm rescales every layer, so this does not describe it")
+    } else {
+        label.to_string()
+    }
 }
 
 /// Why the measurement may part from the prediction here, if it may: each reason a sentence.
@@ -555,10 +665,16 @@ pub fn caveats(c: &Config) -> Vec<&'static str> {
         r.push("zero or constant weights: every unit of a layer is the same, so there is no average over independent units for the theory to describe");
     }
     if c.bn {
-        r.push("batch norm rescales every layer to unit variance, which the recursion (for plain layers) does not model");
+        // Not "to unit variance": where Var(z) is below ε = 1e-5 (scale 1e-4) the normalized σ is
+        // √(Var/(Var + ε)) < 1.
+        r.push("batch norm rescales every layer's z (to unit variance where Var(z) is well above its ε = 1e-5), which the recursion (for plain layers) does not model");
     }
     if c.width < 64 && !matches!(c.init, Init::Zeros | Init::Constant) {
-        r.push("narrow layers: the theory holds as the width grows; at this width each layer's variance is itself random (by about √(2/n)) and the errors compound with depth");
+        r.push(if c.depth > 1 {
+            "narrow layers: the theory holds as the width grows; at this width each layer's variance is itself random (by about √(2/n)) and the errors compound with depth"
+        } else {
+            "a narrow layer: the theory holds as the width grows; at this width the layer's variance is itself random (by about √(2/n))"
+        });
     }
     let (mb, sb2) = bias_moments(c);
     let (sw2, _) = weight_variance(c, c.width, c.width);
@@ -748,6 +864,56 @@ mod tests {
         let (c, _) = Config::from_query("depth=10&width=256&init=lecun_normal&act=selu");
         let p = predict(&c, &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
         assert!(p.act_std.iter().all(|s| (s - 1.0).abs() < 1e-3) && p.act_mean.iter().all(|m| m.abs() < 1e-3));
+    }
+
+    /// Equal values agree, 0 and 0 included (zero init: measured 0, predicted 0); a 20% gap
+    /// either way is the edge; a measured value that overflowed never agrees.
+    #[test]
+    fn agreement_counts_equal_values_and_20_percent() {
+        assert!(agrees(0.0, 0.0) && agrees(1.0, 1.25) && agrees(1.0, 0.8));
+        assert!(!agrees(1.0, 1.3) && !agrees(0.0, 1e-3) && !agrees(f64::NAN, 1.0) && !agrees(f64::INFINITY, f64::INFINITY));
+    }
+
+    /// The sentence compares every line the theory draws (z, a, ∂L/∂W, ∂L/∂a), not only a, and
+    /// skips a prediction that is not drawn (NaN). Measured values are the predictions themselves
+    /// except where this test moves one by 2× (outside the 20% band by construction).
+    #[test]
+    fn the_first_parting_looks_at_every_drawn_quantity() {
+        let (c, _) = Config::from_query("depth=5&width=256&init=xavier_normal&act=tanh");
+        let mut p = predict(&c, 1.0, 1.0);
+        let exact: Vec<MeasuredStd> = (0..5)
+            .map(|l| MeasuredStd { preact: p.preact_std[l], act: p.act_std[l], act_grad: p.act_grad_std[l], grad: p.grad_std[l] })
+            .collect();
+        assert_eq!(first_parting(&exact, &p), None);
+        for (quantity, moved) in [("z", 0), ("a", 1), ("∂L/∂W", 2), ("∂L/∂a", 3)] {
+            let mut m = exact.clone();
+            let field = match moved {
+                0 => &mut m[2].preact,
+                1 => &mut m[2].act,
+                2 => &mut m[2].grad,
+                _ => &mut m[2].act_grad,
+            };
+            *field *= 2.0;
+            let got = first_parting(&m, &p).expect("a 2× gap parts");
+            assert_eq!((got.layer, got.quantity), (2, quantity));
+        }
+        // ∂L/∂W not drawn at layer 1: its measured value there is not compared.
+        let mut m = exact.clone();
+        m[0].grad = 123.0;
+        p.grad_std[0] = f64::NAN;
+        assert_eq!(first_parting(&m, &p), None);
+    }
+
+    /// Poole et al. (2016), Schoenholz et al. (2017): in the ordered phase q → q*, which is 0 only
+    /// without a bias and with φ(0) = 0; with q* > 0 the signals keep a spread and it is the
+    /// correlation between inputs that goes to 1. Without a fixed point (q* = ∞) q grows.
+    #[test]
+    fn the_phase_label_follows_the_fixed_point() {
+        assert!(Phase::Ordered.label(0.0).contains("signals and gradients vanish"));
+        let with_bias = Phase::Ordered.label(0.113);
+        assert!(!with_bias.contains("signals and gradients vanish") && with_bias.contains("correlation tends to 1"), "{with_bias}");
+        assert!(Phase::Chaotic.label(f64::INFINITY).contains("grow without bound"));
+        assert!(Phase::Chaotic.label(1.0).contains("decorrelate"));
     }
 
     /// tanh with σ_b = 0: the edge of chaos is at σ_w = 1, where q* = 0 and χ* = tanh′(0)² = 1;

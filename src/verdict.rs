@@ -3,6 +3,8 @@
 use crate::config::Config;
 use crate::format::fmt_num;
 use crate::report::{Finding, LayerReport, Level, Verdict};
+use crate::stats::Moments;
+use crate::theory::{std_words, F32_MIN_NORMAL};
 
 /// Per-layer factor of a quantity that goes from `first` to `last` over `steps` layers:
 /// (last/first)^(1/steps), the geometric mean ratio of consecutive layers.
@@ -24,8 +26,22 @@ pub const TOTAL_FACTOR: f64 = 100.0;
 /// given sample about half the time, so at batch B it looks dead with probability about 2^−B.
 pub const DEAD_MIN_BATCH: usize = 32;
 
+/// Why a per-layer std is exactly 0 from some layer on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Flat {
+    /// It fell below what f32 can hold: the layer before was already below
+    /// [`F32_MIN_NORMAL`] once multiplied by the per-layer rate.
+    Underflow,
+    /// Every value is exactly 0 although the layer before was far from f32's limit: units that
+    /// output (or pass back) exactly 0, such as ReLU units that are off.
+    Zeros,
+    /// Every value is the same nonzero number (this one): units that agree exactly.
+    Constant(f64),
+}
+
 /// How a per-layer quantity changes along the network, in the direction of travel: `from` → `to`
-/// are 1-based layers; the rate uses the layers before any exact 0 (underflow).
+/// are 1-based layers; the rate uses the finite, nonzero stretch before the quantity becomes
+/// exactly 0 for good or stops being finite.
 struct Trend {
     from: usize,
     to: usize,
@@ -33,22 +49,39 @@ struct Trend {
     last: f64,
     /// The geometric per-layer factor over the finite, nonzero stretch.
     rate: Option<f64>,
-    /// The first layer (in travel order) where the std is exactly 0 while it was not at `from`.
-    underflow_at: Option<usize>,
+    /// The layer (in travel order) from which the std is exactly 0 to the end, while it was not
+    /// at `from`, and why.
+    zero: Option<(usize, Flat)>,
+    /// The first layer (in travel order) whose std is not finite (no finite value).
+    overflow_at: Option<usize>,
 }
 
 impl Trend {
-    /// `stds[i]` is the std at layer i + 1; `forward` travels 1 → depth, else depth → 1.
-    fn of(stds: &[f64], forward: bool) -> Trend {
-        let depth = stds.len();
+    /// `m[i]` are the moments at layer i + 1; `forward` travels 1 → depth, else depth → 1.
+    fn of(m: &[Moments], forward: bool) -> Trend {
+        let depth = m.len();
         let order: Vec<usize> = if forward { (0..depth).collect() } else { (0..depth).rev().collect() };
         let (from, to) = (order[0], order[depth - 1]);
-        let first = stds[from];
-        let underflow_at = if first > 0.0 { order.iter().find(|&&i| stds[i] == 0.0).map(|&i| i + 1) } else { None };
-        // The rate over the stretch before the underflow (or the whole network).
-        let end = order.iter().position(|&i| stds[i] == 0.0 || !stds[i].is_finite()).map_or(depth - 1, |p| p.saturating_sub(1));
-        let rate = per_layer_factor(first, stds[order[end]], end);
-        Trend { from: from + 1, to: to + 1, first, last: stds[to], rate, underflow_at }
+        let first = m[from].std;
+        // The start of the final run of exact zeros (in travel order).
+        let run = order.iter().rposition(|&i| m[i].std != 0.0).map_or(0, |p| p + 1);
+        let zero_pos = (first > 0.0 && run < depth).then_some(run);
+        let overflow_pos = order.iter().position(|&i| !m[i].std.is_finite());
+        // The rate over the finite, nonzero stretch.
+        let end = zero_pos.into_iter().chain(overflow_pos).min().map_or(depth - 1, |p| p.saturating_sub(1));
+        let rate = per_layer_factor(first, m[order[end]].std, end);
+        let zero = zero_pos.filter(|&p| !matches!(overflow_pos, Some(o) if o <= p)).map(|p| {
+            let (before, here) = (&m[order[p - 1]], &m[order[p]]);
+            let cause = if before.std * rate.unwrap_or(1.0).min(1.0) < F32_MIN_NORMAL {
+                Flat::Underflow
+            } else if here.mean == 0.0 {
+                Flat::Zeros
+            } else {
+                Flat::Constant(here.mean)
+            };
+            (order[p] + 1, cause)
+        });
+        Trend { from: from + 1, to: to + 1, first, last: m[to].std, rate, zero, overflow_at: overflow_pos.map(|p| order[p] + 1) }
     }
 
     /// The total change from the first to the last layer (finite, nonzero ends only).
@@ -56,30 +89,59 @@ impl Trend {
         (self.first > 0.0 && self.last > 0.0 && self.first.is_finite() && self.last.is_finite()).then(|| self.last / self.first)
     }
 
+    fn underflows(&self) -> bool {
+        matches!(self.zero, Some((_, Flat::Underflow)))
+    }
+
+    /// Exactly 0 from a layer on without an underflow: nothing passes beyond it, whatever the
+    /// trend before (ReLU at scale 10, width 2: ×3.44 per layer, then 0 from layer 5).
+    fn stops(&self) -> bool {
+        self.zero.is_some() && !self.underflows()
+    }
+
     fn vanishes(&self) -> bool {
-        self.underflow_at.is_some() || self.rate.is_some_and(|r| r < VANISH_FACTOR) || self.total().is_some_and(|t| t < 1.0 / TOTAL_FACTOR)
+        self.zero.is_some() || self.rate.is_some_and(|r| r < VANISH_FACTOR) || self.total().is_some_and(|t| t < 1.0 / TOTAL_FACTOR)
     }
 
     fn explodes(&self) -> bool {
-        self.rate.is_some_and(|r| r > 1.0 / VANISH_FACTOR) || self.total().is_some_and(|t| t > TOTAL_FACTOR)
+        !self.stops()
+            && (self.overflow_at.is_some()
+                || self.rate.is_some_and(|r| r > 1.0 / VANISH_FACTOR)
+                || self.total().is_some_and(|t| t > TOTAL_FACTOR))
     }
 
-    /// "falls ×0.224 per layer (0.21 at layer 1, 3.1e-7 at layer 10)", with the underflow if any.
-    fn describe(&self, verb: &str) -> String {
+    /// The verb of the trend: what the std does over the finite, nonzero stretch.
+    fn verb(&self) -> &'static str {
+        match self.rate {
+            Some(r) if r > 1.0 => "grows",
+            Some(r) if r < 1.0 => "falls",
+            _ => "changes",
+        }
+    }
+
+    /// "std falls ×0.224 per layer (0.21 at layer 1, 3.1e-7 at layer 10)", with where it becomes
+    /// exactly 0 or overflows, if it does. `what` names the quantity ("std", "∂L/∂a"); `zero_why`
+    /// says why its values are exactly 0 when that is not an underflow.
+    fn describe(&self, what: &str, zero_why: &str) -> String {
+        let verb = self.verb();
         let rate = self.rate.map_or(String::new(), |r| format!(" ×{} per layer", fmt_num(r)));
         let total = match self.total() {
             Some(t) if !(1.0 / TOTAL_FACTOR..=TOTAL_FACTOR).contains(&t) => format!(", ×{} in all", fmt_num(t)),
             _ => String::new(),
         };
-        match self.underflow_at {
-            Some(k) => format!(
-                "{verb}{rate} ({} at layer {}) and underflows to exactly 0 from layer {k}: no signal passes beyond it",
-                fmt_num(self.first),
-                self.from
-            ),
-            None => {
-                format!("{verb}{rate} ({} at layer {}, {} at layer {}{total})", fmt_num(self.first), self.from, fmt_num(self.last), self.to)
+        let start = format!("{what} {verb}{rate} ({} at layer {}", std_words(self.first), self.from);
+        match (self.zero, self.overflow_at) {
+            (Some((k, Flat::Underflow)), _) => {
+                format!("{start}) and underflows to exactly 0 from layer {k}: f32 holds nothing smaller than about 1.4e-45, and nothing passes beyond it")
             }
+            (Some((k, Flat::Zeros)), _) => format!("{start}) and is exactly 0 from layer {k} on, which is not an underflow: {zero_why}"),
+            (Some((k, Flat::Constant(v))), _) => format!(
+                "{start}) and has no spread from layer {k} on: every value there is {}, which is not an underflow: {zero_why}",
+                fmt_num(v)
+            ),
+            (None, Some(k)) if k != self.from => format!("{start}) and overflows to ±Inf or NaN from layer {k}"),
+            (None, Some(_)) => format!("{what} overflows to ±Inf or NaN at layer {}", self.from),
+            (None, None) => format!("{start}, {} at layer {}{total})", std_words(self.last), self.to),
         }
     }
 }
@@ -90,6 +152,19 @@ fn nonfinite_share(l: &LayerReport) -> f64 {
     let bad: usize = m.iter().map(|m| m.nonfinite).sum();
     let all: usize = m.iter().map(|m| m.nonfinite + m.count).sum();
     bad as f64 / all.max(1) as f64
+}
+
+/// A share that is known to be above 0, as a whole percentage that never reads "0%" (one
+/// overflowed value in 2,048 is 0.05%) nor "100%" short of all.
+fn percent_of_some(share: f64) -> String {
+    let p = 100.0 * share;
+    if p < 1.0 {
+        "fewer than 1%".to_string()
+    } else if p > 99.0 && share < 1.0 {
+        "more than 99%".to_string()
+    } else {
+        format!("{p:.0}%")
+    }
 }
 
 /// Reads a report.
@@ -116,9 +191,9 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             Level::Bad,
             "overflow",
             format!(
-                "values overflow to ±Inf or NaN from layer {}{before}: {:.0}% of its z and a are not finite, so the loss and every gradient are broken; the statistics use the finite values and count the rest",
+                "values overflow to ±Inf or NaN from layer {}{before}: {} of its z and a are not finite, so the loss and every gradient are broken; the statistics use the finite values and count the rest",
                 l.layer,
-                100.0 * nonfinite_share(l)
+                percent_of_some(nonfinite_share(l))
             ),
         );
     } else if let Some(l) = backward_bad {
@@ -133,7 +208,15 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             &mut f,
             Level::Bad,
             "overflow",
-            format!("{which} to ±Inf or NaN in the backward pass, first at layer {} counting from the output", l.layer),
+            // Layers are numbered from the input; the backward pass meets the highest first.
+            if depth == 1 {
+                format!("{which} to ±Inf or NaN in the backward pass, at layer 1")
+            } else {
+                format!(
+                    "{which} to ±Inf or NaN in the backward pass, which runs from layer {depth} down to layer 1: first at layer {} (layers are numbered from the input)",
+                    l.layer
+                )
+            },
         );
     }
     let bn_single = c.bn && c.batch == 1;
@@ -159,7 +242,7 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             &mut f,
             Level::Warn,
             "no_hidden_grad",
-            "every hidden-weight gradient is exactly 0 at initialization: the first step moves only the output layer".to_string(),
+            "every hidden-weight gradient is exactly 0 at initialization: the first step leaves every hidden weight where it is (only the biases and the output layer can move)".to_string(),
         );
     }
     if c.width > 1 && layers.iter().all(|l| l.distinct == 1) {
@@ -171,15 +254,32 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
         );
     }
     let act_stds: Vec<f64> = layers.iter().map(|l| l.act.std).collect();
-    let grad_stds: Vec<f64> = layers.iter().map(|l| l.act_grad.std).collect();
-    let acts = Trend::of(&act_stds, true);
-    let grads = Trend::of(&grad_stds, false);
+    let act_moments: Vec<Moments> = layers.iter().map(|l| l.act).collect();
+    let grad_moments: Vec<Moments> = layers.iter().map(|l| l.act_grad).collect();
+    let acts = Trend::of(&act_moments, true);
+    let grads = Trend::of(&grad_moments, false);
+    let samples = if c.batch == 1 { "the one sample" } else { "every sample" };
+    // Why a quantity is exactly 0 (or one value) from a layer on when f32 did not underflow.
+    let act_zero_why = if c.act == crate::activation::Activation::Relu {
+        format!("every ReLU unit of the layer is off (z ≤ 0) for {samples}, so no signal passes beyond it")
+    } else {
+        format!("every unit gives the same value for {samples}, so the layers beyond see a constant, not the input")
+    };
+    let grad_zero_why = format!(
+        "f′(z) is exactly 0 at every unit of the layer above for {samples} ({}), so no gradient passes below it",
+        match c.act {
+            crate::activation::Activation::Relu => "ReLU units that are off",
+            crate::activation::Activation::Tanh => "tanh(z) rounds to exactly ±1 in f32 once |z| > 9, where 1 − a² = 0",
+            crate::activation::Activation::Sigmoid => "σ(z) rounds to exactly 1 in f32 once z > 17, where a(1 − a) = 0",
+            _ => "units whose derivative is 0 there",
+        }
+    );
     let sat: Vec<f64> = layers.iter().filter_map(|l| l.saturated).collect();
     let saturated = (!sat.is_empty()).then(|| sat.iter().sum::<f64>() / sat.len() as f64).filter(|&m| m > 0.3);
     if let Some(mean) = saturated {
         let share = format!("{:.0}% of {} outputs (sample × unit) are saturated", 100.0 * mean, c.act);
         let text = if depth > 1 && grads.explodes() {
-            format!("{share}, and yet gradients explode towards the input: {}. Saturation shrinks f′, but the weights are large enough that σ_w²·n·E[f′(z)²] > 1 (the chaotic side): the growth wins", grads.describe("∂L/∂a grows"))
+            format!("{share}, and yet gradients explode towards the input: {}. Saturation shrinks f′, but the weights are large enough that n·Var(W)·E[f′(z)²] > 1 (the chaotic side): the growth wins", grads.describe("∂L/∂a", &grad_zero_why))
         } else {
             format!("{share}: their derivative is near 0, so gradients shrink through them")
         };
@@ -188,23 +288,26 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
     if !all_zero && depth > 1 && forward_bad.is_none() {
         let last = &layers[depth - 1];
         let first = &layers[0];
-        if acts.vanishes() && last.act.mean.abs() > 10.0 * last.act.std && last.act.std > 0.0 {
+        if let Some((k, _)) = acts.zero.filter(|_| acts.stops()) {
+            push(&mut f, Level::Bad, "dead_layer", format!("no signal passes layer {k}: {}", acts.describe("std", &act_zero_why)));
+        } else if acts.vanishes() && acts.zero.is_none() && last.act.mean.abs() > 10.0 * last.act.std && last.act.std > 0.0 {
             // The mean stays: outputs collapse to one value rather than to 0.
             push(
                 &mut f,
                 Level::Bad,
                 "vanish",
                 format!(
-                    "activations collapse: {} while the mean settles at {} ({} at layer 1): every sample gives almost the same output",
-                    acts.describe("their spread falls"),
+                    "activations collapse: {} while the mean settles at {} ({} at layer 1): every unit gives almost the same value{}",
+                    acts.describe("their spread", &act_zero_why),
                     fmt_num(last.act.mean),
-                    fmt_num(first.act.mean)
+                    fmt_num(first.act.mean),
+                    if c.batch == 1 { "" } else { " for every sample" }
                 ),
             );
         } else if acts.vanishes() {
-            push(&mut f, Level::Bad, "vanish", format!("activations vanish: {}", acts.describe("std falls")));
+            push(&mut f, Level::Bad, "vanish", format!("activations vanish: {}", acts.describe("std", &act_zero_why)));
         } else if acts.explodes() {
-            push(&mut f, Level::Bad, "explode", format!("activations explode: {}", acts.describe("std grows")));
+            push(&mut f, Level::Bad, "explode", format!("activations explode: {}", acts.describe("std", &act_zero_why)));
         }
         // The spread across samples: what says the network has forgotten its input.
         // (A single sample has no spread to lose: collapse needs two or more.)
@@ -226,8 +329,10 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
         }
         if (saturated.is_none() || !grads.explodes()) && !hidden_grads_zero {
             let w: Vec<f64> = layers.iter().map(|l| l.grad.std).collect();
-            let w_trend = Trend::of(&w, false);
+            let w_moments: Vec<Moments> = layers.iter().map(|l| l.grad).collect();
+            let w_trend = Trend::of(&w_moments, false);
             let w_level = w_trend.rate.is_some_and(|r| (VANISH_FACTOR..=1.0 / VANISH_FACTOR).contains(&r));
+            // Yang et al. (2019) show gradient *explosion* under batch norm: cited for growth only.
             let bn_note = if c.bn {
                 " Deep batch-normalized networks do this at initialization (Yang et al. 2019, \"A Mean Field Theory of Batch Normalization\")."
             } else {
@@ -249,8 +354,8 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
                     Level::Bad,
                     "grad_vanish",
                     format!(
-                        "gradients vanish towards the input: {}.{level_note}{bn_note}",
-                        grads.describe("∂L/∂a (the gradient of the activations) falls")
+                        "gradients vanish towards the input: {}.{level_note}",
+                        grads.describe("∂L/∂a (the gradient of the activations)", &grad_zero_why)
                     ),
                 );
             } else if grads.explodes() {
@@ -260,7 +365,7 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
                     "grad_explode",
                     format!(
                         "gradients explode towards the input: {}.{bn_note}",
-                        grads.describe("∂L/∂a (the gradient of the activations) grows")
+                        grads.describe("∂L/∂a (the gradient of the activations)", &grad_zero_why)
                     ),
                 );
             }
@@ -285,7 +390,7 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
                 &mut f,
                 Level::Warn,
                 "dead_small_batch",
-                format!("{:.0}% of units are 0 for all {} samples, which says little at this batch size: a live ReLU unit is 0 for a sample about half the time. Use a batch of {DEAD_MIN_BATCH} or more to judge dead units", 100.0 * dead, c.batch),
+                format!("{:.0}% of units are 0 for {}, which says little at this batch size: a live ReLU unit is 0 for a sample about half the time. Use a batch of {DEAD_MIN_BATCH} or more to judge dead units", 100.0 * dead, if c.batch == 1 { "the one sample".to_string() } else { format!("all {} samples", c.batch) }),
             );
         }
     }
@@ -297,9 +402,54 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
             &mut f,
             Level::Good,
             "healthy",
-            format!("healthy: activation std stays between {} and {} over {depth} layers{reach}", fmt_num(lo), fmt_num(hi)),
+            if depth == 1 {
+                format!("healthy: activation std is {} in the one hidden layer{reach}", fmt_num(lo))
+            } else {
+                format!("healthy: activation std stays between {} and {} over {depth} layers{reach}", fmt_num(lo), fmt_num(hi))
+            },
         );
     }
     f.sort_by_key(|x| std::cmp::Reverse(x.level));
     Verdict { findings: f }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(std: f64, mean: f64) -> Moments {
+        Moments { count: 10, mean, std, min: mean - std, max: mean + std, nonfinite: 0 }
+    }
+
+    /// An exact 0 is an underflow only after a value that, times the rate, is below f32's normal
+    /// range (1.2e-38): 1e-40 ×0.1 is; 2.3 ×3.4 (ReLU units all off) and a constant 1.0 are not.
+    #[test]
+    fn exact_zeros_are_told_apart_by_what_came_before() {
+        let under = Trend::of(&[m(1e-36, 0.0), m(1e-38, 0.0), m(1e-40, 0.0), m(0.0, 0.0)], true);
+        assert_eq!(under.zero, Some((4, Flat::Underflow)));
+        let dead = Trend::of(&[m(2.3, 1.0), m(7.9, 3.0), m(0.0, 0.0), m(0.0, 0.0)], true);
+        assert_eq!(dead.zero, Some((3, Flat::Zeros)));
+        assert!(dead.stops() && !dead.explodes() && dead.verb() == "grows");
+        let same = Trend::of(&[m(0.5, 0.2), m(0.3, 0.6), m(0.0, 1.0)], true);
+        assert_eq!(same.zero, Some((3, Flat::Constant(1.0))));
+        // A 0 that is not final (two units that happen to agree at one layer) is no stop.
+        assert_eq!(Trend::of(&[m(0.5, 0.2), m(0.0, 0.6), m(0.4, 0.1)], true).zero, None);
+    }
+
+    /// A trend stops at the first layer with no finite value and says so, in words.
+    #[test]
+    fn an_overflowed_end_is_not_printed_as_a_number() {
+        let t = Trend::of(&[m(f64::NAN, f64::NAN), m(40.0, 0.0), m(12.0, 0.0)], false);
+        assert_eq!(t.overflow_at, Some(1));
+        let s = t.describe("∂L/∂a", "");
+        assert!(!s.replace("±Inf or NaN", "").contains("NaN") && s.ends_with("overflows to ±Inf or NaN from layer 1"), "{s}");
+    }
+
+    #[test]
+    fn a_share_above_zero_never_reads_zero_percent() {
+        assert_eq!(percent_of_some(1.0 / 2048.0), "fewer than 1%");
+        assert_eq!(percent_of_some(0.5), "50%");
+        assert_eq!(percent_of_some(2047.0 / 2048.0), "more than 99%");
+        assert_eq!(percent_of_some(1.0), "100%");
+    }
 }

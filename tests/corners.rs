@@ -74,7 +74,7 @@ fn overflow_is_blamed_on_the_layer_where_it_happens() {
 /// ReLU with N(0, 10²) at width 256 and depth 10: a grows ×10·√128 ≈ 113 per layer, to about
 /// 3e20 at layer 10, where ∂L/∂a is about 2e21; ∂L/∂W_10 = a_9ᵀ·δ_10 sums 256 products of about
 /// 3e18 × 2e21, far past f32's 3.4e38, while ∂L/∂a_10 itself is finite. The verdict names ∂L/∂W,
-/// not "gradients", and the layer where it first breaks counting from the output.
+/// not "gradients", and the layer where the backward pass (from layer 10 down) first breaks.
 #[test]
 fn a_backward_overflow_names_what_overflowed() {
     let r = report("depth=10&width=256&init=normal&scale=10&act=relu&batch=256");
@@ -83,7 +83,7 @@ fn a_backward_overflow_names_what_overflowed() {
     assert!(top.grad.nonfinite > 0 && top.act_grad.nonfinite == 0);
     let o = text(&r, "overflow");
     assert!(o.starts_with("∂L/∂W (summed over the batch) overflows to ±Inf or NaN"), "{o}");
-    assert!(o.ends_with("first at layer 10 counting from the output"), "{o}");
+    assert!(o.ends_with("which runs from layer 10 down to layer 1: first at layer 10 (layers are numbered from the input)"), "{o}");
 }
 
 /// sigmoid with N(0, 0.01²) at width 256: z shrinks ×0.16 per layer, so every unit outputs

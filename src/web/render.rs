@@ -189,7 +189,7 @@ fn theory_html(config: &Config, report: &Report) -> (String, String) {
     let summary = format!(
         "<strong>Mean-field theory</strong>: χ* = {}, <strong>{}</strong>; q* = {}; depth scale ξ = {} layers.",
         stat("chi", fp.chi),
-        escape(fp.phase.label()),
+        escape(&crate::theory::phase_sentence(config, fp)),
         stat("q_star", fp.q_star),
         stat("depth_scale", fp.depth_scale),
     );

@@ -879,7 +879,8 @@ mod tests {
     /// except where this test moves one by 2× (outside the 20% band by construction).
     #[test]
     fn the_first_parting_looks_at_every_drawn_quantity() {
-        let (c, _) = Config::from_query("depth=5&width=256&init=xavier_normal&act=tanh");
+        // Batch 64 ≤ width/4, so the ∂L/∂W line is drawn.
+        let (c, _) = Config::from_query("depth=5&width=256&batch=64&init=xavier_normal&act=tanh");
         let mut p = predict(&c, &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
         let exact: Vec<MeasuredStd> = (0..5)
             .map(|l| MeasuredStd { preact: p.preact_std[l], act: p.act_std[l], act_grad: p.act_grad_std[l], grad: p.grad_std[l] })

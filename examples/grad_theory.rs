@@ -17,5 +17,6 @@ fn main() {
         };
         let ratios: Vec<String> = r.layers.iter().map(|l| format!("{:.2}", l.grad.std / l.pred_grad_std)).collect();
         println!("{q}\n  ∂L/∂W measured/predicted by layer: {}", ratios.join(" "));
+        println!("  theory: {}", r.theory.disagreement.as_deref().unwrap_or("agrees"));
     }
 }

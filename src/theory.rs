@@ -428,7 +428,19 @@ pub fn pair_moments(act: Activation, mean: f64, var: f64, corr: f64) -> (f64, f6
 /// 20% agreement band).
 #[must_use]
 pub fn grad_theory_holds(c: &Config) -> bool {
-    c.input.classes() == 0 && 4 * c.batch <= c.width
+    grad_theory_gap(c).is_none()
+}
+
+/// Why the ∂L/∂W prediction is not drawn for `c`, if it is not (see [`grad_theory_holds`]).
+#[must_use]
+pub fn grad_theory_gap(c: &Config) -> Option<&'static str> {
+    if c.input.classes() > 0 {
+        Some("with a data set, how the samples' contributions to ∂L/∂W add up depends on which samples lie near each other, which the theory's average over pairs does not know")
+    } else if 4 * c.batch > c.width {
+        Some("with a batch larger than a quarter of the width, the batch's mean gradient, which the recursion leaves out, adds to ∂L/∂W in proportion to batch/width")
+    } else {
+        None
+    }
 }
 
 /// The predictions for configuration `c` from the `prior` measured where the data is.

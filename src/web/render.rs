@@ -182,9 +182,13 @@ fn theory_html(config: &Config, report: &Report) -> (String, String) {
     let agreement = if config.bn {
         "With batch norm the recursion (for plain layers) does not apply: no prediction is drawn.".to_string()
     } else {
-        th.disagreement.clone().unwrap_or_else(|| {
-            "The measured std of a follows the prediction within 20% in every layer (thin lines in the std chart).".to_string()
-        })
+        let agrees = match crate::theory::grad_theory_gap(config) {
+            None => "The measured std of z, a, ∂L/∂a and ∂L/∂W follows the prediction within 20% in every layer (thin lines in the std chart).".to_string(),
+            Some(why) => format!(
+                "The measured std of z, a and ∂L/∂a follows the prediction within 20% in every layer (thin lines in the std chart); ∂L/∂W's is not drawn: {why}."
+            ),
+        };
+        th.disagreement.clone().unwrap_or(agrees)
     };
     let summary = format!(
         "<strong>Mean-field theory</strong>: χ* = {}, <strong>{}</strong>; q* = {}; depth scale ξ = {} layers.",

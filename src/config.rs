@@ -24,6 +24,23 @@ use std::fmt;
 /// 4 GiB, but a tab that large is slow to allocate and fragile on phones.
 pub const MEMORY_BUDGET: u64 = 256 << 20;
 
+/// The rate [`Config::lean_seconds`] assumes for a layer-by-layer pass (estimated flops a second
+/// in one worker; the draws count [`crate::init::DRAW_FLOPS`] an entry).
+pub const LEAN_FLOPS_PER_S: f64 = 8e9;
+
+/// A duration as people say it: "a few seconds" under 10 s, "about N seconds" under 90, else
+/// "about N minutes".
+#[must_use]
+pub fn duration_words(seconds: f64) -> String {
+    if seconds < 10.0 {
+        "a few seconds".to_string()
+    } else if seconds < 90.0 {
+        format!("about {} seconds", (seconds / 10.0).round() * 10.0)
+    } else {
+        format!("about {} minutes", (seconds / 60.0).round().max(2.0))
+    }
+}
+
 /// Which tensor the network diagram colours its edges by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum DiagramView {
@@ -956,13 +973,28 @@ impl Config {
         }
         match crate::budget::path(self) {
             crate::budget::Path::Lean => format!(
-                "Memory: {}, computed layer by layer (kept whole it would need {} MiB), so it takes seconds.",
+                "Memory: {}, computed layer by layer (kept whole it would need {} MiB), so it takes {}.",
                 mib(total),
-                self.stored_bytes() >> 20
+                self.stored_bytes() >> 20,
+                duration_words(self.lean_seconds())
             ),
             crate::budget::Path::Train => format!("Memory: {} of the {} MiB budget to train.", mib(total), MEMORY_BUDGET >> 20),
             crate::budget::Path::Kept => format!("Memory: {} of the {} MiB budget.", mib(total), MEMORY_BUDGET >> 20),
         }
+    }
+
+    /// About how long the layer-by-layer pass takes, in seconds: each layer's weights are drawn
+    /// three times (forward, and each of the two backward passes; [`crate::init::InitSpec::cost`],
+    /// which counts an orthogonal layer's QR), and the products of one forward and two backward
+    /// passes (2 + 2·4 flops per multiply-add of z = a·W, ∂L/∂W = aᵀδ, ∂L/∂a = δWᵀ), at
+    /// [`LEAN_FLOPS_PER_S`]. Calibrated on this machine's worker: 100 × 1024 × 16 with He took
+    /// 6–7 s (estimate 6.3), 5 × 1024 orthogonal 7.1 s natively (estimate 6.4).
+    #[must_use]
+    pub fn lean_seconds(&self) -> f64 {
+        let dims = self.shape().layer_dims();
+        let draws = 3.0 * self.init_spec().cost(&dims, self.act);
+        let products = 10.0 * self.batch as f64 * dims.iter().map(|&(i, o)| (i * o) as f64).sum::<f64>();
+        (draws + products) / LEAN_FLOPS_PER_S
     }
 
     /// The bytes of a network kept whole with every buffer of its pass ([`crate::budget::kept`]).
@@ -1100,6 +1132,22 @@ mod tests {
         assert_eq!(c.scale, 0.01);
         assert_eq!(c.gain, Gain::Default);
         assert_eq!(notes.len(), 2);
+    }
+
+    #[test]
+    /// The layer-by-layer note says how long, by the work: three draws a layer and three passes'
+    /// products at 8 GFLOP/s (100 × 1024 × 16 He: (3·100·2²⁰·100 + 10·16·100·2²⁰) / 8e9 ≈ 6.0 s);
+    /// an orthogonal layer's QR costs (8/3)·1024³ flops, three a layer: minutes at depth 100.
+    #[test]
+    fn the_layer_by_layer_note_says_how_long() {
+        let (he, _) = Config::from_query("depth=100&width=1024&batch=16&init=he_normal&act=relu");
+        let want = (3.0 * 101.0 * 1024.0 * 1024.0 * 100.0 + 10.0 * 16.0 * 101.0 * 1024.0 * 1024.0) / 8e9;
+        assert!((he.lean_seconds() / want - 1.0).abs() < 0.02, "{} against {want}", he.lean_seconds());
+        assert!(he.memory_note().ends_with("so it takes a few seconds."), "{}", he.memory_note());
+        let (orth, _) = Config::from_query("depth=100&width=1024&batch=16&init=orthogonal&act=tanh");
+        assert!(orth.memory_note().ends_with("minutes."), "{}", orth.memory_note());
+        assert_eq!(duration_words(42.0), "about 40 seconds");
+        assert_eq!(duration_words(150.0), "about 3 minutes");
     }
 
     #[test]

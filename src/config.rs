@@ -975,7 +975,7 @@ impl Config {
     /// depth·batch·width.
     #[must_use]
     pub fn lean_bytes(&self) -> u64 {
-        crate::budget::lean(self.shape(), self.batch)
+        crate::budget::lean(self)
     }
 
     /// Whether the view at initialization computes this configuration layer by layer: kept whole

@@ -144,18 +144,29 @@ fn kept_bytes_are_what_the_view_at_initialization_allocates() {
     assert!(wrong.is_empty(), "{wrong}");
 }
 
+/// The pass layer by layer at batches 1 to 256 (one to eight row chunks, so none to three partial
+/// sums of ∂L/∂W), 40 and 100 layers, with batch norm, and orthogonal weights (whose QR holds
+/// about five matrices of f64 while each layer is drawn). The last is small enough to keep whole
+/// (a deep orthogonal network takes a minute of QRs), so it calls the layer-by-layer pass itself:
+/// its count is the same function of the configuration on either path.
 #[test]
 fn lean_bytes_are_what_the_pass_layer_by_layer_allocates() {
     let _alone = alone();
     let mut wrong = String::new();
-    // At batches 16 and 128 the count is 70% and 12% above the peak (the safe side): left to
-    // `crate::lean`'s own rework.
-    let q = "depth=40&width=1024&batch=256&bn=1";
-    let c = config(q);
-    assert_eq!(budget::init_path(&c), budget::Path::Lean, "{q}");
-    let (r, peak) = peak_of(|| initviz::experiment::run(&c));
-    r.expect("fits");
-    wrong += &off_by(q, budget::lean(c.shape(), c.batch), peak);
+    for (q, lean) in [
+        ("depth=40&width=1024&batch=1", true),
+        ("depth=40&width=1024&batch=16", true),
+        ("depth=40&width=1024&batch=128", true),
+        ("depth=40&width=1024&batch=256&bn=1", true),
+        ("depth=100&width=1024&batch=16&bn=1", true),
+        ("depth=24&width=512&batch=64&init=orthogonal&bn=1", false),
+    ] {
+        let c = config(q);
+        assert_eq!(budget::init_path(&c) == budget::Path::Lean, lean, "{q}");
+        let (r, peak) = peak_of(|| initviz::lean::run(&c));
+        r.expect("fits");
+        wrong += &off_by(q, budget::lean(&c), peak);
+    }
     assert!(wrong.is_empty(), "{wrong}");
 }
 

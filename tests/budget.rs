@@ -216,3 +216,30 @@ fn comparisons_count_every_run() {
         assert!(off_by(&run.to_query(), predicted, peak).is_empty());
     }
 }
+
+/// Issue 18: a comparison at initialization of runs that alone would each be computed layer by
+/// layer is refused saying that compared runs are kept whole, with the depth and the batch whose
+/// runs do fit kept whole together (and those fit, one more layer does not).
+#[test]
+fn compared_runs_too_large_to_keep_say_they_are_kept_whole() {
+    let c = config("compare=he_normal,xavier_normal&depth=100&width=1024&batch=16");
+    for run in c.compare.runs(&c) {
+        assert!(run.is_lean() && run.validate().is_ok(), "{}", run.to_query());
+    }
+    let Err(initviz::config::ConfigError::CompareNotLean { runs: 2, max_depth: Some(d), max_batch, .. }) = c.validate_page() else {
+        panic!("{:?}", c.validate_page())
+    };
+    assert!(Config { depth: d, ..c }.validate_page().is_ok() && Config { depth: d + 1, ..c }.validate_page().is_err());
+    assert!(max_batch.is_none_or(|b| Config { batch: b, ..c }.validate_page().is_ok()), "{max_batch:?}");
+    let note = c.memory_note();
+    eprintln!("{note}");
+    assert!(
+        note.contains("compared runs at initialization are each kept whole")
+            && note.contains("never computed layer by layer")
+            && note.contains(&format!("at most {d} layers")),
+        "{note}"
+    );
+    // Training comparisons too large keep the plain refusal (training is never layer by layer).
+    let train = config("mode=train&input=spiral&depth=8&width=1024&batch=32&opt=adam&compare=he_normal,xavier_normal,normal,zeros");
+    assert!(matches!(train.validate_page(), Err(initviz::config::ConfigError::TooLarge { .. })));
+}

@@ -10,7 +10,8 @@
 //!   chunk tree's partial sums, [`pass`]), the batch. Small networks (work ≤
 //!   [`crate::theory::BAND_WORK`]) also build the same network at four more seeds for the seed
 //!   band, one at a time: twice the network and its buffers at the peak.
-//! - **layer by layer** ([`lean`], `crate::lean`): width² + depth·batch·width.
+//! - **layer by layer** ([`lean`], `crate::lean`): a few width² (one layer's weights, ∂L/∂W and
+//!   its partial sums) + depth·batch·width (every hidden layer's z).
 //! - **training** ([`train`], `crate::lab::Trainer`): the network, one workspace for the
 //!   mini-batch, forward-only buffers of [`EVAL_ROWS`] rows for the evaluations, the optimizer's
 //!   state (none for SGD, one buffer per parameter for momentum, two for Adam's m and v), the
@@ -120,25 +121,62 @@ pub fn kept(c: &Config) -> u64 {
     F32 * if work > crate::theory::BAND_WORK { one } else { 2 * one }
 }
 
-/// Bytes of the view at initialization layer by layer (`crate::lean`): z of every hidden layer
-/// (depth·batch·width), one layer's weights, ∂L/∂W and the chunk tree's three partial sums
-/// (5·width²), seven batch × width buffers, batch norm's 1/√(σ²+ε) per layer, the matrix
-/// product's scratch, the input, and the output and its gradient.
+/// Bytes of the view at initialization layer by layer (`crate::lean`), at its peak: the second
+/// backward pass drawing the last layer it needs (the first above the input), every statistic of
+/// the first pass held, the histograms of the second nearly all made. B the batch, w the width,
+/// L the depth, K = [`crate::shard::chunk_count`]`(B)` row chunks, for the largest layer (i·o
+/// weights, i inputs):
+///
+/// - held all along: z of every hidden layer (L·B·w), with batch norm its 1/√(σ²+ε) (L·w); the
+///   batch ([`batch_floats`]) and ∂L/∂y (B·out);
+/// - per hidden layer, what the first backward pass measured ([`crate::shard::ShardLayer`]):
+///   the mean and spread of each unit in f64 (4w floats) and whether each is alive (w bytes),
+///   and five histograms of [`crate::report::BINS`] u32 (the weights, ∂L/∂W, z, a, ∂L/∂a);
+/// - the backward pass's buffers: δ and the next δ, ∂L/∂a and a recomputed (4·B·w), with batch
+///   norm x̂ (B·w), γ, β and their gradients (4·w); ∂L/∂W (i·o), the chunk tree's log₂K partial sums (i·o each), the matrix
+///   products' scratch (Wᵀ, i·o, or a chunk's rows transposed, ⌈B/K⌉·i);
+/// - the layer being drawn: W and b (i·o + o) and what its draw holds ([`draw`]).
 #[must_use]
-pub fn lean(shape: Shape, batch: usize) -> u64 {
+pub fn lean(c: &Config) -> u64 {
+    let shape = c.shape();
     let dims = shape.layer_dims();
-    let b = batch as u64;
+    let (b, w, depth) = (c.batch as u64, shape.width as u64, shape.depth as u64);
+    let chunks = crate::shard::chunk_count(c.batch);
+    let rows = c.batch.div_ceil(chunks) as u64;
     let max_io = dims.iter().map(|&(i, o)| (i * o) as u64).max().unwrap_or(0);
-    let max_w = dims.iter().map(|&(i, o)| i.max(o) as u64).max().unwrap_or(0);
-    let floats = shape.depth as u64 * b * shape.width as u64
-        + 5 * max_io
-        + 7 * b * max_w
-        + shape.depth as u64 * shape.width as u64
-        + max_w * b.max(max_w)
-        + b * shape.input as u64
-        + 2 * b * shape.output as u64;
-    F32 * floats
+    let max_in = dims.iter().map(|&(i, _)| i as u64).max().unwrap_or(0);
+    let bn = u64::from(c.bn);
+    let held = depth * b * w + bn * depth * w + batch_floats(c, c.batch) + b * shape.output as u64;
+    let hists = 5 * crate::report::BINS as u64;
+    let measured = depth * (4 * w + w.div_ceil(4) + hists);
+    let backward = (4 + bn) * b * w + 4 * bn * w + max_io * (1 + u64::from(chunks.ilog2())) + max_io.max(rows * max_in);
+    let drawn = dims.iter().map(|&(i, o)| (i * o + o) as u64 + draw(c, i, o)).max().unwrap_or(0);
+    F32 * (held + measured + backward + drawn)
 }
+
+/// Floats a layer's draw holds beside its W and b (`crate::network::Mlp::draw_layer`): nothing
+/// for the element-wise distributions; for orthogonal weights of an m × n matrix (m ≥ n), at the
+/// last step of building Q (`crate::linalg::householder_q`), all in f64: the Gaussian matrix
+/// and Q (m·n each); each panel's reflectors V ((m − k₀)·k) and T (k²), for panels of
+/// k = [`QR_PANEL`] columns from k₀; the block product's W = Vᵀ·Q and T·W (k·n each); and the
+/// packed strips of its larger product, A twice over and B once (2·k·min(m, d) + min(m, d)·min(n, d)
+/// for Vᵀ·Q in passes of d = [`GEMM_BLOCK`], or 2·m·k + k·min(n, d) for V·(T·W)).
+#[must_use]
+pub fn draw(c: &Config, fan_in: usize, fan_out: usize) -> u64 {
+    if !matches!(c.init_spec().draw(fan_in, fan_out, c.act), crate::init::Draw::Orthogonal { .. }) {
+        return 0;
+    }
+    let (m, n) = (fan_in.max(fan_out) as u64, fan_in.min(fan_out) as u64);
+    let (k, d) = ((QR_PANEL as u64).min(n), GEMM_BLOCK as u64);
+    let panels: u64 = (0..n).step_by(QR_PANEL).map(|k0| (m - k0) * k.min(n - k0) + k.min(n - k0).pow(2)).sum();
+    let packed = (2 * k * m.min(d) + m.min(d) * n.min(d)).max(2 * m * k + k * n.min(d));
+    2 * (2 * m * n + panels + 2 * k * n + packed)
+}
+
+/// Columns per panel of the QR behind orthogonal weights (`crate::linalg`'s `QR_NB`).
+pub const QR_PANEL: usize = 32;
+/// Depth and width of the blocks `crate::linalg`'s f64 product packs (its `GK` and `GC`).
+pub const GEMM_BLOCK: usize = 256;
 
 /// The path the view at initialization takes: kept whole when that fits the budget.
 #[must_use]
@@ -154,7 +192,7 @@ pub fn init_path(c: &Config) -> Path {
 #[must_use]
 pub fn init(c: &Config) -> u64 {
     match init_path(c) {
-        Path::Lean => lean(c.shape(), c.batch),
+        Path::Lean => lean(c),
         _ => kept(c),
     }
 }
@@ -271,7 +309,7 @@ pub fn runs(c: &Config) -> Vec<u64> {
             Path::Train => train(r),
             _ if c.compare.count() > 1 => lab_at_init(r),
             Path::Kept => kept(r),
-            Path::Lean => lean(r.shape(), r.batch),
+            Path::Lean => lean(r),
         })
         .collect()
 }

@@ -208,6 +208,11 @@ pub enum ConfigError {
     /// [`MEMORY_BUDGET`]; with the largest depth (the other sizes as they are), the largest batch
     /// and the largest width that fit, where any does.
     TooLarge { bytes: u64, budget: u64, runs: usize, max_depth: Option<usize>, max_batch: Option<usize>, max_width: Option<usize> },
+    /// Compared runs at initialization are each a training lab's run kept whole
+    /// ([`crate::budget::lab_at_init`]), never computed layer by layer, and one of these would
+    /// be computed layer by layer alone; their sum passes the budget, with the largest depth,
+    /// batch and width whose runs fit kept whole together (as in [`ConfigError::TooLarge`]).
+    CompareNotLean { bytes: u64, budget: u64, runs: usize, max_depth: Option<usize>, max_batch: Option<usize>, max_width: Option<usize> },
     /// A shard that is not a power-of-two slice of the batch's row chunks (`shard::Shard::fits`).
     Shard { index: usize, count: usize, batch: usize },
     /// The digits are not in this wasm module (only the compute worker carries them, see
@@ -221,18 +226,18 @@ impl fmt::Display for ConfigError {
             ConfigError::TooLarge { bytes, budget, runs, max_depth, max_batch, max_width } => {
                 let what = if *runs > 1 { format!("these {runs} runs need") } else { "this network needs".to_string() };
                 write!(f, "{what} about {} MiB of memory, more than the {} MiB budget", bytes >> 20, budget >> 20)?;
-                match (max_depth, max_batch) {
-                    (Some(d), Some(b)) => write!(f, ": at this width, use at most {d} layers, or a batch of at most {b}")?,
-                    (Some(d), None) => write!(f, ": at this width and batch, use at most {d} layers")?,
-                    (None, Some(b)) => write!(f, ": at this depth and width, use a batch of at most {b}")?,
-                    (None, None) => {
-                        return write!(f, ": {}", max_width.map_or("reduce the width".to_string(), |w| format!("use at most {w} units")))
-                    }
-                }
-                match max_width {
-                    Some(w) => write!(f, ", or at most {w} units"),
-                    None => Ok(()),
-                }
+                write_fits(f, *max_depth, *max_batch, *max_width)
+            }
+            ConfigError::CompareNotLean { bytes, budget, runs, max_depth, max_batch, max_width } => {
+                write!(
+                    f,
+                    "compared runs at initialization are each kept whole in a worker of their own, never computed layer by \
+                     layer as one run this size alone would be; kept whole, these {runs} runs need about {} MiB of memory, \
+                     more than the {} MiB budget",
+                    bytes >> 20,
+                    budget >> 20
+                )?;
+                write_fits(f, *max_depth, *max_batch, *max_width)
             }
             ConfigError::NoDigits => {
                 write!(f, "the digits dataset comes with the compute worker, and no worker could start in this browser")
@@ -249,6 +254,21 @@ impl fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+/// ": at this width, use at most d layers, or a batch of at most b, or at most w units": the
+/// sizes that fit, where any does.
+fn write_fits(f: &mut fmt::Formatter<'_>, max_depth: Option<usize>, max_batch: Option<usize>, max_width: Option<usize>) -> fmt::Result {
+    match (max_depth, max_batch) {
+        (Some(d), Some(b)) => write!(f, ": at this width, use at most {d} layers, or a batch of at most {b}")?,
+        (Some(d), None) => write!(f, ": at this width and batch, use at most {d} layers")?,
+        (None, Some(b)) => write!(f, ": at this depth and width, use a batch of at most {b}")?,
+        (None, None) => return write!(f, ": {}", max_width.map_or("reduce the width".to_string(), |w| format!("use at most {w} units"))),
+    }
+    match max_width {
+        Some(w) => write!(f, ", or at most {w} units"),
+        None => Ok(()),
+    }
+}
 
 /// Decodes `%XX` escapes and `+` (as a space) of a query component.
 #[must_use]
@@ -914,9 +934,18 @@ impl Config {
     }
 
     /// As [`Config::validate`], for everything the page holds for this configuration: one run,
-    /// or every compared run in its own worker ([`crate::budget::total`]).
+    /// or every compared run in its own worker ([`crate::budget::total`]). Compared runs at
+    /// initialization too large for it, one of which alone would be computed layer by layer,
+    /// are refused saying so ([`ConfigError::CompareNotLean`]).
     pub fn validate_page(&self) -> Result<(), ConfigError> {
-        self.validate_by(crate::budget::total, self.compare.count())
+        match self.validate_by(crate::budget::total, self.compare.count()) {
+            Err(ConfigError::TooLarge { bytes, budget, runs, max_depth, max_batch, max_width })
+                if runs > 1 && self.view == View::Init && self.compare.runs(self).iter().any(Config::is_lean) =>
+            {
+                Err(ConfigError::CompareNotLean { bytes, budget, runs, max_depth, max_batch, max_width })
+            }
+            other => other,
+        }
     }
 
     /// Refuses to sample an input this module does not carry (the digits, outside the worker).
@@ -1007,7 +1036,7 @@ impl Config {
     /// depth·batch·width.
     #[must_use]
     pub fn lean_bytes(&self) -> u64 {
-        crate::budget::lean(self.shape(), self.batch)
+        crate::budget::lean(self)
     }
 
     /// Whether the view at initialization computes this configuration layer by layer: kept whole

@@ -4,7 +4,8 @@
 //! Here each layer's weights are drawn again from the layer's own seeded stream whenever a pass
 //! needs them ([`Mlp::draw_layer`]: the same bits as the kept network's), ∂L/∂W is reduced to its
 //! statistics as it is produced, and only each hidden layer's z is kept (a = φ(z) is recomputed),
-//! so memory grows as width² + depth·batch·width ([`bytes_for`]).
+//! so memory grows as width² + depth·batch·width (counted buffer by buffer in
+//! [`crate::budget::lean`]).
 //!
 //! The histograms share one range over all layers, fixed by every layer's moments, so the backward
 //! pass runs twice: the first measures the moments, the second bins. A layer's weights are needed
@@ -22,33 +23,13 @@
 use crate::config::{Config, ConfigError};
 use crate::experiment::{chunked_loss, make_batch, weight_std_theory};
 use crate::linalg::matmul_a_bt;
-use crate::network::{batch_norm_backward, batch_norm_forward, dw_tree, BatchNorm, Layer, Mlp, Shape};
+use crate::network::{batch_norm_backward, batch_norm_forward, dw_tree, BatchNorm, Layer, Mlp};
 use crate::report::{Report, BINS};
 use crate::shard::{
     assemble, data_hists, data_ranges, grad_moments, grad_range, shared_range, CrossMoments, DataHists, GradStats, Shard, ShardLayer,
     ShardPart, WeightStats,
 };
 use crate::stats::{self, Histogram, Moments, Range};
-
-/// Bytes of a pass layer by layer: z of every hidden layer (depth·batch·width), one layer's
-/// weights, ∂L/∂W and the chunk tree's three partial sums (5·width²), seven batch × width buffers,
-/// batch norm's 1/√(σ²+ε) per layer,
-/// the matrix product's scratch, the input, and the output and its gradient.
-#[must_use]
-pub fn bytes_for(shape: Shape, batch: usize) -> u64 {
-    let dims = shape.layer_dims();
-    let b = batch as u64;
-    let max_io = dims.iter().map(|&(i, o)| (i * o) as u64).max().unwrap_or(0);
-    let max_w = dims.iter().map(|&(i, o)| i.max(o) as u64).max().unwrap_or(0);
-    let floats = shape.depth as u64 * b * shape.width as u64
-        + 5 * max_io
-        + 7 * b * max_w
-        + shape.depth as u64 * shape.width as u64
-        + max_w * b.max(max_w)
-        + b * shape.input as u64
-        + 2 * b * shape.output as u64;
-    4 * floats
-}
 
 /// What the first backward pass measures, for the second to bin.
 struct Measured {

@@ -144,18 +144,29 @@ fn kept_bytes_are_what_the_view_at_initialization_allocates() {
     assert!(wrong.is_empty(), "{wrong}");
 }
 
+/// The pass layer by layer at batches 1 to 256 (one to eight row chunks, so none to three partial
+/// sums of ∂L/∂W), 40 and 100 layers, with batch norm, and orthogonal weights (whose QR holds
+/// about five matrices of f64 while each layer is drawn). The last is small enough to keep whole
+/// (a deep orthogonal network takes a minute of QRs), so it calls the layer-by-layer pass itself:
+/// its count is the same function of the configuration on either path.
 #[test]
 fn lean_bytes_are_what_the_pass_layer_by_layer_allocates() {
     let _alone = alone();
     let mut wrong = String::new();
-    // At batches 16 and 128 the count is 70% and 12% above the peak (the safe side): left to
-    // `crate::lean`'s own rework.
-    let q = "depth=40&width=1024&batch=256&bn=1";
-    let c = config(q);
-    assert_eq!(budget::init_path(&c), budget::Path::Lean, "{q}");
-    let (r, peak) = peak_of(|| initviz::experiment::run(&c));
-    r.expect("fits");
-    wrong += &off_by(q, budget::lean(c.shape(), c.batch), peak);
+    for (q, lean) in [
+        ("depth=40&width=1024&batch=1", true),
+        ("depth=40&width=1024&batch=16", true),
+        ("depth=40&width=1024&batch=128", true),
+        ("depth=40&width=1024&batch=256&bn=1", true),
+        ("depth=100&width=1024&batch=16&bn=1", true),
+        ("depth=24&width=512&batch=64&init=orthogonal&bn=1", false),
+    ] {
+        let c = config(q);
+        assert_eq!(budget::init_path(&c) == budget::Path::Lean, lean, "{q}");
+        let (r, peak) = peak_of(|| initviz::lean::run(&c));
+        r.expect("fits");
+        wrong += &off_by(q, budget::lean(&c), peak);
+    }
     assert!(wrong.is_empty(), "{wrong}");
 }
 
@@ -204,4 +215,31 @@ fn comparisons_count_every_run() {
         let ((), peak) = peak_of(|| train_life(run));
         assert!(off_by(&run.to_query(), predicted, peak).is_empty());
     }
+}
+
+/// Issue 18: a comparison at initialization of runs that alone would each be computed layer by
+/// layer is refused saying that compared runs are kept whole, with the depth and the batch whose
+/// runs do fit kept whole together (and those fit, one more layer does not).
+#[test]
+fn compared_runs_too_large_to_keep_say_they_are_kept_whole() {
+    let c = config("compare=he_normal,xavier_normal&depth=100&width=1024&batch=16");
+    for run in c.compare.runs(&c) {
+        assert!(run.is_lean() && run.validate().is_ok(), "{}", run.to_query());
+    }
+    let Err(initviz::config::ConfigError::CompareNotLean { runs: 2, max_depth: Some(d), max_batch, .. }) = c.validate_page() else {
+        panic!("{:?}", c.validate_page())
+    };
+    assert!(Config { depth: d, ..c }.validate_page().is_ok() && Config { depth: d + 1, ..c }.validate_page().is_err());
+    assert!(max_batch.is_none_or(|b| Config { batch: b, ..c }.validate_page().is_ok()), "{max_batch:?}");
+    let note = c.memory_note();
+    eprintln!("{note}");
+    assert!(
+        note.contains("compared runs at initialization are each kept whole")
+            && note.contains("never computed layer by layer")
+            && note.contains(&format!("at most {d} layers")),
+        "{note}"
+    );
+    // Training comparisons too large keep the plain refusal (training is never layer by layer).
+    let train = config("mode=train&input=spiral&depth=8&width=1024&batch=32&opt=adam&compare=he_normal,xavier_normal,normal,zeros");
+    assert!(matches!(train.validate_page(), Err(initviz::config::ConfigError::TooLarge { .. })));
 }

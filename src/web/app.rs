@@ -1248,7 +1248,8 @@ impl App {
             self.lab_phase = LabPhase::Idle;
             self.stop_progress();
             render::clear_results();
-            return show_error(&format!("Cannot train this configuration: {e}."));
+            let what = if self.config.view == View::Train { "train this configuration" } else { "compare these runs" };
+            return show_error(&format!("Cannot {what}: {e}."));
         }
         self.start_lab_workers(runs.len());
         self.lab.restart(runs.into_iter().zip(labels).collect(), playing);

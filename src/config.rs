@@ -1163,9 +1163,9 @@ mod tests {
         assert_eq!(notes.len(), 2);
     }
 
-    #[test]
     /// The layer-by-layer note says how long, by the work: three draws a layer and three passes'
-    /// products at 8 GFLOP/s (100 × 1024 × 16 He: (3·100·2²⁰·100 + 10·16·100·2²⁰) / 8e9 ≈ 6.0 s);
+    /// products at 8 GFLOP/s (100 × 1024 × 16 He, 101 layers with the output's ≈ 2²⁰ weights:
+    /// (3·101·2²⁰·100 + 10·16·101·2²⁰) / 8e9 ≈ 6.1 s);
     /// an orthogonal layer's QR costs (8/3)·1024³ flops, three a layer: minutes at depth 100.
     #[test]
     fn the_layer_by_layer_note_says_how_long() {

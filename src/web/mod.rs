@@ -23,6 +23,7 @@ mod render;
 mod tasks;
 mod trace;
 pub mod worker;
+mod worker_module;
 
 /// Entry point of the page's wasm module.
 pub fn start() {

@@ -43,12 +43,15 @@ pub fn pass_flops(config: &Config) -> f64 {
     6.0 * config.batch as f64 * dims.iter().map(|&(i, o)| (i * o) as f64).sum::<f64>()
 }
 
-/// A compute worker: the module worker trunk builds (`worker_loader.js`), for the pool and the lab.
+/// A compute worker (`www/worker_loader.js`, a module worker), for the pool and the lab, handed the
+/// worker's wasm compiled once for all ([`super::worker_module`]).
 #[must_use]
 pub fn spawn_worker() -> Option<Worker> {
     let opts = web_sys::WorkerOptions::new();
     opts.set_type(web_sys::WorkerType::Module);
-    Worker::new_with_options("./worker_loader.js", &opts).ok()
+    let worker = Worker::new_with_options("./worker_loader.js", &opts).ok()?;
+    super::worker_module::hand_to(&worker);
+    Some(worker)
 }
 
 /// The most workers used.

@@ -173,10 +173,11 @@ pub fn draw(c: &Config, fan_in: usize, fan_out: usize) -> u64 {
     2 * (2 * m * n + panels + 2 * k * n + packed)
 }
 
-/// Columns per panel of the QR behind orthogonal weights (`crate::linalg`'s `QR_NB`).
-pub const QR_PANEL: usize = 32;
-/// Depth and width of the blocks `crate::linalg`'s f64 product packs (its `GK` and `GC`).
-pub const GEMM_BLOCK: usize = 256;
+/// Columns per panel of the QR behind orthogonal weights.
+pub const QR_PANEL: usize = crate::linalg::QR_NB;
+/// Depth and width of the blocks `crate::linalg`'s f64 product packs (its `GK` and `GC`, equal).
+pub const GEMM_BLOCK: usize = crate::linalg::GK;
+const _: () = assert!(crate::linalg::GK == crate::linalg::GC);
 
 /// The path the view at initialization takes: kept whole when that fits the budget.
 #[must_use]
@@ -222,10 +223,11 @@ pub fn snapshot_every(steps: usize, count: usize) -> usize {
     }
 }
 
-/// Samples in a training pool: the digits, or [`POOL_SIZE`] points.
+/// Samples in a training pool: the digits, or [`POOL_SIZE`] points. The digits' count is the
+/// constant, not the loaded data: the page budgets runs without holding the digits.
 fn pool_len(c: &Config) -> usize {
     if c.input == InputKind::Digits {
-        crate::data::digit_count()
+        crate::data::DIGIT_IMAGES
     } else {
         POOL_SIZE
     }
@@ -241,6 +243,9 @@ pub fn opt_buffers(opt: OptKind) -> u64 {
         OptKind::Adam => 2,
     }
 }
+
+/// Side of the training view's decision-boundary grid (`crate::lab`'s classifier view).
+pub const GRID: usize = 60;
 
 /// Bytes of a training run (`crate::lab::Trainer`) at its peak: the network, its optimizer state
 /// and snapshots ([`opt_buffers`], [`snapshots`]), the mini-batch's workspace (one chunk), the
@@ -275,7 +280,7 @@ fn train_holding(c: &Config, opt: u64) -> u64 {
 /// and probability of each cell (2-D classes), the confusion matrix (digits), nothing for
 /// regression.
 fn class_view(c: &Config) -> u64 {
-    let grid = (crate::lab::GRID * crate::lab::GRID) as u64;
+    let grid = (GRID * GRID) as u64;
     match (c.input, c.input.classes()) {
         (_, 0) => 0,
         (InputKind::Digits, k) => (k * k) as u64,

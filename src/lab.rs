@@ -34,9 +34,8 @@ pub use crate::data::POOL_SIZE;
 pub const MAX_RECORDS: usize = 250;
 /// The most full evaluations over a run's `steps` (each costs a forward pass of the whole pool).
 pub const MAX_EVALS: usize = 30;
-pub use crate::budget::{EVAL_ROWS, MAX_SNAPSHOTS};
-/// Side of the decision-boundary grid.
-pub const GRID: usize = 60;
+/// Side of the decision-boundary grid (declared with the budget that counts it).
+pub use crate::budget::{EVAL_ROWS, GRID, MAX_SNAPSHOTS};
 /// The percentiles of a band (TensorBoard's distribution bands).
 pub const BAND_PERCENTILES: [f64; 9] = [0.0, 6.68, 15.87, 30.85, 50.0, 69.15, 84.13, 93.32, 100.0];
 /// Entries sampled per layer for the bands (a strided sample of larger layers).
@@ -454,6 +453,10 @@ impl Trainer {
     /// buffers are freed meanwhile (the next step writes every one of them before reading it), so
     /// the report's own buffers take their place ([`crate::budget::train`]).
     pub fn report_at(&mut self, step: usize) -> Result<(usize, Report), ConfigError> {
+        // What `Experiment::new_shard_with` refuses, refused before the network is lent, so a
+        // refusal never leaves the trainer without it.
+        self.config.validate_stored()?;
+        self.config.check_data()?;
         let kept = self.snapshots.iter().rposition(|(s, _)| *s <= step).or((!self.snapshots.is_empty()).then_some(0));
         let (at, mlp) = match kept {
             Some(i) if step < self.step => (self.snapshots[i].0, &mut self.snapshots[i].1),

@@ -288,6 +288,8 @@ mod tests {
     fn layer_by_layer_is_the_kept_network() {
         for q in [
             "depth=4&width=24&batch=64&init=he_normal&act=relu",
+            // ∂L/∂W's line drawn (batch ≤ width/4), so the last layer's cross moment counts.
+            "depth=3&width=64&batch=16&init=he_normal&act=relu",
             "depth=3&width=20&batch=256&init=xavier_uniform&act=tanh&seed=9",
             "depth=5&width=16&batch=33&init=normal&scale=0.3&act=gelu&input=spiral",
             "depth=3&width=12&batch=1&init=lecun_normal&act=selu&bias=normal:0.1",

@@ -166,7 +166,7 @@ pub fn matmul_a_bt(a: &[f32], b: &[f32], c: &mut [f32], m: usize, n: usize, k: u
 
 /// Panel width of the blocked QR ([`householder_q`]): the reflectors of one panel are applied
 /// together, as one block reflector, so most of the work is in the products of [`gemm_f64`].
-const QR_NB: usize = 32;
+pub const QR_NB: usize = 32;
 
 /// The thin QR factorization of a row-major `m × n` matrix A (m ≥ n) by Householder reflections,
 /// in f64: returns Q (row-major `m × n`, orthonormal columns, A = QR) and the signs of R's
@@ -329,9 +329,9 @@ const GH: usize = 2;
 /// Columns of C in one register block.
 const GN: usize = 2 * GH;
 /// Depth of one pass over A and B in [`gemm_f64`]: a packed GM-row strip of A (16 KiB) stays in L1.
-const GK: usize = 256;
+pub const GK: usize = 256;
 /// Columns of B packed at once in [`gemm_f64`] (GK × GC f64 = 512 KiB, for L2).
-const GC: usize = 256;
+pub const GC: usize = 256;
 
 /// Two f64 lanes (one 128-bit register).
 type Pair = [f64; 2];

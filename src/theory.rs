@@ -388,7 +388,8 @@ pub struct Prediction {
     pub fixed: FixedPoint,
 }
 
-/// Panels per piece of the inner and outer integrals of [`expect_pair`] (a product rule: 4 pieces ×
+/// Panels per piece of the inner and outer integrals of [`expect_pair`] (within about 1e-3 of the
+/// one-sample quadrature at c = 1, enough for a line on a log chart; a product rule: 4 pieces ×
 /// 2 panels × 8 points = 64 nodes a side, 4,096 evaluations per expectation).
 const PAIR_PANELS: usize = 2;
 
@@ -830,6 +831,54 @@ mod tests {
                     assert!(rel < 1e-4, "{act} N({mean}, {var}) {what}: quadrature {q}, Monte Carlo {m}");
                 }
             }
+        }
+    }
+
+    /// The two-sample expectations against a stratified product rule of their own: z₁, z₂ on a
+    /// 400 × 400 grid of normal quantiles, u = μ + √q·z₁, v = μ + √q·(c·z₁ + √(1 − c²)·z₂). For every
+    /// activation (the quadrature branch serves all but linear and ReLU), correlations −0.5 to 1,
+    /// and a nonzero mean, within the grid's own error (it cuts the tails beyond its last quantile:
+    /// E[z²] reads 0.997); at c = 1 they are the one-sample moments; ReLU's arc-cosine closed form
+    /// is the quadrature's value.
+    #[test]
+    fn pair_moments_match_a_grid_over_both_samples() {
+        let n = 400;
+        let z: Vec<f64> = (0..n).map(|i| inverse_normal_cdf((i as f64 + 0.5) / n as f64)).collect();
+        let grid = |f: &dyn Fn(f64) -> f64, mean: f64, var: f64, c: f64| {
+            let (s, r) = (var.sqrt(), (1.0 - c * c).max(0.0).sqrt());
+            let mut sum = 0.0;
+            for &z1 in &z {
+                for &z2 in &z {
+                    sum += f(mean + s * z1) * f(mean + s * (c * z1 + r * z2));
+                }
+            }
+            sum / (n * n) as f64
+        };
+        for act in Activation::all() {
+            for (mean, var) in [(0.0, 1.0), (0.2, 2.0)] {
+                for c in [-0.5, 0.3, 0.9, 1.0] {
+                    let (a, d) = pair_moments(act, mean, var, c);
+                    let ga = grid(&|x| phi(act, x), mean, var, c);
+                    let gd = grid(&|x| dphi(act, x), mean, var, c);
+                    let scale = moments(act, mean, var, PANELS).1;
+                    assert!((a - ga).abs() < 8e-3 * scale.max(1e-12), "{act} N({mean}, {var}) c = {c}: E[φφ] {a}, grid {ga}");
+                    // φ′ of the rectifiers is a step: the grid's own error there is ~1/n.
+                    assert!((d - gd).abs() < 5e-3 * gd.abs().max(0.05), "{act} N({mean}, {var}) c = {c}: E[φ′φ′] {d}, grid {gd}");
+                }
+                let (e2, d2) = (moments(act, mean, var, PANELS).1, moments(act, mean, var, PANELS).2);
+                let (a1, d1) = pair_moments(act, mean, var, 1.0);
+                assert!(
+                    (a1 / e2 - 1.0).abs() < 3e-3 && (d1 - d2).abs() < 3e-3 * d2.max(1e-12),
+                    "{act}: c = 1 is not one sample: ({a1}, {d1}) against ({e2}, {d2})"
+                );
+            }
+        }
+        for c in [-0.5, 0.3, 0.9] {
+            let (a, d) = pair_moments(Activation::Relu, 0.0, 1.5, c);
+            let relu = |x: f64| x.max(0.0);
+            let step = |x: f64| if x > 0.0 { 1.0 } else { 0.0 };
+            let (qa, qd) = (expect_pair(relu, relu, 0.0, 1.5, c), expect_pair(step, step, 0.0, 1.5, c));
+            assert!((a - qa).abs() < 1e-3 * a && (d - qd).abs() < 1e-3, "ReLU c = {c}: closed ({a}, {d}), quadrature ({qa}, {qd})");
         }
     }
 

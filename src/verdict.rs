@@ -134,9 +134,11 @@ impl Trend {
             (Some((k, Flat::Underflow)), _) => {
                 format!("{start}) and underflows to exactly 0 from layer {k}: f32 holds nothing smaller than about 1.4e-45, and nothing passes beyond it")
             }
-            (Some((k, Flat::Zeros)), _) => format!("{start}) and is exactly 0 from layer {k} on, which is not an underflow: {zero_why}"),
+            (Some((k, Flat::Zeros)), _) => {
+                format!("{start}) and is exactly 0 from layer {k} on, which is not a gradual underflow of its scale: {zero_why}")
+            }
             (Some((k, Flat::Constant(v))), _) => format!(
-                "{start}) and has no spread from layer {k} on: every value there is {}, which is not an underflow: {zero_why}",
+                "{start}) and has no spread from layer {k} on: every value there is {}, which is not a gradual underflow of its scale: {zero_why}",
                 fmt_num(v)
             ),
             (None, Some(k)) if k != self.from => format!("{start}) and overflows to ±Inf or NaN from layer {k}"),
@@ -270,7 +272,16 @@ pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
         match c.act {
             crate::activation::Activation::Relu => "ReLU units that are off",
             crate::activation::Activation::Tanh => "tanh(z) rounds to exactly ±1 in f32 once |z| > 9, where 1 − a² = 0",
-            crate::activation::Activation::Sigmoid => "σ(z) rounds to exactly 1 in f32 once z > 17, where a(1 − a) = 0",
+            crate::activation::Activation::Sigmoid =>
+                "σ(z) rounds to exactly 1 in f32 once z > 17, or to 0 once z < −104, where a(1 − a) = 0",
+            // f′ is never 0 in exact arithmetic for these: it is f32 that rounds it to 0.
+            crate::activation::Activation::Elu | crate::activation::Activation::Selu => {
+                "f′(z) = α·e^z (times λ for SELU) is never 0, but rounds to 0 in f32 once z < −104"
+            }
+            crate::activation::Activation::Swish | crate::activation::Activation::Softplus => {
+                "f′(z) holds σ(z) = 1/(1 + e^−z), which is never 0 but rounds to 0 in f32 once z < −104"
+            }
+            crate::activation::Activation::Gelu => "f′(z) = Φ(z) + z·φ(z) is never 0 far below z = 0, but rounds to 0 in f32 there",
             _ => "units whose derivative is 0 there",
         }
     );

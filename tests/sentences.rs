@@ -82,7 +82,7 @@ fn exact_zeros_after_growth_are_dead_units_not_an_underflow() {
         r.verdict
     );
     assert!(t.contains("std grows") && !t.contains("underflows") && !t.contains("falls"), "{t}");
-    assert!(t.contains(&format!("exactly 0 from layer {} on, which is not an underflow", k + 1)) && t.contains("ReLU unit"), "{t}");
+    assert!(t.contains(&format!("exactly 0 from layer {} on, which is not a gradual underflow", k + 1)) && t.contains("ReLU unit"), "{t}");
 }
 
 /// The same at width 2 with tanh: ∂L/∂a is exactly 0 from some layer down while the layer above
@@ -94,7 +94,7 @@ fn exact_zero_gradients_under_saturated_tanh_are_not_an_underflow() {
     let k = r.layers.iter().rposition(|l| l.act_grad.std == 0.0).expect("the case needs a zero gradient");
     assert!(r.layers[k + 1].act_grad.std > 1e-30, "{}", r.layers[k + 1].act_grad.std);
     let g = text(&r, "grad_vanish");
-    assert!(!g.contains("underflows") && g.contains("not an underflow") && g.contains("rounds to exactly ±1"), "{g}");
+    assert!(!g.contains("underflows") && g.contains("not a gradual underflow") && g.contains("rounds to exactly ±1"), "{g}");
 }
 
 /// One sample has no "every sample". sigmoid with N(0, 10²) weights at width 2 and batch 1: the
@@ -249,5 +249,5 @@ fn gradients_that_stop_are_not_said_to_explode() {
     assert!(r.layers[99].act_grad.std > 1e-30, "{}", r.layers[99].act_grad.std);
     assert!(!r.verdict.has("grad_explode"), "{:?}", r.verdict);
     let g = text(&r, "grad_vanish");
-    assert!(g.contains("is exactly 0 from layer") && g.contains("not an underflow"), "{g}");
+    assert!(g.contains("is exactly 0 from layer") && g.contains("is never 0, but rounds to 0 in f32 once z < −104"), "{g}");
 }

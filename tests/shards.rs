@@ -60,6 +60,9 @@ fn split_reports_equal_the_whole_bit_for_bit() {
         "depth=3&width=48&batch=300&init=xavier_uniform&act=gelu&input=spiral&seed=9",
         // The page trapped on this one: the theory asked the page (which holds no digits) for E[x²].
         "input=digits&depth=4&width=64&batch=128",
+        // Batch ≤ width/4 with Gaussian input: the ∂L/∂W line is drawn, so the shards' merged
+        // ∂L/∂a cross moment (its coherent part) is in the compared bits.
+        "depth=3&width=256&batch=64&act=relu&init=he_normal",
     ] {
         let (c, _) = Config::from_query(q);
         let whole = {
@@ -78,6 +81,9 @@ fn split_reports_equal_the_whole_bit_for_bit() {
             count *= 2;
         }
         assert!(chunk_count(c.batch) >= 2, "{q}: the case must split");
+        if initviz::theory::grad_theory_holds(&c) {
+            assert!(whole.layers.iter().all(|l| l.pred_grad_std.is_finite()), "{q}: ∂L/∂W's line must be drawn");
+        }
     }
 }
 

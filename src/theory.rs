@@ -380,9 +380,6 @@ pub struct Prediction {
     pub act_std: Vec<f64>,
     pub act_grad_std: Vec<f64>,
     pub grad_std: Vec<f64>,
-    /// Per layer, the correlation of two samples' z: c_l = Cov(z_s, z_t)/q_l (Poole et al. 2016's
-    /// correlation map).
-    pub preact_corr: Vec<f64>,
     /// χ_l = σ_w²·E[φ′(z_l)²] per layer.
     pub chi: Vec<f64>,
     pub fixed: FixedPoint,
@@ -417,6 +414,22 @@ pub fn pair_moments(act: Activation, mean: f64, var: f64, corr: f64) -> (f64, f6
         }
         _ => (expect_pair(|z| phi(act, z), |z| phi(act, z), mean, var, c), expect_pair(|z| dphi(act, z), |z| dphi(act, z), mean, var, c)),
     }
+}
+
+/// Per layer, E[a_s·a_t] and E[φ′_s·φ′_t] of two samples (s ≠ t), from the covariance of their
+/// pre-activations k_l = σ_w²·E[a_s·a_t]_{l−1} + σ_b² (the same bias in both; layer 1 from the
+/// input's cross moment), at correlation k_l/q_l (Poole et al. 2016's correlation map). `first` and
+/// `hidden` are (μ_b, σ_b², σ_w²) of layer 1 and of the others.
+fn pair_map(c: &Config, prior: &Prior, q: &[f64], first: (f64, f64, f64), hidden: (f64, f64, f64)) -> Vec<(f64, f64)> {
+    let mut k = first.2 * prior.input_cross + first.1;
+    let mut pair = Vec::with_capacity(q.len());
+    for (l, &ql) in q.iter().enumerate() {
+        let mean = if l == 0 { first.0 } else { hidden.0 };
+        let pm = pair_moments(c.act, mean, ql, if ql > 0.0 { k / ql } else { 1.0 });
+        pair.push(pm);
+        k = hidden.2 * pm.0 + hidden.1;
+    }
+    pair
 }
 
 /// Whether the ∂L/∂W prediction of [`predict`] describes this network: i.i.d. Gaussian input (for
@@ -466,46 +479,42 @@ pub fn predict(c: &Config, prior: &Prior) -> Prediction {
     let (mb_first, sb2_first) = layer_bias_moments(c, shape.input, c.width);
     let depth = c.depth;
     let mut q = Vec::with_capacity(depth);
-    let mut k = Vec::with_capacity(depth);
     let mut m = Vec::with_capacity(depth);
-    let mut pair = Vec::with_capacity(depth);
     q.push(sw2_first * prior.input_ms + sb2_first);
-    k.push(sw2_first * prior.input_cross + sb2_first);
     for l in 0..depth {
-        let mean = if l == 0 { mb_first } else { mb };
-        let mo = moments(c.act, mean, q[l], PANELS);
-        let corr = if q[l] > 0.0 { k[l] / q[l] } else { 1.0 };
-        let pm = pair_moments(c.act, mean, q[l], corr);
+        let mo = moments(c.act, if l == 0 { mb_first } else { mb }, q[l], PANELS);
         m.push(mo);
-        pair.push(pm);
         if l + 1 < depth {
             q.push(sw2 * mo.1 + sb2);
-            k.push(sw2 * pm.0 + sb2);
         }
     }
     let chi: Vec<f64> = m.iter().map(|mo| sw2 * mo.2).collect();
     // Backwards from the measured last layer: E[(∂L/∂a_l)²] = χ_{l+1}·E[(∂L/∂a_{l+1})²].
     let mut g2 = vec![0.0; depth];
-    let mut g_cross = vec![0.0; depth];
     g2[depth - 1] = prior.last_act_grad_ms;
-    g_cross[depth - 1] = prior.last_act_grad_cross;
     for l in (0..depth.saturating_sub(1)).rev() {
         g2[l] = chi[l + 1] * g2[l + 1];
-        g_cross[l] = sw2 * pair[l + 1].1 * g_cross[l + 1];
     }
-    let batch = c.batch as f64;
-    let holds = grad_theory_holds(c);
-    let grad_std = (0..depth)
-        .map(|l| {
-            if !holds {
-                return f64::NAN;
-            }
-            let (a2, a_cross) = if l == 0 { (prior.input_ms, prior.input_cross) } else { (m[l - 1].1, pair[l - 1].0) };
-            let own = batch * a2 * m[l].2 * g2[l];
-            let coherent = batch * (batch - 1.0) * a_cross * pair[l].1 * g_cross[l];
-            (own + coherent).max(0.0).sqrt()
-        })
-        .collect();
+    // The two-sample map costs a 2-D quadrature a layer: computed only where its line is drawn.
+    let grad_std = if grad_theory_holds(c) {
+        let pair = pair_map(c, prior, &q, (mb_first, sb2_first, sw2_first), (mb, sb2, sw2));
+        let mut g_cross = vec![0.0; depth];
+        g_cross[depth - 1] = prior.last_act_grad_cross;
+        for l in (0..depth.saturating_sub(1)).rev() {
+            g_cross[l] = sw2 * pair[l + 1].1 * g_cross[l + 1];
+        }
+        let batch = c.batch as f64;
+        (0..depth)
+            .map(|l| {
+                let (a2, a_cross) = if l == 0 { (prior.input_ms, prior.input_cross) } else { (m[l - 1].1, pair[l - 1].0) };
+                let own = batch * a2 * m[l].2 * g2[l];
+                let coherent = batch * (batch - 1.0) * a_cross * pair[l].1 * g_cross[l];
+                (own + coherent).max(0.0).sqrt()
+            })
+            .collect()
+    } else {
+        vec![f64::NAN; depth]
+    };
     let fixed = fixed_point(c.act, sw2, mb, sb2, q[0].max(1e-12), PANELS);
     Prediction {
         sw2_first,
@@ -517,7 +526,6 @@ pub fn predict(c: &Config, prior: &Prior) -> Prediction {
         act_std: m.iter().map(|mo| (mo.1 - mo.0 * mo.0).max(0.0).sqrt()).collect(),
         act_grad_std: g2.iter().map(|v| v.sqrt()).collect(),
         grad_std,
-        preact_corr: q.iter().zip(&k).map(|(&q, &k)| if q > 0.0 { (k / q).clamp(-1.0, 1.0) } else { 1.0 }).collect(),
         chi,
         fixed,
     }

@@ -16,6 +16,9 @@ import { MIN_BYTES, precompress } from '../../scripts/precompress.mjs';
 import { start, open, PREFIX } from './helpers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// Run as root (CI and this machine), nginx's workers would be 'nobody' and could not read a
+// checkout in a 0700 folder (mktemp -d): they run as the user that runs the test instead.
+const NGINX_USER = process.getuid?.() === 0 ? 'user root;\n' : '';
 const dist = join(root, 'dist');
 const ALREADY = new Set(['.png', '.jpg', '.jpeg', '.gif', '.webp', '.avif', '.woff2', '.zip']);
 
@@ -215,7 +218,7 @@ test("nginx with the README's gzip_static settings sends the .gz siblings with t
   const prefix = mkdtempSync(join(tmpdir(), 'initviz-nginx-gz-'));
   const conf = join(prefix, 'nginx.conf');
   writeFileSync(conf, `
-daemon off;
+${NGINX_USER}daemon off;
 pid ${prefix}/nginx.pid;
 error_log stderr warn;
 events { worker_connections 64; }

@@ -14,6 +14,9 @@ import { chromium } from 'playwright-core';
 import { ready, table } from './helpers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// Run as root (CI and this machine), nginx's workers would be 'nobody' and could not read a
+// checkout in a 0700 folder (mktemp -d): they run as the user that runs the test instead.
+const NGINX_USER = process.getuid?.() === 0 ? 'user root;\n' : '';
 export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; "
   + "worker-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors *";
 // The least sandbox the embed needs: scripts (the lab is wasm driven by a module script),
@@ -38,7 +41,7 @@ before(async () => {
   const prefix = mkdtempSync(join(tmpdir(), 'initviz-nginx-'));
   const conf = join(prefix, 'nginx.conf');
   writeFileSync(conf, `
-daemon off;
+${NGINX_USER}daemon off;
 pid ${prefix}/nginx.pid;
 error_log stderr warn;
 events { worker_connections 64; }

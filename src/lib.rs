@@ -39,6 +39,7 @@ pub mod lean;
 pub mod linalg;
 pub mod loss;
 pub mod network;
+pub mod page;
 pub mod report;
 pub mod rng;
 pub mod shard;

@@ -981,7 +981,11 @@ impl App {
         match result {
             Ok(report) => {
                 self.report_drawn = false;
-                render::text(&config, &report);
+                // The build's pre-rendered first view is this report's text already.
+                let prerendered = render::take_prerendered();
+                if !prerendered {
+                    render::text(&config, &report);
+                }
                 if let Some((q, l)) = self.picked {
                     let id = format!("readout-{}", Chart::Ridgeline(q).canvas_id());
                     set_text(&id, &render::readout(&report, q, l.min(report.layers.len().saturating_sub(1))));
@@ -1005,7 +1009,9 @@ impl App {
                 for chart in Chart::ALL.into_iter().filter(|c| Some(*c) != skip) {
                     self.queue(Job::Chart { generation, chart });
                 }
-                self.queue(Job::Table { generation });
+                if !prerendered {
+                    self.queue(Job::Table { generation });
+                }
                 self.queue(Job::Drawn { generation, computed_at, newer_waiting });
                 // Start drawing in this task, as soon as the report is in.
                 self.run_tasks();
@@ -1124,7 +1130,7 @@ impl App {
                 RunInfo { workers, worker_ms, .. } => format!("in {workers} workers, each on part of the batch ({worker_ms:.1} ms there)"),
             };
             // "1 layer", "1 sample": the controls' own wording (Config::shown).
-            let mut size = format!("{} × {} × {}", config.shown("depth"), config.shown("width"), config.shown("batch"));
+            let mut size = crate::page::size_words(config);
             if config.is_lean() {
                 size += &format!(
                     " (layer by layer, each layer's weights drawn again when needed: kept whole it would need {} MiB)",

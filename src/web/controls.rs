@@ -6,7 +6,6 @@
 use super::dom::{by_id, document, set_text};
 use crate::config::{scale_positions, Config, Control, Kind, Param, PARAMS};
 use crate::init::Init;
-use crate::report::STATS;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 
@@ -15,10 +14,7 @@ pub fn with_control() -> impl Iterator<Item = &'static Param> {
     PARAMS.iter().filter(|p| p.control != Control::None)
 }
 
-fn nearest(list: &[f64], x: f64) -> usize {
-    let key = |v: f64| if x > 0.0 && v > 0.0 { (v.ln() - x.ln()).abs() } else { (v - x).abs() };
-    (0..list.len()).min_by(|&a, &b| key(list[a]).total_cmp(&key(list[b]))).unwrap_or(0)
-}
+use crate::page::nearest;
 
 fn input(id: &str) -> Option<HtmlInputElement> {
     by_id(id)?.dyn_into().ok()
@@ -51,16 +47,8 @@ pub fn build() {
             _ => {}
         }
     }
-    let head: String = STATS
-        .iter()
-        .filter(|s| s.in_table)
-        .map(|s| {
-            let title = if s.tooltip.is_empty() { String::new() } else { format!(" title=\"{}\"", super::dom::escape(s.tooltip)) };
-            format!("<th scope=\"col\"{title}>{}</th>", s.header)
-        })
-        .collect();
     if let Ok(Some(tr)) = document().query_selector("#layer-stats thead tr") {
-        tr.set_inner_html(&format!("<th scope=\"col\">layer</th>{head}"));
+        tr.set_inner_html(&crate::page::table_head());
     }
 }
 

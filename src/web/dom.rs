@@ -43,11 +43,7 @@ pub fn set_state(state: &str) {
     }
 }
 
-/// Escapes text for HTML.
-#[must_use]
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+pub use crate::page::escape;
 
 /// Whether the page is dark: `theme=dark` or `theme=light` from the link (a class on the root),
 /// else the system's choice.

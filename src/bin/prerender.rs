@@ -1,0 +1,350 @@
+//! Writes the default view into the built page (`dist/index.html`), as HTML and SVG, so a plain
+//! visit paints its first view before the WebAssembly has arrived (issue 19). The page's wasm
+//! then takes over the same boxes: it leaves the text as it is and replaces each pre-rendered
+//! chart by its canvas when it has drawn it (`web::render`).
+//!
+//! Run by trunk's post-build hook (`Trunk.toml`) as
+//! `cargo run --release --bin prerender -- "$TRUNK_STAGING_DIR/index.html"`.
+//!
+//! It fails the build when the report shipped with the page (`data/default-report.bin`, which the
+//! pre-rendered view draws) and a live run of the default settings here give different numbers or
+//! sentences: every piece of HTML and every SVG is made from both and compared.
+//!
+//! Every chart is drawn four times: light and dark (CSS shows the theme's), and at the sizes the
+//! page gives it on a phone (the 390 px layout) and on a desktop (the 1280 px layout); between
+//! those widths the SVG is scaled to its box (`preserveAspectRatio`), until the canvas replaces it.
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    if let Err(e) = native::run() {
+        eprintln!("prerender: {e}");
+        std::process::exit(1);
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use initviz::charts::{Chart, Style, Theme};
+    use initviz::config::Config;
+    use initviz::page::{self, escape};
+    use initviz::report::Report;
+
+    /// A chart's CSS size in the page's two layouts, as `www/style.css` gives it (the end-to-end
+    /// test `tests/e2e/first_view.test.mjs` measures the canvases and fails when these drift).
+    #[derive(Debug, Clone, Copy)]
+    struct Layout {
+        /// The class of the SVGs' wrapper (`phone`, `desk`), which CSS shows at its widths.
+        class: &'static str,
+        /// Width of a wide chart (the whole results column) and of a half-width one.
+        wide: u32,
+        half: u32,
+        /// Heights: wide charts, half-width ones.
+        wide_height: u32,
+        half_height: u32,
+    }
+
+    /// A 390 px phone (one column, `main` padded 10 px, figures with a 1 px border) and a 1280 px
+    /// desktop (a 320 px sidebar, a 16 px gap, 20 px padding, two columns 12 px apart).
+    const LAYOUTS: [Layout; 2] = [
+        Layout { class: "phone", wide: 368, half: 368, wide_height: 260, half_height: 300 },
+        Layout { class: "desk", wide: 902, half: 444, wide_height: 260, half_height: 360 },
+    ];
+
+    /// The device pixel ratio the SVGs are drawn for: most phones' (2 or 3), so they are the
+    /// picture the canvas draws there; the charts' layout rounds to device pixels, so a ridge's
+    /// thin tails show at one ratio and not at another.
+    const SCALE: f64 = 2.0;
+
+    /// Everything the first view shows, as HTML.
+    #[derive(Debug, PartialEq)]
+    struct View {
+        verdict: String,
+        theory: String,
+        theory_detail: String,
+        formula: String,
+        table: String,
+        /// Per chart in page order: its label and its four SVGs (light, dark × layouts), or none.
+        charts: Vec<(Chart, Option<(String, String)>)>,
+    }
+
+    fn view(config: &Config, report: &Report, wide: &dyn Fn(Chart) -> bool) -> Result<View, String> {
+        let (theory, theory_detail) = page::theory(config, report);
+        let mut charts = Vec::new();
+        for chart in Chart::ALL {
+            let mut label = None;
+            let mut html = String::new();
+            // Each layout's two themes side by side: they differ only in colours, so they compress
+            // to little more than one (gzip's window is 32 kB).
+            for l in LAYOUTS {
+                let size = if wide(chart) { (l.wide, l.wide_height) } else { (l.half, l.half_height) };
+                html.push_str(&format!("<div class=\"{}\">", l.class));
+                let device = (size.0 * SCALE as u32, size.1 * SCALE as u32);
+                for (theme, name) in [(Theme::LIGHT, "light"), (Theme::DARK, "dark")] {
+                    let s = Style { theme, scale: SCALE };
+                    let Some((svg, text)) = page::chart_svg(&s, config, report, chart, device).map_err(|e| e.to_string())? else {
+                        continue;
+                    };
+                    html.push_str(&fit(&svg, name, device));
+                    label = Some(text);
+                }
+                html.push_str("</div>");
+            }
+            charts.push((chart, label.map(|l| (l, html))));
+        }
+        Ok(View {
+            verdict: page::verdict(report),
+            theory,
+            theory_detail,
+            formula: page::formula(config),
+            table: page::table_body(report),
+            charts,
+        })
+    }
+
+    /// plotters' SVG document made to fill its box: a `viewBox` of its size, the theme's class,
+    /// and no width or height of its own (CSS gives them).
+    /// plotters' SVG backend writes a font of `size` as `font-size="{size / 1.24}"`, the canvas
+    /// backend as `{size}px`: the sizes are put back, so the text is the canvas's.
+    fn fit(svg: &str, class: &str, (w, h): (u32, u32)) -> String {
+        let body = svg.find("<svg").map(|i| &svg[i..]).unwrap_or(svg);
+        let end = body.find('>').unwrap_or(0);
+        let mut rest = body[end + 1..].trim_start();
+        let mut out = format!(
+            "<svg class=\"{class}\" viewBox=\"0 0 {w} {h}\" preserveAspectRatio=\"xMidYMid meet\" xmlns=\"http://www.w3.org/2000/svg\" focusable=\"false\">"
+        );
+        const FONT: &str = "font-size=\"";
+        while let Some(i) = rest.find(FONT) {
+            let v = i + FONT.len();
+            let e = v + rest[v..].find('"').unwrap_or(0);
+            let size: f64 = rest[v..e].parse().unwrap_or(0.0);
+            out.push_str(&rest[..v]);
+            out.push_str(&format!("{}", (size * 1.24 * 1000.0).round() / 1000.0));
+            rest = &rest[e..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    pub fn run() -> Result<(), String> {
+        let path = std::env::args().nth(1).ok_or("usage: prerender path/to/index.html")?;
+        let mut html = Html(std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?);
+        let config = Config::default();
+        let shipped = initviz::report::precomputed_default().ok_or("data/default-report.bin does not decode")?;
+        let live = initviz::experiment::run(&config).map_err(|e| e.to_string())?;
+        let wide = |c: Chart| html.figure_class(c.canvas_id()).is_some_and(|class| class.split(' ').any(|w| w == "wide"));
+        let view_shipped = view(&config, &shipped, &wide)?;
+        let view_live = view(&config, &live, &wide)?;
+        if view_shipped != view_live {
+            return Err(first_difference(&view_shipped, &view_live));
+        }
+        let v = view_shipped;
+        html.set_inner("verdict", &v.verdict)?;
+        html.set_inner("theory", &v.theory)?;
+        html.set_inner("theory-detail", &v.theory_detail)?;
+        html.set_inner("formula", &v.formula)?;
+        html.set_inner("layer-stats-head", &page::table_head())?;
+        html.set_inner("layer-stats-body", &v.table)?;
+        html.set_inner("loss-note", &escape(page::loss_note(&config)))?;
+        html.set_inner(
+            "status",
+            &escape(&format!(
+                // The page's own words once it has drawn, less the drawing time (the same lines, so
+                // nothing below moves when it is added).
+                "{}: shipped with the page (a live run gives the same numbers).",
+                page::size_words(&config)
+            )),
+        )?;
+        for (chart, drawn) in &v.charts {
+            let id = chart.canvas_id();
+            if let Some((label, svgs)) = drawn {
+                html.set_attr(id, "aria-label", label)?;
+                html.insert_before(id, &format!("<div class=\"pre\" aria-hidden=\"true\">{svgs}</div>"))?;
+            }
+        }
+        // What www/first.js hides, and the page's wasm uncovers, for a link to another view.
+        for id in ["status", "verdict", "theory", "theory-detail", "formula", "layer-stats-body"] {
+            html.set_attr(id, "data-pre", "")?;
+        }
+        controls(&mut html, &config)?;
+        html.set_attr_tag("body", "data-prerendered", "default")?;
+        std::fs::write(&path, html.0).map_err(|e| format!("{path}: {e}"))?;
+        Ok(())
+    }
+
+    /// The controls as the page's wasm sets them for `config`.
+    fn controls(html: &mut Html, config: &Config) -> Result<(), String> {
+        for c in page::controls(config) {
+            if !html.0.contains(&format!("id=\"{}\"", c.key)) {
+                continue;
+            }
+            if c.key == "scale" {
+                html.set_inner("scale-label", &escape(config.scale_label()))?;
+            } else {
+                html.set_label(c.key, &escape(c.label))?;
+            }
+            if !c.options.is_empty() {
+                let options: String = c
+                    .options
+                    .iter()
+                    .map(|(v, l)| {
+                        let sel = if *v == c.value { " selected" } else { "" };
+                        format!("<option value=\"{}\"{sel}>{}</option>", escape(v), escape(l))
+                    })
+                    .collect();
+                html.set_inner(c.key, &options)?;
+            } else if let Some(checked) = c.checked {
+                if checked {
+                    html.set_attr(c.key, "checked", "")?;
+                }
+            } else {
+                if let Some((min, max, step)) = &c.range {
+                    html.set_attr(c.key, "min", min)?;
+                    html.set_attr(c.key, "max", max)?;
+                    if let Some(step) = step {
+                        html.set_attr(c.key, "step", step)?;
+                    }
+                }
+                html.set_attr(c.key, "value", &c.value)?;
+                if let Some(t) = &c.valuetext {
+                    html.set_attr(c.key, "aria-valuetext", t)?;
+                }
+            }
+            if c.disabled {
+                html.set_attr(c.key, "disabled", "")?;
+            }
+            if !c.shown.is_empty() && html.0.contains(&format!("id=\"{}-value\"", c.key)) {
+                html.set_inner(&format!("{}-value", c.key), &escape(&c.shown))?;
+            }
+        }
+        html.set_inner("toggle-controls", &escape(&format!("Settings: {}", config.summary())))?;
+        html.set_inner("memory-note", &escape(&config.memory_note()))?;
+        for f in initviz::code::Framework::ALL {
+            html.set_inner(f.element_id(), &escape(&initviz::code::snippet(config, f)))?;
+        }
+        Ok(())
+    }
+
+    fn first_difference(a: &View, b: &View) -> String {
+        let parts = [
+            ("verdict", &a.verdict, &b.verdict),
+            ("theory", &a.theory, &b.theory),
+            ("theory detail", &a.theory_detail, &b.theory_detail),
+            ("formula", &a.formula, &b.formula),
+            ("table", &a.table, &b.table),
+        ];
+        for (name, x, y) in parts {
+            if x != y {
+                return format!(
+                    "the shipped report's {name} differs from a live run's:\n  shipped: {x}\n  live:    {y}\n\
+                     regenerate data/default-report.bin with `cargo run --release --example default_report`"
+                );
+            }
+        }
+        for ((chart, x), (_, y)) in a.charts.iter().zip(&b.charts) {
+            if x != y {
+                return format!("the shipped report's chart {} differs from a live run's", chart.canvas_id());
+            }
+        }
+        "the shipped report differs from a live run".into()
+    }
+
+    /// The built page, edited by element id. The page's own `www/index.html` is the only input, so
+    /// this is not a general HTML parser: an id is found as `id="…"` inside a start tag, and an
+    /// element's content runs to the first closing tag of its name (the elements filled here hold
+    /// no element of their own name).
+    struct Html(String);
+
+    impl Html {
+        /// The byte range of the start tag holding `id="{id}"`, which must occur once.
+        fn start_tag(&self, id: &str) -> Result<(usize, usize), String> {
+            let needle = format!(" id=\"{id}\"");
+            let mut hits = self.0.match_indices(&needle);
+            let (at, _) = hits.next().ok_or_else(|| format!("no element with id {id} in the page"))?;
+            if hits.next().is_some() {
+                return Err(format!("two elements with id {id}"));
+            }
+            let open = self.0[..at].rfind('<').ok_or("a tag without <")?;
+            let close = at + self.0[at..].find('>').ok_or("a tag without >")?;
+            Ok((open, close + 1))
+        }
+
+        fn tag_name(&self, open: usize) -> &str {
+            let rest = &self.0[open + 1..];
+            let end = rest.find(|c: char| c.is_whitespace() || c == '>').unwrap_or(rest.len());
+            &rest[..end]
+        }
+
+        /// Replaces the content of the element `id`.
+        fn set_inner(&mut self, id: &str, inner: &str) -> Result<(), String> {
+            let (open, start) = self.start_tag(id)?;
+            let closing = format!("</{}>", self.tag_name(open));
+            let end = start + self.0[start..].find(&closing).ok_or_else(|| format!("{id} is not closed"))?;
+            self.0.replace_range(start..end, inner);
+            Ok(())
+        }
+
+        /// Sets an attribute of the start tag `open..close`.
+        fn set_attr_at(&mut self, (open, close): (usize, usize), name: &str, value: &str) {
+            let tag = &self.0[open..close];
+            let attr = if value.is_empty() && matches!(name, "checked" | "disabled" | "selected" | "data-pre") {
+                format!(" {name}")
+            } else {
+                format!(" {name}=\"{}\"", escape(value))
+            };
+            let existing = format!(" {name}=\"");
+            let new_tag = if let Some(i) = tag.find(&existing) {
+                let vstart = i + existing.len();
+                let vend = vstart + tag[vstart..].find('"').unwrap_or(0);
+                format!("{}{attr}{}", &tag[..i], &tag[vend + 1..])
+            } else {
+                let end = if tag.ends_with("/>") { tag.len() - 2 } else { tag.len() - 1 };
+                format!("{}{attr}{}", &tag[..end], &tag[end..])
+            };
+            self.0.replace_range(open..close, &new_tag);
+        }
+
+        fn set_attr(&mut self, id: &str, name: &str, value: &str) -> Result<(), String> {
+            let at = self.start_tag(id)?;
+            self.set_attr_at(at, name, value);
+            Ok(())
+        }
+
+        /// Sets an attribute of the first `<{tag}` start tag.
+        fn set_attr_tag(&mut self, tag: &str, name: &str, value: &str) -> Result<(), String> {
+            let open =
+                self.0.find(&format!("<{tag} ")).or_else(|| self.0.find(&format!("<{tag}>"))).ok_or_else(|| format!("no <{tag}>"))?;
+            let close = open + self.0[open..].find('>').ok_or("a tag without >")? + 1;
+            self.set_attr_at((open, close), name, value);
+            Ok(())
+        }
+
+        /// Inserts `html` just before the element `id`.
+        fn insert_before(&mut self, id: &str, html: &str) -> Result<(), String> {
+            let (open, _) = self.start_tag(id)?;
+            self.0.insert_str(open, html);
+            Ok(())
+        }
+
+        /// The text of `<label for="{key}">`, where the page has one.
+        fn set_label(&mut self, key: &str, text: &str) -> Result<(), String> {
+            let needle = format!("<label for=\"{key}\"");
+            let Some(open) = self.0.find(&needle) else { return Ok(()) };
+            let start = open + self.0[open..].find('>').ok_or("a tag without >")? + 1;
+            let end = start + self.0[start..].find("</label>").ok_or("a label is not closed")?;
+            self.0.replace_range(start..end, text);
+            Ok(())
+        }
+
+        /// The class of the `<figure>` around the element `id`.
+        fn figure_class(&self, id: &str) -> Option<String> {
+            let (open, _) = self.start_tag(id).ok()?;
+            let fig = self.0[..open].rfind("<figure")?;
+            let tag = &self.0[fig..fig + self.0[fig..].find('>')?];
+            let i = tag.find("class=\"")? + 7;
+            Some(tag[i..i + tag[i..].find('"')?].to_string())
+        }
+    }
+}

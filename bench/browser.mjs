@@ -48,6 +48,40 @@ for (const [view, q] of [['default', ''], ['lesson', '?depth=10&width=500&init=x
   t.sort((a, b) => a - b);
   out.push({ kind: 'first_view', view, median_ms: t[3], best_ms: t[0] });
 }
+// Bytes on the wire for a plain visit over a slow phone's link (Lighthouse's mobile throttling:
+// 1.6 Mbit/s down, 150 ms round trips, the CPU 4× slower), with the server sending the
+// precompressed files and without: those that arrived before the first paint (the pre-rendered
+// view) and before the page is interactive (data-state "ready": the wasm and the rest). Chromium's
+// encodedDataLength is what came over the network for each response, headers included.
+for (const compress of [true, false]) {
+  const srv = await serve('dist', 0, '/', { compress });
+  const ctx = await browser.newContext();
+  const p = await ctx.newPage();
+  const cdp = await ctx.newCDPSession(p);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 750e3 / 8 });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  const done = [];
+  const urls = new Map();
+  cdp.on('Network.responseReceived', (e) => urls.set(e.requestId, e.response.url));
+  cdp.on('Network.loadingFinished', (e) => done.push({ t: e.timestamp, bytes: e.encodedDataLength, url: urls.get(e.requestId) || '' }));
+  await p.goto(`http://127.0.0.1:${srv.address().port}/`);
+  await p.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120000 });
+  const paint = await p.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? 0);
+  const ready = await p.evaluate(() => performance.now());
+  // CDP timestamps are monotonic seconds; map them onto the page's clock by the navigation's start.
+  const nav = await p.evaluate(() => performance.getEntriesByType('navigation')[0].startTime);
+  const first = Math.min(...done.map((d) => d.t));
+  const at = (d) => (d.t - first) * 1000 + nav;
+  const sum = (f) => done.filter(f).reduce((s, d) => s + d.bytes, 0);
+  out.push({
+    kind: 'bytes', compressed: compress, first_paint_ms: paint, ready_ms: ready,
+    before_paint: sum((d) => at(d) <= paint), before_ready: sum((d) => at(d) <= ready),
+    before_paint_files: done.filter((d) => at(d) <= paint).map((d) => d.url.split('/').pop() || 'index.html'),
+  });
+  await ctx.close();
+  srv.close();
+}
 // Dragging a slider with the mouse, 20 moves ~40 ms apart (tests/e2e/drag.mjs): from each change
 // to its first chart (the weights, from the worker's preview) and to its last chart, medians over
 // the changes that were drawn; the longest the screen went without a new chart while the slider

@@ -81,8 +81,16 @@ if (live.length) {
   console.log('\nThe training view while it plays (3 s): redraws per second (aim ≥ 10), longest main-thread task, steps per second in its worker');
   for (const l of live) console.log(`${l.setup.padEnd(8)} ${l.redraws_per_s.toFixed(1).padStart(6)} /s   ${l.longest_task_ms.toFixed(0).padStart(5)} ms   ${l.steps_per_s.toFixed(0).padStart(7)} steps/s`);
 }
+const bytes = wasm.filter((o) => o.kind === 'bytes');
+if (bytes.length) {
+  console.log('\nBytes on the wire for a plain visit: before the first paint (the pre-rendered view) and before it is interactive');
+  for (const b of bytes) {
+    console.log(`${(b.compressed ? 'compressed' : 'uncompressed').padEnd(13)} painted at ${b.first_paint_ms.toFixed(0).padStart(4)} ms after ${(b.before_paint / 1024).toFixed(0).padStart(5)} KiB (${b.before_paint_files.join(', ')}); ready at ${b.ready_ms.toFixed(0)} ms after ${(b.before_ready / 1024).toFixed(0)} KiB`);
+  }
+}
+// The site as a host stores it: every file but the precompressed siblings.
 let raw = 0, gz = 0;
-for (const f of readdirSync('dist')) {
+for (const f of readdirSync('dist').filter((f) => !f.endsWith('.gz') && !f.endsWith('.br'))) {
   const b = readFileSync(join('dist', f));
   raw += statSync(join('dist', f)).size;
   gz += gzipSync(b, { level: 9 }).length;

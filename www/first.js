@@ -11,6 +11,9 @@
   if (theme === 'light' || theme === 'dark') root.classList.add('theme-' + theme);
   var other = false;
   query.forEach(function (_, key) { if (key !== 'theme') other = true; });
+  // The pre-rendered charts follow the system's theme (<picture media>): another one waits too.
+  var dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
+  if ((theme === 'light' && dark) || (theme === 'dark' && !dark)) other = true;
   if (!other) return;
   root.classList.add('not-default');
   document.addEventListener('DOMContentLoaded', function () {

@@ -10,9 +10,10 @@
 //! pre-rendered view draws) and a live run of the default settings here give different numbers or
 //! sentences: every piece of HTML and every SVG is made from both and compared.
 //!
-//! Every chart is drawn four times: light and dark (CSS shows the theme's), and at the sizes the
-//! page gives it on a phone (the 390 px layout) and on a desktop (the 1280 px layout); between
-//! those widths the SVG is scaled to its box (`preserveAspectRatio`), until the canvas replaces it.
+//! Every chart is drawn four times, each an SVG file beside the page: light and dark, at the
+//! sizes the page gives it on a phone (the 390 px layout) and on a desktop (the 1280 px layout).
+//! A `<picture>` over the canvas makes the browser fetch the one of its layout and system theme;
+//! between those widths the SVG is scaled to its box, until the canvas replaces it.
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
@@ -58,7 +59,17 @@ mod native {
     /// thin tails show at one ratio and not at another.
     const SCALE: f64 = 2.0;
 
-    /// Everything the first view shows, as HTML.
+    /// One chart's pre-rendered picture: an SVG file for one layout and theme.
+    #[derive(Debug, PartialEq)]
+    struct Picture {
+        layout: &'static str,
+        theme: &'static str,
+        /// The CSS size it is drawn for.
+        size: (u32, u32),
+        svg: String,
+    }
+
+    /// Everything the first view shows, as HTML and SVG.
     #[derive(Debug, PartialEq)]
     struct View {
         verdict: String,
@@ -66,8 +77,15 @@ mod native {
         theory_detail: String,
         formula: String,
         table: String,
-        /// Per chart in page order: its label and its four SVGs (light, dark × layouts), or none.
-        charts: Vec<(Chart, Option<(String, String)>)>,
+        /// Per chart in page order: its text alternative and its four pictures, or none.
+        charts: Vec<(Chart, Option<Pictured>)>,
+    }
+
+    /// A chart's text alternative and its pictures.
+    #[derive(Debug, PartialEq)]
+    struct Pictured {
+        label: String,
+        pictures: Vec<Picture>,
     }
 
     fn view(config: &Config, report: &Report, wide: &dyn Fn(Chart) -> bool) -> Result<View, String> {
@@ -75,24 +93,20 @@ mod native {
         let mut charts = Vec::new();
         for chart in Chart::ALL {
             let mut label = None;
-            let mut html = String::new();
-            // Each layout's two themes side by side: they differ only in colours, so they compress
-            // to little more than one (gzip's window is 32 kB).
+            let mut pictures = Vec::new();
             for l in LAYOUTS {
                 let size = if wide(chart) { (l.wide, l.wide_height) } else { (l.half, l.half_height) };
-                html.push_str(&format!("<div class=\"{}\">", l.class));
                 let device = (size.0 * SCALE as u32, size.1 * SCALE as u32);
                 for (theme, name) in [(Theme::LIGHT, "light"), (Theme::DARK, "dark")] {
                     let s = Style { theme, scale: SCALE };
                     let Some((svg, text)) = page::chart_svg(&s, config, report, chart, device).map_err(|e| e.to_string())? else {
                         continue;
                     };
-                    html.push_str(&fit(&svg, name, device));
+                    pictures.push(Picture { layout: l.class, theme: name, size, svg: fit(&svg, size, device) });
                     label = Some(text);
                 }
-                html.push_str("</div>");
             }
-            charts.push((chart, label.map(|l| (l, html))));
+            charts.push((chart, label.map(|label| Pictured { label, pictures })));
         }
         Ok(View {
             verdict: page::verdict(report),
@@ -104,16 +118,53 @@ mod native {
         })
     }
 
-    /// plotters' SVG document made to fill its box: a `viewBox` of its size, the theme's class,
-    /// and no width or height of its own (CSS gives them).
-    /// plotters' SVG backend writes a font of `size` as `font-size="{size / 1.24}"`, the canvas
-    /// backend as `{size}px`: the sizes are put back, so the text is the canvas's.
-    fn fit(svg: &str, class: &str, (w, h): (u32, u32)) -> String {
+    /// The `<picture>` laid over a chart's canvas: the browser fetches the one SVG of this layout
+    /// and system theme (`media`), so the HTML stays small whether or not the host compresses it.
+    fn picture(id: &str, pictures: &[(String, &Picture)], eager: bool) -> String {
+        let media = |p: &Picture| {
+            let layout = if p.layout == "phone" { Some("(max-width: 760px)") } else { None };
+            let theme = if p.theme == "dark" { Some("(prefers-color-scheme: dark)") } else { None };
+            layout.into_iter().chain(theme).collect::<Vec<_>>().join(" and ")
+        };
+        // Most specific first: the browser takes the first <source> whose media matches.
+        let order = [("phone", "dark"), ("phone", "light"), ("desk", "dark")];
+        let mut html = format!("<picture class=\"pre\" aria-hidden=\"true\" data-for=\"{id}\">");
+        for (layout, theme) in order {
+            if let Some((file, p)) = pictures.iter().find(|(_, p)| p.layout == layout && p.theme == theme) {
+                html.push_str(&format!("<source media=\"{}\" srcset=\"{file}\" width=\"{}\" height=\"{}\">", media(p), p.size.0, p.size.1));
+            }
+        }
+        if let Some((file, p)) = pictures.iter().find(|(_, p)| p.layout == "desk" && p.theme == "light") {
+            let loading = if eager { "eager" } else { "lazy" };
+            html.push_str(&format!(
+                "<img src=\"{file}\" alt=\"\" width=\"{}\" height=\"{}\" loading=\"{loading}\" decoding=\"async\">",
+                p.size.0, p.size.1
+            ));
+        }
+        html.push_str("</picture>");
+        html
+    }
+
+    /// A file name that changes with the content (FNV-1a, 64 bits), so a host's cache never
+    /// serves an old picture with a new page.
+    fn file_name(id: &str, p: &Picture) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in p.svg.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        format!("pre-{id}-{}-{}-{h:016x}.svg", p.layout, p.theme)
+    }
+
+    /// plotters' SVG document as a file that fills its box: its CSS size as width and height, a
+    /// `viewBox` of its device pixels. plotters' SVG backend writes a font of `size` as
+    /// `font-size="{size / 1.24}"`, the canvas backend as `{size}px`: the sizes are put back, so
+    /// the text is the canvas's.
+    fn fit(svg: &str, (w, h): (u32, u32), (dw, dh): (u32, u32)) -> String {
         let body = svg.find("<svg").map(|i| &svg[i..]).unwrap_or(svg);
         let end = body.find('>').unwrap_or(0);
         let mut rest = body[end + 1..].trim_start();
         let mut out = format!(
-            "<svg class=\"{class}\" viewBox=\"0 0 {w} {h}\" preserveAspectRatio=\"xMidYMid meet\" xmlns=\"http://www.w3.org/2000/svg\" focusable=\"false\">"
+            "<svg width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {dw} {dh}\" preserveAspectRatio=\"xMidYMid meet\" xmlns=\"http://www.w3.org/2000/svg\">"
         );
         const FONT: &str = "font-size=\"";
         while let Some(i) = rest.find(FONT) {
@@ -157,11 +208,19 @@ mod native {
                 page::size_words(&config)
             )),
         )?;
-        for (chart, drawn) in &v.charts {
+        let dir = std::path::Path::new(&path).parent().ok_or("index.html has no folder")?;
+        for (i, (chart, drawn)) in v.charts.iter().enumerate() {
             let id = chart.canvas_id();
-            if let Some((label, svgs)) = drawn {
+            if let Some(Pictured { label, pictures }) = drawn {
+                let mut files = Vec::new();
+                for p in pictures {
+                    let name = file_name(id, p);
+                    std::fs::write(dir.join(&name), &p.svg).map_err(|e| format!("{name}: {e}"))?;
+                    files.push((name, p));
+                }
                 html.set_attr(id, "aria-label", label)?;
-                html.insert_before(id, &format!("<div class=\"pre\" aria-hidden=\"true\">{svgs}</div>"))?;
+                // The first chart is on a phone's first screen: fetched at once; the rest when near.
+                html.insert_before(id, &picture(id, &files, i == 0))?;
             }
         }
         // What www/first.js hides, and the page's wasm uncovers, for a link to another view.

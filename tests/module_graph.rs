@@ -37,12 +37,8 @@ use std::path::Path;
 const ALLOWED_BACK_EDGES: &[(&str, &str)] = &[
     // The configuration's memory checks call the budget, which reads the configuration.
     ("config", "budget"),
-    // A configuration holds a `Compare`, whose runs are configurations.
-    ("config", "compare"),
     // `ConfigError::Shard`'s message counts the batch's row chunks.
     ("config", "shard"),
-    // A test of the initializers' cost reads the default configuration.
-    ("init", "config"),
     // The theory and the verdict read a `Config` (analysis above the configuration).
     ("theory", "config"),
     ("verdict", "config"),

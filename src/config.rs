@@ -213,8 +213,9 @@ pub enum ConfigError {
     /// be computed layer by layer alone; their sum passes the budget, with the largest depth,
     /// batch and width whose runs fit kept whole together (as in [`ConfigError::TooLarge`]).
     CompareNotLean { bytes: u64, budget: u64, runs: usize, max_depth: Option<usize>, max_batch: Option<usize>, max_width: Option<usize> },
-    /// A shard that is not a power-of-two slice of the batch's row chunks (`shard::Shard::fits`).
-    Shard { index: usize, count: usize, batch: usize },
+    /// A shard that is not a power-of-two slice of the batch's `chunks` row chunks
+    /// (`shard::Shard::fits`, `shard::chunk_count`).
+    Shard { index: usize, count: usize, batch: usize, chunks: usize },
     /// The digits are not in this wasm module (only the compute worker carries them, see
     /// `data::digits`): the page was asked to compute them itself.
     NoDigits,
@@ -242,12 +243,8 @@ impl fmt::Display for ConfigError {
             ConfigError::NoDigits => {
                 write!(f, "the digits dataset comes with the compute worker, and no worker could start in this browser")
             }
-            ConfigError::Shard { index, count, batch } => {
-                write!(
-                    f,
-                    "shard {index} of {count} does not fit the {} row chunks of a batch of {batch}",
-                    crate::shard::chunk_count(*batch)
-                )
+            ConfigError::Shard { index, count, batch, chunks } => {
+                write!(f, "shard {index} of {count} does not fit the {chunks} row chunks of a batch of {batch}")
             }
         }
     }

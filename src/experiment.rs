@@ -13,7 +13,8 @@ use crate::network::{Mlp, Workspace};
 use crate::report::{Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
 use crate::rng::{Rng, Stream};
 use crate::shard::{
-    assemble, data_hists, data_ranges, grad_stats, shared_range, tree, CrossMoments, DataHists, Shard, ShardLayer, ShardPart, WeightStats,
+    assemble, chunk_count, data_hists, data_ranges, grad_stats, shared_range, tree, CrossMoments, DataHists, Shard, ShardLayer, ShardPart,
+    WeightStats,
 };
 use crate::stats::{self, Histogram, Moments, Range};
 
@@ -111,7 +112,8 @@ impl Experiment {
         config.validate_stored()?;
         config.check_data()?;
         if !shard.fits(config.batch) {
-            return Err(ConfigError::Shard { index: shard.index, count: shard.count, batch: config.batch });
+            let chunks = chunk_count(config.batch);
+            return Err(ConfigError::Shard { index: shard.index, count: shard.count, batch: config.batch, chunks });
         }
         let mlp = network.unwrap_or_else(|| build_network(config));
         let (mut batch, loss, targets) = make_batch(config);

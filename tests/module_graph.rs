@@ -37,8 +37,6 @@ use std::path::Path;
 const ALLOWED_BACK_EDGES: &[(&str, &str)] = &[
     // The configuration's memory checks call the budget, which reads the configuration.
     ("config", "budget"),
-    // `ConfigError::Shard`'s message counts the batch's row chunks.
-    ("config", "shard"),
     // The theory and the verdict read a `Config` (analysis above the configuration).
     ("theory", "config"),
     ("verdict", "config"),

@@ -101,7 +101,7 @@ pub fn forward(shape: Shape, rows: usize, bn: bool) -> u64 {
         .sum()
 }
 
-/// Floats of a batch of `batch` rows as `crate::experiment::make_batch` draws it: the inputs,
+/// Floats of a batch of `batch` rows as `crate::batch::make_batch` draws it: the inputs,
 /// and the targets (regression) or the labels and their copy (classes, 8-byte indices).
 fn batch_floats(c: &Config, batch: usize) -> u64 {
     let shape = c.shape();

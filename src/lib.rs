@@ -23,6 +23,7 @@
 //! - `web` (wasm only) — the page and the worker
 
 pub mod activation;
+pub mod batch;
 pub mod budget;
 pub mod charts;
 pub mod choice;

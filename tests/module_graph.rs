@@ -40,9 +40,6 @@ const ALLOWED_BACK_EDGES: &[(&str, &str)] = &[
     // The theory and the verdict read a `Config` (analysis above the configuration).
     ("theory", "config"),
     ("verdict", "config"),
-    // The layer-by-layer pass borrows the kept pass's helpers; the kept pass hands large networks
-    // to it.
-    ("lean", "experiment"),
 ];
 
 type Graph = BTreeMap<String, BTreeSet<String>>;

@@ -180,7 +180,7 @@ fn the_backward_overflow_layer_is_numbered_from_the_input() {
 /// the first step does not move "only the output layer".
 #[test]
 fn zero_weight_gradients_do_not_freeze_the_hidden_biases() {
-    use initviz::experiment::make_batch;
+    use initviz::batch::make_batch;
     use initviz::network::{Mlp, Workspace};
     let (c, r) = report("depth=100&init=normal&scale=0.0001");
     let t = text(&r, "no_hidden_grad");

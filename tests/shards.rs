@@ -129,7 +129,7 @@ fn shards_cover_the_batch_once() {
 #[test]
 fn the_theory_reads_the_input_moments_the_shards_measured() {
     let (c, _) = Config::from_query("input=digits&depth=3&width=64&batch=128&init=he_normal&act=relu");
-    let (batch, _, _) = initviz::experiment::make_batch(&c);
+    let (batch, _, _) = initviz::batch::make_batch(&c);
     let ms = batch.x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / batch.x.len() as f64;
     // He normal, fan_in = 64 pixels: σ_w² = 2, no bias.
     let want = (2.0 * ms).sqrt();

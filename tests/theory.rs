@@ -1,8 +1,8 @@
 //! Mean-field theory against the network: at width 1024 and batch 1024 the measured std of the
 //! activations sits on the predicted line (issue "Theory beside the measurement").
 
+use initviz::batch::make_batch;
 use initviz::config::Config;
-use initviz::experiment::make_batch;
 use initviz::network::{Mlp, Workspace};
 use initviz::stats::Moments;
 use initviz::theory::{predict, Prior};

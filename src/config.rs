@@ -912,101 +912,12 @@ impl Config {
         Shape { input: self.input.dim(self.width), depth: self.depth, width: self.width, output }
     }
 
-    /// Refuses configurations whose buffers would exceed [`MEMORY_BUDGET`], before any allocation,
-    /// at initialization: kept whole ([`Config::stored_bytes`]) or computed layer by layer
-    /// ([`Config::lean_bytes`], `crate::lean`), [`crate::budget::init`].
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        self.validate_by(crate::budget::init, 1)
-    }
-
-    /// As [`Config::validate`], for a network kept whole (the split passes).
-    pub fn validate_stored(&self) -> Result<(), ConfigError> {
-        self.validate_by(crate::budget::kept, 1)
-    }
-
-    /// As [`Config::validate`], for training this configuration ([`crate::budget::train`]: the
-    /// optimizer's state, the snapshots, the evaluations' buffers and the dataset too).
-    pub fn validate_train(&self) -> Result<(), ConfigError> {
-        self.validate_by(crate::budget::train, 1)
-    }
-
-    /// As [`Config::validate`], for everything the page holds for this configuration: one run,
-    /// or every compared run in its own worker ([`crate::budget::total`]). Compared runs at
-    /// initialization too large for it, one of which alone would be computed layer by layer,
-    /// are refused saying so ([`ConfigError::CompareNotLean`]).
-    pub fn validate_page(&self) -> Result<(), ConfigError> {
-        match self.validate_by(crate::budget::total, self.compare.count()) {
-            Err(ConfigError::TooLarge { bytes, budget, runs, max_depth, max_batch, max_width })
-                if runs > 1 && self.view == View::Init && self.compare.runs(self).iter().any(Config::is_lean) =>
-            {
-                Err(ConfigError::CompareNotLean { bytes, budget, runs, max_depth, max_batch, max_width })
-            }
-            other => other,
-        }
-    }
-
     /// Refuses to sample an input this module does not carry (the digits, outside the worker).
     pub fn check_data(&self) -> Result<(), ConfigError> {
         if self.input == InputKind::Digits && crate::data::digit_count() == 0 {
             return Err(ConfigError::NoDigits);
         }
         Ok(())
-    }
-
-    fn validate_by(&self, need: fn(&Config) -> u64, runs: usize) -> Result<(), ConfigError> {
-        let bytes = need(self);
-        if bytes > MEMORY_BUDGET {
-            let fits = |c: Config| need(&c) <= MEMORY_BUDGET;
-            let max_depth = (1..self.depth).rev().find(|&depth| fits(Config { depth, ..*self }));
-            let max_batch =
-                BATCHES.iter().rev().map(|&b| b as usize).filter(|&b| b < self.batch).find(|&batch| fits(Config { batch, ..*self }));
-            let max_width =
-                WIDTHS.iter().rev().map(|&w| w as usize).filter(|&w| w < self.width).find(|&width| fits(Config { width, ..*self }));
-            return Err(ConfigError::TooLarge { bytes, budget: MEMORY_BUDGET, runs, max_depth, max_batch, max_width });
-        }
-        Ok(())
-    }
-
-    /// The bytes this configuration's buffers need at initialization (before any is allocated):
-    /// kept whole, or layer by layer when that does not fit.
-    #[must_use]
-    pub fn bytes(&self) -> u64 {
-        crate::budget::init(self)
-    }
-
-    /// One sentence on the memory this configuration needs, shown beside the size controls so they
-    /// say what fits before anything is computed: by the path each run takes (training, kept
-    /// whole, layer by layer), per run and in total when runs are compared.
-    #[must_use]
-    pub fn memory_note(&self) -> String {
-        // Whole MiB, as the refusal and the status line count them; "under 1 MiB" rather than 0.
-        let mib = |b: u64| if b < 1 << 20 { "under 1 MiB".to_string() } else { format!("about {} MiB", b >> 20) };
-        let runs = crate::budget::runs(self);
-        if let Err(e) = self.validate_page() {
-            return format!("Too large: {e}.");
-        }
-        let total: u64 = runs.iter().sum();
-        if runs.len() > 1 {
-            let most = runs.iter().copied().max().unwrap_or(0);
-            let each = if runs.iter().all(|&r| r == most) { "" } else { "up to " };
-            return format!(
-                "Memory: {each}{} per run, each in its own worker: {} for the {} runs, of the {} MiB budget.",
-                mib(most),
-                mib(total),
-                runs.len(),
-                MEMORY_BUDGET >> 20
-            );
-        }
-        match crate::budget::path(self) {
-            crate::budget::Path::Lean => format!(
-                "Memory: {}, computed layer by layer (kept whole it would need {} MiB), so it takes {}.",
-                mib(total),
-                self.stored_bytes() >> 20,
-                duration_words(self.lean_seconds())
-            ),
-            crate::budget::Path::Train => format!("Memory: {} of the {} MiB budget to train.", mib(total), MEMORY_BUDGET >> 20),
-            crate::budget::Path::Kept => format!("Memory: {} of the {} MiB budget.", mib(total), MEMORY_BUDGET >> 20),
-        }
     }
 
     /// About how long the layer-by-layer pass takes, in seconds: each layer's weights are drawn
@@ -1021,26 +932,6 @@ impl Config {
         let draws = 3.0 * self.init_spec().cost(&dims, self.act);
         let products = 10.0 * self.batch as f64 * dims.iter().map(|&(i, o)| (i * o) as f64).sum::<f64>();
         (draws + products) / LEAN_FLOPS_PER_S
-    }
-
-    /// The bytes of a network kept whole with every buffer of its pass ([`crate::budget::kept`]).
-    #[must_use]
-    pub fn stored_bytes(&self) -> u64 {
-        crate::budget::kept(self)
-    }
-
-    /// The bytes of a pass layer by layer (`crate::lean`, [`crate::budget::lean`]): width² +
-    /// depth·batch·width.
-    #[must_use]
-    pub fn lean_bytes(&self) -> u64 {
-        crate::budget::lean(self)
-    }
-
-    /// Whether the view at initialization computes this configuration layer by layer: kept whole
-    /// it would pass the budget.
-    #[must_use]
-    pub fn is_lean(&self) -> bool {
-        crate::budget::init_path(self) == crate::budget::Path::Lean
     }
 
     /// What a control shows beside itself, with units ("10 layers", "256 units"); empty for none.

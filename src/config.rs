@@ -17,6 +17,7 @@ use crate::data::InputKind;
 use crate::format::fmt_num;
 use crate::init::{BiasInit, Dist, FanMode, Gain, Init, InitSpec};
 use crate::network::Shape;
+use crate::theory::Setup;
 use crate::train::OptKind;
 use std::fmt;
 
@@ -910,6 +911,21 @@ impl Config {
             k => k,
         };
         Shape { input: self.input.dim(self.width), depth: self.depth, width: self.width, output }
+    }
+
+    /// The numbers the theory and the verdict read of this configuration.
+    #[must_use]
+    pub fn theory_setup(&self) -> Setup {
+        Setup {
+            init: self.init_spec(),
+            act: self.act,
+            depth: self.depth,
+            width: self.width,
+            input_dim: self.shape().input,
+            batch: self.batch,
+            bn: self.bn,
+            classes: self.input.classes(),
+        }
     }
 
     /// Refuses to sample an input this module does not carry (the digits, outside the worker).

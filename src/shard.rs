@@ -424,7 +424,8 @@ pub fn assemble(
         last_act_grad_ms: last_ms,
         last_act_grad_cross: merged.last_grad.cross(),
     };
-    let theory = crate::theory::view(config, &prior, &measured, grid, w.and_then(|w| w.act_std_band.clone()));
+    let setup = config.theory_setup();
+    let theory = crate::theory::view(&setup, &prior, &measured, grid, w.and_then(|w| w.act_std_band.clone()));
     let mut layers = layers;
     for (l, layer) in layers.iter_mut().enumerate() {
         let p = &theory.prediction;
@@ -434,7 +435,7 @@ pub fn assemble(
         layer.pred_grad_std = or_nan(p.grad_std[l]);
         layer.pred_act_grad_std = or_nan(p.act_grad_std[l]);
     }
-    let verdict = verdict::judge(config, &layers);
+    let verdict = verdict::judge(&setup, &layers);
     Report { layers, ranges, loss: merged.loss, weight_std_theory: w.map_or((0.0, 0.0), |w| w.theory), verdict, small_net, theory }
 }
 

@@ -34,11 +34,7 @@ use std::path::Path;
 /// Edges known to close a circle, tolerated until they are broken: removed from the graph before
 /// looking for circles, so any other circle fails. An edge listed here that no longer exists
 /// fails too, so the list only ever shrinks. Empty: no circle at all.
-const ALLOWED_BACK_EDGES: &[(&str, &str)] = &[
-    // The theory and the verdict read a `Config` (analysis above the configuration).
-    ("theory", "config"),
-    ("verdict", "config"),
-];
+const ALLOWED_BACK_EDGES: &[(&str, &str)] = &[];
 
 type Graph = BTreeMap<String, BTreeSet<String>>;
 

@@ -81,7 +81,7 @@ fn split_reports_equal_the_whole_bit_for_bit() {
             count *= 2;
         }
         assert!(chunk_count(c.batch) >= 2, "{q}: the case must split");
-        if initviz::theory::grad_theory_holds(&c) {
+        if initviz::theory::grad_theory_holds(&c.theory_setup()) {
             assert!(whole.layers.iter().all(|l| l.pred_grad_std.is_finite()), "{q}: ∂L/∂W's line must be drawn");
         }
     }

@@ -21,8 +21,12 @@
 //! - **a comparison** ([`runs`]): each run by the path it takes, each in a worker of its own
 //!   (the training lab's, at initialization too: [`lab_at_init`]); the page holds their sum
 //!   ([`total`]).
+//!
+//! The configuration's own checks and notes that ask these counts (`Config::validate`,
+//! `Config::bytes`, `Config::memory_note`, …) are an `impl Config` block here, so that `config`
+//! (its fields, table and parser) never imports the budget that reads it.
 
-use crate::config::{Config, View, MEMORY_BUDGET};
+use crate::config::{duration_words, Config, ConfigError, View, BATCHES, MEMORY_BUDGET, WIDTHS};
 use crate::data::{InputKind, POOL_SIZE};
 use crate::network::Shape;
 use crate::train::OptKind;
@@ -101,7 +105,7 @@ pub fn forward(shape: Shape, rows: usize, bn: bool) -> u64 {
         .sum()
 }
 
-/// Floats of a batch of `batch` rows as `crate::experiment::make_batch` draws it: the inputs,
+/// Floats of a batch of `batch` rows as `crate::batch::make_batch` draws it: the inputs,
 /// and the targets (regression) or the labels and their copy (classes, 8-byte indices).
 fn batch_floats(c: &Config, batch: usize) -> u64 {
     let shape = c.shape();
@@ -323,4 +327,117 @@ pub fn runs(c: &Config) -> Vec<u64> {
 #[must_use]
 pub fn total(c: &Config) -> u64 {
     runs(c).iter().sum()
+}
+
+/// The configuration's memory checks and notes, from the counts above (callers write
+/// `c.validate()`, `c.bytes()`, as for any method of [`Config`]).
+impl Config {
+    /// Refuses configurations whose buffers would exceed [`MEMORY_BUDGET`], before any allocation,
+    /// at initialization: kept whole ([`Config::stored_bytes`]) or computed layer by layer
+    /// ([`Config::lean_bytes`], `crate::lean`), [`init`].
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.validate_by(init, 1)
+    }
+
+    /// As [`Config::validate`], for a network kept whole (the split passes).
+    pub fn validate_stored(&self) -> Result<(), ConfigError> {
+        self.validate_by(kept, 1)
+    }
+
+    /// As [`Config::validate`], for training this configuration ([`train`]: the
+    /// optimizer's state, the snapshots, the evaluations' buffers and the dataset too).
+    pub fn validate_train(&self) -> Result<(), ConfigError> {
+        self.validate_by(train, 1)
+    }
+
+    /// As [`Config::validate`], for everything the page holds for this configuration: one run,
+    /// or every compared run in its own worker ([`total`]). Compared runs at
+    /// initialization too large for it, one of which alone would be computed layer by layer,
+    /// are refused saying so ([`ConfigError::CompareNotLean`]).
+    pub fn validate_page(&self) -> Result<(), ConfigError> {
+        match self.validate_by(total, self.compare.count()) {
+            Err(ConfigError::TooLarge { bytes, budget, runs, max_depth, max_batch, max_width })
+                if runs > 1 && self.view == View::Init && self.compare.runs(self).iter().any(Config::is_lean) =>
+            {
+                Err(ConfigError::CompareNotLean { bytes, budget, runs, max_depth, max_batch, max_width })
+            }
+            other => other,
+        }
+    }
+
+    fn validate_by(&self, need: fn(&Config) -> u64, runs: usize) -> Result<(), ConfigError> {
+        let bytes = need(self);
+        if bytes > MEMORY_BUDGET {
+            let fits = |c: Config| need(&c) <= MEMORY_BUDGET;
+            let max_depth = (1..self.depth).rev().find(|&depth| fits(Config { depth, ..*self }));
+            let max_batch =
+                BATCHES.iter().rev().map(|&b| b as usize).filter(|&b| b < self.batch).find(|&batch| fits(Config { batch, ..*self }));
+            let max_width =
+                WIDTHS.iter().rev().map(|&w| w as usize).filter(|&w| w < self.width).find(|&width| fits(Config { width, ..*self }));
+            return Err(ConfigError::TooLarge { bytes, budget: MEMORY_BUDGET, runs, max_depth, max_batch, max_width });
+        }
+        Ok(())
+    }
+
+    /// The bytes this configuration's buffers need at initialization (before any is allocated):
+    /// kept whole, or layer by layer when that does not fit.
+    #[must_use]
+    pub fn bytes(&self) -> u64 {
+        init(self)
+    }
+
+    /// One sentence on the memory this configuration needs, shown beside the size controls so they
+    /// say what fits before anything is computed: by the path each run takes (training, kept
+    /// whole, layer by layer), per run and in total when runs are compared.
+    #[must_use]
+    pub fn memory_note(&self) -> String {
+        // Whole MiB, as the refusal and the status line count them; "under 1 MiB" rather than 0.
+        let mib = |b: u64| if b < 1 << 20 { "under 1 MiB".to_string() } else { format!("about {} MiB", b >> 20) };
+        let runs = runs(self);
+        if let Err(e) = self.validate_page() {
+            return format!("Too large: {e}.");
+        }
+        let total: u64 = runs.iter().sum();
+        if runs.len() > 1 {
+            let most = runs.iter().copied().max().unwrap_or(0);
+            let each = if runs.iter().all(|&r| r == most) { "" } else { "up to " };
+            return format!(
+                "Memory: {each}{} per run, each in its own worker: {} for the {} runs, of the {} MiB budget.",
+                mib(most),
+                mib(total),
+                runs.len(),
+                MEMORY_BUDGET >> 20
+            );
+        }
+        match path(self) {
+            Path::Lean => format!(
+                "Memory: {}, computed layer by layer (kept whole it would need {} MiB), so it takes {}.",
+                mib(total),
+                self.stored_bytes() >> 20,
+                duration_words(self.lean_seconds())
+            ),
+            Path::Train => format!("Memory: {} of the {} MiB budget to train.", mib(total), MEMORY_BUDGET >> 20),
+            Path::Kept => format!("Memory: {} of the {} MiB budget.", mib(total), MEMORY_BUDGET >> 20),
+        }
+    }
+
+    /// The bytes of a network kept whole with every buffer of its pass ([`kept`]).
+    #[must_use]
+    pub fn stored_bytes(&self) -> u64 {
+        kept(self)
+    }
+
+    /// The bytes of a pass layer by layer (`crate::lean`, [`lean`]): width² +
+    /// depth·batch·width.
+    #[must_use]
+    pub fn lean_bytes(&self) -> u64 {
+        lean(self)
+    }
+
+    /// Whether the view at initialization computes this configuration layer by layer: kept whole
+    /// it would pass the budget.
+    #[must_use]
+    pub fn is_lean(&self) -> bool {
+        init_path(self) == Path::Lean
+    }
 }

@@ -3,10 +3,12 @@
 //!
 //! `compare=he_normal,xavier_normal,normal` compares initializers (the key may be written:
 //! `init:he_normal,…`); `compare=act:relu,tanh` activations; `compare=opt:sgd,adam` optimizers.
+//!
+//! A [`Compare`] is a field of the configuration, so this module sits below `config`: the runs'
+//! configurations (`Compare::runs`, `Compare::labels`) are built in `config`.
 
 use crate::activation::Activation;
 use crate::choice::{self, Choice, UnknownName};
-use crate::config::Config;
 use crate::init::Init;
 use crate::train::OptKind;
 use std::fmt;
@@ -14,7 +16,7 @@ use std::fmt;
 /// The most runs side by side.
 pub const MAX_RUNS: usize = 4;
 
-/// Up to [`MAX_RUNS`] values of one setting (a fixed array, so [`Config`] stays `Copy`).
+/// Up to [`MAX_RUNS`] values of one setting (a fixed array, so [`crate::config::Config`] stays `Copy`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Runs<T> {
     values: [Option<T>; MAX_RUNS],
@@ -113,44 +115,6 @@ impl Compare {
             Compare::Opt(r) => r.len(),
         }
     }
-
-    /// The configurations of the runs: `base` with each value applied (one run, `base`, when off).
-    /// An initializer other than the base's takes its own default scale, gain, fan mode and
-    /// truncation; the base's own initializer keeps the base's.
-    #[must_use]
-    pub fn runs(&self, base: &Config) -> Vec<Config> {
-        let one = Config { compare: Compare::Off, ..*base };
-        match self {
-            Compare::Off => vec![one],
-            Compare::Init(r) => r
-                .values()
-                .map(|init| {
-                    if init == base.init {
-                        return Config { init, ..one };
-                    }
-                    // Another initializer as its framework defines it: its own scale, and the
-                    // default gain, fan mode and truncation, so "xavier" in a comparison is
-                    // Xavier, not Xavier × the base's calculate_gain. The bias is its own setting
-                    // and stays the base's in every run.
-                    let d = Config::default();
-                    Config { init, scale: init.default_scale(), gain: d.gain, fan: d.fan, trunc: d.trunc, ..one }
-                })
-                .collect(),
-            Compare::Act(r) => r.values().map(|act| Config { act, ..one }).collect(),
-            Compare::Opt(r) => r.values().map(|opt| Config { opt, ..one }).collect(),
-        }
-    }
-
-    /// The name of each run (the compared value), or the initializer of a single run.
-    #[must_use]
-    pub fn labels(&self, base: &Config) -> Vec<String> {
-        match self {
-            Compare::Off => vec![base.init.id().to_string()],
-            Compare::Init(r) => r.values().map(|v| v.id().to_string()).collect(),
-            Compare::Act(r) => r.values().map(|v| v.id().to_string()).collect(),
-            Compare::Opt(r) => r.values().map(|v| v.id().to_string()).collect(),
-        }
-    }
 }
 
 impl fmt::Display for Compare {
@@ -192,30 +156,5 @@ mod tests {
         assert!(matches!(Compare::parse("depth:1,2"), Err(CompareError::UnknownKey(k)) if k == "depth"));
         let e = Compare::parse("he_normal,bogus").unwrap_err();
         assert!(e.to_string().contains("\"bogus\""), "{e}");
-    }
-
-    #[test]
-    fn runs_differ_in_one_setting() {
-        let base = Config { init: Init::Random(crate::init::Dist::Normal), scale: 3.0, ..Config::default() };
-        let runs = Compare::parse("normal,he_normal").unwrap().runs(&base);
-        assert_eq!(runs.len(), 2);
-        assert_eq!(runs[0].scale, 3.0, "the base's own initializer keeps its scale");
-        assert_eq!(runs[1].init, Init::He(crate::init::Dist::Normal));
-        assert!(runs.iter().all(|r| r.compare == Compare::Off && r.seed == base.seed && r.depth == base.depth));
-    }
-
-    /// A base with a custom gain, fan_out and truncation: the other initializers in the comparison
-    /// are what their frameworks define (PyTorch's xavier_normal_ has gain 1 and no truncation;
-    /// kaiming_normal_ uses fan_in), the base's own keeps its settings.
-    #[test]
-    fn other_initializers_take_their_own_defaults() {
-        let (base, _) = Config::from_query("init=he_normal&gain=3&fan=fan_out&trunc=1");
-        let runs = Compare::parse("he_normal,xavier_normal").unwrap().runs(&base);
-        assert_eq!((runs[0].gain, runs[0].fan, runs[0].trunc), (base.gain, base.fan, base.trunc));
-        let d = Config::default();
-        assert_eq!((runs[1].gain, runs[1].fan, runs[1].trunc), (d.gain, d.fan, d.trunc));
-        // The drawn std is Glorot's √(2/(fan_in + fan_out)) at the default width 256.
-        let std = runs[1].init_spec().draw(256, 256, runs[1].act).std(256, 256);
-        assert!((std - (2.0f64 / 512.0).sqrt()).abs() < 1e-12, "{std}");
     }
 }

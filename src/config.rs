@@ -17,6 +17,7 @@ use crate::data::InputKind;
 use crate::format::fmt_num;
 use crate::init::{BiasInit, Dist, FanMode, Gain, Init, InitSpec};
 use crate::network::Shape;
+use crate::theory::Setup;
 use crate::train::OptKind;
 use std::fmt;
 
@@ -213,8 +214,9 @@ pub enum ConfigError {
     /// be computed layer by layer alone; their sum passes the budget, with the largest depth,
     /// batch and width whose runs fit kept whole together (as in [`ConfigError::TooLarge`]).
     CompareNotLean { bytes: u64, budget: u64, runs: usize, max_depth: Option<usize>, max_batch: Option<usize>, max_width: Option<usize> },
-    /// A shard that is not a power-of-two slice of the batch's row chunks (`shard::Shard::fits`).
-    Shard { index: usize, count: usize, batch: usize },
+    /// A shard that is not a power-of-two slice of the batch's `chunks` row chunks
+    /// (`shard::Shard::fits`, `shard::chunk_count`).
+    Shard { index: usize, count: usize, batch: usize, chunks: usize },
     /// The digits are not in this wasm module (only the compute worker carries them, see
     /// `data::digits`): the page was asked to compute them itself.
     NoDigits,
@@ -242,12 +244,8 @@ impl fmt::Display for ConfigError {
             ConfigError::NoDigits => {
                 write!(f, "the digits dataset comes with the compute worker, and no worker could start in this browser")
             }
-            ConfigError::Shard { index, count, batch } => {
-                write!(
-                    f,
-                    "shard {index} of {count} does not fit the {} row chunks of a batch of {batch}",
-                    crate::shard::chunk_count(*batch)
-                )
+            ConfigError::Shard { index, count, batch, chunks } => {
+                write!(f, "shard {index} of {count} does not fit the {chunks} row chunks of a batch of {batch}")
             }
         }
     }
@@ -915,36 +913,18 @@ impl Config {
         Shape { input: self.input.dim(self.width), depth: self.depth, width: self.width, output }
     }
 
-    /// Refuses configurations whose buffers would exceed [`MEMORY_BUDGET`], before any allocation,
-    /// at initialization: kept whole ([`Config::stored_bytes`]) or computed layer by layer
-    /// ([`Config::lean_bytes`], `crate::lean`), [`crate::budget::init`].
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        self.validate_by(crate::budget::init, 1)
-    }
-
-    /// As [`Config::validate`], for a network kept whole (the split passes).
-    pub fn validate_stored(&self) -> Result<(), ConfigError> {
-        self.validate_by(crate::budget::kept, 1)
-    }
-
-    /// As [`Config::validate`], for training this configuration ([`crate::budget::train`]: the
-    /// optimizer's state, the snapshots, the evaluations' buffers and the dataset too).
-    pub fn validate_train(&self) -> Result<(), ConfigError> {
-        self.validate_by(crate::budget::train, 1)
-    }
-
-    /// As [`Config::validate`], for everything the page holds for this configuration: one run,
-    /// or every compared run in its own worker ([`crate::budget::total`]). Compared runs at
-    /// initialization too large for it, one of which alone would be computed layer by layer,
-    /// are refused saying so ([`ConfigError::CompareNotLean`]).
-    pub fn validate_page(&self) -> Result<(), ConfigError> {
-        match self.validate_by(crate::budget::total, self.compare.count()) {
-            Err(ConfigError::TooLarge { bytes, budget, runs, max_depth, max_batch, max_width })
-                if runs > 1 && self.view == View::Init && self.compare.runs(self).iter().any(Config::is_lean) =>
-            {
-                Err(ConfigError::CompareNotLean { bytes, budget, runs, max_depth, max_batch, max_width })
-            }
-            other => other,
+    /// The numbers the theory and the verdict read of this configuration.
+    #[must_use]
+    pub fn theory_setup(&self) -> Setup {
+        Setup {
+            init: self.init_spec(),
+            act: self.act,
+            depth: self.depth,
+            width: self.width,
+            input_dim: self.shape().input,
+            batch: self.batch,
+            bn: self.bn,
+            classes: self.input.classes(),
         }
     }
 
@@ -954,62 +934,6 @@ impl Config {
             return Err(ConfigError::NoDigits);
         }
         Ok(())
-    }
-
-    fn validate_by(&self, need: fn(&Config) -> u64, runs: usize) -> Result<(), ConfigError> {
-        let bytes = need(self);
-        if bytes > MEMORY_BUDGET {
-            let fits = |c: Config| need(&c) <= MEMORY_BUDGET;
-            let max_depth = (1..self.depth).rev().find(|&depth| fits(Config { depth, ..*self }));
-            let max_batch =
-                BATCHES.iter().rev().map(|&b| b as usize).filter(|&b| b < self.batch).find(|&batch| fits(Config { batch, ..*self }));
-            let max_width =
-                WIDTHS.iter().rev().map(|&w| w as usize).filter(|&w| w < self.width).find(|&width| fits(Config { width, ..*self }));
-            return Err(ConfigError::TooLarge { bytes, budget: MEMORY_BUDGET, runs, max_depth, max_batch, max_width });
-        }
-        Ok(())
-    }
-
-    /// The bytes this configuration's buffers need at initialization (before any is allocated):
-    /// kept whole, or layer by layer when that does not fit.
-    #[must_use]
-    pub fn bytes(&self) -> u64 {
-        crate::budget::init(self)
-    }
-
-    /// One sentence on the memory this configuration needs, shown beside the size controls so they
-    /// say what fits before anything is computed: by the path each run takes (training, kept
-    /// whole, layer by layer), per run and in total when runs are compared.
-    #[must_use]
-    pub fn memory_note(&self) -> String {
-        // Whole MiB, as the refusal and the status line count them; "under 1 MiB" rather than 0.
-        let mib = |b: u64| if b < 1 << 20 { "under 1 MiB".to_string() } else { format!("about {} MiB", b >> 20) };
-        let runs = crate::budget::runs(self);
-        if let Err(e) = self.validate_page() {
-            return format!("Too large: {e}.");
-        }
-        let total: u64 = runs.iter().sum();
-        if runs.len() > 1 {
-            let most = runs.iter().copied().max().unwrap_or(0);
-            let each = if runs.iter().all(|&r| r == most) { "" } else { "up to " };
-            return format!(
-                "Memory: {each}{} per run, each in its own worker: {} for the {} runs, of the {} MiB budget.",
-                mib(most),
-                mib(total),
-                runs.len(),
-                MEMORY_BUDGET >> 20
-            );
-        }
-        match crate::budget::path(self) {
-            crate::budget::Path::Lean => format!(
-                "Memory: {}, computed layer by layer (kept whole it would need {} MiB), so it takes {}.",
-                mib(total),
-                self.stored_bytes() >> 20,
-                duration_words(self.lean_seconds())
-            ),
-            crate::budget::Path::Train => format!("Memory: {} of the {} MiB budget to train.", mib(total), MEMORY_BUDGET >> 20),
-            crate::budget::Path::Kept => format!("Memory: {} of the {} MiB budget.", mib(total), MEMORY_BUDGET >> 20),
-        }
     }
 
     /// About how long the layer-by-layer pass takes, in seconds: each layer's weights are drawn
@@ -1024,26 +948,6 @@ impl Config {
         let draws = 3.0 * self.init_spec().cost(&dims, self.act);
         let products = 10.0 * self.batch as f64 * dims.iter().map(|&(i, o)| (i * o) as f64).sum::<f64>();
         (draws + products) / LEAN_FLOPS_PER_S
-    }
-
-    /// The bytes of a network kept whole with every buffer of its pass ([`crate::budget::kept`]).
-    #[must_use]
-    pub fn stored_bytes(&self) -> u64 {
-        crate::budget::kept(self)
-    }
-
-    /// The bytes of a pass layer by layer (`crate::lean`, [`crate::budget::lean`]): width² +
-    /// depth·batch·width.
-    #[must_use]
-    pub fn lean_bytes(&self) -> u64 {
-        crate::budget::lean(self)
-    }
-
-    /// Whether the view at initialization computes this configuration layer by layer: kept whole
-    /// it would pass the budget.
-    #[must_use]
-    pub fn is_lean(&self) -> bool {
-        crate::budget::init_path(self) == crate::budget::Path::Lean
     }
 
     /// What a control shows beside itself, with units ("10 layers", "256 units"); empty for none.
@@ -1098,6 +1002,48 @@ impl Config {
             "slope" => matches!(self.act, Activation::LeakyRelu(_)),
             "noise" => self.input != InputKind::Gaussian,
             _ => true,
+        }
+    }
+}
+
+/// A comparison's runs are configurations: built here, where both types are known (`compare` sits
+/// below `config`, which holds a [`Compare`]).
+impl Compare {
+    /// The configurations of the runs: `base` with each value applied (one run, `base`, when off).
+    /// An initializer other than the base's takes its own default scale, gain, fan mode and
+    /// truncation; the base's own initializer keeps the base's.
+    #[must_use]
+    pub fn runs(&self, base: &Config) -> Vec<Config> {
+        let one = Config { compare: Compare::Off, ..*base };
+        match self {
+            Compare::Off => vec![one],
+            Compare::Init(r) => r
+                .values()
+                .map(|init| {
+                    if init == base.init {
+                        return Config { init, ..one };
+                    }
+                    // Another initializer as its framework defines it: its own scale, and the
+                    // default gain, fan mode and truncation, so "xavier" in a comparison is
+                    // Xavier, not Xavier × the base's calculate_gain. The bias is its own setting
+                    // and stays the base's in every run.
+                    let d = Config::default();
+                    Config { init, scale: init.default_scale(), gain: d.gain, fan: d.fan, trunc: d.trunc, ..one }
+                })
+                .collect(),
+            Compare::Act(r) => r.values().map(|act| Config { act, ..one }).collect(),
+            Compare::Opt(r) => r.values().map(|opt| Config { opt, ..one }).collect(),
+        }
+    }
+
+    /// The name of each run (the compared value), or the initializer of a single run.
+    #[must_use]
+    pub fn labels(&self, base: &Config) -> Vec<String> {
+        match self {
+            Compare::Off => vec![base.init.id().to_string()],
+            Compare::Init(r) => r.values().map(|v| v.id().to_string()).collect(),
+            Compare::Act(r) => r.values().map(|v| v.id().to_string()).collect(),
+            Compare::Opt(r) => r.values().map(|v| v.id().to_string()).collect(),
         }
     }
 }
@@ -1216,5 +1162,38 @@ mod tests {
         assert!(cs231n.validate().is_ok());
         let (glorot, _) = Config::from_query("depth=5&width=1000&batch=1000");
         assert!(glorot.validate().is_ok());
+    }
+
+    #[test]
+    fn runs_differ_in_one_setting() {
+        let base = Config { init: Init::Random(crate::init::Dist::Normal), scale: 3.0, ..Config::default() };
+        let runs = Compare::parse("normal,he_normal").unwrap().runs(&base);
+        assert_eq!(runs.len(), 2);
+        assert_eq!(runs[0].scale, 3.0, "the base's own initializer keeps its scale");
+        assert_eq!(runs[1].init, Init::He(crate::init::Dist::Normal));
+        assert!(runs.iter().all(|r| r.compare == Compare::Off && r.seed == base.seed && r.depth == base.depth));
+    }
+
+    /// A base with a custom gain, fan_out and truncation: the other initializers in the comparison
+    /// are what their frameworks define (PyTorch's xavier_normal_ has gain 1 and no truncation;
+    /// kaiming_normal_ uses fan_in), the base's own keeps its settings.
+    #[test]
+    fn other_initializers_take_their_own_defaults() {
+        let (base, _) = Config::from_query("init=he_normal&gain=3&fan=fan_out&trunc=1");
+        let runs = Compare::parse("he_normal,xavier_normal").unwrap().runs(&base);
+        assert_eq!((runs[0].gain, runs[0].fan, runs[0].trunc), (base.gain, base.fan, base.trunc));
+        let d = Config::default();
+        assert_eq!((runs[1].gain, runs[1].fan, runs[1].trunc), (d.gain, d.fan, d.trunc));
+        // The drawn std is Glorot's √(2/(fan_in + fan_out)) at the default width 256.
+        let std = runs[1].init_spec().draw(256, 256, runs[1].act).std(256, 256);
+        assert!((std - (2.0f64 / 512.0).sqrt()).abs() < 1e-12, "{std}");
+    }
+
+    /// The default network (10 layers of 256, Gaussian input of 256: 655k hidden weights) is drawn
+    /// by the page itself: it fits one page task (`init`'s `orthogonal_layers_cost_their_qr`).
+    #[test]
+    fn the_default_networks_draw_fits_one_page_task() {
+        let (c, _) = Config::from_query("");
+        assert!(c.init_spec().cost(&c.shape().layer_dims(), c.act) <= crate::init::PAGE_TASK_FLOPS);
     }
 }

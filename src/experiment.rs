@@ -5,32 +5,17 @@
 //! targets t ~ N(0, 1) (one linear output unit); for toy datasets from softmax cross-entropy
 //! against the labels.
 
+use crate::batch::make_batch;
 use crate::config::{Config, ConfigError};
 use crate::data::Batch;
-use crate::init::Draw;
 use crate::loss::{Loss, Targets};
 use crate::network::{Mlp, Workspace};
 use crate::report::{Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
-use crate::rng::{Rng, Stream};
 use crate::shard::{
-    assemble, data_hists, data_ranges, grad_stats, shared_range, tree, CrossMoments, DataHists, Shard, ShardLayer, ShardPart, WeightStats,
+    assemble, chunk_count, chunked_loss, data_hists, data_ranges, grad_stats, shared_range, weight_std_theory, CrossMoments, DataHists,
+    Shard, ShardLayer, ShardPart, WeightStats,
 };
 use crate::stats::{self, Histogram, Moments, Range};
-
-/// The input batch and targets of a configuration.
-#[must_use]
-pub fn make_batch(config: &Config) -> (Batch, Loss, Targets) {
-    let mut rng = Rng::new(u64::from(config.seed), Stream::Input);
-    let batch = config.input.sample(config.batch, config.width, config.noise, &mut rng);
-    if batch.classes == 0 {
-        let mut trng = Rng::new(u64::from(config.seed), Stream::Target);
-        let t = (0..config.batch).map(|_| trng.normal() as f32).collect();
-        (batch, Loss::MeanSquaredError, Targets::Values(t))
-    } else {
-        let labels = batch.labels.clone();
-        (batch, Loss::SoftmaxCrossEntropy, Targets::Classes(labels))
-    }
-}
 
 /// What a network's weights depend on ([`Mlp::new`]'s arguments): two configurations with the same
 /// key have bit-identical weights, so a worker may keep the network across a change of the batch,
@@ -111,7 +96,8 @@ impl Experiment {
         config.validate_stored()?;
         config.check_data()?;
         if !shard.fits(config.batch) {
-            return Err(ConfigError::Shard { index: shard.index, count: shard.count, batch: config.batch });
+            let chunks = chunk_count(config.batch);
+            return Err(ConfigError::Shard { index: shard.index, count: shard.count, batch: config.batch, chunks });
         }
         let mlp = network.unwrap_or_else(|| build_network(config));
         let (mut batch, loss, targets) = make_batch(config);
@@ -260,34 +246,6 @@ impl Experiment {
     }
 }
 
-/// The loss of output `y` (and ∂L/∂y into `dy`) per row chunk, summed along the chunk tree (see
-/// `shard`); `total`: the batch's rows (the mean's denominator).
-pub(crate) fn chunked_loss(
-    loss: Loss,
-    targets: &Targets,
-    (y, dy): (&[f32], &mut [f32]),
-    chunks: &[std::ops::Range<usize>],
-    out: usize,
-    total: usize,
-) -> f64 {
-    let shares: Vec<f64> = chunks
-        .iter()
-        .map(|r| {
-            let (y, dy) = (&y[r.start * out..r.end * out], &mut dy[r.start * out..r.end * out]);
-            loss.eval_part(y, &targets.rows(r.clone(), out), out, total, dy).unwrap_or(f64::NAN)
-        })
-        .collect();
-    tree(shares, &|a, b| a + b).unwrap_or(f64::NAN)
-}
-
-/// The weight std the initializer's formula gives a layer of `fan_in` inputs (0 for constants).
-pub(crate) fn weight_std_theory(c: &Config, fan_in: usize) -> f64 {
-    match c.init_spec().draw(fan_in, c.width, c.act) {
-        Draw::Constant(_) => 0.0,
-        d => d.std(fan_in, c.width),
-    }
-}
-
 /// Runs one configuration end to end: with the network kept in memory when it fits the budget,
 /// else layer by layer ([`crate::lean`]), which gives the same report.
 pub fn run(config: &Config) -> Result<Report, ConfigError> {
@@ -374,6 +332,39 @@ mod tests {
             }
             let s0 = Experiment::new_shard(&c, Shard { index: 0, count: 2 }).unwrap();
             assert_eq!(s0.weights_preview(), preview, "{q}: shard 0");
+        }
+    }
+
+    /// The layer-by-layer pass ([`crate::lean`]) gives the same report as the kept network's, bit
+    /// for bit (compared as postcard bytes, so NaN fields compare too), for activations with and
+    /// without a kink, both losses, one and eight row chunks, and constant and zero weights.
+    #[test]
+    fn layer_by_layer_is_the_kept_network() {
+        for q in [
+            "depth=4&width=24&batch=64&init=he_normal&act=relu",
+            // ∂L/∂W's line drawn (batch ≤ width/4), so the last layer's cross moment counts.
+            "depth=3&width=64&batch=16&init=he_normal&act=relu",
+            "depth=3&width=20&batch=256&init=xavier_uniform&act=tanh&seed=9",
+            "depth=5&width=16&batch=33&init=normal&scale=0.3&act=gelu&input=spiral",
+            "depth=3&width=12&batch=1&init=lecun_normal&act=selu&bias=normal:0.1",
+            "depth=2&width=18&batch=40&init=constant&scale=0.2&act=sigmoid&input=moons",
+            "depth=3&width=8&batch=16&init=zeros&act=relu",
+            "depth=4&width=24&batch=64&init=he_normal&act=relu&bn=1",
+            "depth=3&width=16&batch=256&init=normal&scale=2&act=tanh&bn=1&seed=3",
+            "depth=2&width=10&batch=1&init=xavier_normal&act=gelu&bn=1",
+        ] {
+            let (c, _) = Config::from_query(q);
+            let mut e = Experiment::new(&c).unwrap();
+            let l = e.pass();
+            let kept = e.report(l);
+            let lean = crate::lean::run(&c).unwrap();
+            // Everything but the small networks' extras (the diagram's data and the 5-seed band,
+            // which the layer-by-layer pass, meant for large networks, does not compute).
+            let bytes = |r: &Report| {
+                postcard::to_allocvec(&(&r.layers, r.ranges, r.loss, r.weight_std_theory, &r.verdict, &r.theory.prediction)).unwrap()
+            };
+            assert_eq!(bytes(&lean), bytes(&kept), "{q}");
+            assert!(lean.small_net.is_none());
         }
     }
 }

@@ -20,14 +20,14 @@
 //! z before it are kept too (width values), and x̂ is recovered from the kept output γ·x̂ + β: at
 //! initialization γ = 1 and β = 0.
 
+use crate::batch::make_batch;
 use crate::config::{Config, ConfigError};
-use crate::experiment::{chunked_loss, make_batch, weight_std_theory};
 use crate::linalg::matmul_a_bt;
 use crate::network::{batch_norm_backward, batch_norm_forward, dw_tree, BatchNorm, Layer, Mlp};
 use crate::report::{Report, BINS};
 use crate::shard::{
-    assemble, data_hists, data_ranges, grad_moments, grad_range, shared_range, CrossMoments, DataHists, GradStats, Shard, ShardLayer,
-    ShardPart, WeightStats,
+    assemble, chunked_loss, data_hists, data_ranges, grad_moments, grad_range, shared_range, weight_std_theory, CrossMoments, DataHists,
+    GradStats, Shard, ShardLayer, ShardPart, WeightStats,
 };
 use crate::stats::{self, Histogram, Moments, Range};
 
@@ -280,39 +280,6 @@ fn backward(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The same report as the kept network's, bit for bit (compared as postcard bytes, so NaN
-    /// fields compare too), for activations with and without a kink, both losses, one and eight
-    /// row chunks, and constant and zero weights.
-    #[test]
-    fn layer_by_layer_is_the_kept_network() {
-        for q in [
-            "depth=4&width=24&batch=64&init=he_normal&act=relu",
-            // ∂L/∂W's line drawn (batch ≤ width/4), so the last layer's cross moment counts.
-            "depth=3&width=64&batch=16&init=he_normal&act=relu",
-            "depth=3&width=20&batch=256&init=xavier_uniform&act=tanh&seed=9",
-            "depth=5&width=16&batch=33&init=normal&scale=0.3&act=gelu&input=spiral",
-            "depth=3&width=12&batch=1&init=lecun_normal&act=selu&bias=normal:0.1",
-            "depth=2&width=18&batch=40&init=constant&scale=0.2&act=sigmoid&input=moons",
-            "depth=3&width=8&batch=16&init=zeros&act=relu",
-            "depth=4&width=24&batch=64&init=he_normal&act=relu&bn=1",
-            "depth=3&width=16&batch=256&init=normal&scale=2&act=tanh&bn=1&seed=3",
-            "depth=2&width=10&batch=1&init=xavier_normal&act=gelu&bn=1",
-        ] {
-            let (c, _) = Config::from_query(q);
-            let mut e = crate::experiment::Experiment::new(&c).unwrap();
-            let l = e.pass();
-            let kept = e.report(l);
-            let lean = run(&c).unwrap();
-            // Everything but the small networks' extras (the diagram's data and the 5-seed band,
-            // which the layer-by-layer pass, meant for large networks, does not compute).
-            let bytes = |r: &Report| {
-                postcard::to_allocvec(&(&r.layers, r.ranges, r.loss, r.weight_std_theory, &r.verdict, &r.theory.prediction)).unwrap()
-            };
-            assert_eq!(bytes(&lean), bytes(&kept), "{q}");
-            assert!(lean.small_net.is_none());
-        }
-    }
 
     /// Every layer's weights are needed by the three passes, but the first backward pass starts
     /// with the output layer the forward pass ended on, and the second does not draw the input

@@ -13,16 +13,40 @@
 //! - [`linalg`] — the one matrix product
 //! - [`loss`], [`data`], [`train`] — losses, inputs, optimizers
 //! - [`stats`] — moments, histograms, saturation, dead units, distinct neurons
-//! - [`experiment`] — a configuration's network, batch and passes; [`shard`] — a batch split
-//!   across workers and merged back; [`report`] — the plain-data result; [`verdict`] — its
-//!   plain-language reading; [`lean`] — the same report for networks too large to keep, layer by
-//!   layer
+//! - [`experiment`] — a configuration's network and passes; [`batch`] — its input batch and
+//!   targets; [`shard`] — a batch split across workers and merged back; [`report`] — the
+//!   plain-data result; [`verdict`] — its plain-language reading; [`lean`] — the same report for
+//!   networks too large to keep, layer by layer
 //! - [`config`] — the one parameter table and parser; [`choice`] — the named-choice tables of
 //!   initializers, activations, inputs and fan modes; [`format`] — numbers for people
 //! - [`charts`] — drawing over any plotters backend
 //! - `web` (wasm only) — the page and the worker
+//!
+//! # Which module may use which
+//!
+//! Dependencies go one way, never back: no module imports one that imports it
+//! (`tests/module_graph.rs` reads every `crate::`/`super::` path under `src/` and fails naming
+//! any circle). Bottom to top, each module below uses only modules listed before it:
+//!
+//! 1. **Leaves**, which import no other module: [`rng`], [`format`](mod@format), [`choice`],
+//!    [`linalg`], [`loss`], [`stats`].
+//! 2. **The network and its inputs**: [`activation`], [`init`], [`data`], [`network`], [`train`]
+//!    (the optimizers), and [`compare`] (what `compare=` asks for: values of those).
+//! 3. **Analysis**, on plain numbers: [`theory`] (it reads a [`theory::Setup`], never a
+//!    configuration), [`report`], [`verdict`].
+//! 4. **The configuration**: [`config`] (its fields, the parameter table, the parser; it builds
+//!    the `theory::Setup` and a comparison's runs).
+//! 5. **Compute**, which reads a configuration: [`batch`], [`shard`], [`lean`], [`experiment`],
+//!    [`budget`] (which also holds the configuration's memory checks, `impl Config` there), [`lab`].
+//! 6. **Export**: [`code`], [`formula`].
+//! 7. **Drawing and the page**: [`charts`], then `web`.
+//!
+//! To keep it so: a lower module takes the numbers it needs (as [`theory::Setup`]) rather than
+//! the configuration, and a method that needs a higher module lives in an `impl` block there (as
+//! `Config::validate` in `budget`, `Compare::runs` in `config`).
 
 pub mod activation;
+pub mod batch;
 pub mod budget;
 pub mod charts;
 pub mod choice;

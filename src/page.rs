@@ -62,7 +62,7 @@ pub fn theory(config: &Config, report: &Report) -> (String, String) {
     let agreement = if config.bn {
         "With batch norm the recursion (for plain layers) does not apply: no prediction is drawn.".to_string()
     } else {
-        let agrees = match crate::theory::grad_theory_gap(config) {
+        let agrees = match crate::theory::grad_theory_gap(&config.theory_setup()) {
             None => "The measured std of z, a, ∂L/∂a and ∂L/∂W follows the prediction within 20% in every layer (thin lines in the std chart).".to_string(),
             Some(why) => format!(
                 "The measured std of z, a and ∂L/∂a follows the prediction within 20% in every layer (thin lines in the std chart); ∂L/∂W's is not drawn: {why}."
@@ -73,7 +73,7 @@ pub fn theory(config: &Config, report: &Report) -> (String, String) {
     let summary = format!(
         "<strong>Mean-field theory</strong>: χ* = {}, <strong>{}</strong>; q* = {}; depth scale ξ = {} layers.",
         stat("chi", fp.chi),
-        escape(&crate::theory::phase_sentence(config, fp)),
+        escape(&crate::theory::phase_sentence(&config.theory_setup(), fp)),
         stat("q_star", fp.q_star),
         stat("depth_scale", fp.depth_scale),
     );

@@ -10,6 +10,8 @@
 
 use crate::activation::Activation;
 use crate::config::Config;
+use crate::init::Draw;
+use crate::loss::{Loss, Targets};
 use crate::report::{LayerReport, Quantity, Report, SmallNet, BINS};
 use crate::stats::{self, Histogram, Moments, Range, UnitSpread};
 use crate::verdict;
@@ -422,7 +424,8 @@ pub fn assemble(
         last_act_grad_ms: last_ms,
         last_act_grad_cross: merged.last_grad.cross(),
     };
-    let theory = crate::theory::view(config, &prior, &measured, grid, w.and_then(|w| w.act_std_band.clone()));
+    let setup = config.theory_setup();
+    let theory = crate::theory::view(&setup, &prior, &measured, grid, w.and_then(|w| w.act_std_band.clone()));
     let mut layers = layers;
     for (l, layer) in layers.iter_mut().enumerate() {
         let p = &theory.prediction;
@@ -432,7 +435,7 @@ pub fn assemble(
         layer.pred_grad_std = or_nan(p.grad_std[l]);
         layer.pred_act_grad_std = or_nan(p.act_grad_std[l]);
     }
-    let verdict = verdict::judge(config, &layers);
+    let verdict = verdict::judge(&setup, &layers);
     Report { layers, ranges, loss: merged.loss, weight_std_theory: w.map_or((0.0, 0.0), |w| w.theory), verdict, small_net, theory }
 }
 
@@ -567,5 +570,35 @@ pub(crate) fn shared_range(ms: impl Iterator<Item = Moments>, q: usize, c: &Conf
         (0.0, r)
     } else {
         (-r, r)
+    }
+}
+
+/// The loss of output `y` (and ∂L/∂y into `dy`) per row chunk, summed along the chunk [`tree`];
+/// `total`: the batch's rows (the mean's denominator). Both passes (kept whole and layer by
+/// layer) sum their loss here.
+pub(crate) fn chunked_loss(
+    loss: Loss,
+    targets: &Targets,
+    (y, dy): (&[f32], &mut [f32]),
+    chunks: &[std::ops::Range<usize>],
+    out: usize,
+    total: usize,
+) -> f64 {
+    let shares: Vec<f64> = chunks
+        .iter()
+        .map(|r| {
+            let (y, dy) = (&y[r.start * out..r.end * out], &mut dy[r.start * out..r.end * out]);
+            loss.eval_part(y, &targets.rows(r.clone(), out), out, total, dy).unwrap_or(f64::NAN)
+        })
+        .collect();
+    tree(shares, &|a, b| a + b).unwrap_or(f64::NAN)
+}
+
+/// The weight std the initializer's formula gives a layer of `fan_in` inputs (0 for constants):
+/// [`WeightStats::theory`], from both passes.
+pub(crate) fn weight_std_theory(c: &Config, fan_in: usize) -> f64 {
+    match c.init_spec().draw(fan_in, c.width, c.act) {
+        Draw::Constant(_) => 0.0,
+        d => d.std(fan_in, c.width),
     }
 }

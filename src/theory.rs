@@ -26,8 +26,7 @@
 //! (leaky ReLU, ELU and SELU have a kink in φ or φ′, where Gauss–Hermite converges slowly).
 
 use crate::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
-use crate::config::Config;
-use crate::init::{BiasInit, Draw, Init};
+use crate::init::{BiasInit, Draw, Init, InitSpec};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::{PI, SQRT_2};
 
@@ -318,11 +317,33 @@ pub fn fixed_point(act: Activation, sw2: f64, mb: f64, sb2: f64, q0: f64, panels
     FixedPoint { q_star, chi, phase: Phase::of(chi), depth_scale }
 }
 
+/// What the theory (and the verdict) read of a network: plain numbers and kinds, built by the
+/// caller (`Config::theory_setup` for the page's configuration), so that the analysis knows
+/// nothing of the configuration's fields, table or parser.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Setup {
+    /// The initializer: its kind, scale, gain, fan mode, truncation and bias.
+    pub init: InitSpec,
+    pub act: Activation,
+    /// Hidden layers.
+    pub depth: usize,
+    /// Units per hidden layer.
+    pub width: usize,
+    /// The input's dimension: layer 1's fan-in.
+    pub input_dim: usize,
+    /// Samples in the batch.
+    pub batch: usize,
+    /// Batch norm after every hidden layer's product.
+    pub bn: bool,
+    /// The data set's classes; 0 for i.i.d. Gaussian input (a regression).
+    pub classes: usize,
+}
+
 /// σ_w² = n·Var(W) of a `fan_in × fan_out` layer, and the weights' mean (nonzero only for
 /// `constant`).
 #[must_use]
-pub fn weight_variance(c: &Config, fan_in: usize, fan_out: usize) -> (f64, f64) {
-    match c.init_spec().draw(fan_in, fan_out, c.act) {
+pub fn weight_variance(c: &Setup, fan_in: usize, fan_out: usize) -> (f64, f64) {
+    match c.init.draw(fan_in, fan_out, c.act) {
         Draw::Constant(v) => (0.0, v),
         d => (fan_in as f64 * d.std(fan_in, fan_out).powi(2), 0.0),
     }
@@ -330,7 +351,7 @@ pub fn weight_variance(c: &Config, fan_in: usize, fan_out: usize) -> (f64, f64) 
 
 /// The hidden layers' (width × width) biases' mean μ_b and variance σ_b².
 #[must_use]
-pub fn bias_moments(c: &Config) -> (f64, f64) {
+pub fn bias_moments(c: &Setup) -> (f64, f64) {
     layer_bias_moments(c, c.width, c.width)
 }
 
@@ -338,12 +359,12 @@ pub fn bias_moments(c: &Config) -> (f64, f64) {
 /// [`crate::init::InitSpec::fill_bias`] draws them: `same` draws each layer's bias from that
 /// layer's own weight distribution (its own fans: layer 1 reads the input's dimension).
 #[must_use]
-pub fn layer_bias_moments(c: &Config, fan_in: usize, fan_out: usize) -> (f64, f64) {
-    match c.bias {
+pub fn layer_bias_moments(c: &Setup, fan_in: usize, fan_out: usize) -> (f64, f64) {
+    match c.init.bias {
         BiasInit::Zeros => (0.0, 0.0),
         BiasInit::Constant(v) => (v, 0.0),
         BiasInit::Normal(s) => (0.0, s * s),
-        BiasInit::SameAsWeights => match c.init_spec().draw(fan_in, fan_out, c.act) {
+        BiasInit::SameAsWeights => match c.init.draw(fan_in, fan_out, c.act) {
             Draw::Constant(v) => (v, 0.0),
             d => (0.0, d.std(fan_in, fan_out).powi(2)),
         },
@@ -420,7 +441,7 @@ pub fn pair_moments(act: Activation, mean: f64, var: f64, corr: f64) -> (f64, f6
 /// pre-activations k_l = σ_w²·E[a_s·a_t]_{l−1} + σ_b² (the same bias in both; layer 1 from the
 /// input's cross moment), at correlation k_l/q_l (Poole et al. 2016's correlation map). `first` and
 /// `hidden` are (μ_b, σ_b², σ_w²) of layer 1 and of the others.
-fn pair_map(c: &Config, prior: &Prior, q: &[f64], first: (f64, f64, f64), hidden: (f64, f64, f64)) -> Vec<(f64, f64)> {
+fn pair_map(c: &Setup, prior: &Prior, q: &[f64], first: (f64, f64, f64), hidden: (f64, f64, f64)) -> Vec<(f64, f64)> {
     let mut k = first.2 * prior.input_cross + first.1;
     let mut pair = Vec::with_capacity(q.len());
     for (l, &ql) in q.iter().enumerate() {
@@ -441,14 +462,14 @@ fn pair_map(c: &Config, prior: &Prior, q: &[f64], first: (f64, f64, f64), hidden
 /// at width 1,024 and batch 256, 1.05–1.18 (so at batch ≤ width/4 it stays within the page's
 /// 20% agreement band).
 #[must_use]
-pub fn grad_theory_holds(c: &Config) -> bool {
+pub fn grad_theory_holds(c: &Setup) -> bool {
     grad_theory_gap(c).is_none()
 }
 
 /// Why the ∂L/∂W prediction is not drawn for `c`, if it is not (see [`grad_theory_holds`]).
 #[must_use]
-pub fn grad_theory_gap(c: &Config) -> Option<&'static str> {
-    if c.input.classes() > 0 {
+pub fn grad_theory_gap(c: &Setup) -> Option<&'static str> {
+    if c.classes > 0 {
         Some("with a data set, how the samples' contributions to ∂L/∂W add up depends on which samples lie near each other, which the theory's average over pairs does not know")
     } else if 4 * c.batch > c.width {
         Some("with a batch larger than a quarter of the width, the batch's mean gradient, which the recursion leaves out, adds to ∂L/∂W in proportion to batch/width")
@@ -471,12 +492,11 @@ pub fn grad_theory_gap(c: &Config) -> Option<&'static str> {
 ///
 /// Where this does not describe ∂L/∂W, its prediction is NaN (not drawn); see [`grad_theory_holds`].
 #[must_use]
-pub fn predict(c: &Config, prior: &Prior) -> Prediction {
-    let shape = c.shape();
-    let (sw2_first, _) = weight_variance(c, shape.input, c.width);
+pub fn predict(c: &Setup, prior: &Prior) -> Prediction {
+    let (sw2_first, _) = weight_variance(c, c.input_dim, c.width);
     let (sw2, _) = weight_variance(c, c.width, c.width);
     let (mb, sb2) = bias_moments(c);
-    let (mb_first, sb2_first) = layer_bias_moments(c, shape.input, c.width);
+    let (mb_first, sb2_first) = layer_bias_moments(c, c.input_dim, c.width);
     let depth = c.depth;
     let mut q = Vec::with_capacity(depth);
     let mut m = Vec::with_capacity(depth);
@@ -552,7 +572,7 @@ pub const BAND_WORK: f64 = 4e6;
 /// Puts the view together from the `prior` (measured where the data is), the measured
 /// per-layer stds (of z, a, ∂L/∂a and ∂L/∂W), the phase grid and the seed band.
 #[must_use]
-pub fn view(c: &Config, prior: &Prior, measured: &[MeasuredStd], grid: PhaseGrid, band: Option<Vec<(f64, f64)>>) -> TheoryView {
+pub fn view(c: &Setup, prior: &Prior, measured: &[MeasuredStd], grid: PhaseGrid, band: Option<Vec<(f64, f64)>>) -> TheoryView {
     let prediction = predict(c, prior);
     let disagreement = first_parting(measured, &prediction).map(|p| disagreement(c, &p));
     let (mb, sb2) = bias_moments(c);
@@ -632,7 +652,7 @@ pub fn std_words(x: f64) -> String {
 /// The sentence on where and why measurement and theory part. f32's range comes first: past
 /// it the network cannot follow the theory whatever the width; then [`caveats`].
 #[must_use]
-pub fn disagreement(c: &Config, p: &Parting) -> String {
+pub fn disagreement(c: &Setup, p: &Parting) -> String {
     let at = format!(
         "Measurement and theory part from layer {}, first in the std of {} (measured {}, predicted {})",
         p.layer + 1,
@@ -669,7 +689,7 @@ pub fn disagreement(c: &Config, p: &Parting) -> String {
 /// The phase sentence for the page: [`Phase::label`] of the recursion's fixed point, which with
 /// batch norm is the phase of the same network without it (the recursion models plain layers).
 #[must_use]
-pub fn phase_sentence(c: &Config, fixed: &FixedPoint) -> String {
+pub fn phase_sentence(c: &Setup, fixed: &FixedPoint) -> String {
     let label = fixed.phase.label(fixed.q_star);
     if c.bn {
         format!("without batch norm this network would be {label}; batch norm rescales every layer, so this does not describe it")
@@ -680,9 +700,9 @@ pub fn phase_sentence(c: &Config, fixed: &FixedPoint) -> String {
 
 /// Why the measurement may part from the prediction here, if it may: each reason a sentence.
 #[must_use]
-pub fn caveats(c: &Config) -> Vec<&'static str> {
+pub fn caveats(c: &Setup) -> Vec<&'static str> {
     let mut r = Vec::new();
-    if matches!(c.init, Init::Zeros | Init::Constant) {
+    if matches!(c.init.kind, Init::Zeros | Init::Constant) {
         r.push("zero or constant weights: every unit of a layer is the same, so there is no average over independent units for the theory to describe");
     }
     if c.bn {
@@ -690,7 +710,7 @@ pub fn caveats(c: &Config) -> Vec<&'static str> {
         // √(Var/(Var + ε)) < 1.
         r.push("batch norm rescales every layer's z (to unit variance where Var(z) is well above its ε = 1e-5), which the recursion (for plain layers) does not model");
     }
-    if c.width < 64 && !matches!(c.init, Init::Zeros | Init::Constant) {
+    if c.width < 64 && !matches!(c.init.kind, Init::Zeros | Init::Constant) {
         r.push(if c.depth > 1 {
             "narrow layers: the theory holds as the width grows; at this width each layer's variance is itself random (by about √(2/n)) and the errors compound with depth"
         } else {
@@ -702,7 +722,7 @@ pub fn caveats(c: &Config) -> Vec<&'static str> {
     if mb * mb + sb2 > sw2 && sw2 > 0.0 {
         r.push("a bias larger than the weights: z is then mostly the bias, and the Gaussian picture of many small terms does not hold");
     }
-    if c.input.classes() > 0 {
+    if c.classes > 0 {
         r.push("2-D data: layer 1 sees two features, not a sum of many, so its z is not Gaussian");
     }
     r
@@ -890,88 +910,12 @@ mod tests {
         }
     }
 
-    /// He et al. (2015): with He's σ_w² = 2 and ReLU, E[relu(z)²] = q/2 so q_{l+1} = q_l = 2·Var(x).
-    #[test]
-    fn relu_with_he_keeps_q() {
-        let (c, _) = Config::from_query("depth=20&width=512&init=he_normal&act=relu");
-        let p = predict(&c, &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
-        for q in &p.preact_std {
-            assert!((q * q - 2.0).abs() < 1e-12, "{q}");
-        }
-        assert_eq!(p.fixed.phase, Phase::EdgeOfChaos);
-        assert!((p.fixed.chi - 1.0).abs() < 1e-12);
-    }
-
-    /// Xavier at equal fans gives σ_w² = 1, so with ReLU q halves every layer (He et al. 2015, §2.2).
-    #[test]
-    fn relu_with_xavier_halves_q() {
-        let (c, _) = Config::from_query("depth=10&width=256&init=xavier_normal&act=relu");
-        let p = predict(&c, &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
-        for w in p.preact_std.windows(2) {
-            assert!(((w[1] / w[0]).powi(2) - 0.5).abs() < 1e-12);
-        }
-        assert_eq!(p.fixed.phase, Phase::Ordered);
-    }
-
-    /// Linear units with N(0, s²) weights: q is multiplied by n·s² per layer (Glorot & Bengio 2010, eq. 8).
-    #[test]
-    fn linear_multiplies_q_by_n_s2() {
-        let (c, _) = Config::from_query("depth=6&width=200&init=normal&scale=0.05&act=linear");
-        let p = predict(&c, &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
-        for w in p.preact_std.windows(2) {
-            assert!(((w[1] / w[0]).powi(2) - 200.0 * 0.0025).abs() < 1e-9);
-        }
-    }
-
-    /// SELU with LeCun normal: the fixed point of mean 0, variance 1 (Klambauer et al. 2017): from
-    /// q = 1, E[selu(z)] = 0 and E[selu(z)²] = 1, so q stays 1.
-    #[test]
-    fn selu_with_lecun_self_normalizes() {
-        let (e1, e2, _) = moments(Activation::Selu, 0.0, 1.0, PANELS);
-        assert!(e1.abs() < 1e-4, "mean {e1}");
-        assert!((e2 - 1.0).abs() < 1e-4, "second moment {e2}");
-        let (c, _) = Config::from_query("depth=10&width=256&init=lecun_normal&act=selu");
-        let p = predict(&c, &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
-        assert!(p.act_std.iter().all(|s| (s - 1.0).abs() < 1e-3) && p.act_mean.iter().all(|m| m.abs() < 1e-3));
-    }
-
     /// Equal values agree, 0 and 0 included (zero init: measured 0, predicted 0); a 20% gap
     /// either way is the edge; a measured value that overflowed never agrees.
     #[test]
     fn agreement_counts_equal_values_and_20_percent() {
         assert!(agrees(0.0, 0.0) && agrees(1.0, 1.25) && agrees(1.0, 0.8));
         assert!(!agrees(1.0, 1.3) && !agrees(0.0, 1e-3) && !agrees(f64::NAN, 1.0) && !agrees(f64::INFINITY, f64::INFINITY));
-    }
-
-    /// The sentence compares every line the theory draws (z, a, ∂L/∂W, ∂L/∂a), not only a, and
-    /// skips a prediction that is not drawn (NaN). Measured values are the predictions themselves
-    /// except where this test moves one by 2× (outside the 20% band by construction).
-    #[test]
-    fn the_first_parting_looks_at_every_drawn_quantity() {
-        // Batch 64 ≤ width/4, so the ∂L/∂W line is drawn.
-        let (c, _) = Config::from_query("depth=5&width=256&batch=64&init=xavier_normal&act=tanh");
-        let mut p = predict(&c, &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
-        let exact: Vec<MeasuredStd> = (0..5)
-            .map(|l| MeasuredStd { preact: p.preact_std[l], act: p.act_std[l], act_grad: p.act_grad_std[l], grad: p.grad_std[l] })
-            .collect();
-        assert_eq!(first_parting(&exact, &p), None);
-        for (quantity, moved) in [("z", 0), ("a", 1), ("∂L/∂W", 2), ("∂L/∂a", 3)] {
-            let mut m = exact.clone();
-            let field = match moved {
-                0 => &mut m[2].preact,
-                1 => &mut m[2].act,
-                2 => &mut m[2].grad,
-                _ => &mut m[2].act_grad,
-            };
-            *field *= 2.0;
-            let got = first_parting(&m, &p).expect("a 2× gap parts");
-            assert_eq!((got.layer, got.quantity), (2, quantity));
-        }
-        // ∂L/∂W not drawn at layer 1: its measured value there is not compared.
-        let mut m = exact.clone();
-        m[0].grad = 123.0;
-        p.grad_std[0] = f64::NAN;
-        assert_eq!(first_parting(&m, &p), None);
     }
 
     /// Poole et al. (2016), Schoenholz et al. (2017): in the ordered phase q → q*, which is 0 only

@@ -1,10 +1,9 @@
 //! A plain-language reading of a report, for students.
 
-use crate::config::Config;
 use crate::format::fmt_num;
 use crate::report::{Finding, LayerReport, Level, Verdict};
 use crate::stats::Moments;
-use crate::theory::{std_words, F32_MIN_NORMAL};
+use crate::theory::{std_words, Setup, F32_MIN_NORMAL};
 
 /// Per-layer factor of a quantity that goes from `first` to `last` over `steps` layers:
 /// (last/first)^(1/steps), the geometric mean ratio of consecutive layers.
@@ -169,9 +168,9 @@ fn percent_of_some(share: f64) -> String {
     }
 }
 
-/// Reads a report.
+/// Reads a report's layers, of a network of setup `c` (its activation, width, batch and batch norm).
 #[must_use]
-pub fn judge(c: &Config, layers: &[LayerReport]) -> Verdict {
+pub fn judge(c: &Setup, layers: &[LayerReport]) -> Verdict {
     let mut f: Vec<Finding> = Vec::new();
     let push = |f: &mut Vec<Finding>, level, tag: &str, text: String| f.push(Finding { level, tag: tag.to_string(), text });
     let depth = layers.len();

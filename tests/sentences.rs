@@ -21,7 +21,7 @@ fn text(r: &Report, tag: &str) -> String {
 
 fn every_sentence(c: &Config, r: &Report) -> Vec<String> {
     let mut s: Vec<String> = r.verdict.findings.iter().map(|f| f.text.clone()).collect();
-    s.push(phase_sentence(c, &r.theory.prediction.fixed));
+    s.push(phase_sentence(&c.theory_setup(), &r.theory.prediction.fixed));
     s.extend(r.theory.disagreement.clone());
     s
 }
@@ -44,7 +44,7 @@ fn zero_measured_against_zero_predicted_is_agreement() {
 fn the_plain_phase_is_not_said_of_a_batch_normalized_network() {
     let (c, r) = report("init=normal&scale=0.01&act=tanh&bn=1");
     assert!(r.verdict.has("healthy"), "{:?}", r.verdict);
-    let s = phase_sentence(&c, &r.theory.prediction.fixed);
+    let s = phase_sentence(&c.theory_setup(), &r.theory.prediction.fixed);
     assert!(s.starts_with("without batch norm this network would be ordered"), "{s}");
     assert!(s.contains("does not describe it"), "{s}");
 }
@@ -57,12 +57,12 @@ fn an_ordered_phase_with_a_bias_does_not_say_signals_vanish() {
     let (c, r) = report("init=normal&scale=0.03125&bias=normal:0.3&act=tanh");
     let fp = r.theory.prediction.fixed;
     assert!(fp.q_star >= 0.09 && fp.chi < 1.0, "{fp:?}");
-    let s = phase_sentence(&c, &fp);
+    let s = phase_sentence(&c.theory_setup(), &fp);
     assert!(s.starts_with("ordered") && !s.contains("signals and gradients vanish"), "{s}");
     assert!(s.contains("correlation tends to 1"), "{s}");
     // Without the bias q* = 0 (tanh(0) = 0): there the signals do vanish.
     let (c0, r0) = report("init=normal&scale=0.03125&act=tanh");
-    assert!(phase_sentence(&c0, &r0.theory.prediction.fixed).contains("signals and gradients vanish"));
+    assert!(phase_sentence(&c0.theory_setup(), &r0.theory.prediction.fixed).contains("signals and gradients vanish"));
 }
 
 /// ReLU, N(0, 10²) weights at width 2, one sample: the std grows from layer 1 (σ_w² = 2·100 =
@@ -180,7 +180,7 @@ fn the_backward_overflow_layer_is_numbered_from_the_input() {
 /// the first step does not move "only the output layer".
 #[test]
 fn zero_weight_gradients_do_not_freeze_the_hidden_biases() {
-    use initviz::experiment::make_batch;
+    use initviz::batch::make_batch;
     use initviz::network::{Mlp, Workspace};
     let (c, r) = report("depth=100&init=normal&scale=0.0001");
     let t = text(&r, "no_hidden_grad");

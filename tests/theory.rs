@@ -1,11 +1,12 @@
 //! Mean-field theory against the network: at width 1024 and batch 1024 the measured std of the
 //! activations sits on the predicted line (issue "Theory beside the measurement").
 
+use initviz::activation::Activation;
+use initviz::batch::make_batch;
 use initviz::config::Config;
-use initviz::experiment::make_batch;
 use initviz::network::{Mlp, Workspace};
 use initviz::stats::Moments;
-use initviz::theory::{predict, Prior};
+use initviz::theory::{first_parting, moments, predict, MeasuredStd, Phase, Prior, PANELS};
 
 /// Runs the forward pass directly (this size is over the page's memory budget, which counts
 /// the backward buffers too) and compares every layer's activation std with the prediction.
@@ -16,7 +17,7 @@ fn measured_against_predicted(q: &str) -> Vec<(f64, f64)> {
     let (batch, _, _) = make_batch(&c);
     let mut ws = Workspace::new(&mlp, c.batch);
     mlp.forward(&batch.x, &mut ws);
-    let p = predict(&c, &Prior { input_ms: 1.0, input_cross: 0.0, last_act_grad_ms: 1.0, last_act_grad_cross: 0.0 });
+    let p = predict(&c.theory_setup(), &Prior { input_ms: 1.0, input_cross: 0.0, last_act_grad_ms: 1.0, last_act_grad_cross: 0.0 });
     (0..c.depth).map(|l| (Moments::of(&ws.act[l]).std, p.act_std[l])).collect()
 }
 
@@ -138,13 +139,92 @@ fn grad_prediction_is_not_drawn_where_it_does_not_hold() {
 #[test]
 fn same_bias_theory_uses_each_layers_own_fans() {
     let (c, _) = Config::from_query("input=digits&init=xavier_uniform&bias=same&width=256&depth=3");
-    let (mb, sb2) = initviz::theory::layer_bias_moments(&c, 64, 256);
+    let (mb, sb2) = initviz::theory::layer_bias_moments(&c.theory_setup(), 64, 256);
     assert_eq!(mb, 0.0);
     let want = (6.0f64 / 320.0).sqrt().powi(2) / 3.0;
     assert!((sb2 / want - 1.0).abs() < 1e-12, "layer 1: Var(b) {sb2}, Glorot {want}");
     let ms = 20.0;
-    let p = predict(&c, &Prior { input_ms: ms, input_cross: 0.0, last_act_grad_ms: 1.0, last_act_grad_cross: 0.0 });
+    let p = predict(&c.theory_setup(), &Prior { input_ms: ms, input_cross: 0.0, last_act_grad_ms: 1.0, last_act_grad_cross: 0.0 });
     let q1 = 64.0 * 2.0 / 320.0 * ms + 2.0 / 320.0;
     assert!((p.preact_std[0] / q1.sqrt() - 1.0).abs() < 1e-12, "{} against {}", p.preact_std[0], q1.sqrt());
     assert!((p.sb2 - 2.0 / 512.0).abs() < 1e-15, "the hidden layers' σ_b²: {}", p.sb2);
+}
+
+// The predictions of configurations the page offers (from `theory`'s unit tests, which read no
+// configuration).
+
+/// He et al. (2015): with He's σ_w² = 2 and ReLU, E[relu(z)²] = q/2 so q_{l+1} = q_l = 2·Var(x).
+#[test]
+fn relu_with_he_keeps_q() {
+    let (c, _) = Config::from_query("depth=20&width=512&init=he_normal&act=relu");
+    let p = predict(&c.theory_setup(), &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
+    for q in &p.preact_std {
+        assert!((q * q - 2.0).abs() < 1e-12, "{q}");
+    }
+    assert_eq!(p.fixed.phase, Phase::EdgeOfChaos);
+    assert!((p.fixed.chi - 1.0).abs() < 1e-12);
+}
+
+/// Xavier at equal fans gives σ_w² = 1, so with ReLU q halves every layer (He et al. 2015, §2.2).
+#[test]
+fn relu_with_xavier_halves_q() {
+    let (c, _) = Config::from_query("depth=10&width=256&init=xavier_normal&act=relu");
+    let p = predict(&c.theory_setup(), &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
+    for w in p.preact_std.windows(2) {
+        assert!(((w[1] / w[0]).powi(2) - 0.5).abs() < 1e-12);
+    }
+    assert_eq!(p.fixed.phase, Phase::Ordered);
+}
+
+/// Linear units with N(0, s²) weights: q is multiplied by n·s² per layer (Glorot & Bengio 2010, eq. 8).
+#[test]
+fn linear_multiplies_q_by_n_s2() {
+    let (c, _) = Config::from_query("depth=6&width=200&init=normal&scale=0.05&act=linear");
+    let p = predict(&c.theory_setup(), &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
+    for w in p.preact_std.windows(2) {
+        assert!(((w[1] / w[0]).powi(2) - 200.0 * 0.0025).abs() < 1e-9);
+    }
+}
+
+/// SELU with LeCun normal: the fixed point of mean 0, variance 1 (Klambauer et al. 2017): from
+/// q = 1, E[selu(z)] = 0 and E[selu(z)²] = 1, so q stays 1.
+#[test]
+fn selu_with_lecun_self_normalizes() {
+    let (e1, e2, _) = moments(Activation::Selu, 0.0, 1.0, PANELS);
+    assert!(e1.abs() < 1e-4, "mean {e1}");
+    assert!((e2 - 1.0).abs() < 1e-4, "second moment {e2}");
+    let (c, _) = Config::from_query("depth=10&width=256&init=lecun_normal&act=selu");
+    let p = predict(&c.theory_setup(), &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
+    assert!(p.act_std.iter().all(|s| (s - 1.0).abs() < 1e-3) && p.act_mean.iter().all(|m| m.abs() < 1e-3));
+}
+
+/// The sentence compares every line the theory draws (z, a, ∂L/∂W, ∂L/∂a), not only a, and
+/// skips a prediction that is not drawn (NaN). Measured values are the predictions themselves
+/// except where this test moves one by 2× (outside the 20% band by construction).
+#[test]
+fn the_first_parting_looks_at_every_drawn_quantity() {
+    // Batch 64 ≤ width/4, so the ∂L/∂W line is drawn.
+    let (c, _) = Config::from_query("depth=5&width=256&batch=64&init=xavier_normal&act=tanh");
+    let mut p = predict(&c.theory_setup(), &Prior { input_ms: 1.0, last_act_grad_ms: 1.0, ..Prior::default() });
+    let exact: Vec<MeasuredStd> = (0..5)
+        .map(|l| MeasuredStd { preact: p.preact_std[l], act: p.act_std[l], act_grad: p.act_grad_std[l], grad: p.grad_std[l] })
+        .collect();
+    assert_eq!(first_parting(&exact, &p), None);
+    for (quantity, moved) in [("z", 0), ("a", 1), ("∂L/∂W", 2), ("∂L/∂a", 3)] {
+        let mut m = exact.clone();
+        let field = match moved {
+            0 => &mut m[2].preact,
+            1 => &mut m[2].act,
+            2 => &mut m[2].grad,
+            _ => &mut m[2].act_grad,
+        };
+        *field *= 2.0;
+        let got = first_parting(&m, &p).expect("a 2× gap parts");
+        assert_eq!((got.layer, got.quantity), (2, quantity));
+    }
+    // ∂L/∂W not drawn at layer 1: its measured value there is not compared.
+    let mut m = exact.clone();
+    m[0].grad = 123.0;
+    p.grad_std[0] = f64::NAN;
+    assert_eq!(first_parting(&m, &p), None);
 }

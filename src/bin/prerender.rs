@@ -406,4 +406,57 @@ mod native {
             Some(tag[i..i + tag[i..].find('"')?].to_string())
         }
     }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        const PAGE: &str = "<body data-state=\"loading\">\n<div id=\"verdict\"></div><p id=\"theory\">old</p>\n<figure class=\"wide short\"><canvas id=\"chart-weights\" role=\"img\"></canvas></figure>\n<input type=\"range\" id=\"depth\" min=\"1\" value=\"10\"><label for=\"depth\">x</label>\n</body>";
+
+        #[test]
+        fn the_page_is_edited_by_id() {
+            let mut h = Html(PAGE.to_string());
+            h.set_inner("verdict", "<ul><li>a</li></ul>").unwrap();
+            h.set_inner("theory", "new &amp; true").unwrap();
+            h.set_attr("depth", "value", "20").unwrap();
+            h.set_attr("depth", "max", "100").unwrap();
+            h.set_attr("depth", "disabled", "").unwrap();
+            h.set_label("depth", "Hidden layers").unwrap();
+            h.insert_before("chart-weights", "<picture class=\"pre\"></picture>").unwrap();
+            h.set_attr_tag("body", "data-prerendered", "default").unwrap();
+            assert_eq!(h.figure_class("chart-weights").as_deref(), Some("wide short"));
+            assert!(h.0.contains("<div id=\"verdict\"><ul><li>a</li></ul></div>"), "{}", h.0);
+            assert!(h.0.contains("<p id=\"theory\">new &amp; true</p>"));
+            assert!(h.0.contains("<input type=\"range\" id=\"depth\" min=\"1\" value=\"20\" max=\"100\" disabled>"), "{}", h.0);
+            assert!(h.0.contains("<label for=\"depth\">Hidden layers</label>"));
+            assert!(h.0.contains("<picture class=\"pre\"></picture><canvas id=\"chart-weights\""));
+            assert!(h.0.starts_with("<body data-state=\"loading\" data-prerendered=\"default\">"));
+            assert!(h.set_inner("missing", "").is_err(), "an id the page lacks must fail the build");
+        }
+
+        #[test]
+        fn fonts_are_the_canvas_sizes() {
+            let svg =
+                "<?xml?>\n<svg width=\"10\" height=\"10\" viewBox=\"0 0 10 10\">\n<text font-size=\"10.483870967741936\">a</text></svg>";
+            let out = fit(svg, (5, 5), (10, 10));
+            assert!(out.starts_with("<svg width=\"5\" height=\"5\" viewBox=\"0 0 10 10\""), "{out}");
+            assert!(out.contains("font-size=\"13\""), "{out}");
+        }
+
+        /// The build's check: a shipped report whose numbers differ from a live run's fails it,
+        /// naming the part that differs.
+        #[test]
+        fn a_stale_shipped_report_fails_the_build() {
+            let config = Config::default();
+            let live = initviz::experiment::run(&config).unwrap();
+            let mut stale = live.clone();
+            stale.layers[3].act.std *= 1.01;
+            let wide = |_: Chart| true;
+            let (a, b) = (view(&config, &stale, &wide).unwrap(), view(&config, &live, &wide).unwrap());
+            assert_ne!(a, b);
+            let why = first_difference(&a, &b);
+            assert!(why.contains("table") && why.contains("default_report"), "{why}");
+            assert_eq!(view(&config, &live, &wide).unwrap(), b, "the same report must give the same view");
+        }
+    }
 }

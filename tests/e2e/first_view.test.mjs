@@ -80,7 +80,7 @@ async function pixelDifference(page, a, b, tol = 48) {
   }, [a.toString('base64'), b.toString('base64'), tol]);
 }
 
-test('before the wasm: the default view is on a phone, the same as after, light and dark', async () => {
+test('before the wasm: the default view is on a phone, the same as after, light and dark', async (t) => {
   for (const colorScheme of ['light', 'dark']) {
     const pre = await visit('', { wasm: false, colorScheme });
     const live = await visit('', { colorScheme });
@@ -105,6 +105,7 @@ test('before the wasm: the default view is on a phone, the same as after, light 
         shots.push(png);
       }
       const d = await pixelDifference(live.page, shots[0], shots[1]);
+      t.diagnostic(`${colorScheme} ${where}: ${(100 * d).toFixed(3)}% of the pixels differ before and after the wasm; layout shift ${shifts}`);
       assert.ok(d < 0.01, `${colorScheme} ${where}: ${(100 * d).toFixed(2)}% of the pixels differ before and after the wasm`);
     }
     assert.deepEqual([...pre.page.problems.filter((m) => !/fetch|wasm|WebAssembly/i.test(m)), ...live.page.problems], []);

@@ -69,6 +69,7 @@ pub mod rng;
 pub mod shard;
 pub mod stats;
 pub mod theory;
+pub mod tour;
 pub mod train;
 pub mod verdict;
 

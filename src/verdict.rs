@@ -25,6 +25,36 @@ pub const TOTAL_FACTOR: f64 = 100.0;
 /// given sample about half the time, so at batch B it looks dead with probability about 2^−B.
 pub const DEAD_MIN_BATCH: usize = 32;
 
+/// Which way a per-layer std goes along the network, by the verdict's own rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Shrinks by more than [`VANISH_FACTOR`] a layer, or by more than [`TOTAL_FACTOR`] in all, or
+    /// reaches exactly 0 (or is 0 from the start: nothing passes).
+    Vanishes,
+    /// Neither.
+    Level,
+    /// Grows by more than 1/[`VANISH_FACTOR`] a layer, or [`TOTAL_FACTOR`] in all, or overflows.
+    Explodes,
+}
+
+/// The direction of the stds of `m` (`m[i]` at layer i + 1), travelling 1 → n when `forward`,
+/// else n → 1: the test the verdict's "vanish" and "explode" findings use.
+#[must_use]
+pub fn direction(m: &[Moments], forward: bool) -> Direction {
+    let Some(start) = (if forward { m.first() } else { m.last() }) else { return Direction::Level };
+    if start.std == 0.0 {
+        return Direction::Vanishes;
+    }
+    let t = Trend::of(m, forward);
+    if t.explodes() {
+        Direction::Explodes
+    } else if t.vanishes() {
+        Direction::Vanishes
+    } else {
+        Direction::Level
+    }
+}
+
 /// Why a per-layer std is exactly 0 from some layer on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Flat {

@@ -34,6 +34,19 @@ pub const MAX_JSON: usize = 256 * 1024;
 /// The most steps a tour holds.
 pub const MAX_STEPS: usize = 100;
 
+/// The built-in lessons, a tour in this format (`www/lessons.json`, served beside the page, so
+/// `tour=file:lessons.json` opens them as a tour too). The build writes the page's lesson lists
+/// from it (`src/bin/prerender.rs`): one source for both.
+pub const LESSONS_JSON: &str = include_str!("../www/lessons.json");
+
+/// [`LESSONS_JSON`] as written.
+///
+/// # Errors
+/// When the file is not a tour (a test holds it to be one, with no step left out).
+pub fn lessons_file() -> Result<TourFile, TourError> {
+    serde_json::from_str(LESSONS_JSON).map_err(|e| TourError::Json(e.to_string()))
+}
+
 /// A tour as written (the JSON file's shape). Unknown fields are refused, so a misspelt key is
 /// named rather than ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -513,6 +526,18 @@ mod tests {
         assert!(matches!(Tour::from_link("%%%"), Err(TourError::Encoding(_))));
         assert!(matches!(Tour::from_link(&"A".repeat(MAX_ENCODED + 1)), Err(TourError::TooLong { .. })));
         assert_eq!(Tour::from_json(r#"{"steps":[]}"#).unwrap().errors, vec![TourError::Empty]);
+    }
+
+    /// Every built-in lesson is a step that shows as written: no key adjusted, no step left out.
+    #[test]
+    fn the_lessons_are_a_tour() {
+        let file = lessons_file().unwrap();
+        let tour = Tour::check(&file);
+        assert_eq!(tour.errors, vec![]);
+        assert_eq!(tour.steps.len(), 19);
+        let parts: Vec<&str> = tour.steps.iter().map(|s| s.part.as_str()).filter(|p| !p.is_empty()).collect();
+        assert_eq!(parts, ["Lessons from the notes", "Lessons in training: what happens next"]);
+        assert!(tour.steps.iter().all(|s| !s.title.is_empty() && !s.text.is_empty()));
     }
 
     #[test]

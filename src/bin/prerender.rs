@@ -228,8 +228,33 @@ mod native {
             html.set_attr(id, "data-pre", "")?;
         }
         controls(&mut html, &config)?;
+        lessons(&mut html)?;
         html.set_attr_tag("body", "data-prerendered", "default")?;
         std::fs::write(&path, html.0).map_err(|e| format!("{path}: {e}"))?;
+        Ok(())
+    }
+
+    /// The page's lesson lists from the built-in tour (`www/lessons.json`): a part's steps fill
+    /// the part's `<ul class="lessons">`, in order. Fails on a lesson that is not a valid step.
+    fn lessons(html: &mut Html) -> Result<(), String> {
+        let file = initviz::tour::lessons_file().map_err(|e| e.to_string())?;
+        if let Some(e) = initviz::tour::Tour::check(&file).errors.first() {
+            return Err(format!("www/lessons.json: {e}"));
+        }
+        let mut parts: Vec<String> = Vec::new();
+        for s in &file.steps {
+            if !s.part.is_empty() || parts.is_empty() {
+                parts.push(String::new());
+            }
+            let item = format!("<li><a href=\"?{}\">{}</a>: {}</li>", escape(&s.view), escape(&s.title), escape(&s.text));
+            parts.last_mut().ok_or("no part")?.push_str(&item);
+        }
+        for (id, items) in ["lessons-init", "lessons-training"].iter().zip(&parts) {
+            html.set_inner(id, items)?;
+        }
+        if parts.len() != 2 {
+            return Err(format!("www/lessons.json has {} parts; the page has lists for 2", parts.len()));
+        }
         Ok(())
     }
 

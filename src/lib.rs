@@ -54,6 +54,7 @@ pub mod code;
 pub mod compare;
 pub mod config;
 pub mod data;
+pub mod embed;
 pub mod experiment;
 pub mod format;
 pub mod formula;

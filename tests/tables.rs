@@ -38,3 +38,13 @@ fn the_readme_lists_every_parameter_as_the_table_says() {
     let table = markdown_table();
     assert!(README.contains(&table), "README.md's table of URL keys differs from config::PARAMS; it should read:\n{table}");
 }
+
+/// The README's embed snippets are [`initviz::embed::snippets`]' own, for its example view.
+#[test]
+fn readme_embed_snippets_are_the_pages() {
+    let md = initviz::embed::markdown(EMBED_EXAMPLE, "initviz: normal with tanh, 10 layers of 500");
+    assert!(README.contains(&md), "README.md's embed snippets differ from embed::snippets; they should read:\n{md}");
+}
+
+const EMBED_EXAMPLE: &str =
+    "https://example.edu/initviz/?depth=10&width=500&init=normal&scale=0.01&act=tanh&embed=1&theme=light&show=act,std,verdict";

@@ -1431,12 +1431,21 @@ fn apply_view(config: &Config) {
 /// In an embed, tells the parent page the document's height (`{type: "initviz-height", height}`),
 /// so a one-line listener can size the iframe and it never shows an inner scroll bar.
 fn post_height() {
+    use crate::embed::{height_messages, HeightMessage};
     let Ok(Some(parent)) = window().parent() else { return };
     let Some(height) = document().document_element().map(|e| e.scroll_height()) else { return };
-    let msg = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&msg, &"type".into(), &"initviz-height".into());
-    let _ = js_sys::Reflect::set(&msg, &"height".into(), &JsValue::from(height));
-    let _ = parent.post_message(&msg, "*");
+    for m in height_messages(u32::try_from(height).unwrap_or(0)) {
+        let msg: JsValue = match m {
+            HeightMessage::Object { kind, height } => {
+                let o = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&o, &"type".into(), &kind.into());
+                let _ = js_sys::Reflect::set(&o, &"height".into(), &JsValue::from(height));
+                o.into()
+            }
+            HeightMessage::Json(text) => text.into(),
+        };
+        let _ = parent.post_message(&msg, "*");
+    }
 }
 
 /// The lessons of the page, in order: (query, title, what to look at).

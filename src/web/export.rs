@@ -23,7 +23,8 @@ pub fn copy(text: &str, what: &str) {
 #[must_use]
 pub fn embed_title(c: &crate::config::Config) -> String {
     use crate::choice::Choice;
-    super::dom::escape(&format!("initviz: {} with {}, {} layers of {}", c.init.id(), c.act.id(), c.depth, c.width))
+    // Plain text: the snippet escapes it (crate::embed::iframe).
+    format!("initviz: {} with {}, {} layers of {}", c.init.id(), c.act.id(), c.depth, c.width)
 }
 
 /// A file name that says what it holds: `initviz-xavier_normal-tanh-10x256`.
@@ -37,12 +38,7 @@ pub fn file_stem(c: &crate::config::Config) -> String {
 #[must_use]
 pub fn embed_snippet(href: &str, title: &str) -> String {
     let sep = if href.contains('?') { "&" } else { "?" };
-    let src = format!("{href}{sep}embed=1").replace('&', "&amp;");
-    // The least sandbox the lab needs (README, "Hosting and embedding"): scripts, same-origin
-    // (module workers and the wasm are same-origin requests), downloads (CSV, PNG).
-    format!(
-        "<iframe src=\"{src}\" title=\"{title}\" width=\"960\" height=\"720\" sandbox=\"allow-scripts allow-same-origin allow-downloads\" style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>"
-    )
+    crate::embed::iframe(&format!("{href}{sep}embed=1"), title)
 }
 
 fn download_url(url: &str, filename: &str) -> Result<(), JsValue> {

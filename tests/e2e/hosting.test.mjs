@@ -76,7 +76,8 @@ http {
       // One figure for a slide: show=, theme=, and the README's one-line height listener.
       res.end(`<!doctype html><title>slide</title><iframe id="lab" title="initviz" width="960" height="300" sandbox="${SANDBOX}"
         src="http://127.0.0.1:${port}/courses/dl/initviz/?depth=6&width=64&act=tanh&init=normal&scale=0.01&embed=1&theme=dark&show=act,std,verdict"></iframe>
-        <script>${LISTENER}</script>`);
+        <script>${LISTENER}</script>
+        <script>window.lms = []; addEventListener('message', (e) => { if (typeof e.data === 'string') window.lms.push(JSON.parse(e.data)); });</script>`);
       return;
     }
     res.end(`<!doctype html><title>course</title><iframe id="lab" title="initviz" width="960" height="720" sandbox="${SANDBOX}"
@@ -165,6 +166,12 @@ test('an embed for a slide: show= chooses the panels, theme= the colours, and th
   await page.waitForFunction(() => parseFloat(document.getElementById('lab').style.height) > 300);
   const [inner, outer] = [await frame.evaluate(() => document.documentElement.scrollHeight), await page.$eval('#lab', (f) => f.clientHeight)];
   assert.ok(inner <= outer, `content ${inner} px in a ${outer} px frame`);
+  // And the height in the messages LMS pages listen for (Canvas's, the IMS one), as JSON strings.
+  const lms = await page.evaluate(() => window.lms);
+  for (const subject of ['lti.frameResize', 'org.imsglobal.lti.frameResize']) {
+    const m = lms.filter((x) => x.subject === subject);
+    assert.ok(m.length > 0 && m.at(-1).height === inner, `${subject}: ${JSON.stringify(lms)} (content ${inner} px)`);
+  }
   const link = await frame.$eval('#open-full', (a) => ({ href: a.href, hidden: a.hidden }));
   assert.equal(link.hidden, false);
   assert.ok(!link.href.includes('embed=1') && link.href.includes('theme=dark'), link.href);

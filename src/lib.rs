@@ -50,6 +50,7 @@ pub mod batch;
 pub mod budget;
 pub mod charts;
 pub mod choice;
+pub mod cite;
 pub mod code;
 pub mod compare;
 pub mod config;

@@ -75,6 +75,9 @@ pub struct StepFile {
     pub lock: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<QuestionFile>,
+    /// The works the step shows, by their keys in [`crate::cite::REFERENCES`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cite: Vec<String>,
 }
 
 /// A question as written.
@@ -104,6 +107,8 @@ pub struct Step {
     /// Keys of the page's parameter table.
     pub lock: Vec<&'static str>,
     pub question: Option<Question>,
+    /// Keys of [`crate::cite::REFERENCES`].
+    pub cite: Vec<&'static str>,
 }
 
 /// A checked tour: the steps that are fine, in order, with what was wrong with the others.
@@ -206,6 +211,8 @@ pub enum StepError {
     Lock(String),
     /// A question that cannot be answered from this view's report.
     Question(String),
+    /// A `cite` key that is not one of the page's references.
+    Cite(String),
 }
 
 impl fmt::Display for StepError {
@@ -214,6 +221,7 @@ impl fmt::Display for StepError {
             StepError::View { key, message } => write!(f, "its view's `{key}`: {message}"),
             StepError::Lock(k) => write!(f, "`lock` names `{k}`, which is not one of the page's controls"),
             StepError::Question(why) => write!(f, "its question: {why}"),
+            StepError::Cite(k) => write!(f, "`cite` names `{k}`, which is not one of the page's references"),
         }
     }
 }
@@ -444,7 +452,21 @@ impl Step {
             }
         }
         let question = s.question.as_ref().map(|q| Question::check(q, &config)).transpose()?;
-        Ok(Step { title: s.title.clone(), text: s.text.clone(), part: s.part.clone(), query: config.to_query(), config, lock, question })
+        let cite = s
+            .cite
+            .iter()
+            .map(|k| crate::cite::find(k).map(|r| r.key).ok_or_else(|| StepError::Cite(k.clone())))
+            .collect::<Result<_, _>>()?;
+        Ok(Step {
+            title: s.title.clone(),
+            text: s.text.clone(),
+            part: s.part.clone(),
+            query: config.to_query(),
+            config,
+            lock,
+            question,
+            cite,
+        })
     }
 }
 
@@ -537,7 +559,7 @@ mod tests {
         assert_eq!(tour.steps.len(), 19);
         let parts: Vec<&str> = tour.steps.iter().map(|s| s.part.as_str()).filter(|p| !p.is_empty()).collect();
         assert_eq!(parts, ["Lessons from the notes", "Lessons in training: what happens next"]);
-        assert!(tour.steps.iter().all(|s| !s.title.is_empty() && !s.text.is_empty()));
+        assert!(tour.steps.iter().all(|s| !s.title.is_empty() && !s.text.is_empty() && !s.cite.is_empty()));
     }
 
     #[test]

@@ -48,3 +48,10 @@ fn readme_embed_snippets_are_the_pages() {
 
 const EMBED_EXAMPLE: &str =
     "https://example.edu/initviz/?depth=10&width=500&init=normal&scale=0.01&act=tanh&embed=1&theme=light&show=act,std,verdict";
+
+/// The README's citations are [`initviz::cite::markdown`]'s, with the lessons that cite each work.
+#[test]
+fn readme_citations_are_the_pages() {
+    let md = initviz::cite::markdown(&initviz::cite::lesson_citations());
+    assert!(README.contains(&md), "README.md's citations differ from cite::REFERENCES; they should read:\n{md}");
+}

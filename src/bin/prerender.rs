@@ -229,6 +229,7 @@ mod native {
         }
         controls(&mut html, &config)?;
         lessons(&mut html)?;
+        html.set_inner("cite-body", &initviz::cite::html(&initviz::cite::lesson_citations()))?;
         html.set_attr_tag("body", "data-prerendered", "default")?;
         std::fs::write(&path, html.0).map_err(|e| format!("{path}: {e}"))?;
         Ok(())

@@ -117,6 +117,28 @@ pub fn markdown(src: &str, title: &str) -> String {
     out
 }
 
+/// The oEmbed response (oEmbed 1.0, type `rich`) for the default view of the site at `site`
+/// (its absolute URL, ending in `/`): a static file can only describe one view, since oEmbed's
+/// `?url=` asks a server. Written by the build beside the page when the site's address is known
+/// (`INITVIZ_SITE_URL`), with `<link rel="alternate" type="application/json+oembed">` pointing
+/// at it, so link-unfurling editors embed the page.
+#[must_use]
+pub fn oembed_json(site: &str) -> String {
+    let (w, h) = FRAME;
+    let title = "initviz: weight initialization, layer by layer";
+    let json = serde_json::json!({
+        "version": "1.0",
+        "type": "rich",
+        "provider_name": "initviz",
+        "provider_url": site,
+        "title": title,
+        "width": w,
+        "height": h,
+        "html": iframe(&format!("{site}?embed=1"), title),
+    });
+    format!("{json}\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +149,15 @@ mod tests {
         assert_eq!(m[0], HeightMessage::Object { kind: "initviz-height", height: 812 });
         assert_eq!(m[1], HeightMessage::Json(r#"{"subject":"lti.frameResize","height":812}"#.into()));
         assert_eq!(m[2], HeightMessage::Json(r#"{"subject":"org.imsglobal.lti.frameResize","height":812}"#.into()));
+    }
+
+    #[test]
+    fn oembed_is_json_with_the_frame() {
+        let j: serde_json::Value = serde_json::from_str(&oembed_json("https://x.edu/iv/")).unwrap();
+        assert_eq!(j["version"], "1.0");
+        assert_eq!(j["type"], "rich");
+        assert_eq!(j["width"], 960);
+        assert!(j["html"].as_str().unwrap().starts_with("<iframe src=\"https://x.edu/iv/?embed=1\""), "{}", j["html"]);
     }
 
     #[test]

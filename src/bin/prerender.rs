@@ -231,6 +231,16 @@ mod native {
         lessons(&mut html)?;
         html.set_inner("cite-body", &initviz::cite::html(&initviz::cite::lesson_citations()))?;
         html.set_attr_tag("body", "data-prerendered", "default")?;
+        // oEmbed needs the site's absolute address, which only the host knows.
+        if let Ok(site) = std::env::var("INITVIZ_SITE_URL") {
+            let site = if site.ends_with('/') { site } else { format!("{site}/") };
+            std::fs::write(dir.join("oembed.json"), initviz::embed::oembed_json(&site)).map_err(|e| format!("oembed.json: {e}"))?;
+            let link = format!(
+                "<link rel=\"alternate\" type=\"application/json+oembed\" href=\"{}oembed.json\" title=\"initviz\">\n</head>",
+                escape(&site)
+            );
+            html.0 = html.0.replacen("</head>", &link, 1);
+        }
         std::fs::write(&path, html.0).map_err(|e| format!("{path}: {e}"))?;
         Ok(())
     }

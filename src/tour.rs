@@ -494,6 +494,101 @@ pub fn decode(value: &str) -> Result<String, TourError> {
     String::from_utf8(json).map_err(|_| TourError::Encoding("not UTF-8 text".into()))
 }
 
+/// HTML of a tour's parts for the page (`#tour-guide`): plain strings, so the page's side only
+/// places them and listens.
+pub mod html {
+    use super::{Ask, Graded, Outcome, Question, Tour};
+    use crate::page::escape;
+
+    /// The lowest and highest guess of the number slider, in decades (1e-8 to 100): every std the
+    /// page shows short of an overflow sits in it.
+    pub const GUESS_DECADES: (f64, f64) = (-8.0, 2.0);
+
+    /// The step panel: "Step k of n: title", the text, the question while it is asked, and links
+    /// to the previous and next steps (`href(k)` for 0-based step k).
+    #[must_use]
+    pub fn step_panel(tour: &Tour, at: usize, asking: bool, href: &dyn Fn(usize) -> String) -> String {
+        let Some(step) = tour.steps.get(at) else { return String::new() };
+        let n = tour.steps.len();
+        let mut out = format!("<p><strong>Step {} of {n}: {}</strong>", at + 1, escape(&step.title));
+        if !tour.title.is_empty() {
+            out.push_str(&format!(" <span class=\"hint\">{}</span>", escape(&tour.title)));
+        }
+        out.push_str("</p>");
+        if !step.text.is_empty() {
+            out.push_str(&format!("<p>{}</p>", escape(&step.text)));
+        }
+        if let (true, Some(q)) = (asking, &step.question) {
+            out.push_str(&question_form(q));
+        }
+        out.push_str("<nav aria-label=\"Tour steps\">");
+        if at > 0 {
+            out.push_str(&format!(
+                "<a href=\"{}\" data-step=\"{}\" rel=\"prev\" aria-keyshortcuts=\"ArrowLeft P\">← {}</a>",
+                escape(&href(at - 1)),
+                at - 1,
+                escape(&tour.steps[at - 1].title)
+            ));
+        }
+        if at + 1 < n {
+            out.push_str(&format!(
+                "<a href=\"{}\" data-step=\"{}\" rel=\"next\" aria-keyshortcuts=\"ArrowRight N\">{} →</a>",
+                escape(&href(at + 1)),
+                at + 1,
+                escape(&tour.steps[at + 1].title)
+            ));
+        }
+        out.push_str("</nav>");
+        out
+    }
+
+    /// The question, before the charts show: the four outcomes as buttons, or a log-scale slider
+    /// and an answer button.
+    #[must_use]
+    pub fn question_form(q: &Question) -> String {
+        let mut out = format!("<fieldset class=\"question\"><legend>{}</legend>", escape(&q.prompt));
+        match q.ask {
+            Ask::Choice => {
+                for o in Outcome::ALL {
+                    out.push_str(&format!("<button type=\"button\" data-answer=\"{0}\">{0}</button>", o.id()));
+                }
+            }
+            Ask::Number => {
+                let (lo, hi) = GUESS_DECADES;
+                out.push_str(&format!(
+                    "<label for=\"tour-guess\">Your guess, on a log scale</label><input type=\"range\" id=\"tour-guess\" min=\"{lo}\" max=\"{hi}\" step=\"0.1\" value=\"-1\" aria-valuetext=\"0.1\"><output id=\"tour-guess-value\" for=\"tour-guess\">0.1</output><button type=\"button\" data-answer=\"number\">Answer</button>"
+                ));
+            }
+        }
+        out.push_str("<p class=\"hint\">The charts show once you have answered.</p></fieldset>");
+        out
+    }
+
+    /// The guess of slider position `decades` (10^decades), as the output shows it.
+    #[must_use]
+    pub fn guess(decades: f64) -> f64 {
+        let (lo, hi) = GUESS_DECADES;
+        10f64.powf(decades.clamp(lo, hi))
+    }
+
+    /// The answer revealed.
+    #[must_use]
+    pub fn reveal(g: &Graded) -> String {
+        let class = if g.right { "right" } else { "wrong" };
+        format!("<p class=\"reveal {class}\" role=\"status\">{}</p>", escape(&g.sentence))
+    }
+
+    /// What was wrong with the tour: one item per problem, naming the step.
+    #[must_use]
+    pub fn errors(tour: &Tour) -> String {
+        if tour.errors.is_empty() {
+            return String::new();
+        }
+        let items: String = tour.errors.iter().map(|e| format!("<li>{}</li>", escape(&e.to_string()))).collect();
+        format!("<ul class=\"tour-errors\">{items}</ul>")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -560,6 +655,28 @@ mod tests {
         let parts: Vec<&str> = tour.steps.iter().map(|s| s.part.as_str()).filter(|p| !p.is_empty()).collect();
         assert_eq!(parts, ["Lessons from the notes", "Lessons in training: what happens next"]);
         assert!(tour.steps.iter().all(|s| !s.title.is_empty() && !s.text.is_empty() && !s.cite.is_empty()));
+    }
+
+    #[test]
+    fn the_step_panel_asks_then_links() {
+        let json = r#"{"title":"T","steps":[{"title":"one","view":"depth=3","text":"a < b"},
+            {"title":"two","view":"depth=4","question":{"kind":"number","quantity":"activations","layer":4}},
+            {"title":"three","view":"depth=5","question":{"kind":"choice","quantity":"act_grads","layer":2}}]}"#;
+        let tour = Tour::from_json(json).unwrap();
+        let href = |k: usize| format!("?tour=x&step={k}");
+        let first = html::step_panel(&tour, 0, true, &href);
+        assert!(first.starts_with("<p><strong>Step 1 of 3: one</strong> <span class=\"hint\">T</span></p><p>a &lt; b</p>"), "{first}");
+        assert!(!first.contains("rel=\"prev\"") && first.contains("href=\"?tour=x&amp;step=1\" data-step=\"1\" rel=\"next\""), "{first}");
+        let second = html::step_panel(&tour, 1, true, &href);
+        assert!(
+            second.contains("id=\"tour-guess\" min=\"-8\" max=\"2\"") && second.contains("rel=\"prev\"") && second.contains("rel=\"next\"")
+        );
+        assert!(!html::step_panel(&tour, 1, false, &href).contains("fieldset"), "answered: no question");
+        let third = html::step_panel(&tour, 2, true, &href);
+        assert_eq!(third.matches("data-answer=").count(), 4);
+        assert!(third.contains("What happens to the gradients ∂L/∂a by layer 2?"));
+        assert_eq!(html::step_panel(&tour, 3, true, &href), "");
+        assert!((html::guess(-1.0) - 0.1).abs() < 1e-15 && html::guess(9.0) == 100.0);
     }
 
     #[test]

@@ -264,12 +264,6 @@ pub fn markdown(lessons: &[(String, Vec<String>)]) -> String {
     out
 }
 
-/// The built-in lessons' titles and cite keys (`www/lessons.json`).
-#[must_use]
-pub fn lesson_citations() -> Vec<(String, Vec<String>)> {
-    crate::tour::lessons_file().map(|f| f.steps.into_iter().map(|s| (s.title, s.cite)).collect()).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,6 +47,13 @@ pub fn lessons_file() -> Result<TourFile, TourError> {
     serde_json::from_str(LESSONS_JSON).map_err(|e| TourError::Json(e.to_string()))
 }
 
+/// The built-in lessons' titles and cite keys, for [`crate::cite::html`] and
+/// [`crate::cite::markdown`].
+#[must_use]
+pub fn lesson_citations() -> Vec<(String, Vec<String>)> {
+    lessons_file().map(|f| f.steps.into_iter().map(|s| (s.title, s.cite)).collect()).unwrap_or_default()
+}
+
 /// A tour as written (the JSON file's shape). Unknown fields are refused, so a misspelt key is
 /// named rather than ignored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

@@ -52,6 +52,6 @@ const EMBED_EXAMPLE: &str =
 /// The README's citations are [`initviz::cite::markdown`]'s, with the lessons that cite each work.
 #[test]
 fn readme_citations_are_the_pages() {
-    let md = initviz::cite::markdown(&initviz::cite::lesson_citations());
+    let md = initviz::cite::markdown(&initviz::tour::lesson_citations());
     assert!(README.contains(&md), "README.md's citations differ from cite::REFERENCES; they should read:\n{md}");
 }

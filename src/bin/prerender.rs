@@ -229,7 +229,7 @@ mod native {
         }
         controls(&mut html, &config)?;
         lessons(&mut html)?;
-        html.set_inner("cite-body", &initviz::cite::html(&initviz::cite::lesson_citations()))?;
+        html.set_inner("cite-body", &initviz::cite::html(&initviz::tour::lesson_citations()))?;
         html.set_attr_tag("body", "data-prerendered", "default")?;
         // oEmbed needs the site's absolute address, which only the host knows.
         if let Ok(site) = std::env::var("INITVIZ_SITE_URL") {

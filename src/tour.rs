@@ -102,6 +102,44 @@ pub struct QuestionFile {
     pub prompt: String,
 }
 
+/// The editor's operations on a tour being written: no server, so the tour lives in the link
+/// ([`encode`]) or a downloaded file ([`TourFile::to_json`]).
+impl TourFile {
+    /// Adds the view `config` (its canonical query, with `show=` and `theme=` kept) as a step
+    /// after `at` (or at the end), titled as the page summarises it; returns its index.
+    pub fn add_view(&mut self, config: &Config, at: Option<usize>) -> usize {
+        let step = StepFile { title: config.summary(), view: config.to_query(), ..StepFile::default() };
+        let i = at.map_or(self.steps.len(), |a| (a + 1).min(self.steps.len()));
+        self.steps.insert(i, step);
+        i
+    }
+
+    /// Moves step `i` one place up (`up`) or down; returns its new index (the same at an end).
+    pub fn move_step(&mut self, i: usize, up: bool) -> usize {
+        let j = if up { i.checked_sub(1) } else { (i + 1 < self.steps.len()).then_some(i + 1) };
+        match j {
+            Some(j) if i < self.steps.len() => {
+                self.steps.swap(i, j);
+                j
+            }
+            _ => i,
+        }
+    }
+
+    /// Removes step `i` (nothing when there is none).
+    pub fn remove_step(&mut self, i: usize) {
+        if i < self.steps.len() {
+            self.steps.remove(i);
+        }
+    }
+
+    /// The file to download: pretty JSON.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+}
+
 /// A checked step, ready to show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -684,6 +722,27 @@ mod tests {
         assert!(third.contains("What happens to the gradients ∂L/∂a by layer 2?"));
         assert_eq!(html::step_panel(&tour, 3, true, &href), "");
         assert!((html::guess(-1.0) - 0.1).abs() < 1e-15 && html::guess(9.0) == 100.0);
+    }
+
+    #[test]
+    fn the_editor_adds_moves_and_removes_views() {
+        let mut t = TourFile::default();
+        let (a, _) = Config::from_query("depth=3&act=relu");
+        let (b, _) = Config::from_query("depth=20&init=he_normal&act=relu");
+        assert_eq!(t.add_view(&a, None), 0);
+        assert_eq!(t.add_view(&b, None), 1);
+        assert_eq!(t.add_view(&a, Some(0)), 1, "inserted after step 0");
+        assert_eq!(t.steps.iter().map(|s| Config::from_query(&s.view).0.depth).collect::<Vec<_>>(), [3, 3, 20]);
+        assert_eq!(t.move_step(2, true), 1);
+        assert_eq!(t.move_step(0, true), 0, "the first cannot move up");
+        assert_eq!(t.move_step(2, false), 2, "the last cannot move down");
+        t.remove_step(0);
+        t.remove_step(9);
+        assert_eq!(t.steps.len(), 2);
+        assert_eq!(t.steps[0].title, b.summary());
+        let back = Tour::from_json(&t.to_json()).unwrap();
+        assert_eq!((back.steps.len(), back.errors.len()), (2, 0));
+        assert_eq!(back.steps[0].config, b);
     }
 
     #[test]

@@ -74,7 +74,7 @@ pub fn download_png(filename: &str, background: &str, foreground: &str, title: &
     let shown = |c: &HtmlCanvasElement| {
         c.width() > 1 && c.closest("[hidden]").ok().flatten().is_none() && c.closest(".not-shown").ok().flatten().is_none()
     };
-    let lab = super::lab_view::LabChart::ALL.iter().map(|c| c.canvas_id());
+    let lab = super::lab_charts::LabChart::ALL.iter().map(|c| c.canvas_id());
     let canvases: Vec<HtmlCanvasElement> = lab
         .chain(Chart::ALL.iter().map(|c| c.canvas_id()))
         .filter_map(|id| by_id(id)?.dyn_into::<HtmlCanvasElement>().ok())

@@ -16,7 +16,7 @@ mod controls;
 pub mod dom;
 mod export;
 mod lab;
-mod lab_view;
+mod lab_charts;
 mod pool;
 pub mod protocol;
 mod render;
@@ -27,7 +27,7 @@ mod worker_module;
 
 /// Entry point of the page's wasm module.
 pub fn start() {
-    if let Err(e) = app::start() {
-        app::show_error(&format!("The page could not start: {e:?}"));
+    if let Err(e) = app::wiring::start() {
+        dom::show_error(&format!("The page could not start: {e:?}"));
     }
 }

@@ -3,7 +3,7 @@
 //! binning ∂L/∂W). Each job is small; the runner yields to the browser whenever a task has used
 //! [`TASK_BUDGET_MS`], so the page never holds the main thread for long.
 
-use super::lab_view::LabChart;
+use super::lab_charts::LabChart;
 use crate::charts::Chart;
 use std::collections::VecDeque;
 

@@ -92,19 +92,25 @@ impl LabView {
         lab_charts::layout(config, &self.lab);
     }
 
-    /// Starts the lab's workers if it has none (one per run, at most one per core).
-    pub fn start_workers(&mut self, runs: usize, cores: usize, wire: impl Fn(usize, &Worker)) {
-        if self.lab.has_workers() {
-            return;
+    /// Replaces the runs with those of `config`, on the lab's workers (started if there are none:
+    /// one per run, at most one per core; `wire` connects each one's messages). Every run's
+    /// trainer, each in its lab worker, must fit together (crate::budget::total): else the lab
+    /// stops, and the error says why.
+    pub fn restart(&mut self, config: &Config, playing: bool, cores: usize, wire: impl Fn(usize, &Worker)) -> Result<(), String> {
+        let runs = config.compare.runs(config);
+        let labels = config.compare.labels(config);
+        if let Err(e) = config.validate_page() {
+            self.stop();
+            let what = if config.view == View::Train { "train this configuration" } else { "compare these runs" };
+            return Err(format!("Cannot {what}: {e}."));
         }
-        self.lab.start_workers(runs.min(cores.max(1)), wire);
-    }
-
-    /// Replaces the runs with `runs` (labelled) of `config`.
-    pub fn restart(&mut self, config: &Config, runs: Vec<(Config, String)>, playing: bool) {
-        self.lab.restart(runs, playing);
+        if !self.lab.has_workers() {
+            self.lab.start_workers(runs.len().min(cores.max(1)), wire);
+        }
+        self.lab.restart(runs.into_iter().zip(labels).collect(), playing);
         self.phase = LabPhase::Running;
         lab_charts::layout(config, &self.lab);
+        Ok(())
     }
 
     /// A message of lab worker `k`.

@@ -1,10 +1,12 @@
 //! Starts the page and wires every event to the [`App`]: the controls, the buttons, the lessons,
 //! the keyboard shortcuts of the training view, taps and keys on the charts (the pickers), the
 //! address bar, resizing and the theme. Each listener is one method call on the app, through a
-//! [`Handle`].
+//! [`AppHandle`].
 
+use super::actions::{self, new_seed, on_control, open_lesson, phase_key, scrub, toggle_play, train_reset, train_step};
+use super::handle::set_panicked;
 use super::page_ui::{post_height, toggle_controls};
-use super::{App, Handle, PANICKED};
+use super::{App, AppHandle};
 use crate::charts::Chart;
 use crate::config::{Config, View};
 use crate::web::dom::{by_id, document, set_text, show_error, window};
@@ -20,13 +22,13 @@ type Action = fn(&mut App);
 /// Starts the page: the app, its controls, its workers, and the configuration of the URL.
 pub fn start() -> Result<(), JsValue> {
     std::panic::set_hook(Box::new(|info| {
-        PANICKED.with(|p| p.set(true));
+        set_panicked();
         console_error_panic_hook::hook(info);
         show_error(&format!("Internal error, please reload the page: {info}"));
     }));
     let app = Rc::new_cyclic(|me| RefCell::new(App::new(me.clone())));
     controls::build();
-    let h = Handle(Rc::downgrade(&app));
+    let h = AppHandle::new(Rc::downgrade(&app));
     h.wire()?;
     let mut a = app.borrow_mut();
     let search = window().location().search()?;
@@ -34,9 +36,9 @@ pub fn start() -> Result<(), JsValue> {
     // does not compete with the first drawing for the cores.
     // The pool's size is read once, from the link (`workers=`) or the cores.
     a.config.workers = Config::from_query(&search).0.workers;
-    if !a.first_view(&search) {
+    if !actions::first_view(&mut a, &search) {
         a.start_pool();
-        a.apply_query(&search);
+        actions::apply_query(&mut a, &search);
     }
     drop(a);
     // The app lives as long as the page.
@@ -44,7 +46,7 @@ pub fn start() -> Result<(), JsValue> {
     Ok(())
 }
 
-impl Handle {
+impl AppHandle {
     /// A listener for `event` on `target` that runs `f` on the app, for the page's lifetime.
     fn listen(&self, target: &web_sys::EventTarget, event: &str, f: impl Fn(&mut App) + 'static) {
         let h = self.clone();
@@ -64,16 +66,16 @@ impl Handle {
             let key = p.key;
             // A text field applies on Enter or leaving it, not at every key typed.
             if el.get_attribute("type").as_deref() == Some("text") {
-                self.listen(&el, "change", move |a| a.on_control(key));
+                self.listen(&el, "change", move |a| on_control(a, key));
                 continue;
             }
-            self.listen(&el, "input", move |a| a.on_control(key));
+            self.listen(&el, "input", move |a| on_control(a, key));
             if el.tag_name() == "SELECT" || el.get_attribute("type").as_deref() == Some("checkbox") {
-                self.listen(&el, "change", move |a| a.on_control(key));
+                self.listen(&el, "change", move |a| on_control(a, key));
             }
         }
         let buttons: [(&str, Action); 5] = [
-            ("new-seed", App::new_seed),
+            ("new-seed", new_seed),
             ("copy-link", |_| {
                 if let Ok(href) = window().location().href() {
                     export::copy(&href, "Link");
@@ -108,9 +110,9 @@ impl Handle {
             self.listen(&el, "click", |_| toggle_controls());
         }
         let lab_buttons: [(&str, Action); 4] = [
-            ("train-play", App::toggle_play),
-            ("train-step", App::train_step),
-            ("train-reset", App::train_reset),
+            ("train-play", toggle_play),
+            ("train-step", train_step),
+            ("train-reset", train_reset),
             ("download-train-csv", |a| a.lab.download_csv(&a.config)),
         ];
         for (id, f) in lab_buttons {
@@ -119,7 +121,7 @@ impl Handle {
             }
         }
         if let Some(el) = by_id("train-at") {
-            self.listen(&el, "input", App::scrub);
+            self.listen(&el, "input", scrub);
         }
         if let Some(el) = by_id("train-run") {
             self.listen(&el, "change", App::queue_lab_draw);
@@ -143,7 +145,7 @@ impl Handle {
                 let Ok(a) = a.dyn_into::<web_sys::HtmlAnchorElement>() else { return };
                 e.prevent_default();
                 let search = a.search();
-                h.with(move |app| app.open_lesson(&search));
+                h.with(move |app| open_lesson(app, &search));
             });
             let _ = guide.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
             click.forget();
@@ -158,7 +160,7 @@ impl Handle {
         }
         self.listen(&window(), "popstate", |a| {
             if let Ok(search) = window().location().search() {
-                a.apply_query(&search);
+                actions::apply_query(a, &search);
             }
         });
         self.listen(&window(), "resize", |a| {
@@ -182,7 +184,7 @@ impl Handle {
             let handler = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
                 e.prevent_default();
                 let search = link.search();
-                h.with(move |app| app.open_lesson(&search));
+                h.with(move |app| open_lesson(app, &search));
             });
             let _ = a.add_event_listener_with_callback("click", handler.as_ref().unchecked_ref());
             handler.forget();
@@ -237,12 +239,12 @@ impl Handle {
             }
             let action: Action = match e.key().as_str() {
                 " " if tag == "BUTTON" || tag == "A" || tag == "CANVAS" => return,
-                " " | "k" | "K" => App::toggle_play,
-                "." | "s" | "S" => App::train_step,
-                "r" | "R" => App::train_reset,
+                " " | "k" | "K" => toggle_play,
+                "." | "s" | "S" => train_step,
+                "r" | "R" => train_reset,
                 _ => return,
             };
-            let train = h.0.upgrade().is_some_and(|a| a.try_borrow().is_ok_and(|a| a.config.view == View::Train));
+            let train = h.test(|a| a.config.view == View::Train);
             if train {
                 e.prevent_default();
                 h.with(action);
@@ -257,7 +259,7 @@ impl Handle {
         let Some(canvas) = by_id(Chart::Phase.canvas_id()) else { return };
         self.on_click(&canvas, |a, (x, y)| {
             if let Some(v) = render::phase_value_at(x, y) {
-                a.set_phase_point(v);
+                actions::set_phase_point(a, v);
             }
         });
         let key = |k: &str| match k {
@@ -268,7 +270,7 @@ impl Handle {
             "Enter" | " " => Some(None),
             _ => None,
         };
-        self.on_keys(&canvas, key, App::phase_key);
+        self.on_keys(&canvas, key, phase_key);
     }
 
     /// A click or tap on `canvas` runs `f` with the point, in CSS pixels of the canvas.

@@ -10,7 +10,7 @@ use crate::charts::Chart;
 use crate::config::{Config, Notice, View};
 use crate::init::Init;
 use crate::web::dom::{by_id, now, set_state};
-use crate::web::{controls, render};
+use crate::web::ui::{controls, render};
 
 /// Parses a query (from the URL or a lesson link) into the page's configuration and computes it.
 pub fn apply_query(a: &mut App, search: &str) {

@@ -1,5 +1,5 @@
 //! Where the initialization view's reports are computed: the worker pool
-//! ([`crate::web::pool::Pool`]), whether a computation of the latest configuration waits for it,
+//! ([`crate::web::workers::pool::Pool`]), whether a computation of the latest configuration waits for it,
 //! when a long computation is dropped for a newer setting, and when workers are given up.
 //!
 //! It answers questions; [`super::App`] acts on the answers (computing in the page, restarting
@@ -7,8 +7,8 @@
 
 use crate::config::Config;
 use crate::web::dom::{document, now};
-use crate::web::pool::{Outcome, Pool, RESTART_AFTER_MS};
-use crate::web::protocol::{decode_reply, Reply};
+use crate::web::workers::pool::{Outcome, Pool, RESTART_AFTER_MS};
+use crate::web::workers::protocol::{decode_reply, Reply};
 use wasm_bindgen::JsValue;
 use web_sys::Worker;
 

@@ -1,17 +1,17 @@
 //! The initialization view's page state: the report on the screen and the configuration it
 //! belongs to, which generation of jobs draws it, the weights drawn early from a preview, when each
-//! report was drawn ([`crate::web::trace`]), and how the last one was computed (the status line).
+//! report was drawn ([`crate::web::ui::trace`]), and how the last one was computed (the status line).
 //!
 //! It draws and says what to queue; [`super::App`] decides when (the pool, the task runner).
 
+use super::tasks::{Job, Tasks};
 use crate::charts::{Chart, ChartError};
 use crate::config::{Config, DiagramView, View};
 use crate::experiment::{build_network, WeightsKey, WeightsPreview};
 use crate::report::{Quantity, Report};
 use crate::web::dom::{document, now, set_text};
-use crate::web::tasks::{Job, Tasks};
-use crate::web::trace::Draw;
-use crate::web::{export, render};
+use crate::web::ui::trace::Draw;
+use crate::web::ui::{export, render};
 
 use super::pickers::Pickers;
 

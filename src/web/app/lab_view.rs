@@ -1,19 +1,19 @@
-//! The training lab's page state: its runs ([`crate::web::lab::Lab`], which talks to the lab
+//! The training lab's page state: its runs ([`crate::web::workers::lab::Lab`], which talks to the lab
 //! workers), where it is in its cycle, and its redraws (at most every [`LAB_REDRAW_MS`], drawn by
-//! [`crate::web::lab_charts`]). The buttons and keys of the training view land here.
+//! [`crate::web::ui::lab_charts`]). The buttons and keys of the training view land here.
 //!
 //! Like the lab itself, each method says what happened and [`super::App`] decides what follows
 //! (queuing a redraw, the report of the chosen run, the page's state).
 
+use super::tasks::Job;
 use crate::config::{Config, View};
 use crate::lab::{history_csv, RunHistory};
 use crate::report::Report;
 use crate::web::dom::{by_id, now, set_state, set_text, show_error};
-use crate::web::export;
-use crate::web::lab::{Lab, LabEvent};
-use crate::web::lab_charts::{self, LabChart};
-use crate::web::protocol::decode_reply;
-use crate::web::tasks::Job;
+use crate::web::ui::export;
+use crate::web::ui::lab_charts::{self, LabChart};
+use crate::web::workers::lab::{Lab, LabEvent};
+use crate::web::workers::protocol::decode_reply;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Worker;
 

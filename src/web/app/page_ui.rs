@@ -5,8 +5,8 @@
 
 use crate::choice::Choice;
 use crate::config::{Config, Panels, ThemeChoice, PANELS};
-use crate::web::controls;
 use crate::web::dom::{by_id, document, escape, now, set_hidden, set_html, set_text, window};
+use crate::web::ui::controls;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

@@ -10,7 +10,7 @@ use crate::config::{Config, DiagramView};
 use crate::report::{Quantity, Report};
 use crate::theory::{PHASE_SB, PHASE_SW};
 use crate::web::dom::{by_id, set_text, show_error};
-use crate::web::render;
+use crate::web::ui::render;
 
 /// What is picked on the charts.
 #[derive(Debug, Default)]

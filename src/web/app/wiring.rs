@@ -10,7 +10,7 @@ use super::{App, AppHandle};
 use crate::charts::Chart;
 use crate::config::{Config, View};
 use crate::web::dom::{by_id, document, set_text, show_error, window};
-use crate::web::{controls, export, render};
+use crate::web::ui::{controls, export, render};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

@@ -1,7 +1,7 @@
 //! Copy link, copy embed snippet, download CSV, download PNG.
 
-use super::dom::{by_id, document, set_text, window};
 use crate::charts::Chart;
+use crate::web::dom::{by_id, document, set_text, window};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlAnchorElement, HtmlCanvasElement};
@@ -23,7 +23,7 @@ pub fn copy(text: &str, what: &str) {
 #[must_use]
 pub fn embed_title(c: &crate::config::Config) -> String {
     use crate::choice::Choice;
-    super::dom::escape(&format!("initviz: {} with {}, {} layers of {}", c.init.id(), c.act.id(), c.depth, c.width))
+    crate::web::dom::escape(&format!("initviz: {} with {}, {} layers of {}", c.init.id(), c.act.id(), c.depth, c.width))
 }
 
 /// A file name that says what it holds: `initviz-xavier_normal-tanh-10x256`.

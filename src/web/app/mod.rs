@@ -1,8 +1,10 @@
-//! The page as an explicit machine: one [`App`] value owns the configuration, the worker pool and
-//! the job queue, and the views: the initialization view's report ([`init_view`]), the training
-//! lab ([`lab_view`]) and the readouts picked on the charts ([`pickers`]). Every event (a control,
-//! a worker's message, a timer) is a method call on it, and it routes it. Callbacks reach it only
-//! through [`Handle`], which holds it weakly; [`wiring`] starts the page and attaches them, and
+//! The page as an explicit machine: one [`App`] value owns the configuration, the worker pool
+//! ([`compute`]), the job queue ([`tasks`]) and the views: the initialization view's report
+//! ([`init_view`]), the training lab ([`lab_view`]) and the readouts picked on the charts
+//! ([`pickers`]). Every event (a control, a worker's message, a timer) is a method call on it, and
+//! it routes it; the views know nothing of the app, they answer and it acts. Callbacks reach it
+//! only through a [`Handle`], which holds it weakly. Above it, [`wiring`] starts the page and
+//! attaches every listener, and [`actions`] is what each link, control and button does;
 //! [`page_ui`] holds the page's own bits (address bar, theme, lessons, progress line).
 //!
 //! Contract with the tests: `document.body.dataset.state` is `"computing"` while a new

@@ -1,7 +1,7 @@
 //! The page's results from a [`Report`], with no web types: the verdict, the theory lines, the
 //! formula and the table as HTML, and every chart over any plotters backend.
 //!
-//! Two callers draw the same view from these functions: the live page (`web::render`, on
+//! Two callers draw the same view from these functions: the live page (`web::ui::render`, on
 //! canvases) and the build (`src/bin/prerender.rs`, which writes the default view into
 //! `dist/index.html` as HTML and SVG, so the first view is painted before the WebAssembly
 //! arrives). Sharing them is what makes the pre-rendered view and the live one the same.

@@ -444,7 +444,7 @@ pub fn assemble(
 /// them over short tasks: every shard's [`ShardPart`] ([`Merge::add_part`]); then, per layer, the
 /// shards' ∂L/∂W summed along the tree ([`Merge::sum_grad`]) and binned over the range shared by
 /// all layers ([`Merge::bin_grad`]); the shards' histograms over [`Merge::ranges`]
-/// ([`Merge::add_hists`]); and the report ([`Merge::assemble`]). The page (`web::pool`) and the
+/// ([`Merge::add_hists`]); and the report ([`Merge::assemble`]). The page (`web::workers::pool`) and the
 /// tests both use it, so what the tests hold bit for bit to a whole pass is what the page runs.
 #[derive(Debug, Clone)]
 pub struct Merge {

@@ -19,7 +19,7 @@ fn shards(c: &Config, count: usize) -> Vec<(Experiment, ShardPart)> {
         .collect()
 }
 
-/// The page's merge (`shard::Merge`, which `web::pool` runs) over the shards' replies, step by step
+/// The page's merge (`shard::Merge`, which `web::workers::pool` runs) over the shards' replies, step by step
 /// in the page's order.
 fn merge(c: &Config, shards: Vec<(Experiment, ShardPart)>) -> Report {
     let count = shards.len();

@@ -1,7 +1,7 @@
 //! Writes the default view into the built page (`dist/index.html`), as HTML and SVG, so a plain
 //! visit paints its first view before the WebAssembly has arrived (issue 19). The page's wasm
 //! then takes over the same boxes: it leaves the text as it is and replaces each pre-rendered
-//! chart by its canvas when it has drawn it (`web::render`).
+//! chart by its canvas when it has drawn it (`web::ui::render`).
 //!
 //! Run by trunk's post-build hook (`Trunk.toml`) as
 //! `cargo run --release --bin prerender -- "$TRUNK_STAGING_DIR/index.html"`.

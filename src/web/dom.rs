@@ -43,6 +43,18 @@ pub fn set_state(state: &str) {
     }
 }
 
+/// Shows an error state with its message.
+pub fn show_error(message: &str) {
+    set_state("error");
+    set_text("status", message);
+}
+
+/// Milliseconds since the page started.
+#[must_use]
+pub fn now() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
 pub use crate::page::escape;
 
 /// Whether the page is dark: `theme=dark` or `theme=light` from the link (a class on the root),

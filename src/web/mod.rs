@@ -1,33 +1,29 @@
 //! The browser side (wasm only): turns events into a [`crate::config::Config`], computes it in the
 //! worker pool, and draws the [`crate::report::Report`]. Everything numerical lives in the
-//! pure-Rust modules above.
+//! pure-Rust modules above. Three folders, dependencies one way (app → ui → workers → dom):
 //!
-//! - [`app`]: the page as one `App` value with methods, and the one time-budgeted task runner;
-//! - [`tasks`]: the jobs that runner takes (charts, table, the page's share of ∂L/∂W);
-//! - [`pool`]: the compute workers, which return outcomes to the app;
-//! - [`protocol`]: page ↔ worker messages as serde enums; [`worker`]: the worker's side;
-//! - [`controls`]: the controls ↔ the parameter table; [`render`]: charts, table, verdict;
-//!   [`export`]: link, embed, CSV, PNG; [`trace`]: when each report was drawn; [`dom`]: small DOM helpers; `bench`: benchmark entry points (feature `bench`).
+//! - [`app`]: the page as one `App` that owns the views and routes every event: the
+//!   initialization view, the training lab's page state, the pickers (readouts on the charts),
+//!   the event wiring, what each control does, the pool's bookkeeping and the one time-budgeted
+//!   task runner with its jobs;
+//! - [`ui`]: the page's UI helpers: the controls ↔ the parameter table, drawing the report and
+//!   the lab, link/embed/CSV/PNG export, and when each report was drawn;
+//! - [`workers`]: the compute pool, the lab's workers, page ↔ worker messages as serde enums, the
+//!   worker's own side and its shared compiled module;
+//! - [`dom`]: small DOM helpers every part uses; `bench`: benchmark entry points (feature `bench`).
 
 mod app;
 #[cfg(feature = "bench")]
 mod bench;
-mod controls;
 pub mod dom;
-mod export;
-mod lab;
-mod lab_view;
-mod pool;
-pub mod protocol;
-mod render;
-mod tasks;
-mod trace;
-pub mod worker;
-mod worker_module;
+mod ui;
+mod workers;
+
+pub use workers::{protocol, worker};
 
 /// Entry point of the page's wasm module.
 pub fn start() {
-    if let Err(e) = app::start() {
-        app::show_error(&format!("The page could not start: {e:?}"));
+    if let Err(e) = app::wiring::start() {
+        dom::show_error(&format!("The page could not start: {e:?}"));
     }
 }

@@ -7,7 +7,7 @@
 //! before the report), and its last (absent when a newer report replaced it first). The newest
 //! [`KEEP`] are kept.
 
-use super::dom::window;
+use crate::web::dom::window;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 

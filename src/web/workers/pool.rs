@@ -15,7 +15,7 @@
 //! Results are shown newest-first only: a request that ends after a newer one ended is dropped.
 //!
 //! The pool only holds state and talks to its workers: each method returns what happened (an
-//! [`Outcome`]) and the [`super::app::App`] decides what follows.
+//! [`Outcome`]) and the [`crate::web::app::App`] decides what follows.
 
 use super::protocol::{encode_request, Reply, Request};
 use crate::config::Config;

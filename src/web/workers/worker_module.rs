@@ -7,7 +7,7 @@
 //! that sends the wrong MIME type, say), each worker is sent `null` and fetches its own copy, as
 //! before.
 
-use super::dom::window;
+use crate::web::dom::window;
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use web_sys::Worker;

@@ -1,10 +1,10 @@
-//! The page's one queue of short jobs, run by the one time-budgeted runner in [`super::app`]:
+//! The page's one queue of short jobs, run by the one time-budgeted runner of [`super::App`]:
 //! drawing charts and the table, and the page's share of a sharded computation (summing and
 //! binning ∂L/∂W). Each job is small; the runner yields to the browser whenever a task has used
 //! [`TASK_BUDGET_MS`], so the page never holds the main thread for long.
 
-use super::lab_view::LabChart;
 use crate::charts::Chart;
+use crate::web::ui::lab_charts::LabChart;
 use std::collections::VecDeque;
 
 /// Work per task before yielding to the browser (ms): well under the 50 ms of a long task, and

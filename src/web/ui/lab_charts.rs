@@ -1,7 +1,5 @@
 //! Draws the training lab: its charts, the summary table, the counter and the explanations.
 
-use super::dom::{by_id, escape, set_hidden, set_html, set_text};
-use super::lab::{Lab, Run};
 use super::render::{on_canvas, style};
 use crate::charts::lines::{self, Marker};
 use crate::charts::training::{self, BandPanel, ClassPanel, Grid, RunCurves};
@@ -11,6 +9,8 @@ use crate::config::{Config, View};
 use crate::format::fmt_num;
 use crate::init::Init;
 use crate::lab::TARGET_LOSS;
+use crate::web::dom::{by_id, escape, set_hidden, set_html, set_text};
+use crate::web::workers::lab::{Lab, Run};
 
 /// The lab's charts, each on its own canvas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The training lab's page side: its own workers (one per run, at most one per core), the runs'
 //! histories as they come in, and play / pause / step / reset. Like [`super::pool::Pool`], it holds
-//! state and talks to workers; each method says what happened and [`super::app::App`] decides what
+//! state and talks to workers; each method says what happened and [`crate::web::app::App`] decides what
 //! follows (drawing, asking for a report, the page's state).
 //!
 //! A run is pumped: each reply of a playing run is answered by the next `TrainSteps` request, so

@@ -3,9 +3,9 @@
 //! `key=value`, which goes through the one parser (`Config::from_query`); writing reads the
 //! canonical query.
 
-use super::dom::{by_id, document, set_text};
 use crate::config::{scale_positions, Config, Control, Kind, Param, PARAMS};
 use crate::init::Init;
+use crate::web::dom::{by_id, document, set_text};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 
@@ -90,7 +90,7 @@ pub fn write_all(config: &Config) {
             Control::Text => {
                 // Not while it is being typed in.
                 if let Some(el) = input(id) {
-                    let focused = super::dom::document().active_element().is_some_and(|a| a.id() == id);
+                    let focused = crate::web::dom::document().active_element().is_some_and(|a| a.id() == id);
                     if !focused && el.value() != value {
                         el.set_value(if value == "off" { "" } else { &value });
                     }

@@ -2,7 +2,6 @@
 //! HTML and the charts themselves come from [`crate::page`], which the build's pre-rendered first
 //! view shares).
 
-use super::dom::{by_id, escape, prefers_dark, set_hidden, set_html, window};
 use crate::charts::{phase, Chart, ChartError, Style, Theme};
 use crate::choice::Choice;
 use crate::config::{Config, Notice};
@@ -11,6 +10,7 @@ use crate::format::{fmt_num, table_value};
 use crate::page;
 use crate::report::{Quantity, Report};
 use crate::stats::Histogram;
+use crate::web::dom::{by_id, escape, prefers_dark, set_hidden, set_html, window};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
@@ -192,16 +192,16 @@ pub fn text(config: &Config, report: &Report) {
     fill("theory", &summary);
     fill("theory-detail", &detail);
     fill("formula", &page::formula(config));
-    super::dom::set_text("loss-note", page::loss_note(config));
+    crate::web::dom::set_text("loss-note", page::loss_note(config));
 }
 
 /// Whether the page holds the build's pre-rendered default view, shown (`www/first.js` did not
 /// hide it): its text is already what [`text`] and [`table`] would write, so the first report
 /// leaves it as it is. Asked once: the answer is false from then on.
 pub fn take_prerendered() -> bool {
-    let Some(body) = super::dom::document().body() else { return false };
+    let Some(body) = crate::web::dom::document().body() else { return false };
     let shown = body.get_attribute("data-prerendered").as_deref() == Some("default")
-        && !super::dom::document().document_element().is_some_and(|r| r.class_list().contains("not-default"));
+        && !crate::web::dom::document().document_element().is_some_and(|r| r.class_list().contains("not-default"));
     let _ = body.remove_attribute("data-prerendered");
     shown
 }

@@ -1,7 +1,7 @@
 //! Copy link, copy embed snippet, download CSV, download PNG.
 
-use super::dom::{by_id, document, set_text, window};
 use crate::charts::Chart;
+use crate::web::dom::{by_id, document, set_text, window};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlAnchorElement, HtmlCanvasElement};
@@ -70,7 +70,7 @@ pub fn download_png(filename: &str, background: &str, foreground: &str, title: &
     let shown = |c: &HtmlCanvasElement| {
         c.width() > 1 && c.closest("[hidden]").ok().flatten().is_none() && c.closest(".not-shown").ok().flatten().is_none()
     };
-    let lab = super::lab_view::LabChart::ALL.iter().map(|c| c.canvas_id());
+    let lab = super::lab_charts::LabChart::ALL.iter().map(|c| c.canvas_id());
     let canvases: Vec<HtmlCanvasElement> = lab
         .chain(Chart::ALL.iter().map(|c| c.canvas_id()))
         .filter_map(|id| by_id(id)?.dyn_into::<HtmlCanvasElement>().ok())

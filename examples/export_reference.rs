@@ -38,7 +38,7 @@ fn main() -> std::io::Result<()> {
         }
         let mlp = build_network(&c);
         let mut csv = String::from("layer,fan_in,fan_out,weight_std,bias_std,bias_mean_abs\n");
-        for (l, layer) in mlp.layers.iter().enumerate() {
+        for (l, layer) in mlp.denses().enumerate() {
             let mean_abs = layer.b.iter().map(|&v| f64::from(v).abs()).sum::<f64>() / layer.b.len().max(1) as f64;
             let _ = writeln!(csv, "{},{},{},{},{},{}", l + 1, layer.fan_in, layer.fan_out, std_of(&layer.w), std_of(&layer.b), mean_abs);
         }

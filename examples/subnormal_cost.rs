@@ -22,8 +22,9 @@ fn main() {
             e.pass();
             e
         };
-        let sub = e.ws.act.iter().flatten().filter(|v| v.is_subnormal()).count();
-        let total: usize = e.ws.act.iter().map(Vec::len).sum();
+        let acts = || (0..=e.mlp.depth()).flat_map(|l| e.ws.act(l));
+        let sub = acts().filter(|v| v.is_subnormal()).count();
+        let total = acts().count();
         println!("{q}: pass + statistics {best:.0} ms, {sub} of {total} activations subnormal");
     }
 }

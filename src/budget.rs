@@ -61,8 +61,9 @@ pub fn params(shape: Shape, bn: bool) -> u64 {
 }
 
 /// Floats of one [`crate::network::Workspace`] of `batch` rows after a backward pass summed over
-/// `chunks` row chunks: per layer z and a (2·B·o), ∂L/∂W and ∂L/∂b (i·o + o), with batch norm x̂
-/// (B·o) and 1/√(σ²+ε), ∂L/∂γ, ∂L/∂β (3·o); ∂L/∂a of each hidden layer (B·o); the two δ buffers
+/// `chunks` row chunks: per layer its Dense's z (B·o), ∂L/∂W and ∂L/∂b (i·o + o); per hidden
+/// layer its Act's a and ∂L/∂a (2·B·o), with batch norm its Norm's x̂ (B·o) and 1/√(σ²+ε),
+/// ∂L/∂γ, ∂L/∂β (3·o); the two δ buffers
 /// (2·B·w) and the matrix products' scratch (the larger of w·max(B, w), Wᵀ and the input's
 /// transpose), w the widest layer; one partial ∂L/∂W of the largest layer per level of the chunk
 /// tree below its top (log₂ chunks).
@@ -74,9 +75,9 @@ pub fn pass(shape: Shape, batch: usize, bn: bool, chunks: usize) -> u64 {
     let mut floats = 0u64;
     for (l, &(i, o)) in dims.iter().enumerate() {
         let (i, o) = (i as u64, o as u64);
-        floats += 2 * b * o + i * o + o;
+        floats += b * o + i * o + o;
         if l < hidden {
-            floats += b * o;
+            floats += 2 * b * o;
             if bn {
                 floats += b * o + 3 * o;
             }
@@ -89,8 +90,8 @@ pub fn pass(shape: Shape, batch: usize, bn: bool, chunks: usize) -> u64 {
     floats + u64::from(chunks.max(1).ilog2()) * max_io
 }
 
-/// Floats of forward-only buffers of `rows` rows: z and a of every layer, batch norm's x̂ and
-/// 1/√(σ²+ε).
+/// Floats of forward-only buffers of `rows` rows: z of every layer, a of every hidden layer,
+/// batch norm's x̂ and 1/√(σ²+ε).
 #[must_use]
 pub fn forward(shape: Shape, rows: usize, bn: bool) -> u64 {
     let dims = shape.layer_dims();
@@ -100,7 +101,8 @@ pub fn forward(shape: Shape, rows: usize, bn: bool) -> u64 {
         .enumerate()
         .map(|(l, &(_, o))| {
             let o = o as u64;
-            2 * r * o + if bn && l < hidden { r * o + o } else { 0 }
+            let is_hidden = l < hidden;
+            r * o + if is_hidden { r * o } else { 0 } + if bn && is_hidden { r * o + o } else { 0 }
         })
         .sum()
 }
@@ -158,7 +160,7 @@ pub fn lean(c: &Config) -> u64 {
     F32 * (held + measured + backward + drawn)
 }
 
-/// Floats a layer's draw holds beside its W and b (`crate::network::Mlp::draw_layer`): nothing
+/// Floats a layer's draw holds beside its W and b (`crate::network::Mlp::draw_dense`): nothing
 /// for the element-wise distributions; for orthogonal weights of an m × n matrix (m ≥ n), at the
 /// last step of building Q (`crate::linalg::householder_q`), all in f64: the Gaussian matrix
 /// and Q (m·n each); each panel's reflectors V ((m − k₀)·k) and T (k²), for panels of

@@ -14,10 +14,11 @@
 //! Weights are stored fan_in × fan_out here and out × in in PyTorch; the fans are the same.
 
 use crate::activation::Activation;
+use crate::block::{Block, NormKind};
 use crate::choice::Choice;
 use crate::config::{Config, View};
 use crate::init::{BiasInit, Dist, FanMode, Gain, Init};
-use crate::network::Shape;
+use crate::network::{Mlp, Shape};
 use crate::train::OptKind;
 
 /// A framework to write for.
@@ -269,11 +270,19 @@ fn pytorch(c: &Config) -> String {
     let mut s = String::from("import math\nimport torch\nfrom torch import nn\n\ntorch.manual_seed(");
     s.push_str(&format!("{})\nlayers = []\n", c.seed));
     s.push_str(&format!("for i in range({}):\n", shape.depth));
-    s.push_str(&format!("    layers.append(nn.Linear({} if i == 0 else {}, {}))\n", shape.input, shape.width, shape.width));
-    if c.bn {
-        s.push_str(&format!("    layers.append(nn.BatchNorm1d({}))  # eps=1e-5, as here\n", shape.width));
+    // One hidden layer's blocks, as the network lists them: up to its nonlinearity (Dense, [Norm], Act).
+    let plan = Mlp::plan(Shape { depth: shape.depth.max(1), ..shape }, c.act, c.bn);
+    let layer = plan.blocks.iter().position(|b| matches!(b, Block::Act(_))).map_or(0, |k| k + 1);
+    for block in &plan.blocks[..layer] {
+        let (module, note) = match block {
+            Block::Dense(_) => (format!("nn.Linear({} if i == 0 else {}, {})", shape.input, shape.width, shape.width), ""),
+            Block::Norm(n) => match n.kind {
+                NormKind::Batch => (format!("nn.BatchNorm1d({})", shape.width), "  # eps=1e-5, as here"),
+            },
+            Block::Act(a) => (torch_activation(*a), ""),
+        };
+        s.push_str(&format!("    layers.append({module}){note}\n"));
     }
-    s.push_str(&format!("    layers.append({})\n", torch_activation(c.act)));
     s.push_str(&format!("layers.append(nn.Linear({}, {}))\nmodel = nn.Sequential(*layers)\n\n", shape.width, shape.output));
     s.push_str("with torch.no_grad():\n    for m in model:\n        if isinstance(m, nn.Linear):\n            w, b = m.weight, m.bias\n");
     let (weight, bias) = (torch_weight(c), torch_bias(c));

@@ -50,10 +50,9 @@ impl WeightsPreview {
     /// The hidden layers' weights of `mlp`, the network of `config`.
     #[must_use]
     pub fn of(mlp: &Mlp, config: &Config) -> Self {
-        let hidden = &mlp.layers[..mlp.depth()];
-        let moments: Vec<Moments> = hidden.iter().map(|l| Moments::of(&l.w)).collect();
+        let moments: Vec<Moments> = mlp.hidden().map(|l| Moments::of(&l.w)).collect();
         let range = shared_range(moments.iter().copied(), 0, config);
-        let hists = hidden.iter().map(|l| Histogram::of(&l.w, BINS, Range::Fixed(range.0, range.1))).collect();
+        let hists = mlp.hidden().map(|l| Histogram::of(&l.w, BINS, Range::Fixed(range.0, range.1))).collect();
         Self { moments, range, hists }
     }
 }
@@ -62,6 +61,13 @@ impl WeightsPreview {
 #[must_use]
 pub fn build_network(config: &Config) -> Mlp {
     Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed))
+}
+
+/// Whether a pass of `config`'s network couples the batch's samples (a block says so: batch
+/// norm's statistics are the whole batch's), so it may not be split by rows across workers.
+#[must_use]
+pub fn couples_samples(config: &Config) -> bool {
+    Mlp::plan(config.shape(), config.act, config.bn).couples_samples()
 }
 
 /// Holds a network, its input and its buffers, so repeated runs (and training) reuse them.
@@ -140,14 +146,15 @@ impl Experiment {
         // Per row chunk, merged along the chunk tree (see `shard`).
         let layers = (0..depth)
             .map(|l| {
-                let values = (&self.ws.pre[l][..], &self.ws.act[l][..], &self.ws.dact[l][..]);
-                ShardLayer::measure(values, self.ws.raw_pre[l], &self.ws.chunks, c.width, c.act)
+                let values = (self.ws.pre(l), self.ws.act(l), self.ws.dact(l));
+                ShardLayer::measure(values, self.ws.raw_pre(l), &self.ws.chunks, c.width, c.act)
             })
             .collect();
         let weights = (self.shard.index == 0).then(|| {
             let WeightsPreview { moments, range, hists } = self.weights_preview();
-            let distinct = self.mlp.layers[..depth]
-                .iter()
+            let distinct = self
+                .mlp
+                .hidden()
                 .map(|l| stats::distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, stats::symmetry_tolerance(&l.w, &l.b)))
                 .collect();
             let phase = crate::theory::phase_grid_cached(c.act);
@@ -156,13 +163,13 @@ impl Experiment {
                 hists,
                 range,
                 distinct,
-                theory: (weight_std_theory(c, self.mlp.layers[0].fan_in), weight_std_theory(c, c.width)),
+                theory: (weight_std_theory(c, self.mlp.input_dim()), weight_std_theory(c, c.width)),
                 phase,
                 act_std_band: self.seed_band(),
             }
         });
         let input = CrossMoments::measure(&self.batch.x, self.batch.dim, &self.ws.chunks);
-        let last_grad = CrossMoments::measure(&self.ws.dact[depth - 1], c.width, &self.ws.chunks);
+        let last_grad = CrossMoments::measure(self.ws.dact(depth - 1), c.width, &self.ws.chunks);
         ShardPart { rows: self.ws.batch, loss, input, last_grad, layers, weights }
     }
 
@@ -182,14 +189,14 @@ impl Experiment {
         if work > crate::theory::BAND_WORK || self.shard != Shard::WHOLE {
             return None;
         }
-        let mut band: Vec<(f64, f64)> = self.ws.act[..c.depth].iter().map(|a| (Moments::of(a).std, Moments::of(a).std)).collect();
+        let mut band: Vec<(f64, f64)> = (0..c.depth).map(|l| (Moments::of(self.ws.act(l)).std, Moments::of(self.ws.act(l)).std)).collect();
         for k in 1..5u32 {
             let other = Config { seed: c.seed.wrapping_add(k), ..*c };
             let mut e = Experiment::new(&other).ok()?;
             let y = e.mlp.forward(&e.batch.x, &mut e.ws);
             std::hint::black_box(y);
-            for (b, a) in band.iter_mut().zip(&e.ws.act[..c.depth]) {
-                let s = Moments::of(a).std;
+            for (l, b) in band.iter_mut().enumerate() {
+                let s = Moments::of(e.ws.act(l)).std;
                 *b = (b.0.min(s), b.1.max(s));
             }
         }
@@ -199,13 +206,13 @@ impl Experiment {
     /// ∂L/∂W of every hidden layer from this shard's rows (the shards' add up to the batch's).
     #[must_use]
     pub fn partial_grads(&self) -> Vec<&[f32]> {
-        self.ws.dw[..self.mlp.depth()].iter().map(Vec::as_slice).collect()
+        self.ws.dws().take(self.mlp.depth()).collect()
     }
 
     /// This shard's histograms of the data quantities ([`crate::report::Quantity::DATA`]) over the shared ranges.
     #[must_use]
     pub fn shard_hists(&self, ranges: [(f64, f64); 3]) -> Vec<DataHists> {
-        (0..self.mlp.depth()).map(|l| data_hists((&self.ws.pre[l], &self.ws.act[l], &self.ws.dact[l]), ranges)).collect()
+        (0..self.mlp.depth()).map(|l| data_hists((self.ws.pre(l), self.ws.act(l), self.ws.dact(l)), ranges)).collect()
     }
 
     /// The network's weights and gradients, for the diagram of small networks.
@@ -213,16 +220,16 @@ impl Experiment {
     pub fn small_net(&self) -> Option<SmallNet> {
         let (c, depth, width) = (&self.config, self.mlp.depth(), self.config.width);
         (width <= DIAGRAM_MAX_WIDTH && depth <= DIAGRAM_MAX_DEPTH).then(|| {
-            let mut sizes = vec![self.mlp.layers[0].fan_in];
-            sizes.extend(self.mlp.layers.iter().map(|l| l.fan_out));
+            let mut sizes = vec![self.mlp.input_dim()];
+            sizes.extend(self.mlp.denses().map(|l| l.fan_out));
             SmallNet {
                 sizes,
-                weights: self.mlp.layers.iter().map(|l| l.w.clone()).collect(),
-                grads: self.ws.dw.clone(),
+                weights: self.mlp.denses().map(|l| l.w.clone()).collect(),
+                grads: self.ws.dws().map(<[f32]>::to_vec).collect(),
                 mean_act: (0..depth)
                     .map(|l| {
                         let mut m = vec![0f32; width];
-                        for row in self.ws.act[l].chunks_exact(width) {
+                        for row in self.ws.act(l).chunks_exact(width) {
                             for (s, &v) in m.iter_mut().zip(row) {
                                 *s += v / c.batch as f32;
                             }
@@ -277,11 +284,11 @@ impl Experiment {
     #[must_use]
     pub fn fingerprint(&self) -> u64 {
         let mut h = 0xcbf2_9ce4_8422_2325;
-        for (l, layer) in self.mlp.layers.iter().enumerate() {
+        for (l, layer) in self.mlp.denses().enumerate() {
             h = fnv1a_f32(h, &layer.w);
             h = fnv1a_f32(h, &layer.b);
-            h = fnv1a_f32(h, &self.ws.act[l]);
-            h = fnv1a_f32(h, &self.ws.dw[l]);
+            h = fnv1a_f32(h, self.ws.act(l));
+            h = fnv1a_f32(h, self.ws.dw(l));
         }
         h
     }

@@ -202,7 +202,7 @@ impl Trainer {
         let split = Split { train_t: targets_of(train_idx, &train), test_t: targets_of(test_idx, &test), train, test };
         let rows = batch_rows(config, split.train.len());
         let ws = Workspace::new(&mlp, rows);
-        let eval_ws = forward_workspace(&mlp, EVAL_ROWS);
+        let eval_ws = Workspace::forward_only(&mlp, EVAL_ROWS);
         let steps = config.steps.max(1);
         let max_snapshots = crate::budget::snapshots(config);
         let order: Vec<usize> = (0..split.train.len()).collect();
@@ -298,7 +298,7 @@ impl Trainer {
         let loss = self.loss.eval(y, &self.targets, out, &mut self.dy).unwrap_or(f64::NAN);
         let step = self.step + 1;
         if !loss.is_finite() {
-            let layer = self.ws.pre.iter().position(|z| z.iter().any(|v| !v.is_finite())).map(|l| l + 1);
+            let layer = (0..=self.mlp.depth()).position(|l| self.ws.pre(l).iter().any(|v| !v.is_finite())).map(|l| l + 1);
             self.diverged = Some(Divergence { step, layer });
             self.step = step;
             self.evaluate();
@@ -307,15 +307,17 @@ impl Trainer {
         self.mlp.backward(&self.xb, &self.dy, &mut self.ws);
         let record = step % self.record_every == 0 || step == 1 || step == self.config.steps;
         let before = record.then(|| {
-            let grad_norm = self.ws.dw.iter().map(|g| l2_norm(g) as f32).collect::<Vec<_>>();
-            let g_bands = self.ws.dw.iter().map(|g| bands(g)).collect::<Vec<_>>();
+            let grad_norm = self.ws.dws().map(|g| l2_norm(g) as f32).collect::<Vec<_>>();
+            let g_bands = self.ws.dws().map(bands).collect::<Vec<_>>();
             (grad_norm, g_bands)
         });
         let moved = self.opt.step_decayed(&mut self.mlp, &self.ws, &mut self.state, self.config.l2 as f32);
         self.step = step;
         if let Some((grad_norm, g_bands)) = before {
-            let update = self.mlp.layers.iter().zip(&moved).map(|(l, &d)| (d / l2_norm(&l.w)).log10() as f32).collect();
-            let w_bands = self.mlp.layers.iter().map(|l| bands(&l.w)).collect();
+            // The weights the optimizer decayed and measured, walked as it walked them.
+            let weights = || self.mlp.params().filter(|p| p.decay);
+            let update = weights().zip(&moved).map(|(p, &d)| (d / l2_norm(p.value)).log10() as f32).collect();
+            let w_bands = weights().map(|p| bands(p.value)).collect();
             self.records.push(Record { step, loss, grad_norm, update, w_bands, g_bands });
         }
         if step % self.eval_every == 0 || step == self.config.steps {
@@ -412,11 +414,8 @@ impl Trainer {
     fn evaluate(&mut self) {
         let (train_loss, train_acc) = self.measure(false);
         let (test_loss, test_acc) = self.measure(true);
-        let depth = self.mlp.depth();
-        let distinct = self.mlp.layers[..depth]
-            .iter()
-            .map(|l| distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, symmetry_tolerance(&l.w, &l.b)))
-            .collect();
+        let distinct =
+            self.mlp.hidden().map(|l| distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, symmetry_tolerance(&l.w, &l.b))).collect();
         let e = Eval { step: self.step, train_loss, test_loss, train_acc, test_acc, distinct };
         self.history.push(e.clone());
         self.evals.push(e);
@@ -462,7 +461,7 @@ impl Trainer {
             Some(i) if step < self.step => (self.snapshots[i].0, &mut self.snapshots[i].1),
             _ => (self.step, &mut self.mlp),
         };
-        let lent = std::mem::replace(mlp, Mlp { layers: Vec::new(), act: self.config.act });
+        let lent = std::mem::take(mlp);
         let rows = self.ws.batch;
         self.ws = Workspace::default();
         let made = Experiment::new_shard_with(&self.config, crate::shard::Shard::WHOLE, Some(lent));
@@ -542,35 +541,6 @@ impl Trainer {
     }
 }
 
-/// The buffers [`Mlp::forward`] writes for `rows` rows: z and a of every layer, x̂ and
-/// 1/√(σ²+ε) of batch-norm layers; none of the backward pass's.
-fn forward_workspace(mlp: &Mlp, rows: usize) -> Workspace {
-    let mut ws = Workspace::default();
-    ws.batch = rows;
-    ws.raw_pre = vec![None; mlp.layers.len()];
-    for l in &mlp.layers {
-        ws.pre.push(vec![0.0; rows * l.fan_out]);
-        ws.act.push(vec![0.0; rows * l.fan_out]);
-        let bn = l.bn.is_some();
-        ws.xhat.push(if bn { vec![0.0; rows * l.fan_out] } else { Vec::new() });
-        ws.inv_std.push(if bn { vec![0.0; l.fan_out] } else { Vec::new() });
-    }
-    ws
-}
-
-/// Sets a [`forward_workspace`] to `rows` rows in place: fewer rows keep the buffers' memory, so
-/// a short last chunk allocates nothing (a new workspace per chunk held two at once).
-fn resize_forward(mlp: &Mlp, ws: &mut Workspace, rows: usize) {
-    ws.batch = rows;
-    for (l, layer) in mlp.layers.iter().enumerate() {
-        ws.pre[l].resize(rows * layer.fan_out, 0.0);
-        ws.act[l].resize(rows * layer.fan_out, 0.0);
-        if layer.bn.is_some() {
-            ws.xhat[l].resize(rows * layer.fan_out, 0.0);
-        }
-    }
-}
-
 /// Forward passes of `x` (rows of `dim`) in chunks of up to [`EVAL_ROWS`] rows through `ws`
 /// (resized in place when a chunk's rows differ); calls `each(first row, the chunk's outputs)`.
 fn outputs(mlp: &Mlp, ws: &mut Workspace, x: &[f32], dim: usize, mut each: impl FnMut(usize, &[f32])) {
@@ -579,7 +549,7 @@ fn outputs(mlp: &Mlp, ws: &mut Workspace, x: &[f32], dim: usize, mut each: impl 
     while start < n {
         let rows = (n - start).min(EVAL_ROWS);
         if ws.batch != rows {
-            resize_forward(mlp, ws, rows);
+            ws.resize_rows(rows);
         }
         each(start, mlp.forward(&x[start * dim..(start + rows) * dim], ws));
         start += rows;

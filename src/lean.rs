@@ -1,29 +1,28 @@
 //! The view at initialization of networks too large to keep in memory.
 //!
 //! Kept whole, 100 layers of 1024 units hold 800 MiB of weights and ∂L/∂W before any activation.
-//! Here each layer's weights are drawn again from the layer's own seeded stream whenever a pass
-//! needs them ([`Mlp::draw_layer`]: the same bits as the kept network's), ∂L/∂W is reduced to its
-//! statistics as it is produced, and only each hidden layer's z is kept (a = φ(z) is recomputed),
-//! so memory grows as width² + depth·batch·width (counted buffer by buffer in
-//! [`crate::budget::lean`]).
+//! Here the one pass of [`crate::network`] runs over a [`Drawn`] network (each Dense drawn again
+//! from its own seeded stream whenever the pass needs it: the same bits as the kept network's)
+//! and a tape that keeps only the checkpoints ([`Workspace::checkpoints`]: every hidden layer's
+//! z and batch norm's 1/√(σ²+ε); a = φ(z) and x̂ are computed again, ∂L/∂W is reduced to its
+//! statistics as the pass shows it), so memory grows as width² + depth·batch·width (counted
+//! buffer by buffer in [`crate::budget::lean`]).
 //!
 //! The histograms share one range over all layers, fixed by every layer's moments, so the backward
 //! pass runs twice: the first measures the moments, the second bins. A layer's weights are needed
 //! by all three passes (z = a·W + b forward, δ·Wᵀ in both backward passes), and keeping them
 //! between passes would take depth·width², so each pass draws them again, with two exceptions:
 //! the first backward pass starts with the layer the forward pass ended on (the output layer,
-//! kept), and the second does not draw the input layer (its ∂L/∂W needs x and δ, not W; the
-//! weight histograms are binned in the first backward pass, whose range the forward pass fixed).
-//! For orthogonal weights a draw is a QR, so this is 3·(depth + 1) − 2 QRs. Every statistic is the same
-//! function of the same values as in [`crate::experiment`], so the report is the same, bit for bit
-//! (tested against the kept network). With batch norm, each layer's 1/√(σ²+ε) and the moments of
-//! z before it are kept too (width values), and x̂ is recovered from the kept output γ·x̂ + β: at
-//! initialization γ = 1 and β = 0.
+//! still held by the source), and the second does not draw the input layer (its ∂L/∂W needs x
+//! and δ, not W; the weight histograms are binned in the first backward pass, whose range the
+//! forward pass fixed). For orthogonal weights a draw is a QR, so this is 3·(depth + 1) − 2 QRs.
+//! Every statistic is the same function of the same values as in [`crate::experiment`], so the
+//! report is the same, bit for bit (tested against the kept network).
 
 use crate::batch::make_batch;
+use crate::block::Dense;
 use crate::config::{Config, ConfigError};
-use crate::linalg::matmul_a_bt;
-use crate::network::{batch_norm_backward, batch_norm_forward, dw_tree, BatchNorm, Layer, Mlp};
+use crate::network::{backward, forward, Drawn, Mlp, Need, Visit, Workspace};
 use crate::report::{Report, BINS};
 use crate::shard::{
     assemble, chunked_loss, data_hists, data_ranges, grad_moments, grad_range, shared_range, weight_std_theory, CrossMoments, DataHists,
@@ -35,15 +34,6 @@ use crate::stats::{self, Histogram, Moments, Range};
 struct Measured {
     layers: Vec<Option<ShardLayer>>,
     grads: Vec<(Moments, f64)>,
-}
-
-/// Batch norm's state of the hidden layers, kept through the pass (empty without it).
-#[derive(Default)]
-struct Norms {
-    /// Moments of z before batch norm, per layer.
-    raw: Vec<Moments>,
-    /// 1/√(σ²_B + ε) per layer and unit.
-    inv_std: Vec<Vec<f32>>,
 }
 
 /// How far a layer-by-layer pass is: `done` of `total` layer steps (the forward pass and the two
@@ -66,14 +56,18 @@ pub fn run_with_progress(config: &Config, progress: &mut dyn FnMut(Progress)) ->
     config.check_data()?;
     let c = config;
     let (shape, spec, seed) = (c.shape(), c.init_spec(), u64::from(c.seed));
-    run_drawing(c, &|k: usize| Mlp::draw_layer(shape, c.act, &spec, c.bn, seed, k), progress)
+    run_drawing(c, &|j: usize| Mlp::draw_dense(shape, c.act, &spec, seed, j), progress)
 }
 
-/// As [`run_with_progress`] for a validated `c`, with layer k's weights from `layer(k)`.
-fn run_drawing(c: &Config, layer: &dyn Fn(usize) -> Layer, progress: &mut dyn FnMut(Progress)) -> Result<Report, ConfigError> {
+/// As [`run_with_progress`] for a validated `c`, with Dense layer j's weights from `draw(j)`.
+fn run_drawing(c: &Config, draw: &dyn Fn(usize) -> Dense, progress: &mut dyn FnMut(Progress)) -> Result<Report, ConfigError> {
     let shape = c.shape();
+    let plan = Mlp::plan(shape, c.act, c.bn);
+    let mut ws = Workspace::checkpoints(&plan, c.batch);
+    let mut source = Drawn::new(plan, draw);
     let (batch, loss, targets) = make_batch(c);
     let chunks = Shard::WHOLE.local_chunks(c.batch);
+    ws.set_chunks(chunks.clone());
     let depth = c.depth;
     let total = 3 * (depth + 1);
     let mut done = 0;
@@ -81,11 +75,20 @@ fn run_drawing(c: &Config, layer: &dyn Fn(usize) -> Layer, progress: &mut dyn Fn
         done += 1;
         progress(Progress { done, total });
     };
-    let Forward { pre, w_moments, distinct, norms, y, top } = forward(c, layer, &batch.x, &mut step);
+    let (mut w_moments, mut distinct) = (Vec::with_capacity(depth), Vec::with_capacity(depth));
+    let y = forward(&mut source, &batch.x, &mut ws, &mut |visit| match visit {
+        Visit::Layer => step(),
+        Visit::Dense(j, l) if j < depth => {
+            w_moments.push(Moments::of(&l.w));
+            distinct.push(stats::distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, stats::symmetry_tolerance(&l.w, &l.b)));
+        }
+        _ => {}
+    });
     let out = shape.output;
     let mut dy = vec![0f32; y.len()];
-    let loss_value = chunked_loss(loss, &targets, (&y, &mut dy), &chunks, out, c.batch);
-    drop(y);
+    let loss_value = chunked_loss(loss, &targets, (y, &mut dy), &chunks, out, c.batch);
+    ws.release_output();
+    let raw: Vec<Option<Moments>> = (0..depth).map(|l| ws.raw_pre(l)).collect();
 
     // First backward pass: the moments of every layer's a, z, ∂L/∂a and ∂L/∂W, and the weights'
     // histograms (their range is fixed by the forward pass's moments).
@@ -93,10 +96,8 @@ fn run_drawing(c: &Config, layer: &dyn Fn(usize) -> Layer, progress: &mut dyn Fn
     let fixed = |(lo, hi): (f64, f64)| Range::Fixed(lo, hi);
     let mut measured = Measured { layers: vec![None; depth], grads: vec![(Moments::default(), 0.0); depth] };
     let mut w_hists: Vec<Option<Histogram>> = vec![None; depth];
-    let raw = |l: usize| norms.raw.get(l).copied();
     let mut last_grad = CrossMoments::default();
-    let sweep = Sweep { top: Some(top), bottom_weights: true };
-    backward(c, layer, sweep, (&batch.x, &pre, &dy), &norms, &chunks, &mut |visit| match visit {
+    backward(&mut source, &batch.x, &dy, &mut ws, Need::Weights, &mut |visit| match visit {
         Visit::Layer => step(),
         Visit::Grad(l, w, dw) => {
             measured.grads[l] = grad_moments(dw);
@@ -106,9 +107,13 @@ fn run_drawing(c: &Config, layer: &dyn Fn(usize) -> Layer, progress: &mut dyn Fn
             if l + 1 == depth {
                 last_grad = CrossMoments::measure(values.2, c.width, &chunks);
             }
-            measured.layers[l] = Some(ShardLayer::measure(values, raw(l), &chunks, c.width, c.act));
+            measured.layers[l] = Some(ShardLayer::measure(values, raw[l], &chunks, c.width, c.act));
         }
+        Visit::Dense(..) => {}
     });
+    // Nothing of the first backward pass's buffers serves the second, which starts at the top.
+    source.release();
+    ws.release_scratch();
     let layers: Vec<ShardLayer> = measured.layers.into_iter().map(|l| l.expect("every hidden layer is visited")).collect();
     let grad_moments: Vec<Moments> = measured.grads.iter().map(|g| g.0).collect();
     let g_range = grad_range(c, &grad_moments);
@@ -133,12 +138,14 @@ fn run_drawing(c: &Config, layer: &dyn Fn(usize) -> Layer, progress: &mut dyn Fn
     // Second backward pass: the other histograms over the shared ranges.
     let mut g_hists: Vec<Option<Histogram>> = vec![None; depth];
     let mut hists: Vec<Option<DataHists>> = vec![None; depth];
-    let sweep = Sweep { top: None, bottom_weights: false };
-    backward(c, layer, sweep, (&batch.x, &pre, &dy), &norms, &chunks, &mut |visit| match visit {
+    backward(&mut source, &batch.x, &dy, &mut ws, Need::Shape, &mut |visit| match visit {
         Visit::Layer => step(),
         Visit::Grad(l, _, dw) => g_hists[l] = Some(Histogram::of(dw, BINS, fixed(g_range))),
         Visit::Data(l, values) => hists[l] = Some(data_hists(values, ranges)),
+        Visit::Dense(..) => {}
     });
+    // The pass's buffers go before the report is put together (its peak is the second pass's).
+    drop((ws, source));
     let w_hists: Vec<Histogram> = w_hists.into_iter().map(|h| h.expect("the first backward pass draws every hidden layer")).collect();
     let g_hists = g_hists.into_iter().map(|h| h.expect("every hidden layer is visited"));
     let grads: Vec<GradStats> =
@@ -149,132 +156,6 @@ fn run_drawing(c: &Config, layer: &dyn Fn(usize) -> Layer, progress: &mut dyn Fn
         w.hists = w_hists;
     }
     Ok(assemble(c, &[part], &grads, &[hists], None))
-}
-
-/// What the forward pass keeps.
-struct Forward {
-    /// z of each hidden layer (after batch norm, where there is one).
-    pre: Vec<Vec<f32>>,
-    /// Each hidden layer's weight moments and distinct neurons.
-    w_moments: Vec<Moments>,
-    distinct: Vec<usize>,
-    norms: Norms,
-    /// The output.
-    y: Vec<f32>,
-    /// The output layer, the last drawn, for the first backward pass to start with.
-    top: Layer,
-}
-
-/// The forward pass of `x`, drawing each layer as it goes; `step` after each layer. The same
-/// arithmetic as [`Mlp::forward`] (affine, batch norm, φ).
-fn forward(c: &Config, layer: &dyn Fn(usize) -> Layer, x: &[f32], step: &mut dyn FnMut()) -> Forward {
-    let depth = c.depth;
-    let (mut pre, mut w_moments, mut distinct, mut norms) = (Vec::with_capacity(depth), Vec::new(), Vec::new(), Norms::default());
-    let (mut below, mut xhat) = (Vec::new(), Vec::new());
-    for k in 0..=depth {
-        step();
-        let l = layer(k);
-        let mut z = vec![0f32; c.batch * l.fan_out];
-        l.affine(if k == 0 { x } else { &below }, &mut z, c.batch);
-        if k == depth {
-            return Forward { pre, w_moments, distinct, norms, y: z, top: l };
-        }
-        if let Some(bn) = &l.bn {
-            norms.raw.push(Moments::of(&z));
-            let mut inv_std = vec![0f32; l.fan_out];
-            xhat.resize(z.len(), 0.0);
-            batch_norm_forward(&mut z, &mut xhat, &mut inv_std, bn, c.batch, l.fan_out);
-            norms.inv_std.push(inv_std);
-        }
-        w_moments.push(Moments::of(&l.w));
-        distinct.push(stats::distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, stats::symmetry_tolerance(&l.w, &l.b)));
-        below.resize(z.len(), 0.0);
-        c.act.forward(&z, &mut below);
-        pre.push(z);
-    }
-    unreachable!("the loop returns at the output layer")
-}
-
-/// What the backward pass shows its visitor.
-enum Visit<'a> {
-    /// It starts on the next layer down.
-    Layer,
-    /// Hidden layer `l`, its weights (if this pass drew them) and its ∂L/∂W.
-    Grad(usize, Option<&'a Layer>, &'a [f32]),
-    /// Hidden layer `l`'s z, a and ∂L/∂a.
-    Data(usize, (&'a [f32], &'a [f32], &'a [f32])),
-}
-
-/// Which layers one backward pass need not draw.
-struct Sweep {
-    /// The output layer, if the caller holds it already.
-    top: Option<Layer>,
-    /// Whether to draw the input layer (its ∂L/∂W does not need its weights, only their
-    /// histogram does).
-    bottom_weights: bool,
-}
-
-/// The backward pass from ∂L/∂y, drawing each layer's weights again (but those `sweep` spares);
-/// `visit` sees each hidden layer's ∂L/∂W and its z, a, ∂L/∂a as they are produced. The same
-/// products in the same order as [`Mlp::backward`].
-fn backward(
-    c: &Config,
-    layer: &dyn Fn(usize) -> Layer,
-    mut sweep: Sweep,
-    (x, pre, dy): (&[f32], &[Vec<f32>], &[f32]),
-    norms: &Norms,
-    chunks: &[std::ops::Range<usize>],
-    visit: &mut dyn FnMut(Visit<'_>),
-) {
-    let depth = c.depth;
-    let dims = c.shape().layer_dims();
-    let mut delta = dy.to_vec();
-    let (mut delta_next, mut dact, mut act, mut dw, mut scratch) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let (mut xhat, mut dgamma, mut dbeta) = (Vec::new(), Vec::new(), Vec::new());
-    let mut temps = vec![Vec::new(); chunks.len().ilog2() as usize];
-    for l in (0..=depth).rev() {
-        visit(Visit::Layer);
-        let (fan_in, fan_out) = dims[l];
-        let w = if l == depth && sweep.top.is_some() {
-            sweep.top.take()
-        } else if l == 0 && !sweep.bottom_weights {
-            None
-        } else {
-            Some(layer(l))
-        };
-        // a of the layer below: x, or φ(z) recomputed.
-        if l > 0 {
-            act.resize(pre[l - 1].len(), 0.0);
-            c.act.forward(&pre[l - 1], &mut act);
-        }
-        let input: &[f32] = if l == 0 { x } else { &act };
-        dw.resize(fan_in * fan_out, 0.0);
-        dw_tree(input, &delta, chunks, (fan_in, fan_out), &mut dw, &mut temps, &mut scratch);
-        if l < depth {
-            visit(Visit::Grad(l, w.as_ref(), &dw));
-        }
-        if l == 0 {
-            break;
-        }
-        let w = w.expect("every layer above the input layer is drawn");
-        dact.resize(c.batch * w.fan_in, 0.0);
-        matmul_a_bt(&delta, &w.w, &mut dact, c.batch, w.fan_out, w.fan_in, &mut scratch);
-        visit(Visit::Data(l - 1, (&pre[l - 1], &act, &dact)));
-        delta_next.resize(c.batch * w.fan_in, 0.0);
-        c.act.backward(&pre[l - 1], &act, &dact, &mut delta_next);
-        if let Some(inv_std) = norms.inv_std.get(l - 1) {
-            // x̂ = (u − β)/γ of the kept u = γ·x̂ + β: at initialization γ = 1 and β = 0.
-            let bn = BatchNorm::initial(w.fan_in);
-            xhat.clear();
-            xhat.extend(
-                pre[l - 1].chunks_exact(w.fan_in).flat_map(|row| row.iter().zip(&bn.beta).zip(&bn.gamma).map(|((&u, &b), &g)| (u - b) / g)),
-            );
-            dgamma.resize(w.fan_in, 0.0);
-            dbeta.resize(w.fan_in, 0.0);
-            batch_norm_backward(&mut delta_next, &xhat, inv_std, &bn, &mut dgamma, &mut dbeta, c.batch, w.fan_in);
-        }
-        std::mem::swap(&mut delta, &mut delta_next);
-    }
 }
 
 #[cfg(test)]
@@ -291,7 +172,7 @@ mod tests {
         let (shape, spec, seed) = (c.shape(), c.init_spec(), u64::from(c.seed));
         let layer = |k: usize| {
             draws.borrow_mut().push(k);
-            Mlp::draw_layer(shape, c.act, &spec, c.bn, seed, k)
+            Mlp::draw_dense(shape, c.act, &spec, seed, k)
         };
         let counted = run_drawing(&c, &layer, &mut |_| {}).unwrap();
         let draws = draws.into_inner();

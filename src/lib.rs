@@ -9,7 +9,10 @@
 //!
 //! - [`init`] — initializers (PyTorch `torch.nn.init` and Keras formulas)
 //! - [`activation`] — nonlinearities and derivatives
-//! - [`network`] — the MLP, forward and backward passes, batch norm
+//! - [`block`] — the blocks a network is made of (Dense, Norm, Act): forward, backward,
+//!   parameters, probe points
+//! - [`network`] — the MLP as a list of blocks, and the one forward and backward pass over a
+//!   weight source (kept or drawn again) and a tape (keep everything, or the checkpoints)
 //! - [`linalg`] — the one matrix product
 //! - [`loss`], [`data`], [`train`] — losses, inputs, optimizers
 //! - [`stats`] — moments, histograms, saturation, dead units, distinct neurons
@@ -30,7 +33,7 @@
 //!
 //! 1. **Leaves**, which import no other module: [`rng`], [`format`](mod@format), [`choice`],
 //!    [`linalg`], [`loss`], [`stats`].
-//! 2. **The network and its inputs**: [`activation`], [`init`], [`data`], [`network`], [`train`]
+//! 2. **The network and its inputs**: [`activation`], [`init`], [`data`], [`block`], [`network`], [`train`]
 //!    (the optimizers), and [`compare`] (what `compare=` asks for: values of those).
 //! 3. **Analysis**, on plain numbers: [`theory`] (it reads a [`theory::Setup`], never a
 //!    configuration), [`report`], [`verdict`].
@@ -47,6 +50,7 @@
 
 pub mod activation;
 pub mod batch;
+pub mod block;
 pub mod budget;
 pub mod charts;
 pub mod choice;

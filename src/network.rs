@@ -1,43 +1,31 @@
-//! A dense multilayer perceptron with explicit forward and backward passes.
+//! A network as a list of blocks, and the one pass that runs it forward and backward.
 //!
-//! Layer l (0-based) computes z = a_{l−1}·W_l + b_l, optionally batch-normalises it
-//! (u = γ·(z − μ_B)/√(σ²_B + ε) + β, Ioffe & Szegedy 2015, training-mode statistics), then
-//! a_l = f(u) for hidden layers; the last layer is linear (y = z). Buffers live in a
-//! [`Workspace`] allocated once per configuration and reused by every pass.
+//! An [`Mlp`] of `depth` hidden layers is the blocks `[Dense, (Norm), Act] × depth, Dense`
+//! (makemore part 3's `layers = [Linear, BatchNorm1d, Tanh, …, Linear]`): hidden layer l computes
+//! z = a_{l−1}·W_l + b_l, optionally batch-normalises it (u = γ·(z − μ_B)/√(σ²_B + ε) + β, Ioffe
+//! & Szegedy 2015), then a_l = φ(u); the last layer is linear (y = z). See [`crate::block`].
+//!
+//! [`forward`] and [`backward`] are the only passes, for every path:
+//!
+//! - the weights come from a [`Source`]: [`Kept`] (a network in memory), or [`Drawn`] (each
+//!   Dense drawn again from its own seeded stream, `Rng::new(seed, Stream::Layer(j))`, whenever
+//!   a pass needs it: the same bits as the kept network's);
+//! - the buffers are a [`Workspace`], a tape that [`Keep`]s everything (the kept path: the report
+//!   reads every layer's z, a, ∂L/∂a and ∂L/∂W after the pass) or only the checkpoints the
+//!   backward pass cannot recompute (every z, batch norm's 1/√(σ²+ε); a = φ(z) and x̂ are computed
+//!   again when needed, and ∂L/∂W is shown to a visitor and dropped), for networks too large to
+//!   keep (`crate::lean`).
+//!
+//! Both give the same bits: the same blocks do the same floating-point operations in the same
+//! order whichever source and tape.
 
 use crate::activation::Activation;
+use crate::block::{Backward, Block, Dense, Io, Norm, Param, ParamMut, Probe, Saved, Spares, Work};
 use crate::init::InitSpec;
-use crate::linalg::{matmul, matmul_a_bt, matmul_at_b};
 use crate::rng::{Rng, Stream};
 use crate::stats::Moments;
 
-/// ε of batch normalisation (PyTorch `BatchNorm1d` default).
-pub const BN_EPS: f32 = 1e-5;
-
-/// Learnable scale and shift of a batch-norm layer (initialised to γ = 1, β = 0).
-#[derive(Debug, Clone, PartialEq)]
-pub struct BatchNorm {
-    pub gamma: Vec<f32>,
-    pub beta: Vec<f32>,
-}
-
-impl BatchNorm {
-    /// γ = 1, β = 0 for `n` units, as PyTorch's `BatchNorm1d` starts.
-    #[must_use]
-    pub fn initial(n: usize) -> Self {
-        Self { gamma: vec![1.0; n], beta: vec![0.0; n] }
-    }
-}
-
-/// One dense layer: `w` is row-major fan_in × fan_out.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Layer {
-    pub fan_in: usize,
-    pub fan_out: usize,
-    pub w: Vec<f32>,
-    pub b: Vec<f32>,
-    pub bn: Option<BatchNorm>,
-}
+pub use crate::block::BN_EPS;
 
 /// The shape of a network.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,239 +51,295 @@ impl Shape {
     }
 }
 
-impl Layer {
-    /// z = a·W + b for a batch of `batch` rows of `a`.
-    pub fn affine(&self, a: &[f32], z: &mut [f32], batch: usize) {
-        matmul(a, &self.w, z, batch, self.fan_in, self.fan_out);
-        for row in z.chunks_exact_mut(self.fan_out) {
-            for (v, &b) in row.iter_mut().zip(&self.b) {
-                *v += b;
-            }
-        }
-    }
-}
-
-/// A multilayer perceptron: `depth` hidden layers with activation `act`, then a linear output.
-#[derive(Debug, Clone, PartialEq)]
+/// A multilayer perceptron: a list of [`Block`]s applied in order.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Mlp {
-    pub layers: Vec<Layer>,
-    pub act: Activation,
+    pub blocks: Vec<Block>,
 }
 
 impl Mlp {
-    /// Builds and initialises a network. Layer k draws from its own seeded stream, so its weights
-    /// depend only on (seed, k, shape, initializer), not on the batch or the other layers.
+    /// The blocks of a network of this shape without its weights (every Dense
+    /// [`Dense::shape_only`], every Norm without γ and β): what a network is made of, for the
+    /// questions that need no weights ([`Mlp::couples_samples`]) and for [`Drawn`].
     #[must_use]
-    pub fn new(shape: Shape, act: Activation, init: &InitSpec, batch_norm: bool, seed: u64) -> Self {
-        let layers = (0..=shape.depth).map(|k| Self::draw_layer(shape, act, init, batch_norm, seed, k)).collect();
-        Self { layers, act }
+    pub fn plan(shape: Shape, act: Activation, batch_norm: bool) -> Self {
+        let dims = shape.layer_dims();
+        let mut blocks = Vec::with_capacity(3 * dims.len());
+        for (l, &(fan_in, fan_out)) in dims.iter().enumerate() {
+            blocks.push(Block::Dense(Dense::shape_only(fan_in, fan_out)));
+            if l + 1 < dims.len() {
+                if batch_norm {
+                    blocks.push(Block::Norm(Norm::batch(0)));
+                }
+                blocks.push(Block::Act(act));
+            }
+        }
+        Self { blocks }
     }
 
-    /// Layer `k` (0-based, the output layer last) of the network [`Mlp::new`] builds, alone: drawn
-    /// from its own stream, so it is the same bits whenever it is drawn (`crate::lean` draws
-    /// layers again instead of keeping them).
+    /// Builds and initialises a network. Dense layer j draws from its own seeded stream, so its
+    /// weights depend only on (seed, j, shape, initializer), not on the batch or the other layers;
+    /// batch norm starts at γ = 1, β = 0.
     #[must_use]
-    pub fn draw_layer(shape: Shape, act: Activation, init: &InitSpec, batch_norm: bool, seed: u64, k: usize) -> Layer {
-        let dims = shape.layer_dims();
-        let (fan_in, fan_out) = dims[k];
-        let mut rng = Rng::new(seed, Stream::Layer(k as u32));
+    pub fn new(shape: Shape, act: Activation, init: &InitSpec, batch_norm: bool, seed: u64) -> Self {
+        let mut mlp = Self::plan(shape, act, batch_norm);
+        let mut j = 0;
+        for block in &mut mlp.blocks {
+            match block {
+                Block::Dense(d) => {
+                    *d = Self::draw_dense(shape, act, init, seed, j);
+                    j += 1;
+                }
+                Block::Norm(n) => *n = Norm::batch(shape.width),
+                Block::Act(_) => {}
+            }
+        }
+        mlp
+    }
+
+    /// Dense layer `j` (0-based, the output layer last) of the network [`Mlp::new`] builds,
+    /// alone: drawn from its own stream, so it is the same bits whenever it is drawn ([`Drawn`]
+    /// draws layers again instead of keeping them).
+    #[must_use]
+    pub fn draw_dense(shape: Shape, act: Activation, init: &InitSpec, seed: u64, j: usize) -> Dense {
+        let (fan_in, fan_out) = shape.layer_dims()[j];
+        let mut rng = Rng::new(seed, Stream::Layer(j as u32));
         let mut w = vec![0f32; fan_in * fan_out];
         let mut b = vec![0f32; fan_out];
         init.fill_weights(&mut w, fan_in, fan_out, act, &mut rng);
         init.fill_bias(&mut b, fan_in, act, &mut rng);
-        let bn = (batch_norm && k + 1 < dims.len()).then(|| BatchNorm::initial(fan_out));
-        Layer { fan_in, fan_out, w, b, bn }
+        Dense { fan_in, fan_out, w, b }
     }
 
-    /// Number of hidden layers.
+    /// Number of hidden layers (of nonlinearities).
     #[must_use]
     pub fn depth(&self) -> usize {
-        self.layers.len() - 1
+        self.blocks.iter().filter(|b| b.probes().contains(&Probe::Activation)).count()
+    }
+
+    /// The dense layers in order, the output layer last.
+    pub fn denses(&self) -> impl Iterator<Item = &Dense> {
+        self.blocks.iter().filter_map(|b| match b {
+            Block::Dense(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    /// The dense layers of the hidden layers (all but the output layer).
+    pub fn hidden(&self) -> impl Iterator<Item = &Dense> {
+        self.denses().take(self.depth())
+    }
+
+    /// Dense layer `j` (the output layer is `depth`); `None` past the last.
+    #[must_use]
+    pub fn dense(&self, j: usize) -> Option<&Dense> {
+        self.denses().nth(j)
+    }
+
+    /// Input width.
+    #[must_use]
+    pub fn input_dim(&self) -> usize {
+        self.denses().next().map_or(0, |d| d.fan_in)
     }
 
     /// Output width.
     #[must_use]
     pub fn output_dim(&self) -> usize {
-        self.layers.last().map_or(0, |l| l.fan_out)
+        self.denses().last().map_or(0, |d| d.fan_out)
     }
 
-    /// Forward pass of a batch `x` (batch × input). Keeps every layer's pre-activation and
-    /// activation in `ws`; returns the output (batch × output).
+    /// The nonlinearity of the hidden layers (linear for a network without one).
+    #[must_use]
+    pub fn activation(&self) -> Activation {
+        self.blocks
+            .iter()
+            .find_map(|b| match b {
+                Block::Act(a) => Some(*a),
+                _ => None,
+            })
+            .unwrap_or(Activation::Linear)
+    }
+
+    /// Whether a pass couples the batch's samples (some block does: batch norm), so it may not be
+    /// split by rows across workers.
+    #[must_use]
+    pub fn couples_samples(&self) -> bool {
+        self.blocks.iter().any(Block::couples_samples)
+    }
+
+    /// Every parameter tensor, block by block (W₀, b₀, γ₀, β₀, W₁, …).
+    pub fn params(&self) -> impl Iterator<Item = Param<'_>> {
+        self.blocks.iter().flat_map(Block::params)
+    }
+
+    /// Every parameter tensor, mutably, with its gradient in `ws` (after [`Mlp::backward`]), in
+    /// [`Mlp::params`] order.
+    pub fn params_mut<'a>(&'a mut self, ws: &'a Workspace) -> impl Iterator<Item = (ParamMut<'a>, &'a [f32])> {
+        self.blocks.iter_mut().zip(&ws.grads).flat_map(|(b, g)| b.params_mut().into_iter().zip(g.iter().map(Vec::as_slice)))
+    }
+
+    /// Forward pass of a batch `x` (batch × input), keeping every block's output in `ws`; returns
+    /// the output (batch × output).
     pub fn forward<'w>(&self, x: &[f32], ws: &'w mut Workspace) -> &'w [f32] {
-        let batch = ws.batch;
-        let last = self.layers.len() - 1;
-        let Workspace { pre, act, raw_pre, xhat, inv_std, .. } = ws;
-        for (l, layer) in self.layers.iter().enumerate() {
-            let (before, rest) = act.split_at_mut(l);
-            let input: &[f32] = if l == 0 { x } else { &before[l - 1] };
-            let z = &mut pre[l];
-            layer.affine(input, z, batch);
-            if let Some(bn) = &layer.bn {
-                raw_pre[l] = Some(Moments::of(z));
-                batch_norm_forward(z, &mut xhat[l], &mut inv_std[l], bn, batch, layer.fan_out);
-            }
-            let out = &mut rest[0];
-            if l == last {
-                out.copy_from_slice(z);
-            } else {
-                self.act.forward(z, out);
-            }
-        }
-        &ws.act[last]
+        forward(&mut Kept(self), x, ws, &mut |_| {})
     }
 
-    /// Backward pass from dL/dy (`dy`, batch × output), after [`Mlp::forward`] on the same `x`.
-    /// Fills dL/dW, dL/db (and dL/dγ, dL/dβ) of every layer and dL/da of every hidden layer.
+    /// Backward pass from dL/dy (`dy`, batch × output), after [`Mlp::forward`] on the same `x`:
+    /// fills every parameter's gradient and dL/da of every hidden layer.
     pub fn backward(&self, x: &[f32], dy: &[f32], ws: &mut Workspace) {
-        let batch = ws.batch;
-        let Workspace { pre, act, xhat, inv_std, dw, db, dgamma, dbeta, dact, delta, delta_next, scratch, chunks, dw_temps, .. } = ws;
-        delta.clear();
-        delta.extend_from_slice(dy);
-        for l in (0..self.layers.len()).rev() {
-            let layer = &self.layers[l];
-            let input: &[f32] = if l == 0 { x } else { &act[l - 1] };
-            // dW = a_{l−1}ᵀ · δ, summed over the row chunks as a pairwise tree (shard::tree);  db = Σ_batch δ
-            dw_tree(input, delta, chunks, (layer.fan_in, layer.fan_out), &mut dw[l], dw_temps, scratch);
-            db[l].fill(0.0);
-            for row in delta.chunks_exact(layer.fan_out) {
-                for (s, &d) in db[l].iter_mut().zip(row) {
-                    *s += d;
+        backward(&mut Kept(self), x, dy, ws, Need::Shape, &mut |_| {});
+    }
+}
+
+/// What a pass needs of a block it asks a [`Source`] for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Its parameters.
+    Weights,
+    /// Its shape only (a Dense whose ∂L/∂(input) is not wanted: its ∂L/∂W needs only its input
+    /// and δ).
+    Shape,
+}
+
+/// Where a pass gets block `k`'s parameters.
+pub trait Source {
+    /// Block `k` of the network, with its parameters when `need` says so.
+    fn block(&mut self, k: usize, need: Need) -> &Block;
+}
+
+/// A network kept in memory.
+pub struct Kept<'a>(pub &'a Mlp);
+
+impl Source for Kept<'_> {
+    fn block(&mut self, k: usize, _: Need) -> &Block {
+        &self.0.blocks[k]
+    }
+}
+
+/// A network drawn again whenever a pass needs a layer: each Dense from `draw(j)` (its own seeded
+/// stream, [`Mlp::draw_dense`]), batch norm at its initial γ = 1, β = 0. It holds one Dense at a
+/// time, the last drawn, so a pass that asks for the layer it just had (the backward pass
+/// starting on the layer the forward pass ended on) does not draw it again.
+pub struct Drawn<'a> {
+    plan: Mlp,
+    draw: &'a dyn Fn(usize) -> Dense,
+    /// Of each block, its Dense index (if a Dense) and its output width.
+    index: Vec<(Option<usize>, usize)>,
+    dense: Option<(usize, Block)>,
+    norm: Option<(usize, Block)>,
+}
+
+impl<'a> Drawn<'a> {
+    /// The network of `plan` ([`Mlp::plan`]) with Dense j drawn by `draw(j)`.
+    #[must_use]
+    pub fn new(plan: Mlp, draw: &'a dyn Fn(usize) -> Dense) -> Self {
+        let (mut j, mut width) = (0, plan.input_dim());
+        let index = plan
+            .blocks
+            .iter()
+            .map(|b| {
+                width = b.width_out(width);
+                let dense = matches!(b, Block::Dense(_)).then(|| {
+                    j += 1;
+                    j - 1
+                });
+                (dense, width)
+            })
+            .collect();
+        Self { plan, draw, index, dense: None, norm: None }
+    }
+}
+
+impl Drawn<'_> {
+    /// Drops the layers held, so the next pass draws every layer it needs.
+    pub fn release(&mut self) {
+        (self.dense, self.norm) = (None, None);
+    }
+}
+
+impl Source for Drawn<'_> {
+    fn block(&mut self, k: usize, need: Need) -> &Block {
+        let (dense, width) = self.index[k];
+        match (&self.plan.blocks[k], dense) {
+            (Block::Dense(_), Some(j)) if need == Need::Weights => {
+                if !matches!(self.dense, Some((i, _)) if i == k) {
+                    // Drop the layer held before drawing the next: one layer in memory at a time.
+                    self.dense = None;
+                    self.dense = Some((k, Block::Dense((self.draw)(j))));
                 }
+                self.dense.as_ref().map_or(&self.plan.blocks[k], |(_, b)| b)
             }
-            if l == 0 {
-                break;
+            (Block::Norm(plan), _) => {
+                if !matches!(self.norm, Some((i, _)) if i == k) {
+                    self.norm = Some((k, Block::Norm(Norm { kind: plan.kind, eps: plan.eps, ..Norm::batch(width) })));
+                }
+                self.norm.as_ref().map_or(&self.plan.blocks[k], |(_, b)| b)
             }
-            // dL/da_{l−1} = δ · W_lᵀ
-            let below = &self.layers[l - 1];
-            matmul_a_bt(delta, &layer.w, &mut dact[l - 1], batch, layer.fan_out, layer.fan_in, scratch);
-            // dL/du = dL/da ⊙ f′(u)
-            delta_next.resize(batch * below.fan_out, 0.0);
-            self.act.backward(&pre[l - 1], &act[l - 1], &dact[l - 1], delta_next);
-            if let Some(bn) = &below.bn {
-                batch_norm_backward(
-                    delta_next,
-                    &xhat[l - 1],
-                    &inv_std[l - 1],
-                    bn,
-                    &mut dgamma[l - 1],
-                    &mut dbeta[l - 1],
-                    batch,
-                    below.fan_out,
-                );
-            }
-            std::mem::swap(delta, delta_next);
+            (b, _) => b,
         }
     }
 }
 
-/// `out` = aᵀ·δ over the rows of `chunks` (a power-of-two list of consecutive row ranges), as a
-/// pairwise tree: the sum over the left half of the chunks plus the sum over the right half. A
-/// shard of the batch computes a subtree, so shards combine to exactly these bits.
-pub(crate) fn dw_tree(
-    a: &[f32],
-    delta: &[f32],
-    chunks: &[std::ops::Range<usize>],
-    (fan_in, fan_out): (usize, usize),
-    out: &mut [f32],
-    temps: &mut [Vec<f32>],
-    scratch: &mut Vec<f32>,
-) {
-    if let [r] = chunks {
-        let (x, d) = (&a[r.start * fan_in..r.end * fan_in], &delta[r.start * fan_out..r.end * fan_out]);
-        matmul_at_b(x, d, out, r.len(), fan_in, fan_out, scratch);
-        return;
-    }
-    let (left, right) = chunks.split_at(chunks.len() / 2);
-    dw_tree(a, delta, left, (fan_in, fan_out), out, temps, scratch);
-    let Some((tmp, rest)) = temps.split_first_mut() else { return };
-    tmp.resize(fan_in * fan_out, 0.0);
-    dw_tree(a, delta, right, (fan_in, fan_out), tmp, rest, scratch);
-    out.iter_mut().zip(tmp.iter()).for_each(|(o, t)| *o += t);
+/// What a [`Workspace`] keeps of a pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Keep {
+    /// Every block's output, saved state, output gradient where probed, and parameter gradients.
+    #[default]
+    Everything,
+    /// What the backward pass cannot compute again: the outputs of blocks that are not
+    /// [`Block::recomputable`] and the saved state [`Block::forget`] leaves. Recomputable outputs,
+    /// forgotten state, output gradients and parameter gradients live only while the pass needs
+    /// them (the visitor sees them then).
+    Checkpoints,
 }
 
-/// In place: z ← γ·x̂ + β with x̂ = (z − μ)/√(σ² + ε), μ and σ² (biased) over the batch per unit.
-pub(crate) fn batch_norm_forward(z: &mut [f32], xhat: &mut [f32], inv_std: &mut [f32], bn: &BatchNorm, batch: usize, n: usize) {
-    let mut mean = vec![0f64; n];
-    let mut var = vec![0f64; n];
-    for row in z.chunks_exact(n) {
-        for (m, &v) in mean.iter_mut().zip(row) {
-            *m += f64::from(v);
-        }
-    }
-    for m in &mut mean {
-        *m /= batch as f64;
-    }
-    for row in z.chunks_exact(n) {
-        for ((s, &v), &m) in var.iter_mut().zip(row).zip(&mean) {
-            *s += (f64::from(v) - m).powi(2);
-        }
-    }
-    for (is, s) in inv_std.iter_mut().zip(&var) {
-        *is = (1.0 / (s / batch as f64 + f64::from(BN_EPS)).sqrt()) as f32;
-    }
-    for (zrow, xrow) in z.chunks_exact_mut(n).zip(xhat.chunks_exact_mut(n)) {
-        for j in 0..n {
-            let xh = ((f64::from(zrow[j]) - mean[j]) as f32) * inv_std[j];
-            xrow[j] = xh;
-            zrow[j] = bn.gamma[j] * xh + bn.beta[j];
-        }
-    }
+/// Where block `k` of a pass reads and writes, from the network's blocks.
+#[derive(Debug, Clone, Copy, Default)]
+struct Slot {
+    /// The block before (whose output is this block's input); `None` for the first, which reads x.
+    producer: Option<usize>,
+    /// The buffer holding this block's input (the producer's, or an in-place producer's input's).
+    input: Option<usize>,
+    /// The buffer holding this block's output: its own, or its input's if it works in place.
+    buf: usize,
+    width_in: usize,
+    width: usize,
+    in_place: bool,
+    recomputable: bool,
+    /// Whether ∂L/∂(output) is kept (the output is probed as an activation: the report shows ∂L/∂a).
+    keeps_grad: bool,
+    /// Of a Dense, its index (the output layer last).
+    dense: Option<usize>,
+    /// Of a block whose output is an activation, its hidden layer.
+    layer: Option<usize>,
 }
 
-/// In place: du (dL/du) ← dL/dz, with dγ = Σ du·x̂, dβ = Σ du and
-/// dL/dz = γ·inv_std/B · (B·du − Σ du − x̂·Σ(du·x̂)).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn batch_norm_backward(
-    du: &mut [f32],
-    xhat: &[f32],
-    inv_std: &[f32],
-    bn: &BatchNorm,
-    dgamma: &mut [f32],
-    dbeta: &mut [f32],
-    batch: usize,
-    n: usize,
-) {
-    let mut sum_du = vec![0f64; n];
-    let mut sum_du_xhat = vec![0f64; n];
-    for (drow, xrow) in du.chunks_exact(n).zip(xhat.chunks_exact(n)) {
-        for j in 0..n {
-            sum_du[j] += f64::from(drow[j]);
-            sum_du_xhat[j] += f64::from(drow[j]) * f64::from(xrow[j]);
-        }
-    }
-    for j in 0..n {
-        dgamma[j] = sum_du_xhat[j] as f32;
-        dbeta[j] = sum_du[j] as f32;
-    }
-    let bf = batch as f64;
-    for (drow, xrow) in du.chunks_exact_mut(n).zip(xhat.chunks_exact(n)) {
-        for j in 0..n {
-            let k = f64::from(bn.gamma[j]) * f64::from(inv_std[j]) / bf;
-            drow[j] = (k * (bf * f64::from(drow[j]) - sum_du[j] - f64::from(xrow[j]) * sum_du_xhat[j])) as f32;
-        }
-    }
+/// Where each hidden layer's probed quantities are: the buffer of its pre-activation (z, or
+/// γ·x̂ + β after batch norm), the block of its activation, the norm block that measured z's raw
+/// moments.
+#[derive(Debug, Clone, Copy)]
+struct Tap {
+    pre: usize,
+    act: usize,
+    raw: Option<usize>,
 }
 
-/// Every buffer of a pass, allocated once per (network shape, batch) and reused.
+/// Every buffer of a pass (a tape), allocated once per (network shape, batch) and reused.
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
     pub batch: usize,
-    /// Input to the nonlinearity of each layer (batch × fan_out): z, or the batch-norm output.
-    pub pre: Vec<Vec<f32>>,
-    /// Activation of each layer (batch × fan_out); the last is the network output.
-    pub act: Vec<Vec<f32>>,
-    /// Moments of z = a·W + b before batch norm, of batch-norm layers (`pre` holds γ·x̂ + β there).
-    pub raw_pre: Vec<Option<Moments>>,
-    /// Normalised x̂ and 1/√(σ² + ε) of batch-norm layers (empty otherwise).
-    pub xhat: Vec<Vec<f32>>,
-    pub inv_std: Vec<Vec<f32>>,
-    /// dL/dW (fan_in × fan_out), dL/db, dL/dγ, dL/dβ of each layer.
-    pub dw: Vec<Vec<f32>>,
-    pub db: Vec<Vec<f32>>,
-    pub dgamma: Vec<Vec<f32>>,
-    pub dbeta: Vec<Vec<f32>>,
-    /// dL/da of each hidden layer (batch × width).
-    pub dact: Vec<Vec<f32>>,
+    keep: Keep,
+    slots: Vec<Slot>,
+    taps: Vec<Tap>,
+    /// The block index of each Dense.
+    denses: Vec<usize>,
+    /// Each block's output (batch × width; empty for in-place blocks).
+    outs: Vec<Vec<f32>>,
+    saved: Vec<Saved>,
+    /// Each block's parameter gradients, in [`Block::params`] order.
+    grads: Vec<Vec<Vec<f32>>>,
+    /// ∂L/∂(output) of the blocks that keep it (the activations).
+    douts: Vec<Vec<f32>>,
     /// The row chunks ∂L/∂W is summed over (see `shard::chunk_count`): consecutive ranges, a
     /// power-of-two count; one chunk of every row by default.
     pub chunks: Vec<std::ops::Range<usize>>,
@@ -304,34 +348,110 @@ pub struct Workspace {
     delta: Vec<f32>,
     delta_next: Vec<f32>,
     scratch: Vec<f32>,
+    spares: Spares,
 }
 
 impl Workspace {
-    /// Buffers for `mlp` on batches of `batch` samples.
+    /// Buffers for `mlp` on batches of `batch` samples, keeping everything.
     #[must_use]
     pub fn new(mlp: &Mlp, batch: usize) -> Self {
-        let per_layer = |f: &dyn Fn(&Layer) -> usize| mlp.layers.iter().map(|l| vec![0f32; f(l)]).collect::<Vec<_>>();
-        let bn_sized = |f: &dyn Fn(&Layer) -> usize| {
-            mlp.layers.iter().map(|l| if l.bn.is_some() { vec![0f32; f(l)] } else { Vec::new() }).collect::<Vec<_>>()
-        };
-        let max_width = mlp.layers.iter().map(|l| l.fan_in.max(l.fan_out)).max().unwrap_or(0);
-        Self {
-            batch,
-            pre: per_layer(&|l| batch * l.fan_out),
-            act: per_layer(&|l| batch * l.fan_out),
-            raw_pre: vec![None; mlp.layers.len()],
-            xhat: bn_sized(&|l| batch * l.fan_out),
-            inv_std: bn_sized(&|l| l.fan_out),
-            dw: per_layer(&|l| l.fan_in * l.fan_out),
-            db: per_layer(&|l| l.fan_out),
-            dgamma: bn_sized(&|l| l.fan_out),
-            dbeta: bn_sized(&|l| l.fan_out),
-            dact: mlp.layers[..mlp.depth()].iter().map(|l| vec![0f32; batch * l.fan_out]).collect(),
-            chunks: std::iter::once(0..batch).collect(),
-            dw_temps: Vec::new(),
-            delta: Vec::with_capacity(batch * max_width),
-            delta_next: Vec::with_capacity(batch * max_width),
-            scratch: Vec::with_capacity(max_width * batch.max(max_width)),
+        let mut ws = Self::layout(mlp, batch, Keep::Everything);
+        for (k, (b, s)) in mlp.blocks.iter().zip(ws.slots.clone()).enumerate() {
+            ws.grads[k] = b.grad_sizes(s.width_in).into_iter().map(|n| vec![0f32; n]).collect();
+            if s.keeps_grad {
+                ws.douts[k] = vec![0f32; batch * s.width];
+            }
+        }
+        let max_width = ws.slots.iter().map(|s| s.width_in.max(s.width)).max().unwrap_or(0);
+        ws.delta = Vec::with_capacity(batch * max_width);
+        ws.delta_next = Vec::with_capacity(batch * max_width);
+        ws.scratch = Vec::with_capacity(max_width * batch.max(max_width));
+        ws
+    }
+
+    /// Buffers of a forward pass only (no gradient), for `rows` rows.
+    #[must_use]
+    pub fn forward_only(mlp: &Mlp, rows: usize) -> Self {
+        Self::layout(mlp, rows, Keep::Everything)
+    }
+
+    /// A tape that keeps only the checkpoints ([`Keep::Checkpoints`]); buffers are made as the
+    /// pass needs them.
+    #[must_use]
+    pub fn checkpoints(mlp: &Mlp, batch: usize) -> Self {
+        let mut ws = Self::layout(mlp, 0, Keep::Checkpoints);
+        ws.batch = batch;
+        ws
+    }
+
+    /// The slots of `mlp`'s blocks, with every output and saved state sized for `batch` rows.
+    fn layout(mlp: &Mlp, batch: usize, keep: Keep) -> Self {
+        let n = mlp.blocks.len();
+        let mut ws = Self { batch, keep, chunks: std::iter::once(0..batch).collect(), ..Self::default() };
+        let (mut width, mut pre, mut raw) = (mlp.input_dim(), None, None);
+        for (k, b) in mlp.blocks.iter().enumerate() {
+            let producer = k.checked_sub(1);
+            let input = producer.map(|p| ws.slots[p].buf);
+            let in_place = b.in_place();
+            let buf = if in_place { input.unwrap_or(k) } else { k };
+            let probes = b.probes();
+            let keeps_grad = probes.contains(&Probe::Activation);
+            let dense = matches!(b, Block::Dense(_)).then(|| ws.denses.len());
+            if dense.is_some() {
+                ws.denses.push(k);
+            }
+            if probes.contains(&Probe::PreActivation) {
+                pre = Some(buf);
+            }
+            if probes.contains(&Probe::RawPreActivation) {
+                raw = Some(k);
+            }
+            let layer = keeps_grad.then(|| {
+                ws.taps.push(Tap { pre: pre.unwrap_or(buf), act: k, raw: raw.take() });
+                ws.taps.len() - 1
+            });
+            let s = Slot {
+                producer,
+                input,
+                buf,
+                width_in: width,
+                width: b.width_out(width),
+                in_place,
+                recomputable: b.recomputable(),
+                keeps_grad,
+                dense,
+                layer,
+            };
+            width = s.width;
+            ws.slots.push(s);
+        }
+        ws.outs = ws
+            .slots
+            .iter()
+            .map(|s| if s.in_place || keep == Keep::Checkpoints { Vec::new() } else { vec![0f32; batch * s.width] })
+            .collect();
+        ws.saved = vec![Saved::default(); n];
+        if keep == Keep::Everything {
+            for (b, (saved, s)) in mlp.blocks.iter().zip(ws.saved.iter_mut().zip(&ws.slots)) {
+                b.size_saved(saved, batch, s.width, &mut ws.spares);
+            }
+        }
+        ws.grads = vec![Vec::new(); n];
+        ws.douts = vec![Vec::new(); n];
+        ws
+    }
+
+    /// Sets a forward-only workspace ([`Workspace::forward_only`]) to `rows` rows in place: fewer
+    /// rows keep the buffers' memory, so a short last chunk allocates nothing.
+    pub fn resize_rows(&mut self, rows: usize) {
+        self.batch = rows;
+        for (k, s) in self.slots.iter().enumerate() {
+            if !s.in_place {
+                self.outs[k].resize(rows * s.width, 0.0);
+            }
+            if !self.saved[k].xhat.is_empty() {
+                self.saved[k].xhat.resize(rows * s.width, 0.0);
+            }
         }
     }
 
@@ -342,23 +462,209 @@ impl Workspace {
         self.chunks = chunks;
     }
 
-    /// Bytes held by the buffers of a network of this shape (f32 everywhere), for the memory budget.
+    /// The network's output (batch × output) after a forward pass.
     #[must_use]
-    pub fn bytes_for(shape: Shape, batch: usize, batch_norm: bool) -> u64 {
-        let dims = shape.layer_dims();
-        let (b, mut total) = (batch as u64, 0u64);
-        for (i, o) in &dims {
-            let (i, o) = (*i as u64, *o as u64);
-            total += 2 * i * o + 2 * o; // weights + dW, bias + db
-            total += 3 * b * o; // pre, act, dact
-            if batch_norm {
-                total += b * o + 5 * o;
+    pub fn output(&self) -> &[f32] {
+        self.slots.last().map_or(&[], |s| &self.outs[s.buf])
+    }
+
+    /// Drops the output (a pass keeping only checkpoints needs it only for the loss).
+    pub fn release_output(&mut self) {
+        if let Some(s) = self.slots.last() {
+            let v = std::mem::take(&mut self.outs[s.buf]);
+            self.spares.give(v);
+        }
+    }
+
+    /// Frees what only a pass in progress uses (the spares, δ, the scratch and the chunk tree's
+    /// sums), keeping the tape: between two passes, the memory is the checkpoints'.
+    pub fn release_scratch(&mut self) {
+        self.spares = Spares::default();
+        self.dw_temps.iter_mut().for_each(|t| *t = Vec::new());
+        (self.delta, self.delta_next, self.scratch) = (Vec::new(), Vec::new(), Vec::new());
+    }
+
+    /// The number of hidden layers.
+    #[must_use]
+    pub fn depth(&self) -> usize {
+        self.taps.len()
+    }
+
+    /// The input to hidden layer `l`'s nonlinearity (z, or γ·x̂ + β after batch norm); for
+    /// `l` = depth, the output.
+    #[must_use]
+    pub fn pre(&self, l: usize) -> &[f32] {
+        self.taps.get(l).map_or_else(|| self.output(), |t| &self.outs[t.pre])
+    }
+
+    /// Hidden layer `l`'s activation a = φ(u); for `l` = depth, the output.
+    #[must_use]
+    pub fn act(&self, l: usize) -> &[f32] {
+        self.taps.get(l).map_or_else(|| self.output(), |t| &self.outs[t.act])
+    }
+
+    /// dL/da of hidden layer `l`.
+    #[must_use]
+    pub fn dact(&self, l: usize) -> &[f32] {
+        &self.douts[self.taps[l].act]
+    }
+
+    /// The moments of z before batch norm, of hidden layers with one.
+    #[must_use]
+    pub fn raw_pre(&self, l: usize) -> Option<Moments> {
+        self.taps[l].raw.and_then(|k| self.saved[k].raw)
+    }
+
+    /// dL/dW of Dense layer `j` (fan_in × fan_out; the output layer is `depth`).
+    #[must_use]
+    pub fn dw(&self, j: usize) -> &[f32] {
+        &self.grads[self.denses[j]][0]
+    }
+
+    /// dL/db of Dense layer `j`.
+    #[must_use]
+    pub fn db(&self, j: usize) -> &[f32] {
+        &self.grads[self.denses[j]][1]
+    }
+
+    /// dL/dW of Dense layer `j`, mutably (to set gradients by hand).
+    pub fn dw_mut(&mut self, j: usize) -> &mut [f32] {
+        &mut self.grads[self.denses[j]][0]
+    }
+
+    /// dL/db of Dense layer `j`, mutably.
+    pub fn db_mut(&mut self, j: usize) -> &mut [f32] {
+        &mut self.grads[self.denses[j]][1]
+    }
+
+    /// dL/dW of every Dense layer, the output layer last.
+    pub fn dws(&self) -> impl Iterator<Item = &[f32]> {
+        self.denses.iter().map(|&k| self.grads[k][0].as_slice())
+    }
+
+    /// The gradients of block `k`'s parameters, in [`Block::params`] order.
+    #[must_use]
+    pub fn grads(&self, k: usize) -> &[Vec<f32>] {
+        &self.grads[k]
+    }
+}
+
+/// What a pass shows its visitor as it goes.
+pub enum Visit<'a> {
+    /// It starts on the next Dense layer (forward or backward).
+    Layer,
+    /// Forward: Dense layer `j` has been applied, with these weights.
+    Dense(usize, &'a Dense),
+    /// Backward: hidden Dense layer `j`'s ∂L/∂W, with its weights if the pass asked for them.
+    Grad(usize, Option<&'a Dense>, &'a [f32]),
+    /// Backward: hidden layer `l`'s pre-activation, activation and ∂L/∂a.
+    Data(usize, (&'a [f32], &'a [f32], &'a [f32])),
+}
+
+/// The forward pass of `x` (batch × input) through the blocks of `source` into the tape `ws`;
+/// returns the output.
+pub fn forward<'w>(source: &mut dyn Source, x: &[f32], ws: &'w mut Workspace, visit: &mut dyn FnMut(Visit<'_>)) -> &'w [f32] {
+    let batch = ws.batch;
+    let checkpoints = ws.keep == Keep::Checkpoints;
+    for k in 0..ws.slots.len() {
+        let s = ws.slots[k];
+        if s.dense.is_some() {
+            visit(Visit::Layer);
+        }
+        let block = source.block(k, Need::Weights);
+        let Workspace { outs, saved, spares, slots, .. } = ws;
+        block.size_saved(&mut saved[k], batch, s.width, spares);
+        if s.in_place {
+            block.forward(Io::InPlace(&mut outs[s.buf]), &mut saved[k], batch);
+            if checkpoints {
+                block.forget(&mut saved[k], spares);
+            }
+        } else {
+            spares.fit(&mut outs[k], batch * s.width);
+            let (below, rest) = outs.split_at_mut(k);
+            let input: &[f32] = s.input.map_or(x, |i| &below[i]);
+            block.forward(Io::Map { input, out: &mut rest[0] }, &mut saved[k], batch);
+            if let Some(p) = s.producer.filter(|&p| checkpoints && slots[p].recomputable) {
+                spares.give(std::mem::take(&mut outs[p]));
             }
         }
-        let w = dims.iter().map(|&(i, o)| i.max(o) as u64).max().unwrap_or(0);
-        total += 2 * b * w + w * b.max(w) + b * shape.input as u64;
-        // The chunk tree's buffers: up to log2(8) = 3 of the largest layer's ∂L/∂W.
-        total += 3 * dims.iter().map(|&(i, o)| (i * o) as u64).max().unwrap_or(0);
-        4 * total
+        if let (Some(j), Block::Dense(d)) = (s.dense, block) {
+            visit(Visit::Dense(j, d));
+        }
+    }
+    ws.output()
+}
+
+/// The backward pass from ∂L/∂y (`dy`), after [`forward`] of the same `x` into `ws`: every
+/// block's parameter gradients and the probed output gradients (∂L/∂a), shown to `visit` as they
+/// are made. A Dense whose ∂L/∂(input) is not needed (the first) is asked of the source with
+/// `first` (its shape suffices, unless the visitor wants its weights).
+pub fn backward(source: &mut dyn Source, x: &[f32], dy: &[f32], ws: &mut Workspace, first: Need, visit: &mut dyn FnMut(Visit<'_>)) {
+    let batch = ws.batch;
+    let checkpoints = ws.keep == Keep::Checkpoints;
+    let depth = ws.depth();
+    ws.delta.clear();
+    ws.delta.extend_from_slice(dy);
+    for k in (0..ws.slots.len()).rev() {
+        let s = ws.slots[k];
+        if s.dense.is_some() {
+            visit(Visit::Layer);
+        }
+        // The input, computed again if the tape dropped it.
+        if let Some(p) = s.producer.filter(|&p| ws.slots[p].recomputable && ws.outs[p].is_empty() && !s.in_place) {
+            let ps = ws.slots[p];
+            let below = source.block(p, Need::Weights);
+            let Workspace { outs, saved, spares, .. } = ws;
+            spares.fit(&mut outs[p], batch * ps.width);
+            let (lower, rest) = outs.split_at_mut(p);
+            let input: &[f32] = ps.input.map_or(x, |i| &lower[i]);
+            below.forward(Io::Map { input, out: &mut rest[0] }, &mut saved[p], batch);
+        }
+        let wants_d_in = s.producer.is_some() && !s.in_place;
+        let block = source.block(k, if wants_d_in { Need::Weights } else { first });
+        let Workspace { outs, saved, grads, douts, delta, delta_next, chunks, dw_temps, scratch, spares, slots, .. } = ws;
+        if checkpoints {
+            block.recall(&outs[s.buf], &mut saved[k], spares);
+            let sizes = block.grad_sizes(s.width_in);
+            grads[k] = sizes.into_iter().map(|n| spares.take(n)).collect();
+        }
+        let keeps_below = s.producer.is_some_and(|p| slots[p].keeps_grad);
+        if let Some(p) = s.producer.filter(|_| wants_d_in && keeps_below) {
+            spares.fit(&mut douts[p], batch * slots[p].width);
+        }
+        let mut work = Work { batch, chunks, temps: dw_temps, scratch };
+        let (below, here) = douts.split_at_mut(k);
+        let d_out: &mut Vec<f32> = if s.keeps_grad { &mut here[0] } else { &mut *delta };
+        let d_in = match s.producer {
+            Some(p) if wants_d_in && keeps_below => Some(&mut below[p]),
+            _ if wants_d_in => Some(&mut *delta_next),
+            _ => None,
+        };
+        let input: &[f32] = s.input.map_or(x, |i| &outs[i]);
+        block.backward(Backward { input, output: &outs[s.buf], d_out, d_in, grads: &mut grads[k], saved: &saved[k], work: &mut work });
+        if let (Some(j), Block::Dense(d)) = (s.dense, block) {
+            if j < depth {
+                visit(Visit::Grad(j, (wants_d_in || first == Need::Weights).then_some(d), &grads[k][0]));
+            }
+        }
+        if let Some(p) = s.producer.filter(|_| wants_d_in) {
+            let ps = slots[p];
+            if let (Some(l), Some(i)) = (ps.layer, ps.input) {
+                visit(Visit::Data(l, (&outs[i], &outs[p], &douts[p])));
+            }
+            if !ps.keeps_grad {
+                std::mem::swap(delta, delta_next);
+            }
+        }
+        if checkpoints {
+            grads[k].drain(..).for_each(|g| spares.give(g));
+            block.forget(&mut saved[k], spares);
+            if s.keeps_grad {
+                spares.give(std::mem::take(&mut douts[k]));
+            }
+            if s.recomputable {
+                spares.give(std::mem::take(&mut outs[k]));
+            }
+        }
     }
 }

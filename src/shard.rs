@@ -117,7 +117,8 @@ pub struct ShardLayer {
     pub act_grad: Moments,
     /// The spread of each unit's activation across this shard's samples.
     pub act_units: UnitSpread,
-    /// z before batch norm (batch norm is never sharded).
+    /// z before batch norm (a network with batch norm couples its samples, so it is never sharded:
+    /// `experiment::couples_samples`).
     pub raw_preact: Option<Moments>,
     pub saturated: u64,
     pub alive: Vec<bool>,

@@ -47,8 +47,8 @@ pub enum Optimizer {
     Adam { lr: f32, beta1: f32, beta2: f32, eps: f32 },
 }
 
-/// Per-parameter optimizer state, one buffer per parameter tensor, in the order
-/// W₀, b₀, γ₀, β₀, W₁, ... (γ, β only for batch-norm layers); empty where the rule keeps none.
+/// Per-parameter optimizer state, one buffer per parameter tensor in the order [`Mlp::params`]
+/// walks them (W₀, b₀, γ₀, β₀, W₁, …); empty where the rule keeps none.
 #[derive(Debug, Clone, Default)]
 pub struct OptState {
     step: u32,
@@ -56,70 +56,85 @@ pub struct OptState {
     v: Vec<Vec<f32>>,
 }
 
+/// Values a step handles at a time: weight decay forms g + λ·θ of this many into a buffer on
+/// the stack before the rule reads them, so decay is its own step and allocates nothing.
+const CHUNK: usize = 256;
+
 impl Optimizer {
     /// Applies one update from the gradients of the last [`Mlp::backward`].
     pub fn step(&self, mlp: &mut Mlp, ws: &Workspace, state: &mut OptState) {
         self.step_decayed(mlp, ws, state, 0.0);
     }
 
-    /// Applies one update with L2 weight decay `l2` on the weights (not biases or batch-norm
-    /// parameters): g ← g + λ·W before the rule, as PyTorch's `weight_decay` (coupled, not AdamW).
-    /// Returns ‖ΔW‖ of each layer's weights, the update actually applied.
+    /// Applies one update with L2 weight decay `l2` on the parameters that say it applies
+    /// ([`crate::block::Param::decay`]: the weights, not biases or batch-norm parameters): g ← g +
+    /// λ·W before the rule, as PyTorch's `weight_decay` (coupled, not AdamW). Updates whatever
+    /// parameters the network's blocks yield. Returns ‖ΔW‖ of each decayed parameter (each
+    /// layer's weights), the update actually applied.
     pub fn step_decayed(&self, mlp: &mut Mlp, ws: &Workspace, state: &mut OptState, l2: f32) -> Vec<f64> {
         state.step += 1;
         let t = state.step as i32;
-        // One state buffer per parameter tensor, in the order W₀, b₀, γ₀, β₀, W₁, …
         if state.m.is_empty() {
-            for layer in &mlp.layers {
-                let mut sizes = vec![layer.w.len(), layer.b.len()];
-                if let Some(bn) = &layer.bn {
-                    sizes.extend([bn.gamma.len(), bn.beta.len()]);
-                }
-                // Only the buffers the rule reads (`budget::opt_buffers`): SGD none, momentum its
-                // velocity, Adam m and v; an empty Vec allocates nothing.
-                let (m, v) = match self {
-                    Optimizer::Sgd { .. } => (0, 0),
-                    Optimizer::Momentum { .. } => (1, 0),
-                    Optimizer::Adam { .. } => (1, 1),
-                };
-                for n in sizes {
-                    state.m.push(vec![0.0; n * m]);
-                    state.v.push(vec![0.0; n * v]);
-                }
+            // Only the buffers the rule reads (`budget::opt_buffers`): SGD none, momentum its
+            // velocity, Adam m and v; an empty Vec allocates nothing.
+            let (m, v) = match self {
+                Optimizer::Sgd { .. } => (0, 0),
+                Optimizer::Momentum { .. } => (1, 0),
+                Optimizer::Adam { .. } => (1, 1),
+            };
+            for p in mlp.params() {
+                state.m.push(vec![0.0; p.value.len() * m]);
+                state.v.push(vec![0.0; p.value.len() * v]);
             }
         }
-        let mut norms = Vec::with_capacity(mlp.layers.len());
-        let mut k = 0;
-        for (l, layer) in mlp.layers.iter_mut().enumerate() {
-            norms.push(self.update(&mut layer.w, &ws.dw[l], &mut state.m[k], &mut state.v[k], t, l2).sqrt());
-            self.update(&mut layer.b, &ws.db[l], &mut state.m[k + 1], &mut state.v[k + 1], t, 0.0);
-            k += 2;
-            if let Some(bn) = &mut layer.bn {
-                self.update(&mut bn.gamma, &ws.dgamma[l], &mut state.m[k], &mut state.v[k], t, 0.0);
-                self.update(&mut bn.beta, &ws.dbeta[l], &mut state.m[k + 1], &mut state.v[k + 1], t, 0.0);
-                k += 2;
+        let mut norms = Vec::new();
+        for ((p, g), (m, v)) in mlp.params_mut(ws).zip(state.m.iter_mut().zip(state.v.iter_mut())) {
+            let decay = p.decay.then_some(l2);
+            let sq = self.update(p.value, g, (m, v), t, decay);
+            if p.decay {
+                norms.push(sq.sqrt());
             }
         }
         norms
     }
 
-    /// Updates one tensor at step `t` with decay `decay`; returns ‖Δp‖².
-    fn update(&self, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], t: i32, decay: f32) -> f64 {
+    /// Updates one tensor at step `t`, with weight decay `decay` first where it applies; returns
+    /// ‖Δp‖².
+    fn update(&self, p: &mut [f32], g: &[f32], (m, v): (&mut [f32], &mut [f32]), t: i32, decay: Option<f32>) -> f64 {
         let mut sq = 0f64;
+        let mut decayed = [0f32; CHUNK];
+        for start in (0..p.len()).step_by(CHUNK) {
+            let end = (start + CHUNK).min(p.len());
+            let (p, g) = (&mut p[start..end], &g[start..end]);
+            let g: &[f32] = match decay {
+                Some(l2) => {
+                    let out = &mut decayed[..end - start];
+                    weight_decay(g, p, l2, out);
+                    out
+                }
+                None => g,
+            };
+            let m = m.get_mut(start..end).unwrap_or_default();
+            let v = v.get_mut(start..end).unwrap_or_default();
+            self.rule(p, g, m, v, t, &mut sq);
+        }
+        sq
+    }
+
+    /// The rule on one run of values, adding each ‖Δp‖² term to `sq` in order.
+    fn rule(&self, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32], t: i32, sq: &mut f64) {
         let mut apply = |p: &mut f32, d: f32| {
             *p -= d;
-            sq += f64::from(d) * f64::from(d);
+            *sq += f64::from(d) * f64::from(d);
         };
         match *self {
             Optimizer::Sgd { lr } => {
                 for (p, &g) in p.iter_mut().zip(g) {
-                    let g = g + decay * *p;
                     apply(p, lr * g);
                 }
             }
             Optimizer::Momentum { lr, momentum } => {
                 for ((p, &g), v) in p.iter_mut().zip(g).zip(m.iter_mut()) {
-                    let g = g + decay * *p;
                     *v = momentum * *v + g;
                     apply(p, lr * *v);
                 }
@@ -128,14 +143,19 @@ impl Optimizer {
                 let c1 = 1.0 - beta1.powi(t);
                 let c2 = 1.0 - beta2.powi(t);
                 for (((p, &g), m), v) in p.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                    let g = g + decay * *p;
                     *m = beta1 * *m + (1.0 - beta1) * g;
                     *v = beta2 * *v + (1.0 - beta2) * g * g;
                     apply(p, lr * (*m / c1) / ((*v / c2).sqrt() + eps));
                 }
             }
         }
-        sq
+    }
+}
+
+/// L2 weight decay as its own step (PyTorch's coupled `weight_decay`): `out` = g + λ·θ.
+fn weight_decay(g: &[f32], p: &[f32], l2: f32, out: &mut [f32]) {
+    for ((o, &g), &p) in out.iter_mut().zip(g).zip(p) {
+        *o = g + l2 * p;
     }
 }
 
@@ -146,6 +166,15 @@ mod tests {
     use crate::init::{Init, InitSpec};
     use crate::network::Shape;
 
+    /// The first layer's first weight and bias.
+    fn w0(m: &Mlp) -> f32 {
+        m.denses().next().unwrap().w[0]
+    }
+
+    fn b0(m: &Mlp) -> f32 {
+        m.denses().next().unwrap().b[0]
+    }
+
     /// The smallest network (1 input, one hidden unit, 1 output) with gradients set by hand, so
     /// each rule's first steps can be checked against its formula.
     fn one_param_net() -> (Mlp, Workspace) {
@@ -154,8 +183,8 @@ mod tests {
         let mlp = Mlp::new(shape, Activation::Linear, &spec, false, 0);
         let mut ws = Workspace::new(&mlp, 1);
         for l in 0..2 {
-            ws.dw[l][0] = 0.5;
-            ws.db[l][0] = -2.0;
+            ws.dw_mut(l)[0] = 0.5;
+            ws.db_mut(l)[0] = -2.0;
         }
         (mlp, ws)
     }
@@ -166,7 +195,7 @@ mod tests {
         // SGD: w = 1 − η·g
         let (mut m, ws) = one_param_net();
         Optimizer::Sgd { lr: lr as f32 }.step(&mut m, &ws, &mut OptState::default());
-        assert!((f64::from(m.layers[0].w[0]) - (1.0 - lr * 0.5)).abs() < 1e-7);
+        assert!((f64::from(w0(&m)) - (1.0 - lr * 0.5)).abs() < 1e-7);
         // Momentum, two steps with the same g: v₁ = g, v₂ = μg + g; w = 1 − η(v₁ + v₂)
         let (mut m, ws) = one_param_net();
         let mut st = OptState::default();
@@ -174,7 +203,7 @@ mod tests {
         opt.step(&mut m, &ws, &mut st);
         opt.step(&mut m, &ws, &mut st);
         let want = 1.0 - lr * (0.5 + (mu * 0.5 + 0.5));
-        assert!((f64::from(m.layers[0].w[0]) - want).abs() < 1e-6, "{} vs {want}", m.layers[0].w[0]);
+        assert!((f64::from(w0(&m)) - want).abs() < 1e-6, "{} vs {want}", w0(&m));
         // Adam: with a constant gradient, m̂ = g and v̂ = g² at every step, so each step moves
         // by η·g/(|g| + ε) ≈ η·sign(g).
         let (mut m, ws) = one_param_net();
@@ -182,12 +211,12 @@ mod tests {
         let opt = Optimizer::Adam { lr: lr as f32, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
         opt.step(&mut m, &ws, &mut st);
         opt.step(&mut m, &ws, &mut st);
-        assert!((f64::from(m.layers[0].w[0]) - (1.0 - 2.0 * lr)).abs() < 1e-5);
+        assert!((f64::from(w0(&m)) - (1.0 - 2.0 * lr)).abs() < 1e-5);
         // Weight decay λ on the weights only: w = 1 − η(g + λ·1); the bias ignores it.
         let (mut m, ws) = one_param_net();
         let moved = Optimizer::Sgd { lr: lr as f32 }.step_decayed(&mut m, &ws, &mut OptState::default(), 0.5);
-        assert!((f64::from(m.layers[0].w[0]) - (1.0 - lr * (0.5 + 0.5))).abs() < 1e-7);
-        assert!((f64::from(m.layers[0].b[0]) - lr * 2.0).abs() < 1e-7);
+        assert!((f64::from(w0(&m)) - (1.0 - lr * (0.5 + 0.5))).abs() < 1e-7);
+        assert!((f64::from(b0(&m)) - lr * 2.0).abs() < 1e-7);
         assert!((moved[0] - lr * 1.0).abs() < 1e-7, "‖ΔW‖ = η·|g + λw| = 0.1: {}", moved[0]);
         let (mut m, ws) = one_param_net();
         let mut st = OptState::default();
@@ -195,7 +224,7 @@ mod tests {
         opt.step(&mut m, &ws, &mut st);
         opt.step(&mut m, &ws, &mut st);
         // The bias starts at 0 (zeros) and has g = −2: it rises by η per step.
-        assert!((f64::from(m.layers[0].b[0]) - 2.0 * lr).abs() < 1e-5, "bias {}", m.layers[0].b[0]);
+        assert!((f64::from(b0(&m)) - 2.0 * lr).abs() < 1e-5, "bias {}", b0(&m));
     }
 
     /// Weight decay λ enters every rule as PyTorch's coupled `weight_decay`: g ← g + λ·W before
@@ -215,7 +244,7 @@ mod tests {
             let mut st = OptState::default();
             for (t, want) in want.iter().enumerate() {
                 opt.step_decayed(&mut m, &ws, &mut st, l2);
-                let got = f64::from(m.layers[0].w[0]);
+                let got = f64::from(w0(&m));
                 assert!((got - want).abs() < 2e-6, "{opt:?} step {}: w = {got}, torch's algorithm gives {want}", t + 1);
             }
         }

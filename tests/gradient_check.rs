@@ -25,9 +25,9 @@ fn loss_of(mlp: &Mlp, x: &[f32], loss: Loss, t: &Targets, ws: &mut Workspace) ->
 /// (a ±h step across it makes the difference quotient meaningless); empty for smooth ones, so
 /// none of their parameters is skipped.
 fn kink_pattern(mlp: &Mlp, ws: &Workspace) -> Vec<bool> {
-    match mlp.act {
+    match mlp.activation() {
         Activation::Relu | Activation::LeakyRelu(_) | Activation::Elu | Activation::Selu => {
-            ws.pre[..mlp.depth()].iter().flatten().map(|&z| z > 0.0).collect()
+            (0..mlp.depth()).flat_map(|l| ws.pre(l)).map(|&z| z > 0.0).collect()
         }
         _ => Vec::new(),
     }
@@ -55,19 +55,13 @@ fn check(act: Activation, loss: Loss, bn: bool) {
     let mut worst = 0f64;
     let base_pattern = kink_pattern(&mlp, &analytic);
     let (mut checked, mut skipped) = (0usize, 0usize);
-    for l in 0..mlp.layers.len() {
-        let bn_len = mlp.layers[l].bn.as_ref().map_or(0, |b| b.gamma.len());
-        let n_params = [mlp.layers[l].w.len(), mlp.layers[l].b.len(), bn_len, bn_len];
+    // Every parameter of every block, as the optimizers walk them (W, b of each Dense; γ, β of
+    // each batch norm).
+    for l in 0..mlp.blocks.len() {
+        let n_params: Vec<usize> = mlp.blocks[l].params().iter().map(|p| p.value.len()).collect();
         for (kind, &n) in n_params.iter().enumerate() {
             for i in 0..n {
-                let get = |m: &mut Mlp| -> *mut f32 {
-                    match kind {
-                        0 => &mut m.layers[l].w[i],
-                        1 => &mut m.layers[l].b[i],
-                        2 => &mut m.layers[l].bn.as_mut().unwrap().gamma[i],
-                        _ => &mut m.layers[l].bn.as_mut().unwrap().beta[i],
-                    }
-                };
+                let get = |m: &mut Mlp| -> *mut f32 { &mut m.blocks[l].params_mut().swap_remove(kind).value[i] };
                 let p = get(&mut mlp);
                 // SAFETY: p points into mlp, which is not moved or resized while it is used.
                 let orig = unsafe { *p };
@@ -89,15 +83,10 @@ fn check(act: Activation, loss: Loss, bn: bool) {
                 }
                 checked += 1;
                 let numeric = (4.0 * d2 - d1) / 3.0;
-                let a = f64::from(match kind {
-                    0 => analytic.dw[l][i],
-                    1 => analytic.db[l][i],
-                    2 => analytic.dgamma[l][i],
-                    _ => analytic.dbeta[l][i],
-                });
+                let a = f64::from(analytic.grads(l)[kind][i]);
                 let err = (numeric - a).abs() / (1e-2 + numeric.abs().max(a.abs()));
                 worst = worst.max(err);
-                assert!(err < 2e-2, "{act} {loss:?} bn={bn} layer {l} param {kind}/{i}: numeric {numeric} vs analytic {a}");
+                assert!(err < 2e-2, "{act} {loss:?} bn={bn} block {l} param {kind}/{i}: numeric {numeric} vs analytic {a}");
             }
         }
     }

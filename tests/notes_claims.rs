@@ -19,8 +19,8 @@ fn zero_init_relu_and_tanh_never_learn() {
         let mut e = Experiment::new(&c).unwrap();
         e.pass();
         for l in 0..e.mlp.depth() {
-            assert!(e.ws.dw[l].iter().all(|&g| g == 0.0), "{act}: layer {l} has a nonzero gradient");
-            assert!(e.ws.act[l].iter().all(|&a| a == 0.0));
+            assert!(e.ws.dw(l).iter().all(|&g| g == 0.0), "{act}: layer {l} has a nonzero gradient");
+            assert!(e.ws.act(l).iter().all(|&a| a == 0.0));
         }
         let before = e.mlp.clone();
         let opt = Optimizer::Sgd { lr: 0.5 };
@@ -29,7 +29,7 @@ fn zero_init_relu_and_tanh_never_learn() {
             opt.step(&mut e.mlp, &e.ws, &mut st);
             e.pass();
         }
-        for (l, (a, b)) in before.layers.iter().zip(&e.mlp.layers).enumerate() {
+        for (l, (a, b)) in before.denses().zip(e.mlp.denses()).enumerate() {
             // Hidden weights and biases, and the output weights, stay 0; only the output bias moves.
             assert_eq!(a.w, b.w, "{act}: weights of layer {l} changed");
             if l < e.mlp.depth() {
@@ -65,7 +65,7 @@ fn zero_or_constant_sigmoid_stays_one_neuron_per_layer() {
         assert!(r.verdict.has("symmetry"));
         // The weights did move (this is not the zero-gradient case): symmetry, not stagnation.
         let start = if q.contains("zeros") { 0.0 } else { 0.5 };
-        assert!(e.mlp.layers[0].w.iter().any(|&w| w != start), "{q}: first layer did not train");
+        assert!(e.mlp.denses().next().unwrap().w.iter().any(|&w| w != start), "{q}: first layer did not train");
         assert!(last < first, "{q}: loss {first} -> {last}");
     }
 }

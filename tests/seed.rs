@@ -26,7 +26,7 @@ fn seed_changes_bits_and_batch_leaves_weights() {
     assert_ne!(fingerprint("depth=2&width=8&seed=1"), fingerprint("depth=2&width=8&seed=2"));
     let w = |q: &str| {
         let (c, _) = Config::from_query(q);
-        Experiment::new(&c).unwrap().mlp.layers[1].w.clone()
+        Experiment::new(&c).unwrap().mlp.dense(1).unwrap().w.clone()
     };
     assert_eq!(w("depth=2&width=8&batch=3"), w("depth=2&width=8&batch=300"));
 }

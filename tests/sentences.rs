@@ -192,7 +192,7 @@ fn zero_weight_gradients_do_not_freeze_the_hidden_biases() {
     let mut dy = vec![0f32; y.len()];
     loss.eval(&y, &targets, mlp.output_dim(), &mut dy).unwrap();
     mlp.backward(&batch.x, &dy, &mut ws);
-    assert!(ws.db[c.depth - 1].iter().any(|&g| g != 0.0), "the top hidden bias gradient is 0");
+    assert!(ws.db(c.depth - 1).iter().any(|&g| g != 0.0), "the top hidden bias gradient is 0");
     assert!(!t.contains("moves only the output layer") && t.contains("biases"), "{t}");
 }
 

@@ -18,7 +18,7 @@ fn measured_against_predicted(q: &str) -> Vec<(f64, f64)> {
     let mut ws = Workspace::new(&mlp, c.batch);
     mlp.forward(&batch.x, &mut ws);
     let p = predict(&c.theory_setup(), &Prior { input_ms: 1.0, input_cross: 0.0, last_act_grad_ms: 1.0, last_act_grad_cross: 0.0 });
-    (0..c.depth).map(|l| (Moments::of(&ws.act[l]).std, p.act_std[l])).collect()
+    (0..c.depth).map(|l| (Moments::of(ws.act(l)).std, p.act_std[l])).collect()
 }
 
 /// tanh with Xavier: within 5% of the prediction in every layer (measured: within 1%).

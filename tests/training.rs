@@ -23,7 +23,7 @@ fn zero_init_relu_on_spiral_never_learns() {
     // ln 2 = 0.6931: the output of a constant function on two balanced classes.
     assert!((first.train_loss - std::f64::consts::LN_2).abs() < 1e-6, "{}", first.train_loss);
     assert!((last.train_loss - first.train_loss).abs() < 1e-3, "{} -> {}", first.train_loss, last.train_loss);
-    for l in &t.mlp.layers[..3] {
+    for l in t.mlp.denses().take(3) {
         assert!(l.w.iter().all(|&w| w == 0.0));
     }
 }

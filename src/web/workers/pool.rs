@@ -4,8 +4,9 @@
 //! Which workers compute what never changes the numbers: shards are power-of-two subtrees of the
 //! batch's fixed row chunks, combined along the same tree as a whole pass (see `crate::shard`).
 //!
-//! A configuration goes to one worker whole, or, when it allows (no batch norm, which needs the
-//! whole batch's statistics; not a diagram-sized network; enough samples), to every worker as a
+//! A configuration goes to one worker whole, or, when it allows (no block that couples the
+//! batch's samples, as batch norm's statistics do; not a diagram-sized network; enough samples),
+//! to every worker as a
 //! shard of the batch: each returns its part and its ∂L/∂W, the page sums the ∂L/∂W, fixes the
 //! shared histogram ranges and asks each shard for its histograms, then assembles the report
 //! (`shard::assemble`, the same path as a whole run).
@@ -19,7 +20,7 @@
 
 use super::protocol::{encode_request, Reply, Request};
 use crate::config::Config;
-use crate::experiment::WeightsPreview;
+use crate::experiment::{couples_samples, WeightsPreview};
 use crate::report::{Report, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
 use crate::shard::{shard_count, Merge, Shard};
 use js_sys::Float32Array;
@@ -205,7 +206,7 @@ impl Pool {
     fn shard_count(config: &Config, workers: usize) -> usize {
         let diagram = config.width <= DIAGRAM_MAX_WIDTH && config.depth <= DIAGRAM_MAX_DEPTH;
         let small = config.workers == 0 && pass_flops(config) < SPLIT_MIN_FLOPS;
-        if config.bn || diagram || small || config.is_lean() {
+        if couples_samples(config) || diagram || small || config.is_lean() {
             1
         } else {
             shard_count(config.batch, workers)

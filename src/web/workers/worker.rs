@@ -51,7 +51,7 @@ impl WorkerState {
 
     /// Keeps `mlp` (if small enough) for the next request.
     fn keep_network(&mut self, config: &Config, mlp: &Mlp) {
-        let bytes: usize = mlp.layers.iter().map(|l| 4 * (l.w.len() + l.b.len())).sum();
+        let bytes: usize = mlp.params().map(|p| 4 * p.value.len()).sum();
         self.network = (bytes <= KEEP_NETWORK_BYTES).then(|| (WeightsKey::of(config), mlp.clone()));
     }
 }

@@ -1,0 +1,481 @@
+//! The blocks a network is made of, each with its forward pass, its backward pass, its parameters
+//! and its probe points.
+//!
+//! The shape is Karpathy's makemore part 3 (`layers = [Linear, BatchNorm1d, Tanh, …]`, each layer
+//! a `__call__`, its `parameters()` and the `.out` the diagnostics read) and candle-nn's `Module`
+//! trait (`forward(&self, xs)`), with the backward pass written out: a network is a list of
+//! [`Block`]s applied in order, and what the report shows of a block's output is named by its
+//! [`Probe`]s. A block never sees the network, the configuration or the other blocks: what it
+//! needs from the pass (its input, its output, the gradient of its output, its row chunks) is
+//! handed to it ([`Io`], [`Backward`]).
+//!
+//! - [`Dense`]: z = a·W + b (a batch × fan_in, W fan_in × fan_out row-major);
+//!   ∂L/∂W = aᵀ·δ (a pairwise tree over the row chunks, [`dw_tree`]), ∂L/∂b = Σ_rows δ,
+//!   ∂L/∂a = δ·Wᵀ.
+//! - [`Norm`] of kind [`NormKind::Batch`] (Ioffe & Szegedy 2015, training-mode statistics):
+//!   u = γ·x̂ + β with x̂ = (z − μ_B)/√(σ²_B + ε), in place; layer and RMS norm are to come.
+//! - `Act(φ)`: a = φ(u) element-wise; ∂L/∂u = ∂L/∂a ⊙ φ′(u).
+//!
+//! A block kind to come (say `Residual { branch: Vec<Block>, scale }`, y = x + scale·branch(x))
+//! is a variant here with an arm in each `match` of this file; the pass walks whatever blocks
+//! the network lists.
+
+use crate::activation::Activation;
+use crate::linalg::{matmul, matmul_a_bt, matmul_at_b};
+use crate::stats::Moments;
+
+/// ε of batch normalisation (PyTorch `BatchNorm1d` default).
+pub const BN_EPS: f32 = 1e-5;
+
+/// A dense layer: `w` is row-major fan_in × fan_out. A Dense with empty `w` and `b` is its shape
+/// alone (a network's plan, or a layer whose weights a pass does not need: see
+/// `crate::network::Source`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dense {
+    pub fan_in: usize,
+    pub fan_out: usize,
+    pub w: Vec<f32>,
+    pub b: Vec<f32>,
+}
+
+/// Which statistics a [`Norm`] normalises by. Only batch norm exists today; layer norm (over a
+/// sample's units) and RMS norm (Zhang & Sennrich 2019, no mean) are the kinds to come, and
+/// unlike batch norm they do not couple a batch's samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NormKind {
+    /// Per unit, over the batch's samples (biased variance).
+    Batch,
+}
+
+/// A normalisation with a learnable scale γ and shift β per unit (PyTorch's `weight` and `bias`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Norm {
+    pub kind: NormKind,
+    pub gamma: Vec<f32>,
+    pub beta: Vec<f32>,
+    pub eps: f32,
+}
+
+impl Norm {
+    /// Batch norm of `n` units as PyTorch's `BatchNorm1d` starts: γ = 1, β = 0, ε = 1e-5.
+    #[must_use]
+    pub fn batch(n: usize) -> Self {
+        Self { kind: NormKind::Batch, gamma: vec![1.0; n], beta: vec![0.0; n], eps: BN_EPS }
+    }
+}
+
+/// One step of a network.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Dense(Dense),
+    Norm(Norm),
+    Act(Activation),
+}
+
+/// A quantity the report shows, and which block's output it is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// The input to the nonlinearity: z of a [`Dense`], or γ·x̂ + β of a [`Norm`] after it (the
+    /// later block's output is the one shown).
+    PreActivation,
+    /// The moments of z before a [`Norm`] (the report's "z σ before BN").
+    RawPreActivation,
+    /// a = φ(u) of an `Act` block, and ∂L/∂a, the gradient of that output.
+    Activation,
+}
+
+/// A parameter tensor of a block, as [`Block::params`] walks them.
+#[derive(Debug, Clone, Copy)]
+pub struct Param<'a> {
+    /// PyTorch's name for it within its module: `weight` or `bias`.
+    pub name: &'static str,
+    pub value: &'a [f32],
+    /// Whether L2 weight decay applies: to a [`Dense`]'s W only, never to biases or a norm's γ, β
+    /// (as PyTorch's usual parameter groups, and `crate::train`).
+    pub decay: bool,
+}
+
+/// A parameter tensor of a block, mutably ([`Block::params_mut`]).
+#[derive(Debug)]
+pub struct ParamMut<'a> {
+    pub name: &'static str,
+    pub value: &'a mut [f32],
+    pub decay: bool,
+}
+
+/// What a block's forward pass keeps for its backward pass beside its output (empty for blocks
+/// that keep nothing): batch norm's x̂ (batch × n) and 1/√(σ² + ε) (n), and the moments of its
+/// input z ([`Probe::RawPreActivation`]).
+#[derive(Debug, Clone, Default)]
+pub struct Saved {
+    pub xhat: Vec<f32>,
+    pub inv_std: Vec<f32>,
+    pub raw: Option<Moments>,
+}
+
+/// Buffers a pass has finished with, for the next one it needs: a pass that keeps only what it
+/// cannot recompute drops and remakes buffers layer after layer, and reusing them keeps its
+/// memory at one layer's worth. A take is the smallest spare that holds it without wasting more
+/// than its own size, else a new buffer: a large buffer (∂L/∂W, width²) never goes to a small
+/// need (a row of activations) while a large need then makes a second one.
+#[derive(Debug, Clone, Default)]
+pub struct Spares(Vec<Vec<f32>>);
+
+impl Spares {
+    /// A buffer of `len` zeros.
+    pub fn take(&mut self, len: usize) -> Vec<f32> {
+        let fits = self
+            .0
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.capacity() >= len && v.capacity() <= 2 * len)
+            .min_by_key(|(_, v)| v.capacity())
+            .map(|(i, _)| i);
+        let mut v = fits.map_or_else(Vec::new, |i| self.0.swap_remove(i));
+        v.clear();
+        v.resize(len, 0.0);
+        v
+    }
+
+    /// Takes back a buffer (nothing, if it holds no memory).
+    pub fn give(&mut self, v: Vec<f32>) {
+        if v.capacity() > 0 {
+            self.0.push(v);
+        }
+    }
+
+    /// Sizes `v` to `len`: resized where it holds memory, else a spare.
+    pub fn fit(&mut self, v: &mut Vec<f32>, len: usize) {
+        if v.capacity() == 0 && len > 0 {
+            *v = self.take(len);
+        } else {
+            v.resize(len, 0.0);
+        }
+    }
+}
+
+/// Where a block reads and writes in a forward pass.
+pub enum Io<'a> {
+    /// Reads `input`, writes `out` (sized batch × the block's output width).
+    Map { input: &'a [f32], out: &'a mut [f32] },
+    /// Overwrites its input with its output ([`Block::in_place`]).
+    InPlace(&'a mut [f32]),
+}
+
+/// The row chunks a backward pass sums ∂L/∂W over and its scratch buffers.
+pub struct Work<'a> {
+    pub batch: usize,
+    /// Consecutive row ranges, a power-of-two count (`crate::shard::chunk_count`).
+    pub chunks: &'a [std::ops::Range<usize>],
+    /// One buffer per level of the chunk tree below its top.
+    pub temps: &'a mut [Vec<f32>],
+    pub scratch: &'a mut Vec<f32>,
+}
+
+/// What a block's backward pass reads and writes.
+pub struct Backward<'a, 'w> {
+    /// The block's input and output of the forward pass (the same buffer for in-place blocks).
+    pub input: &'a [f32],
+    pub output: &'a [f32],
+    /// ∂L/∂(output); an in-place block turns it into ∂L/∂(input) where it is.
+    pub d_out: &'a mut [f32],
+    /// Where ∂L/∂(input) goes (resized to batch × the input width), if anything below needs it.
+    pub d_in: Option<&'a mut Vec<f32>>,
+    /// ∂L/∂θ of each parameter, in [`Block::params`] order.
+    pub grads: &'a mut [Vec<f32>],
+    pub saved: &'a Saved,
+    pub work: &'a mut Work<'w>,
+}
+
+impl Block {
+    /// Width of the output for an input `width_in` wide.
+    #[must_use]
+    pub fn width_out(&self, width_in: usize) -> usize {
+        match self {
+            Block::Dense(d) => d.fan_out,
+            Block::Norm(_) | Block::Act(_) => width_in,
+        }
+    }
+
+    /// Whether the output overwrites the input (so it needs no buffer of its own).
+    #[must_use]
+    pub fn in_place(&self) -> bool {
+        match self {
+            Block::Norm(_) => true,
+            Block::Dense(_) | Block::Act(_) => false,
+        }
+    }
+
+    /// Whether one sample's output depends on the other samples of the batch: then a pass cannot
+    /// be split by rows across workers (batch norm's μ_B and σ²_B are the whole batch's).
+    #[must_use]
+    pub fn couples_samples(&self) -> bool {
+        match self {
+            Block::Norm(n) => match n.kind {
+                NormKind::Batch => true,
+            },
+            Block::Dense(_) | Block::Act(_) => false,
+        }
+    }
+
+    /// What the report reads of this block's output (the `.out` makemore's diagnostics read).
+    #[must_use]
+    pub fn probes(&self) -> &'static [Probe] {
+        match self {
+            Block::Dense(_) => &[Probe::PreActivation],
+            Block::Norm(_) => &[Probe::RawPreActivation, Probe::PreActivation],
+            Block::Act(_) => &[Probe::Activation],
+        }
+    }
+
+    /// Whether a pass that keeps only what it cannot recompute may drop the output and compute it
+    /// again from the input when the backward pass needs it ([`Block::forward`] again): φ(u) is
+    /// cheap, an affine map or a normalisation is not kept-free.
+    #[must_use]
+    pub fn recomputable(&self) -> bool {
+        match self {
+            Block::Act(_) => true,
+            Block::Dense(_) | Block::Norm(_) => false,
+        }
+    }
+
+    /// The parameter tensors, in a fixed order (W, b; γ, β).
+    #[must_use]
+    pub fn params(&self) -> Vec<Param<'_>> {
+        match self {
+            Block::Dense(d) => vec![Param { name: "weight", value: &d.w, decay: true }, Param { name: "bias", value: &d.b, decay: false }],
+            Block::Norm(n) => {
+                vec![Param { name: "weight", value: &n.gamma, decay: false }, Param { name: "bias", value: &n.beta, decay: false }]
+            }
+            Block::Act(_) => Vec::new(),
+        }
+    }
+
+    /// The parameter tensors, mutably, in [`Block::params`] order.
+    pub fn params_mut(&mut self) -> Vec<ParamMut<'_>> {
+        match self {
+            Block::Dense(d) => {
+                vec![ParamMut { name: "weight", value: &mut d.w, decay: true }, ParamMut { name: "bias", value: &mut d.b, decay: false }]
+            }
+            Block::Norm(n) => vec![
+                ParamMut { name: "weight", value: &mut n.gamma, decay: false },
+                ParamMut { name: "bias", value: &mut n.beta, decay: false },
+            ],
+            Block::Act(_) => Vec::new(),
+        }
+    }
+
+    /// Floats of each parameter's gradient for an input `width_in` wide (in [`Block::params`]
+    /// order; known from the shape alone).
+    #[must_use]
+    pub fn grad_sizes(&self, width_in: usize) -> Vec<usize> {
+        match self {
+            Block::Dense(d) => vec![d.fan_in * d.fan_out, d.fan_out],
+            Block::Norm(_) => vec![width_in, width_in],
+            Block::Act(_) => Vec::new(),
+        }
+    }
+
+    /// Sizes `saved` for a forward pass of `batch` rows `width` wide (the block's output width),
+    /// taking new buffers from `spares`.
+    pub fn size_saved(&self, saved: &mut Saved, batch: usize, width: usize, spares: &mut Spares) {
+        match self {
+            Block::Norm(_) => {
+                spares.fit(&mut saved.xhat, batch * width);
+                spares.fit(&mut saved.inv_std, width);
+            }
+            Block::Dense(_) | Block::Act(_) => {}
+        }
+    }
+
+    /// The forward pass of `batch` rows.
+    pub fn forward(&self, io: Io<'_>, saved: &mut Saved, batch: usize) {
+        let (input, out) = match io {
+            Io::Map { input, out } => (input, out),
+            Io::InPlace(z) => (&[][..], z),
+        };
+        match self {
+            Block::Dense(d) => d.affine(input, out, batch),
+            Block::Norm(n) => {
+                saved.raw = Some(Moments::of(out));
+                match n.kind {
+                    NormKind::Batch => batch_norm_forward(out, &mut saved.xhat, &mut saved.inv_std, n, batch, n.gamma.len()),
+                }
+            }
+            Block::Act(f) => f.forward(input, out),
+        }
+    }
+
+    /// Drops what [`Block::recall`] can compute again from the output (batch norm's x̂), for a
+    /// pass that keeps only what it cannot recompute, giving the memory to `spares`.
+    pub fn forget(&self, saved: &mut Saved, spares: &mut Spares) {
+        match self {
+            Block::Norm(_) => spares.give(std::mem::take(&mut saved.xhat)),
+            Block::Dense(_) | Block::Act(_) => {}
+        }
+    }
+
+    /// Computes again into `saved` (in memory from `spares`) what [`Block::forget`] dropped,
+    /// from the block's kept output: x̂ = (u − β)/γ of u = γ·x̂ + β, with this block's γ and β.
+    pub fn recall(&self, output: &[f32], saved: &mut Saved, spares: &mut Spares) {
+        match self {
+            Block::Norm(n) => {
+                let width = n.gamma.len();
+                let xhat =
+                    output.chunks_exact(width).flat_map(|row| row.iter().zip(&n.beta).zip(&n.gamma).map(|((&u, &b), &g)| (u - b) / g));
+                saved.xhat = spares.take(output.len());
+                saved.xhat.clear();
+                saved.xhat.extend(xhat);
+            }
+            Block::Dense(_) | Block::Act(_) => {}
+        }
+    }
+
+    /// The backward pass: ∂L/∂θ of the parameters into `b.grads`, ∂L/∂(input) into `b.d_in`
+    /// (or in place, for in-place blocks), from ∂L/∂(output) in `b.d_out`.
+    pub fn backward(&self, b: Backward<'_, '_>) {
+        let batch = b.work.batch;
+        match self {
+            Block::Dense(d) => {
+                // ∂L/∂W = aᵀ·δ, summed over the row chunks as a pairwise tree (shard::tree); ∂L/∂b = Σ_batch δ
+                let [dw, db] = b.grads else { return };
+                dw.resize(d.fan_in * d.fan_out, 0.0);
+                dw_tree(b.input, b.d_out, b.work.chunks, (d.fan_in, d.fan_out), dw, b.work.temps, b.work.scratch);
+                db.resize(d.fan_out, 0.0);
+                db.fill(0.0);
+                for row in b.d_out.chunks_exact(d.fan_out) {
+                    for (s, &g) in db.iter_mut().zip(row) {
+                        *s += g;
+                    }
+                }
+                // ∂L/∂a = δ · Wᵀ
+                if let Some(d_in) = b.d_in {
+                    d_in.resize(batch * d.fan_in, 0.0);
+                    matmul_a_bt(b.d_out, &d.w, d_in, batch, d.fan_out, d.fan_in, b.work.scratch);
+                }
+            }
+            Block::Norm(n) => {
+                let [dgamma, dbeta] = b.grads else { return };
+                let width = n.gamma.len();
+                dgamma.resize(width, 0.0);
+                dbeta.resize(width, 0.0);
+                match n.kind {
+                    NormKind::Batch => batch_norm_backward(b.d_out, &b.saved.xhat, &b.saved.inv_std, n, dgamma, dbeta, batch, width),
+                }
+            }
+            Block::Act(f) => {
+                // ∂L/∂u = ∂L/∂a ⊙ φ′(u)
+                if let Some(d_in) = b.d_in {
+                    d_in.resize(b.d_out.len(), 0.0);
+                    f.backward(b.input, b.output, b.d_out, d_in);
+                }
+            }
+        }
+    }
+}
+
+impl Dense {
+    /// The shape of a `fan_in` × `fan_out` layer without its weights.
+    #[must_use]
+    pub fn shape_only(fan_in: usize, fan_out: usize) -> Self {
+        Self { fan_in, fan_out, w: Vec::new(), b: Vec::new() }
+    }
+
+    /// z = a·W + b for a batch of `batch` rows of `a`.
+    pub fn affine(&self, a: &[f32], z: &mut [f32], batch: usize) {
+        matmul(a, &self.w, z, batch, self.fan_in, self.fan_out);
+        for row in z.chunks_exact_mut(self.fan_out) {
+            for (v, &b) in row.iter_mut().zip(&self.b) {
+                *v += b;
+            }
+        }
+    }
+}
+
+/// `out` = aᵀ·δ over the rows of `chunks` (a power-of-two list of consecutive row ranges), as a
+/// pairwise tree: the sum over the left half of the chunks plus the sum over the right half. A
+/// shard of the batch computes a subtree, so shards combine to exactly these bits.
+pub(crate) fn dw_tree(
+    a: &[f32],
+    delta: &[f32],
+    chunks: &[std::ops::Range<usize>],
+    (fan_in, fan_out): (usize, usize),
+    out: &mut [f32],
+    temps: &mut [Vec<f32>],
+    scratch: &mut Vec<f32>,
+) {
+    if let [r] = chunks {
+        let (x, d) = (&a[r.start * fan_in..r.end * fan_in], &delta[r.start * fan_out..r.end * fan_out]);
+        matmul_at_b(x, d, out, r.len(), fan_in, fan_out, scratch);
+        return;
+    }
+    let (left, right) = chunks.split_at(chunks.len() / 2);
+    dw_tree(a, delta, left, (fan_in, fan_out), out, temps, scratch);
+    let Some((tmp, rest)) = temps.split_first_mut() else { return };
+    tmp.resize(fan_in * fan_out, 0.0);
+    dw_tree(a, delta, right, (fan_in, fan_out), tmp, rest, scratch);
+    out.iter_mut().zip(tmp.iter()).for_each(|(o, t)| *o += t);
+}
+
+/// In place: z ← γ·x̂ + β with x̂ = (z − μ)/√(σ² + ε), μ and σ² (biased) over the batch per unit.
+fn batch_norm_forward(z: &mut [f32], xhat: &mut [f32], inv_std: &mut [f32], bn: &Norm, batch: usize, n: usize) {
+    let mut mean = vec![0f64; n];
+    let mut var = vec![0f64; n];
+    for row in z.chunks_exact(n) {
+        for (m, &v) in mean.iter_mut().zip(row) {
+            *m += f64::from(v);
+        }
+    }
+    for m in &mut mean {
+        *m /= batch as f64;
+    }
+    for row in z.chunks_exact(n) {
+        for ((s, &v), &m) in var.iter_mut().zip(row).zip(&mean) {
+            *s += (f64::from(v) - m).powi(2);
+        }
+    }
+    for (is, s) in inv_std.iter_mut().zip(&var) {
+        *is = (1.0 / (s / batch as f64 + f64::from(bn.eps)).sqrt()) as f32;
+    }
+    for (zrow, xrow) in z.chunks_exact_mut(n).zip(xhat.chunks_exact_mut(n)) {
+        for j in 0..n {
+            let xh = ((f64::from(zrow[j]) - mean[j]) as f32) * inv_std[j];
+            xrow[j] = xh;
+            zrow[j] = bn.gamma[j] * xh + bn.beta[j];
+        }
+    }
+}
+
+/// In place: du (dL/du) ← dL/dz, with dγ = Σ du·x̂, dβ = Σ du and
+/// dL/dz = γ·inv_std/B · (B·du − Σ du − x̂·Σ(du·x̂)).
+#[allow(clippy::too_many_arguments)]
+fn batch_norm_backward(
+    du: &mut [f32],
+    xhat: &[f32],
+    inv_std: &[f32],
+    bn: &Norm,
+    dgamma: &mut [f32],
+    dbeta: &mut [f32],
+    batch: usize,
+    n: usize,
+) {
+    let mut sum_du = vec![0f64; n];
+    let mut sum_du_xhat = vec![0f64; n];
+    for (drow, xrow) in du.chunks_exact(n).zip(xhat.chunks_exact(n)) {
+        for j in 0..n {
+            sum_du[j] += f64::from(drow[j]);
+            sum_du_xhat[j] += f64::from(drow[j]) * f64::from(xrow[j]);
+        }
+    }
+    for j in 0..n {
+        dgamma[j] = sum_du_xhat[j] as f32;
+        dbeta[j] = sum_du[j] as f32;
+    }
+    let bf = batch as f64;
+    for (drow, xrow) in du.chunks_exact_mut(n).zip(xhat.chunks_exact(n)) {
+        for j in 0..n {
+            let k = f64::from(bn.gamma[j]) * f64::from(inv_std[j]) / bf;
+            drow[j] = (k * (bf * f64::from(drow[j]) - sum_du[j] - f64::from(xrow[j]) * sum_du_xhat[j])) as f32;
+        }
+    }
+}

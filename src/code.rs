@@ -265,15 +265,20 @@ fn is_classification(c: &Config) -> bool {
     c.input.classes() > 0
 }
 
+/// One hidden layer's blocks as the network lists them, up to its nonlinearity: Dense, [Norm],
+/// Act. Every framework's code writes its hidden layers from this walk.
+fn hidden_layer(c: &Config, shape: Shape) -> Vec<Block> {
+    let plan = Mlp::plan(Shape { depth: shape.depth.max(1), ..shape }, c.act, c.bn);
+    let layer = plan.blocks.iter().position(|b| matches!(b, Block::Act(_))).map_or(0, |k| k + 1);
+    plan.blocks[..layer].to_vec()
+}
+
 fn pytorch(c: &Config) -> String {
     let shape = dims(c);
     let mut s = String::from("import math\nimport torch\nfrom torch import nn\n\ntorch.manual_seed(");
     s.push_str(&format!("{})\nlayers = []\n", c.seed));
     s.push_str(&format!("for i in range({}):\n", shape.depth));
-    // One hidden layer's blocks, as the network lists them: up to its nonlinearity (Dense, [Norm], Act).
-    let plan = Mlp::plan(Shape { depth: shape.depth.max(1), ..shape }, c.act, c.bn);
-    let layer = plan.blocks.iter().position(|b| matches!(b, Block::Act(_))).map_or(0, |k| k + 1);
-    for block in &plan.blocks[..layer] {
+    for block in &hidden_layer(c, shape) {
         let (module, note) = match block {
             Block::Dense(_) => (format!("nn.Linear({} if i == 0 else {}, {})", shape.input, shape.width, shape.width), ""),
             Block::Norm(n) => match n.kind {
@@ -386,19 +391,35 @@ fn keras(c: &Config) -> String {
     };
     s.push_str(&format!("model = keras.Sequential([keras.Input(shape=({},))])\nfor i in range({}):\n", shape.input, shape.depth));
     s.push_str(&format!("    fan_in = {} if i == 0 else {}\n", shape.input, shape.width));
-    let act = if c.bn { "None".to_string() } else { keras_activation(c.act) };
-    s.push_str(&format!(
-        "    model.add(keras.layers.Dense({w}, activation={act}, kernel_initializer=kernel(), bias_initializer=bias(fan_in, {w}){reg}))\n",
-        w = shape.width
-    ));
-    if c.bn {
-        s.push_str("    model.add(keras.layers.BatchNormalization(epsilon=1e-5))\n");
-        if !matches!(c.act, Activation::LeakyRelu(_)) {
-            s.push_str(&format!("    model.add(keras.layers.Activation({}))\n", keras_activation(c.act)));
+    // Keras takes the activation inside the Dense layer when nothing comes between them; leaky
+    // ReLU is its own layer (its slope is not a string name).
+    let blocks = hidden_layer(c, shape);
+    for (k, block) in blocks.iter().enumerate() {
+        let next_is_act = matches!(blocks.get(k + 1), Some(Block::Act(a)) if !matches!(a, Activation::LeakyRelu(_)));
+        match block {
+            Block::Dense(_) => {
+                let act = match blocks.get(k + 1) {
+                    Some(Block::Act(a)) if next_is_act => keras_activation(*a),
+                    _ => "None".to_string(),
+                };
+                s.push_str(&format!(
+                    "    model.add(keras.layers.Dense({w}, activation={act}, kernel_initializer=kernel(), bias_initializer=bias(fan_in, {w}){reg}))\n",
+                    w = shape.width
+                ));
+            }
+            Block::Norm(n) => match n.kind {
+                NormKind::Batch => s.push_str("    model.add(keras.layers.BatchNormalization(epsilon=1e-5))\n"),
+            },
+            Block::Act(Activation::LeakyRelu(sl)) => {
+                s.push_str(&format!("    model.add(keras.layers.LeakyReLU(negative_slope={}))\n", py32(*sl)));
+            }
+            Block::Act(a) => {
+                // Folded into the Dense before it, unless a norm came between.
+                if !matches!(blocks.get(k.wrapping_sub(1)), Some(Block::Dense(_))) {
+                    s.push_str(&format!("    model.add(keras.layers.Activation({}))\n", keras_activation(*a)));
+                }
+            }
         }
-    }
-    if let Activation::LeakyRelu(sl) = c.act {
-        s.push_str(&format!("    model.add(keras.layers.LeakyReLU(negative_slope={}))\n", py32(sl)));
     }
     s.push_str(&format!(
         "model.add(keras.layers.Dense({o}, kernel_initializer=kernel(), bias_initializer=bias({w}, {o}){reg}))\n",
@@ -495,14 +516,18 @@ fn jax(c: &Config) -> String {
     s.push_str(&format!("def bias_init(fan_in, fan_out):\n    {}\n\n", jax_bias(c)));
     s.push_str("class MLP(nn.Module):\n    @nn.compact\n    def __call__(self, x, train=True):\n");
     s.push_str(&format!("        for _ in range({}):\n", shape.depth));
-    s.push_str(&format!(
-        "            x = nn.Dense({w}, kernel_init=kernel_init, bias_init=bias_init(x.shape[-1], {w}))(x)\n",
-        w = shape.width
-    ));
-    if c.bn {
-        s.push_str("            x = nn.BatchNorm(use_running_average=not train, epsilon=1e-5)(x)\n");
+    for block in &hidden_layer(c, shape) {
+        match block {
+            Block::Dense(_) => s.push_str(&format!(
+                "            x = nn.Dense({w}, kernel_init=kernel_init, bias_init=bias_init(x.shape[-1], {w}))(x)\n",
+                w = shape.width
+            )),
+            Block::Norm(n) => match n.kind {
+                NormKind::Batch => s.push_str("            x = nn.BatchNorm(use_running_average=not train, epsilon=1e-5)(x)\n"),
+            },
+            Block::Act(_) => s.push_str("            x = act(x)\n"),
+        }
     }
-    s.push_str("            x = act(x)\n");
     s.push_str(&format!(
         "        return nn.Dense({o}, kernel_init=kernel_init, bias_init=bias_init(x.shape[-1], {o}))(x)\n\n",
         o = shape.output

@@ -721,6 +721,13 @@ pub const PARAMS: &[Param] = &[
         },
         ..param("show", "Panels", "the panels an embed shows, comma-separated (e.g. `act,std,verdict`); every panel by default", Kind::Choice, Control::None)
     },
+    // A tour's keys: the page reads them from the address itself (`web::app::tour_view`); the
+    // configuration is the step's view, so they set nothing here and are never written from it.
+    Param {
+        optional: true,
+        ..param("tour", "Tour", "a tour of steps (`src/tour.rs`): the link form its editor writes (deflated JSON in base64url); none by default", Kind::Choice, Control::None)
+    },
+    Param { optional: true, ..param("step", "Tour step", "the tour's step shown, from 0; the first by default", Kind::Choice, Control::None) },
 ];
 
 /// The README's table of URL keys, built from [`PARAMS`] (a test holds the README to it).
@@ -741,7 +748,8 @@ pub fn markdown_table() -> String {
             Kind::Flag => "`0`/`1`".to_string(),
         };
         let allowed = if allowed.is_empty() { String::new() } else { format!("{allowed}: ") };
-        let default = format!("; default `{}`", (p.write)(&default));
+        let written = (p.write)(&default);
+        let default = if written.is_empty() { String::new() } else { format!("; default `{written}`") };
         t.push_str(&format!("| `{}` | {} | {allowed}{}{default} |\n", p.key, p.label, p.help));
     }
     t

@@ -55,6 +55,39 @@ fn set_config(a: &mut App, config: Config, notices: &[Notice]) {
     a.config = config;
     a.asked_at = now();
     page_ui::show_config(&config);
+    if let Some(t) = &a.tour {
+        t.lock();
+    }
+}
+
+/// Goes to step `k` of the open tour: its view, a new entry in the history.
+pub fn tour_step(a: &mut App, k: usize) {
+    let Some(query) = a.tour.as_mut().and_then(|t| t.go(k)) else { return };
+    if let Some(t) = &a.tour {
+        t.show();
+    }
+    let (config, _) = Config::from_query(&query);
+    set_url(&config, true);
+    apply_query(a, &query);
+}
+
+/// An answer to the open step's question: graded against the step's report if it is drawn.
+pub fn tour_answer(a: &mut App, answer: String) {
+    let drawn = a.init.is_drawn() && document_ready();
+    let same = a.tour.as_ref().is_some_and(|t| same_view(&t.config(), &a.config));
+    let report = if drawn && same { a.init.report().cloned() } else { None };
+    if let Some(t) = &mut a.tour {
+        t.answer(answer, report.as_ref());
+    }
+}
+
+fn document_ready() -> bool {
+    crate::web::dom::document().body().and_then(|b| b.dataset().get("state")).as_deref() == Some("ready")
+}
+
+/// The same view, whatever the pool's size and the page's theme or panels.
+fn same_view(a: &Config, b: &Config) -> bool {
+    lesson_key(&Config { workers: 0, ..*a }) == lesson_key(&Config { workers: 0, ..*b })
 }
 
 /// A control changed: re-parse the configuration with its new `key=value`.

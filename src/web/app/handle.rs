@@ -59,6 +59,11 @@ impl<A: 'static> Handle<A> {
         self.0.upgrade().is_some_and(|a| a.try_borrow().is_ok_and(|a| test(&a)))
     }
 
+    /// A value read from the app (none while it is borrowed or gone).
+    pub fn read<T>(&self, f: impl FnOnce(&A) -> Option<T>) -> Option<T> {
+        self.0.upgrade().and_then(|a| a.try_borrow().ok().and_then(|a| f(&a)))
+    }
+
     /// Sends worker `k`'s messages to `on_message` and its errors (a panic traps its wasm, which
     /// surfaces as an error event) to `on_error`, for the pool's workers and the lab's alike.
     pub fn wire_worker(&self, k: usize, worker: &Worker, on_message: fn(&mut A, usize, &JsValue), on_error: fn(&mut A, &str)) {

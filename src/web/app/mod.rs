@@ -19,6 +19,7 @@ mod lab_view;
 mod page_ui;
 mod pickers;
 mod tasks;
+mod tour_view;
 pub mod wiring;
 
 use self::compute::{Compute, Stale};
@@ -53,6 +54,8 @@ pub struct App {
     init: InitView,
     lab: LabView,
     pickers: Pickers,
+    /// The tour open, if the link had one.
+    tour: Option<tour_view::TourView>,
 }
 
 /// How callbacks reach the app.
@@ -70,6 +73,7 @@ impl App {
             init: InitView::default(),
             lab: LabView::default(),
             pickers: Pickers::default(),
+            tour: None,
         }
     }
 
@@ -357,6 +361,9 @@ impl App {
             self.lab.say_trained();
         }
         set_state("ready");
+        if let Some(t) = &mut self.tour {
+            t.on_drawn(self.init.report());
+        }
         if self.config.embed {
             post_height();
         }

@@ -157,7 +157,7 @@ pub fn toggle_controls() {
 
 /// Writes the configuration into the address bar (replacing the entry while sliders move).
 pub fn set_url(config: &Config, push: bool) {
-    let url = format!("?{}", config.to_query());
+    let url = format!("?{}{}", config.to_query(), super::tour_view::url_suffix());
     if let Ok(h) = window().history() {
         let _ = if push {
             h.push_state_with_url(&JsValue::NULL, "", Some(&url))

@@ -6,7 +6,7 @@
 use super::actions::{self, new_seed, on_control, open_lesson, phase_key, scrub, toggle_play, train_reset, train_step};
 use super::handle::set_panicked;
 use super::page_ui::{post_height, toggle_controls};
-use super::{App, AppHandle};
+use super::{tour_view, App, AppHandle};
 use crate::charts::Chart;
 use crate::config::{Config, View};
 use crate::web::dom::{by_id, document, set_text, show_error, window};
@@ -31,11 +31,26 @@ pub fn start() -> Result<(), JsValue> {
     let h = AppHandle::new(Rc::downgrade(&app));
     h.wire()?;
     let mut a = app.borrow_mut();
-    let search = window().location().search()?;
+    let (search, tour) = tour_view::split(&window().location().search()?);
     // The workers start now, or (for the shipped default view) once it is drawn, so their start
     // does not compete with the first drawing for the cores.
     // The pool's size is read once, from the link (`workers=`) or the cores.
     a.config.workers = Config::from_query(&search).0.workers;
+    if let Some((value, at)) = tour {
+        match tour_view::TourView::open(&value, at) {
+            Ok(t) => {
+                let query = t.config().to_query();
+                t.show();
+                a.tour = Some(t);
+                a.start_pool();
+                actions::apply_query(&mut a, &query);
+                drop(a);
+                std::mem::forget(app);
+                return Ok(());
+            }
+            Err(e) => tour_view::show_error(&e),
+        }
+    }
     if !actions::first_view(&mut a, &search) {
         a.start_pool();
         actions::apply_query(&mut a, &search);
@@ -151,6 +166,7 @@ impl AppHandle {
             click.forget();
         }
         self.wire_lessons();
+        self.wire_tour();
         self.wire_phase_diagram();
         // The controls form never submits (no inline handler: a strict CSP forbids those).
         if let Some(form) = by_id("controls") {
@@ -160,7 +176,13 @@ impl AppHandle {
         }
         self.listen(&window(), "popstate", |a| {
             if let Ok(search) = window().location().search() {
-                actions::apply_query(a, &search);
+                let (rest, tour) = tour_view::split(&search);
+                if let (Some((_, k)), Some(t)) = (tour, &mut a.tour) {
+                    if t.go(k).is_some() {
+                        t.show();
+                    }
+                }
+                actions::apply_query(a, &rest);
             }
         });
         self.listen(&window(), "resize", |a| {
@@ -173,6 +195,54 @@ impl AppHandle {
             self.listen(&mq, "change", App::redraw);
         }
         Ok(())
+    }
+
+    /// The tour's panel: its step links, its answer buttons, its guess slider; ← → (or P, N) for
+    /// the previous and next step when focus is not in a form field.
+    fn wire_tour(&self) {
+        let Some(guide) = by_id("tour-guide") else { return };
+        let h = self.clone();
+        let click = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let Some(el) = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+            if let Some(link) = el.closest("a[data-step]").ok().flatten() {
+                e.prevent_default();
+                let Some(k) = link.get_attribute("data-step").and_then(|k| k.parse::<usize>().ok()) else { return };
+                h.with(move |a| actions::tour_step(a, k));
+            } else if let Some(button) = el.closest("button[data-answer]").ok().flatten() {
+                let answer = match button.get_attribute("data-answer").as_deref() {
+                    Some("number") => tour_view::read_guess().map(|g| g.to_string()),
+                    other => other.map(str::to_string),
+                };
+                if let Some(answer) = answer {
+                    h.with(move |a| actions::tour_answer(a, answer));
+                }
+            }
+        });
+        let _ = guide.add_event_listener_with_callback("click", click.as_ref().unchecked_ref());
+        click.forget();
+        let input = Closure::<dyn FnMut()>::new(tour_view::show_guess);
+        let _ = guide.add_event_listener_with_callback("input", input.as_ref().unchecked_ref());
+        input.forget();
+        let h = self.clone();
+        let keys = Closure::<dyn FnMut(web_sys::KeyboardEvent)>::new(move |e: web_sys::KeyboardEvent| {
+            if e.ctrl_key() || e.meta_key() || e.alt_key() {
+                return;
+            }
+            let tag = e.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()).map(|el| el.tag_name()).unwrap_or_default();
+            if matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "CANVAS") {
+                return;
+            }
+            let forward = match e.key().as_str() {
+                "ArrowRight" | "n" | "N" => true,
+                "ArrowLeft" | "p" | "P" => false,
+                _ => return,
+            };
+            let Some(k) = h.read(|a| a.tour.as_ref().and_then(|t| t.neighbour(forward))) else { return };
+            e.prevent_default();
+            h.with(move |a| actions::tour_step(a, k));
+        });
+        let _ = document().add_event_listener_with_callback("keydown", keys.as_ref().unchecked_ref());
+        keys.forget();
     }
 
     /// Lesson links are plain `?query` links (they work without script); with script they apply in place.

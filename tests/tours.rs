@@ -64,3 +64,17 @@ fn a_number_is_graded_by_how_many_decades_it_is_off() {
     let g = q.grade("0.1", &report);
     assert!(!g.right && (g.distance - (0.1 / t).log10()).abs() < 1e-9 && g.sentence.contains("off by a factor"), "{g:?}");
 }
+
+/// The README's complete example is a tour the page shows whole.
+#[test]
+fn the_readme_example_is_a_valid_tour() {
+    let readme = include_str!("../README.md");
+    let section = &readme[readme.find("### Tours (`tour=`)").expect("the README has a Tours section")..];
+    let json = &section[section.find("```json\n").unwrap() + 8..];
+    let json = &json[..json.find("```").unwrap()];
+    let tour = Tour::from_json(json).unwrap();
+    assert_eq!(tour.errors, vec![]);
+    assert_eq!(tour.steps.len(), 3);
+    assert_eq!(tour.steps[1].lock, vec!["init"]);
+    assert_eq!(tour.steps[1].question.as_ref().unwrap().prompt, "What is σ of the activations at layer 10 now?");
+}

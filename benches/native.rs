@@ -1,13 +1,13 @@
 //! Native timings of the core (run by bench/run.sh; `cargo bench --bench native` alone prints
 //! JSON lines). Medians of repeated runs, single thread.
 
-use initviz::config::Config;
-use initviz::experiment::Experiment;
-use initviz::init::orthogonal;
-use initviz::lab::Trainer;
-use initviz::lean;
-use initviz::linalg::{matmul, matmul_a_bt, matmul_at_b};
-use initviz::rng::{Rng, Stream};
+use initviz::compute::experiment::Experiment;
+use initviz::compute::lab::Trainer;
+use initviz::compute::lean;
+use initviz::math::linalg::{matmul, matmul_a_bt, matmul_at_b};
+use initviz::math::rng::{Rng, Stream};
+use initviz::nn::init::orthogonal;
+use initviz::spec::config::Config;
 use std::time::Instant;
 
 fn median(mut v: Vec<f64>) -> f64 {

@@ -4,7 +4,7 @@
 //! fresh run (the same bits: same seed, same code), and fails with this command when the numbers
 //! change.
 fn main() {
-    let report = initviz::experiment::run(&initviz::config::Config::default()).expect("the default fits the budget");
+    let report = initviz::compute::experiment::run(&initviz::spec::config::Config::default()).expect("the default fits the budget");
     let bytes = postcard::to_allocvec(&report).expect("a report serializes");
     std::fs::write("data/default-report.bin", bytes).expect("run from the repository's root");
 }

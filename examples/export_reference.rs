@@ -6,9 +6,9 @@
 //! `OUT_DIR/<k>/{query.txt,pytorch_snippet.py,keras_snippet.py,jax_snippet.py,page.csv}`, where `page.csv` has one row
 //! per dense layer: `layer,fan_in,fan_out,weight_std,bias_std,bias_mean_abs` of the network the
 //! page builds (weights' and biases' std over their entries, about the mean).
-use initviz::code::{snippet, Framework};
-use initviz::config::Config;
-use initviz::experiment::build_network;
+use initviz::compute::experiment::build_network;
+use initviz::export::code::{snippet, Framework};
+use initviz::spec::config::Config;
 use std::fmt::Write as _;
 
 fn std_of(x: &[f32]) -> f64 {

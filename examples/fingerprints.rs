@@ -1,7 +1,7 @@
 //! Prints the fingerprint of each configuration given as an argument (to refresh
 //! tests/common/fingerprints.rs after a deliberate change of the numerics).
-use initviz::config::Config;
-use initviz::experiment::Experiment;
+use initviz::compute::experiment::Experiment;
+use initviz::spec::config::Config;
 
 fn main() {
     for q in std::env::args().skip(1) {

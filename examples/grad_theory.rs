@@ -1,6 +1,6 @@
 //! Measured over predicted std of ∂L/∂W per layer, for the configurations given as arguments
 //! (a query each): `cargo run --release --example grad_theory -- 'depth=20&width=512&act=relu'`.
-use initviz::config::Config;
+use initviz::spec::config::Config;
 
 fn main() {
     for q in std::env::args().skip(1) {
@@ -8,7 +8,7 @@ fn main() {
         if !notes.is_empty() {
             eprintln!("{q}: {notes:?}");
         }
-        let r = match initviz::experiment::run(&c) {
+        let r = match initviz::compute::experiment::run(&c) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{q}: {e}");

@@ -2,8 +2,8 @@
 //! several runs, wall-clock and on-CPU (Linux's /proc/thread-self/schedstat, which leaves out the
 //! time other processes held the core), for comparing two versions of the code in one session
 //! (not a benchmark: see benches/ and bench/run.sh).
-use initviz::config::Config;
-use initviz::experiment::Experiment;
+use initviz::compute::experiment::Experiment;
+use initviz::spec::config::Config;
 use std::time::Instant;
 
 /// Nanoseconds this thread has run on a CPU (0 where /proc has no schedstat).

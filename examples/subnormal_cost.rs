@@ -1,8 +1,8 @@
 //! What subnormal floats cost: the same 64 × 256 network (batch 256) with tanh and N(0, 0.01²),
 //! whose activations fall below f32's smallest normal (1.2e-38) past layer ~40, against Xavier.
 //! `cargo run --release --example subnormal_cost`
-use initviz::config::Config;
-use initviz::experiment::Experiment;
+use initviz::compute::experiment::Experiment;
+use initviz::spec::config::Config;
 use std::time::Instant;
 
 fn main() {

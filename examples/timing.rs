@@ -1,7 +1,7 @@
 //! Quick native timing of the pieces of one configuration (not a benchmark: see benches/).
-use initviz::config::Config;
-use initviz::experiment::Experiment;
-use initviz::linalg::matmul;
+use initviz::compute::experiment::Experiment;
+use initviz::math::linalg::matmul;
+use initviz::spec::config::Config;
 use std::time::Instant;
 
 fn main() {
@@ -9,7 +9,7 @@ fn main() {
     let (c, _) = Config::from_query(&q);
     if c.is_lean() {
         let t = Instant::now();
-        let r = initviz::experiment::run(&c).unwrap();
+        let r = initviz::compute::experiment::run(&c).unwrap();
         println!("{q}: layer by layer ({} MiB) in {:?}, loss {}", c.bytes() >> 20, t.elapsed(), r.loss);
         return;
     }

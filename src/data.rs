@@ -1,7 +1,7 @@
 //! Inputs: Gaussian features and 2-D toy datasets, all from a seeded generator.
 
 use crate::choice::{self, Choice, Entry, UnknownName};
-use crate::rng::Rng;
+use crate::math::rng::Rng;
 use std::f64::consts::PI;
 use std::fmt;
 use std::str::FromStr;
@@ -253,7 +253,7 @@ impl FromStr for InputKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Stream;
+    use crate::math::rng::Stream;
 
     #[test]
     fn shapes_and_labels() {

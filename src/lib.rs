@@ -4,80 +4,49 @@
 //! Data flows one way:
 //!
 //! ```text
-//! URL query ──► config::Config::from_query ──► experiment::run ──► report::Report ──► charts / table
+//! URL query ──► spec::config::Config::from_query ──► compute::experiment::run ──► analysis::report::Report ──► charts / table
 //! ```
 //!
-//! - [`init`] — initializers (PyTorch `torch.nn.init` and Keras formulas)
-//! - [`activation`] — nonlinearities and derivatives
-//! - [`block`] — the blocks a network is made of (Dense, Norm, Act): forward, backward,
-//!   parameters, probe points
-//! - [`network`] — the MLP as a list of blocks, and the one forward and backward pass over a
-//!   weight source (kept or drawn again) and a tape (keep everything, or the checkpoints)
-//! - [`linalg`] — the one matrix product
-//! - [`loss`], [`data`], [`train`] — losses, inputs, optimizers
-//! - [`stats`] — moments, histograms, saturation, dead units, distinct neurons
-//! - [`experiment`] — a configuration's network and passes; [`batch`] — its input batch and
-//!   targets; [`shard`] — a batch split across workers and merged back; [`report`] — the
-//!   plain-data result; [`verdict`] — its plain-language reading; [`lean`] — the same report for
-//!   networks too large to keep, layer by layer
-//! - [`config`] — the one parameter table and parser; [`choice`] — the named-choice tables of
-//!   initializers, activations, inputs and fan modes; [`format`] — numbers for people
-//! - [`charts`] — drawing over any plotters backend
-//! - `web` (wasm only) — the page and the worker
+//! # Folders by concept, bottom to top
 //!
-//! # Which module may use which
+//! Dependencies go one way, never back: no module imports one that imports it, and no folder
+//! imports a folder that imports it (`tests/module_graph.rs` reads every `crate::`/`super::` path
+//! under `src/` and fails naming any circle, between modules or between folders). Each folder
+//! below uses only those listed before it:
 //!
-//! Dependencies go one way, never back: no module imports one that imports it
-//! (`tests/module_graph.rs` reads every `crate::`/`super::` path under `src/` and fails naming
-//! any circle). Bottom to top, each module below uses only modules listed before it:
+//! 1. **Leaves**: [`choice`] (the named-choice tables every menu is read from), [`format`](mod@format)
+//!    (numbers for people), [`math`] (the seeded random streams, the matrix products and QR,
+//!    moments and histograms).
+//! 2. [`nn`]: a network and what it is made of: activations, initializers, blocks, the network and
+//!    its one pass, losses, optimizers.
+//! 3. [`data`]: the inputs (Gaussian, moons, spirals, digits).
+//! 4. [`analysis`]: on plain numbers: the mean-field theory (it reads a `theory::Setup`, never a
+//!    configuration), the report's data type, the verdict's sentences.
+//! 5. [`spec`]: what a link asks for: the configuration's fields, the one parameter table and the
+//!    query parser, what `compare=` asks for, the page's view options.
+//! 6. [`compute`]: a configuration run: its batch, the pass kept whole or layer by layer, shards
+//!    across workers and their merge, the memory budget of every path, the training lab.
+//! 7. [`charts`]: drawing over any plotters backend.
+//! 8. [`export`]: what leaves the core as text: the PyTorch/Keras/JAX code, the formula, the
+//!    view's HTML and charts (for the page and the build's pre-rendered first view).
+//! 9. [`course`]: tours written by instructors, embeds for course systems, citations.
+//! 10. `web` (wasm only): the page and the workers.
 //!
-//! 1. **Leaves**, which import no other module: [`rng`], [`format`](mod@format), [`choice`],
-//!    [`linalg`], [`loss`], [`stats`].
-//! 2. **The network and its inputs**: [`activation`], [`init`], [`data`], [`block`], [`network`], [`train`]
-//!    (the optimizers), and [`compare`] (what `compare=` asks for: values of those).
-//! 3. **Analysis**, on plain numbers: [`theory`] (it reads a [`theory::Setup`], never a
-//!    configuration), [`report`], [`verdict`].
-//! 4. **The configuration**: [`config`] (its fields, the parameter table, the parser; it builds
-//!    the `theory::Setup` and a comparison's runs).
-//! 5. **Compute**, which reads a configuration: [`batch`], [`shard`], [`lean`], [`experiment`],
-//!    [`budget`] (which also holds the configuration's memory checks, `impl Config` there), [`lab`].
-//! 6. **Export**: [`code`], [`formula`].
-//! 7. **Drawing and the page**: [`charts`], then `web`.
-//!
-//! To keep it so: a lower module takes the numbers it needs (as [`theory::Setup`]) rather than
+//! To keep it so: a lower module takes the numbers it needs (as `theory::Setup`) rather than
 //! the configuration, and a method that needs a higher module lives in an `impl` block there (as
-//! `Config::validate` in `budget`, `Compare::runs` in `config`).
+//! `Config::validate` in `compute::budget`, `Compare::runs` in `spec::config`).
 
-pub mod activation;
-pub mod batch;
-pub mod block;
-pub mod budget;
+pub mod analysis;
 pub mod charts;
 pub mod choice;
-pub mod cite;
-pub mod code;
-pub mod compare;
-pub mod config;
+pub mod compute;
+pub mod course;
 pub mod data;
-pub mod embed;
-pub mod experiment;
+pub mod export;
 pub mod format;
-pub mod formula;
-pub mod init;
-pub mod lab;
-pub mod lean;
-pub mod linalg;
-pub mod loss;
-pub mod network;
-pub mod page;
-pub mod report;
-pub mod rng;
-pub mod shard;
-pub mod stats;
-pub mod theory;
-pub mod tour;
-pub mod train;
-pub mod verdict;
+pub mod math;
+pub mod nn;
+pub mod spec;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;

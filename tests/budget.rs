@@ -1,11 +1,11 @@
-//! Every path's byte count ([`initviz::budget`]) against the peak of the heap while the real path
+//! Every path's byte count ([`initviz::compute::budget`]) against the peak of the heap while the real path
 //! runs, measured by a counting global allocator: within 10%, small and large.
 //!
 //! The allocator's counters are global, so the measured sections run one at a time (one lock).
 
-use initviz::budget;
-use initviz::config::Config;
-use initviz::lab::Trainer;
+use initviz::compute::budget;
+use initviz::compute::lab::Trainer;
+use initviz::spec::config::Config;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Mutex;
@@ -137,7 +137,7 @@ fn kept_bytes_are_what_the_view_at_initialization_allocates() {
     ] {
         let c = config(q);
         assert_eq!(budget::init_path(&c), budget::Path::Kept, "{q}");
-        let (r, peak) = peak_of(|| initviz::experiment::run(&c));
+        let (r, peak) = peak_of(|| initviz::compute::experiment::run(&c));
         r.expect("fits");
         wrong += &off_by(q, budget::kept(&c), peak);
     }
@@ -163,7 +163,7 @@ fn lean_bytes_are_what_the_pass_layer_by_layer_allocates() {
     ] {
         let c = config(q);
         assert_eq!(budget::init_path(&c) == budget::Path::Lean, lean, "{q}");
-        let (r, peak) = peak_of(|| initviz::lean::run(&c));
+        let (r, peak) = peak_of(|| initviz::compute::lean::run(&c));
         r.expect("fits");
         wrong += &off_by(q, budget::lean(&c), peak);
     }
@@ -178,7 +178,7 @@ fn training_that_does_not_fit_is_refused_with_what_would() {
     let c = config("mode=train&input=spiral&depth=24&width=1024&batch=32&steps=2&opt=adam");
     let four_networks = 4 * 4 * budget::params(c.shape(), c.bn);
     assert!(budget::train(&c) > four_networks, "{} MiB", budget::train(&c) >> 20);
-    let Err(initviz::config::ConfigError::TooLarge { max_depth: Some(d), max_width: Some(w), .. }) = c.validate_train() else {
+    let Err(initviz::spec::config::ConfigError::TooLarge { max_depth: Some(d), max_width: Some(w), .. }) = c.validate_train() else {
         panic!("{:?}", c.validate_train())
     };
     assert!(Config { depth: d, ..c }.validate_train().is_ok() && Config { depth: d + 1, ..c }.validate_train().is_err());
@@ -201,7 +201,7 @@ fn comparisons_count_every_run() {
     assert!(one.validate_page().is_ok());
     assert_eq!(budget::runs(&four).len(), 4);
     assert_eq!(budget::total(&four), budget::runs(&four).iter().sum::<u64>());
-    assert!(budget::total(&four) > initviz::config::MEMORY_BUDGET);
+    assert!(budget::total(&four) > initviz::spec::config::MEMORY_BUDGET);
     let e = four.validate_page().unwrap_err();
     assert!(e.to_string().starts_with("these 4 runs need about"), "{e}");
     let two = config("mode=train&input=spiral&depth=4&width=256&batch=32&compare=opt:sgd,adam");
@@ -226,7 +226,7 @@ fn compared_runs_too_large_to_keep_say_they_are_kept_whole() {
     for run in c.compare.runs(&c) {
         assert!(run.is_lean() && run.validate().is_ok(), "{}", run.to_query());
     }
-    let Err(initviz::config::ConfigError::CompareNotLean { runs: 2, max_depth: Some(d), max_batch, .. }) = c.validate_page() else {
+    let Err(initviz::spec::config::ConfigError::CompareNotLean { runs: 2, max_depth: Some(d), max_batch, .. }) = c.validate_page() else {
         panic!("{:?}", c.validate_page())
     };
     assert!(Config { depth: d, ..c }.validate_page().is_ok() && Config { depth: d + 1, ..c }.validate_page().is_err());
@@ -241,5 +241,5 @@ fn compared_runs_too_large_to_keep_say_they_are_kept_whole() {
     );
     // Training comparisons too large keep the plain refusal (training is never layer by layer).
     let train = config("mode=train&input=spiral&depth=8&width=1024&batch=32&opt=adam&compare=he_normal,xavier_normal,normal,zeros");
-    assert!(matches!(train.validate_page(), Err(initviz::config::ConfigError::TooLarge { .. })));
+    assert!(matches!(train.validate_page(), Err(initviz::spec::config::ConfigError::TooLarge { .. })));
 }

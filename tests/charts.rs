@@ -1,8 +1,8 @@
 //! Charts render natively to SVG from a real report, and show what the data says.
 
 use initviz::charts::{diagram, lines, ridgeline, Style, Theme};
-use initviz::config::Config;
-use initviz::experiment::run;
+use initviz::compute::experiment::run;
+use initviz::spec::config::Config;
 use plotters::prelude::*;
 
 fn style() -> Style {

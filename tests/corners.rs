@@ -2,9 +2,9 @@
 //! the page used to say something false, and asserts what is true. Expected values come from the
 //! arithmetic of the case (stated beside each), not from the code's own output.
 
-use initviz::config::Config;
-use initviz::experiment::run;
-use initviz::report::{Report, StatValue, STATS};
+use initviz::analysis::report::{Report, StatValue, STATS};
+use initviz::compute::experiment::run;
+use initviz::spec::config::Config;
 
 fn report(q: &str) -> Report {
     let (c, notes) = Config::from_query(q);

@@ -1,9 +1,9 @@
 //! The page draws `data/default-report.bin` for a plain visit (the default view) without
 //! computing it: it must be, bit for bit, what a live run of the default configuration gives.
 
-use initviz::config::Config;
-use initviz::experiment::run;
-use initviz::report::{precomputed_default, PRECOMPUTED_DEFAULT};
+use initviz::analysis::report::{precomputed_default, PRECOMPUTED_DEFAULT};
+use initviz::compute::experiment::run;
+use initviz::spec::config::Config;
 
 #[test]
 fn the_shipped_default_report_is_a_fresh_run() {

@@ -12,8 +12,8 @@
 //!
 //! The real frameworks are run by `scripts/reference/run.sh`.
 
-use initviz::code::{snippet, Framework};
-use initviz::config::Config;
+use initviz::export::code::{snippet, Framework};
+use initviz::spec::config::Config;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::process::Command;

@@ -3,8 +3,8 @@
 //! rejected value named in a notice, and the canonical query round-trips.
 #![cfg(not(target_arch = "wasm32"))]
 
-use initviz::config::{Config, PARAMS};
-use initviz::experiment::run;
+use initviz::compute::experiment::run;
+use initviz::spec::config::{Config, PARAMS};
 use proptest::prelude::*;
 
 fn value() -> impl Strategy<Value = String> {

@@ -5,12 +5,12 @@
 //! term: with batch norm over 6 samples the curvature is large enough that D(1e-2) alone was 10%
 //! off (0.0753 against 0.0687, with D(5e-3) = 0.0703 converging on it as h²).
 
-use initviz::activation::Activation;
 use initviz::data::InputKind;
-use initviz::init::{BiasInit, Dist, Init, InitSpec};
-use initviz::loss::{Loss, Targets};
-use initviz::network::{Mlp, Shape, Workspace};
-use initviz::rng::{Rng, Stream};
+use initviz::math::rng::{Rng, Stream};
+use initviz::nn::activation::Activation;
+use initviz::nn::init::{BiasInit, Dist, Init, InitSpec};
+use initviz::nn::loss::{Loss, Targets};
+use initviz::nn::network::{Mlp, Shape, Workspace};
 
 fn loss_of(mlp: &Mlp, x: &[f32], loss: Loss, t: &Targets, ws: &mut Workspace) -> f64 {
     let out = mlp.output_dim();
@@ -119,9 +119,9 @@ fn batch_norm_both_losses() {
 #[test]
 fn toy_datasets_train_a_little() {
     // Sanity: cross-entropy on moons falls under Adam.
-    use initviz::config::Config;
-    use initviz::experiment::Experiment;
-    use initviz::train::{OptState, Optimizer};
+    use initviz::compute::experiment::Experiment;
+    use initviz::nn::optim::{OptState, Optimizer};
+    use initviz::spec::config::Config;
     let (c, _) = Config::from_query("depth=2&width=16&act=tanh&input=moons&batch=128&noise=0.05");
     assert_eq!(c.input, InputKind::Moons);
     let mut e = Experiment::new(&c).unwrap();

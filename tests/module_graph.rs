@@ -447,6 +447,62 @@ fn no_module_imports_one_that_imports_it() {
 
 // ---------------------------------------------------------------- the parser's own tests
 
+/// The graph between the crate's top folders: each module counts as its first path segment
+/// (`nn::block` is `nn`; a top-level file such as `format` is its own), and an edge between two
+/// modules of the same folder is no edge. Inside `web` (the top, which nothing imports) the
+/// folders are its own children (`web::app`, `web::ui`, …), so they are held to the rule too.
+fn folder_graph(g: &Graph) -> Graph {
+    let folder = |m: &str| {
+        let mut parts = m.split("::");
+        let first = parts.next().unwrap_or(m);
+        match (first, parts.next()) {
+            ("web", Some(second)) => format!("web::{second}"),
+            _ => first.to_string(),
+        }
+    };
+    let mut out = Graph::new();
+    for (from, tos) in g {
+        let f = folder(from);
+        let entry = out.entry(f.clone()).or_default();
+        for to in tos {
+            let t = folder(to);
+            if t != f {
+                entry.insert(t);
+            }
+        }
+    }
+    out
+}
+
+/// Folders by concept, one way: no folder of `src/` imports a folder that imports it back (so a
+/// newcomer can read them bottom to top, as `src/lib.rs` lists them).
+#[test]
+fn no_folder_imports_one_that_imports_it() {
+    let g = folder_graph(&crate_graph());
+    for folder in ["math", "nn", "analysis", "spec", "compute", "export", "course", "charts"] {
+        assert!(g.contains_key(folder), "no folder {folder} in src/: {g:?}");
+    }
+    let found = circles(&g);
+    assert!(
+        found.is_empty(),
+        "folders import each other in circles:\n{}\n\nthe folder graph:\n{}",
+        found.iter().map(|c| format!("circle: {c}")).collect::<Vec<_>>().join("\n"),
+        edges_text(&g)
+    );
+}
+
+#[test]
+fn folders_group_modules_and_drop_inner_edges() {
+    let g =
+        graph(&[("nn::block", "nn::network"), ("nn::network", "math::rng"), ("analysis::theory", "nn::init"), ("web::app::x", "web::ui")]);
+    let f = folder_graph(&g);
+    assert_eq!(f["nn"], ["math".to_string()].into_iter().collect());
+    assert_eq!(f["analysis"], ["nn".to_string()].into_iter().collect());
+    assert_eq!(f["web::app"], ["web::ui".to_string()].into_iter().collect());
+    let back = graph(&[("nn::block", "analysis::report"), ("analysis::theory", "nn::init")]);
+    assert_eq!(circles(&folder_graph(&back)).len(), 1);
+}
+
 fn mods(names: &[&str]) -> BTreeSet<String> {
     names.iter().map(|s| s.to_string()).collect()
 }

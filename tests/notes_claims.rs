@@ -1,8 +1,8 @@
 //! The lecture notes' claims (../shared/seeds), as tests on the core.
 
-use initviz::config::Config;
-use initviz::experiment::{run, Experiment};
-use initviz::train::{OptState, Optimizer};
+use initviz::compute::experiment::{run, Experiment};
+use initviz::nn::optim::{OptState, Optimizer};
+use initviz::spec::config::Config;
 
 fn config(q: &str) -> Config {
     let (c, notes) = Config::from_query(q);
@@ -108,13 +108,13 @@ fn large_random_tanh_saturates() {
 fn he_keeps_relu_variance_xavier_halves_it() {
     let he = run(&config("depth=20&width=512&init=he_normal&act=relu&batch=256")).unwrap();
     let xa = run(&config("depth=20&width=512&init=xavier_normal&act=relu&batch=256")).unwrap();
-    let var = |r: &initviz::report::Report, l: usize| r.layers[l].preact.std.powi(2);
+    let var = |r: &initviz::analysis::report::Report, l: usize| r.layers[l].preact.std.powi(2);
     // Layer 1 sees x ~ N(0, 1) directly: Var(z₁) = fan_in·σ² = 2 (He). Later layers see relu outputs:
     // Var(z_l) = fan_in·σ²·E[relu(z)²] = Var(z_{l−1}) for He, Var(z_{l−1})/2 for Xavier.
     // Each 512-wide layer's factor fluctuates by ~√(2/512)·√2 ≈ 9% (random weights, finite width),
     // so over 19 layers the log-variance wanders by ~0.4: per-layer geometric factors are held to
     // 0.9–1.1 (He) and 0.45–0.55 (Xavier), and every He layer to within ×2.5 of layer 1.
-    let factor = |r: &initviz::report::Report| (var(r, 19) / var(r, 1)).powf(1.0 / 18.0);
+    let factor = |r: &initviz::analysis::report::Report| (var(r, 19) / var(r, 1)).powf(1.0 / 18.0);
     let fh = factor(&he);
     let fx = factor(&xa);
     assert!((0.9..1.1).contains(&fh), "He factor {fh}");

@@ -2,8 +2,8 @@
 
 mod common;
 use common::fingerprints::FINGERPRINTS;
-use initviz::config::Config;
-use initviz::experiment::Experiment;
+use initviz::compute::experiment::Experiment;
+use initviz::spec::config::Config;
 
 fn fingerprint(q: &str) -> u64 {
     let (c, notes) = Config::from_query(q);

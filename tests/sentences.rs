@@ -3,10 +3,10 @@
 //! verdict and theory sentences. Expected values come from the arithmetic of each case (stated
 //! beside it) or from the papers cited, never from the code's own output.
 
-use initviz::config::Config;
-use initviz::experiment::run;
-use initviz::report::Report;
-use initviz::theory::phase_sentence;
+use initviz::analysis::report::Report;
+use initviz::analysis::theory::phase_sentence;
+use initviz::compute::experiment::run;
+use initviz::spec::config::Config;
 
 fn report(q: &str) -> (Config, Report) {
     let (c, notes) = Config::from_query(q);
@@ -180,8 +180,8 @@ fn the_backward_overflow_layer_is_numbered_from_the_input() {
 /// the first step does not move "only the output layer".
 #[test]
 fn zero_weight_gradients_do_not_freeze_the_hidden_biases() {
-    use initviz::batch::make_batch;
-    use initviz::network::{Mlp, Workspace};
+    use initviz::compute::batch::make_batch;
+    use initviz::nn::network::{Mlp, Workspace};
     let (c, r) = report("depth=100&init=normal&scale=0.0001");
     let t = text(&r, "no_hidden_grad");
     assert!(!t.is_empty(), "the case needs zero hidden-weight gradients: {:?}", r.verdict);

@@ -2,10 +2,10 @@
 //! pass sums over the same fixed row chunks along the same tree (see `shard`), and a shard is a
 //! subtree. So the numbers a student exports do not depend on how many cores their laptop has.
 
-use initviz::config::Config;
-use initviz::experiment::Experiment;
-use initviz::report::Report;
-use initviz::shard::{chunk_count, shard_count, Merge, Shard, ShardPart};
+use initviz::analysis::report::Report;
+use initviz::compute::experiment::Experiment;
+use initviz::compute::shard::{chunk_count, shard_count, Merge, Shard, ShardPart};
+use initviz::spec::config::Config;
 
 /// Each shard computed as a worker computes it, its part as the worker sends it.
 fn shards(c: &Config, count: usize) -> Vec<(Experiment, ShardPart)> {
@@ -81,7 +81,7 @@ fn split_reports_equal_the_whole_bit_for_bit() {
             count *= 2;
         }
         assert!(chunk_count(c.batch) >= 2, "{q}: the case must split");
-        if initviz::theory::grad_theory_holds(&c.theory_setup()) {
+        if initviz::analysis::theory::grad_theory_holds(&c.theory_setup()) {
             assert!(whole.layers.iter().all(|l| l.pred_grad_std.is_finite()), "{q}: ∂L/∂W's line must be drawn");
         }
     }
@@ -129,7 +129,7 @@ fn shards_cover_the_batch_once() {
 #[test]
 fn the_theory_reads_the_input_moments_the_shards_measured() {
     let (c, _) = Config::from_query("input=digits&depth=3&width=64&batch=128&init=he_normal&act=relu");
-    let (batch, _, _) = initviz::batch::make_batch(&c);
+    let (batch, _, _) = initviz::compute::batch::make_batch(&c);
     let ms = batch.x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / batch.x.len() as f64;
     // He normal, fan_in = 64 pixels: σ_w² = 2, no bias.
     let want = (2.0 * ms).sqrt();

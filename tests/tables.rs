@@ -3,7 +3,7 @@
 //! fails here.
 
 use initviz::charts::Chart;
-use initviz::config::{markdown_table, Control, PARAMS};
+use initviz::spec::config::{markdown_table, Control, PARAMS};
 
 const INDEX: &str = include_str!("../www/index.html");
 const README: &str = include_str!("../README.md");
@@ -39,19 +39,19 @@ fn the_readme_lists_every_parameter_as_the_table_says() {
     assert!(README.contains(&table), "README.md's table of URL keys differs from config::PARAMS; it should read:\n{table}");
 }
 
-/// The README's embed snippets are [`initviz::embed::snippets`]' own, for its example view.
+/// The README's embed snippets are [`initviz::course::embed::snippets`]' own, for its example view.
 #[test]
 fn readme_embed_snippets_are_the_pages() {
-    let md = initviz::embed::markdown(EMBED_EXAMPLE, "initviz: normal with tanh, 10 layers of 500");
+    let md = initviz::course::embed::markdown(EMBED_EXAMPLE, "initviz: normal with tanh, 10 layers of 500");
     assert!(README.contains(&md), "README.md's embed snippets differ from embed::snippets; they should read:\n{md}");
 }
 
 const EMBED_EXAMPLE: &str =
     "https://example.edu/initviz/?depth=10&width=500&init=normal&scale=0.01&act=tanh&embed=1&theme=light&show=act,std,verdict";
 
-/// The README's citations are [`initviz::cite::markdown`]'s, with the lessons that cite each work.
+/// The README's citations are [`initviz::course::cite::markdown`]'s, with the lessons that cite each work.
 #[test]
 fn readme_citations_are_the_pages() {
-    let md = initviz::cite::markdown(&initviz::tour::lesson_citations());
+    let md = initviz::course::cite::markdown(&initviz::course::tour::lesson_citations());
     assert!(README.contains(&md), "README.md's citations differ from cite::REFERENCES; they should read:\n{md}");
 }

@@ -1,12 +1,12 @@
 //! Mean-field theory against the network: at width 1024 and batch 1024 the measured std of the
 //! activations sits on the predicted line (issue "Theory beside the measurement").
 
-use initviz::activation::Activation;
-use initviz::batch::make_batch;
-use initviz::config::Config;
-use initviz::network::{Mlp, Workspace};
-use initviz::stats::Moments;
-use initviz::theory::{first_parting, moments, predict, MeasuredStd, Phase, Prior, PANELS};
+use initviz::analysis::theory::{first_parting, moments, predict, MeasuredStd, Phase, Prior, PANELS};
+use initviz::compute::batch::make_batch;
+use initviz::math::stats::Moments;
+use initviz::nn::activation::Activation;
+use initviz::nn::network::{Mlp, Workspace};
+use initviz::spec::config::Config;
 
 /// Runs the forward pass directly (this size is over the page's memory budget, which counts
 /// the backward buffers too) and compares every layer's activation std with the prediction.
@@ -81,7 +81,7 @@ fn at_width_8_measurement_and_theory_part_and_converge_with_width() {
     assert!(gaps[3] < 0.05, "width 512: {gaps:?}");
     let q = "depth=20&width=8&batch=1024&init=xavier_normal&act=tanh";
     let (c, _) = Config::from_query(q);
-    let r = initviz::experiment::run(&c).unwrap();
+    let r = initviz::compute::experiment::run(&c).unwrap();
     let why = r.theory.disagreement.expect("the page must say that they part");
     assert!(why.contains("narrow layers"), "{why}");
 }
@@ -90,7 +90,7 @@ fn at_width_8_measurement_and_theory_part_and_converge_with_width() {
 fn grad_ratios(q: &str) -> Vec<f64> {
     let (c, notes) = Config::from_query(q);
     assert!(notes.is_empty(), "{notes:?}");
-    let r = initviz::experiment::run(&c).unwrap();
+    let r = initviz::compute::experiment::run(&c).unwrap();
     r.layers.iter().map(|l| l.grad.std / l.pred_grad_std).collect()
 }
 
@@ -126,7 +126,7 @@ fn grad_prediction_follows_chi_layer_by_layer() {
 fn grad_prediction_is_not_drawn_where_it_does_not_hold() {
     for q in ["depth=10&width=256&input=spiral&act=tanh&batch=256", "depth=10&width=256&act=tanh&batch=1024"] {
         let (c, _) = Config::from_query(q);
-        let r = initviz::experiment::run(&c).unwrap();
+        let r = initviz::compute::experiment::run(&c).unwrap();
         assert!(r.layers.iter().all(|l| l.pred_grad_std.is_nan()), "{q}: drawn");
         assert!(r.layers.iter().all(|l| l.pred_act_std.is_finite()), "{q}: the other lines stay");
     }
@@ -139,7 +139,7 @@ fn grad_prediction_is_not_drawn_where_it_does_not_hold() {
 #[test]
 fn same_bias_theory_uses_each_layers_own_fans() {
     let (c, _) = Config::from_query("input=digits&init=xavier_uniform&bias=same&width=256&depth=3");
-    let (mb, sb2) = initviz::theory::layer_bias_moments(&c.theory_setup(), 64, 256);
+    let (mb, sb2) = initviz::analysis::theory::layer_bias_moments(&c.theory_setup(), 64, 256);
     assert_eq!(mb, 0.0);
     let want = (6.0f64 / 320.0).sqrt().powi(2) / 3.0;
     assert!((sb2 / want - 1.0).abs() < 1e-12, "layer 1: Var(b) {sb2}, Glorot {want}");

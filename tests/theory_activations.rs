@@ -4,8 +4,8 @@
 //! the kinks' neighbourhoods) each agrees with the network's within f32 rounding. A swish written
 //! as x·σ(1.1x) in `theory.rs` passed every test before this one.
 
-use initviz::activation::Activation;
-use initviz::theory::{dphi, phi};
+use initviz::analysis::theory::{dphi, phi};
+use initviz::nn::activation::Activation;
 
 /// Agreement within 32 f32 ulps of the value (the f32 derivatives round in several steps), with an
 /// absolute floor of the same size for values near 0.

@@ -2,11 +2,11 @@
 //! notes' (../shared/seeds/): what happens to the activations of each of their networks, and the
 //! std the notes' recursion gives.
 
-use initviz::experiment::run;
-use initviz::tour::{Outcome, Tour, Truth};
+use initviz::compute::experiment::run;
+use initviz::course::tour::{Outcome, Tour, Truth};
 
 /// One step asking a choice about `quantity` by `layer` of `view`, checked and computed.
-fn answer(view: &str, quantity: &str, layer: usize) -> (Truth, initviz::tour::Question, initviz::report::Report) {
+fn answer(view: &str, quantity: &str, layer: usize) -> (Truth, initviz::course::tour::Question, initviz::analysis::report::Report) {
     let json =
         format!(r#"{{"steps":[{{"title":"q","view":"{view}","question":{{"kind":"choice","quantity":"{quantity}","layer":{layer}}}}}]}}"#);
     let tour = Tour::from_json(&json).unwrap();

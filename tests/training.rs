@@ -1,7 +1,7 @@
 //! The training fates of the lecture notes (issue 12's "done when"), on the core.
 
-use initviz::config::Config;
-use initviz::lab::{summarize, Trainer};
+use initviz::compute::lab::{summarize, Trainer};
+use initviz::spec::config::Config;
 
 fn train(q: &str) -> Trainer {
     let (c, notes) = Config::from_query(&format!("mode=train&{q}"));

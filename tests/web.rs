@@ -5,8 +5,8 @@
 mod common;
 use common::fingerprints::FINGERPRINTS;
 use initviz::charts::{lines, ridgeline, Style, Theme};
-use initviz::config::Config;
-use initviz::experiment::{run, Experiment};
+use initviz::compute::experiment::{run, Experiment};
+use initviz::spec::config::Config;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
@@ -97,7 +97,7 @@ fn small_init_vanishes_in_wasm_too() {
 #[wasm_bindgen_test]
 fn digits_only_where_loaded() {
     let (c, _) = Config::from_query("input=digits&depth=2&width=16&batch=32");
-    assert!(matches!(run(&c), Err(initviz::config::ConfigError::NoDigits)));
+    assert!(matches!(run(&c), Err(initviz::spec::config::ConfigError::NoDigits)));
     assert!(run(&c).unwrap_err().to_string().contains("worker"));
     initviz::data::load_digits();
     assert_eq!(initviz::data::digit_count(), 1797);

@@ -28,10 +28,10 @@ fn main() {}
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
+    use initviz::analysis::report::Report;
     use initviz::charts::{Chart, Style, Theme};
-    use initviz::config::Config;
-    use initviz::page::{self, escape};
-    use initviz::report::Report;
+    use initviz::export::page::{self, escape};
+    use initviz::spec::config::Config;
 
     /// A chart's CSS size in the page's two layouts, as `www/style.css` gives it (the end-to-end
     /// test `tests/e2e/first_view.test.mjs` measures the canvases and fails when these drift).
@@ -183,8 +183,8 @@ mod native {
         let path = std::env::args().nth(1).ok_or("usage: prerender path/to/index.html")?;
         let mut html = Html(std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?);
         let config = Config::default();
-        let shipped = initviz::report::precomputed_default().ok_or("data/default-report.bin does not decode")?;
-        let live = initviz::experiment::run(&config).map_err(|e| e.to_string())?;
+        let shipped = initviz::analysis::report::precomputed_default().ok_or("data/default-report.bin does not decode")?;
+        let live = initviz::compute::experiment::run(&config).map_err(|e| e.to_string())?;
         let wide = |c: Chart| html.figure_class(c.canvas_id()).is_some_and(|class| class.split(' ').any(|w| w == "wide"));
         let view_shipped = view(&config, &shipped, &wide)?;
         let view_live = view(&config, &live, &wide)?;
@@ -229,12 +229,12 @@ mod native {
         }
         controls(&mut html, &config)?;
         lessons(&mut html)?;
-        html.set_inner("cite-body", &initviz::cite::html(&initviz::tour::lesson_citations()))?;
+        html.set_inner("cite-body", &initviz::course::cite::html(&initviz::course::tour::lesson_citations()))?;
         html.set_attr_tag("body", "data-prerendered", "default")?;
         // oEmbed needs the site's absolute address, which only the host knows.
         if let Ok(site) = std::env::var("INITVIZ_SITE_URL") {
             let site = if site.ends_with('/') { site } else { format!("{site}/") };
-            std::fs::write(dir.join("oembed.json"), initviz::embed::oembed_json(&site)).map_err(|e| format!("oembed.json: {e}"))?;
+            std::fs::write(dir.join("oembed.json"), initviz::course::embed::oembed_json(&site)).map_err(|e| format!("oembed.json: {e}"))?;
             let link = format!(
                 "<link rel=\"alternate\" type=\"application/json+oembed\" href=\"{}oembed.json\" title=\"initviz\">\n</head>",
                 escape(&site)
@@ -248,8 +248,8 @@ mod native {
     /// The page's lesson lists from the built-in tour (`www/lessons.json`): a part's steps fill
     /// the part's `<ul class="lessons">`, in order. Fails on a lesson that is not a valid step.
     fn lessons(html: &mut Html) -> Result<(), String> {
-        let file = initviz::tour::lessons_file().map_err(|e| e.to_string())?;
-        if let Some(e) = initviz::tour::Tour::check(&file).errors.first() {
+        let file = initviz::course::tour::lessons_file().map_err(|e| e.to_string())?;
+        if let Some(e) = initviz::course::tour::Tour::check(&file).errors.first() {
             return Err(format!("www/lessons.json: {e}"));
         }
         let mut parts: Vec<String> = Vec::new();
@@ -316,8 +316,8 @@ mod native {
         }
         html.set_inner("toggle-controls", &escape(&format!("Settings: {}", config.summary())))?;
         html.set_inner("memory-note", &escape(&config.memory_note()))?;
-        for f in initviz::code::Framework::ALL {
-            html.set_inner(f.element_id(), &escape(&initviz::code::snippet(config, f)))?;
+        for f in initviz::export::code::Framework::ALL {
+            html.set_inner(f.element_id(), &escape(&initviz::export::code::snippet(config, f)))?;
         }
         Ok(())
     }
@@ -484,7 +484,7 @@ mod native {
         #[test]
         fn a_stale_shipped_report_fails_the_build() {
             let config = Config::default();
-            let live = initviz::experiment::run(&config).unwrap();
+            let live = initviz::compute::experiment::run(&config).unwrap();
             let mut stale = live.clone();
             stale.layers[3].act.std *= 1.01;
             let wide = |_: Chart| true;

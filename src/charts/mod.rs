@@ -10,7 +10,7 @@ pub mod phase;
 pub mod ridgeline;
 pub mod training;
 
-use crate::report::Quantity;
+use crate::analysis::report::Quantity;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

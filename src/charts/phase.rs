@@ -3,7 +3,7 @@
 //! current network sits.
 
 use super::{axis_label, background, ChartError, Frame, Style};
-use crate::theory::{PhaseGrid, PHASE_SB, PHASE_SW};
+use crate::analysis::theory::{PhaseGrid, PHASE_SB, PHASE_SW};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};

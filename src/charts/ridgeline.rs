@@ -33,7 +33,7 @@ pub struct LeftOut {
 impl LeftOut {
     /// The values of a histogram that lie outside its bins.
     #[must_use]
-    pub fn of(h: &crate::stats::Histogram) -> Self {
+    pub fn of(h: &crate::math::stats::Histogram) -> Self {
         LeftOut { below: u64::from(h.below), above: u64::from(h.above), nonfinite: u64::from(h.nonfinite), total: h.total() }
     }
 

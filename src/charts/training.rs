@@ -4,7 +4,7 @@
 
 use super::lines::{decade_range, Marker};
 use super::{axis_label, background, fit_title, layer_ticks, ChartError, Frame, Style};
-use crate::lab::{ClassView, Points};
+use crate::compute::lab::{ClassView, Points};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};

@@ -2,9 +2,9 @@
 //! (`window.wasmBindings.bench_*`). They time the core in the real browser's wasm engine.
 
 use super::dom::window;
-use crate::config::Config;
-use crate::experiment::Experiment;
-use crate::linalg::{matmul, matmul_a_bt, matmul_at_b};
+use crate::compute::experiment::Experiment;
+use crate::math::linalg::{matmul, matmul_a_bt, matmul_at_b};
+use crate::spec::config::Config;
 use wasm_bindgen::prelude::*;
 
 fn now() -> f64 {
@@ -49,7 +49,7 @@ pub fn bench_orthogonal(n: usize, reps: u32) -> Vec<f64> {
     let times: Vec<f64> = (0..reps.max(1))
         .map(|_| {
             let t = now();
-            crate::init::orthogonal(&mut w, n, n, 1.0, &mut crate::rng::Rng::new(0, crate::rng::Stream::Layer(1)));
+            crate::nn::init::orthogonal(&mut w, n, n, 1.0, &mut crate::math::rng::Rng::new(0, crate::math::rng::Stream::Layer(1)));
             now() - t
         })
         .collect();
@@ -89,7 +89,7 @@ pub fn bench_train(query: &str, reps: u32) -> Result<f64, JsValue> {
     let (c, _) = Config::from_query(query);
     let mut best = f64::INFINITY;
     for _ in 0..reps.max(1) {
-        let mut t = crate::lab::Trainer::new(&c).map_err(|e| JsValue::from_str(&e.to_string()))?;
+        let mut t = crate::compute::lab::Trainer::new(&c).map_err(|e| JsValue::from_str(&e.to_string()))?;
         let t0 = now();
         std::hint::black_box(t.advance(usize::MAX, || true));
         best = best.min(now() - t0);

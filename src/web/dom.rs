@@ -55,7 +55,7 @@ pub fn now() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
-pub use crate::page::escape;
+pub use crate::export::page::escape;
 
 /// Whether the page is dark: `theme=dark` or `theme=light` from the link (a class on the root),
 /// else the system's choice.

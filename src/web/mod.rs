@@ -1,5 +1,5 @@
-//! The browser side (wasm only): turns events into a [`crate::config::Config`], computes it in the
-//! worker pool, and draws the [`crate::report::Report`]. Everything numerical lives in the
+//! The browser side (wasm only): turns events into a [`crate::spec::config::Config`], computes it in the
+//! worker pool, and draws the [`crate::analysis::report::Report`]. Everything numerical lives in the
 //! pure-Rust modules above. Three folders, dependencies one way (app → ui → workers → dom):
 //!
 //! - [`app`]: the page as one `App` that owns the views and routes every event: the

@@ -94,7 +94,7 @@ test('after a refused configuration the old results are not shown as current', a
 
 test('a network too large to keep computes layer by layer: 100 × 1024', async () => {
   // Kept whole its weights and ∂L/∂W alone are 800 MiB; layer by layer it needs width² +
-  // depth·batch·width (crate::lean), here about 36 MiB.
+  // depth·batch·width (crate::compute::lean), here about 36 MiB.
   const page = await open(env, '?depth=2&width=8');
   await page.goto(env.base + '?depth=100&width=1024&batch=16');
   // It takes seconds: the status line says how far it is, as the worker reports each layer.

@@ -10,7 +10,7 @@ let env;
 before(async () => { env = await start(); });
 after(async () => { await env.stop(); });
 
-/// The link form of a tour (src/tour.rs `encode`): raw deflate, base64url without padding.
+/// The link form of a tour (src/course/tour.rs `encode`): raw deflate, base64url without padding.
 const link = (tour) => deflateRawSync(Buffer.from(JSON.stringify(tour))).toString('base64url');
 
 const TOUR = {

@@ -7,8 +7,8 @@ use super::init_view::RunInfo;
 use super::page_ui::{self, apply_view, lesson_key, set_url};
 use super::App;
 use crate::charts::Chart;
-use crate::config::{Config, Notice, View};
-use crate::init::Init;
+use crate::nn::init::Init;
+use crate::spec::config::{Config, Notice, View};
 use crate::web::dom::{by_id, now, set_state};
 use crate::web::ui::{controls, render};
 
@@ -27,7 +27,7 @@ pub fn apply_query(a: &mut App, search: &str) {
 pub fn first_view(a: &mut App, search: &str) -> bool {
     let (config, notices) = Config::from_query(search);
     let default = notices.is_empty() && lesson_key(&config) == lesson_key(&Config::default());
-    let shipped = if default { crate::report::precomputed_default() } else { None };
+    let shipped = if default { crate::analysis::report::precomputed_default() } else { None };
     let Some(report) = shipped else { return false };
     apply_view(&config);
     set_config(a, config, &notices);

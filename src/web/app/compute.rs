@@ -5,7 +5,7 @@
 //! It answers questions; [`super::App`] acts on the answers (computing in the page, restarting
 //! the pool, showing what came back).
 
-use crate::config::Config;
+use crate::spec::config::Config;
 use crate::web::dom::{document, now};
 use crate::web::workers::pool::{Outcome, Pool, RESTART_AFTER_MS};
 use crate::web::workers::protocol::{decode_reply, Reply};

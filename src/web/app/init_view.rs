@@ -5,10 +5,10 @@
 //! It draws and says what to queue; [`super::App`] decides when (the pool, the task runner).
 
 use super::tasks::{Job, Tasks};
+use crate::analysis::report::{Quantity, Report};
 use crate::charts::{Chart, ChartError};
-use crate::config::{Config, DiagramView, View};
-use crate::experiment::{build_network, WeightsKey, WeightsPreview};
-use crate::report::{Quantity, Report};
+use crate::compute::experiment::{build_network, WeightsKey, WeightsPreview};
+use crate::spec::config::{Config, DiagramView, View};
 use crate::web::dom::{document, now, set_text};
 use crate::web::ui::trace::Draw;
 use crate::web::ui::{export, render};
@@ -16,11 +16,11 @@ use crate::web::ui::{export, render};
 use super::pickers::Pickers;
 
 /// The most drawing the page does itself before a worker answers, in estimated flops
-/// ([`crate::init::InitSpec::cost`]): 2²⁰ normal weights. Measured on the main thread here while both workers
+/// ([`crate::nn::init::InitSpec::cost`]): 2²⁰ normal weights. Measured on the main thread here while both workers
 /// computed: 9–24 ms for the default network's 655k, 17–41 ms for 2M, 33–102 ms for the CS231n
 /// network's 2.5M (long tasks); an orthogonal layer costs its QR, so 1024 × 1024 (2.9 GFLOP,
 /// about 1 s before issue 18) is left to the worker.
-const PAGE_PREVIEW_FLOPS: f64 = crate::init::PAGE_TASK_FLOPS;
+const PAGE_PREVIEW_FLOPS: f64 = crate::nn::init::PAGE_TASK_FLOPS;
 
 /// How the last computation ran, for the status line.
 #[derive(Debug, Clone, Copy, Default)]
@@ -213,7 +213,7 @@ impl InitView {
                 RunInfo { workers, worker_ms, .. } => format!("in {workers} workers, each on part of the batch ({worker_ms:.1} ms there)"),
             };
             // "1 layer", "1 sample": the controls' own wording (Config::shown).
-            let mut size = crate::page::size_words(config);
+            let mut size = crate::export::page::size_words(config);
             if config.is_lean() {
                 size += &format!(
                     " (layer by layer, each layer's weights drawn again when needed: kept whole it would need {} MiB)",

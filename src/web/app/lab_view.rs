@@ -6,9 +6,9 @@
 //! (queuing a redraw, the report of the chosen run, the page's state).
 
 use super::tasks::Job;
-use crate::config::{Config, View};
-use crate::lab::{history_csv, RunHistory};
-use crate::report::Report;
+use crate::analysis::report::Report;
+use crate::compute::lab::{history_csv, RunHistory};
+use crate::spec::config::{Config, View};
 use crate::web::dom::{by_id, now, set_state, set_text, show_error};
 use crate::web::ui::export;
 use crate::web::ui::lab_charts::{self, LabChart};
@@ -94,7 +94,7 @@ impl LabView {
 
     /// Replaces the runs with those of `config`, on the lab's workers (started if there are none:
     /// one per run, at most one per core; `wire` connects each one's messages). Every run's
-    /// trainer, each in its lab worker, must fit together (crate::budget::total): else the lab
+    /// trainer, each in its lab worker, must fit together (crate::compute::budget::total): else the lab
     /// stops, and the error says why.
     pub fn restart(&mut self, config: &Config, playing: bool, cores: usize, wire: impl Fn(usize, &Worker)) -> Result<(), String> {
         let runs = config.compare.runs(config);

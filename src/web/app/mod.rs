@@ -33,8 +33,8 @@ use super::dom::{document, now, set_state, show_error, window};
 use super::ui::render;
 use super::workers::pool::{Finished, Outcome};
 use crate::charts::Chart;
-use crate::config::{Config, View};
-use crate::experiment::run;
+use crate::compute::experiment::run;
+use crate::spec::config::{Config, View};
 use std::cell::RefCell;
 use std::rc::Weak;
 use wasm_bindgen::prelude::*;
@@ -258,7 +258,7 @@ impl App {
     /// Shows a finished computation: the verdict, formula and table at once, then one chart per
     /// job. The page is "ready" after the last one, and only if no newer configuration waits.
     /// `asked`: when the change that asked for it happened.
-    fn finish(&mut self, config: Config, asked: f64, result: Result<crate::report::Report, String>, newer_waiting: bool) {
+    fn finish(&mut self, config: Config, asked: f64, result: Result<crate::analysis::report::Report, String>, newer_waiting: bool) {
         let computed_at = now();
         match result {
             Ok(report) => {

@@ -4,7 +4,7 @@
 //! Nothing here knows the [`super::App`]; it calls these.
 
 use crate::choice::Choice;
-use crate::config::{Config, Panels, ThemeChoice, PANELS};
+use crate::spec::config::{Config, Panels, ThemeChoice, PANELS};
 use crate::web::dom::{by_id, document, escape, now, set_hidden, set_html, set_text, window};
 use crate::web::ui::controls;
 use std::cell::Cell;
@@ -56,8 +56,8 @@ pub fn show_config(config: &Config) {
     if let Some(body) = document().body() {
         let _ = body.dataset().set("view", config.view.id());
     }
-    for f in crate::code::Framework::ALL {
-        set_text(f.element_id(), &crate::code::snippet(config, f));
+    for f in crate::export::code::Framework::ALL {
+        set_text(f.element_id(), &crate::export::code::snippet(config, f));
     }
     set_text("toggle-controls", &format!("Settings: {}", config.summary()));
     set_text("memory-note", &config.memory_note());
@@ -78,9 +78,9 @@ pub fn write_new_seed() {
 
 /// In an embed, tells the parent page the document's height (`{type: "initviz-height", height}`),
 /// so a one-line listener can size the iframe and it never shows an inner scroll bar; and the
-/// same height in the messages LMS pages listen for (`crate::embed::height_messages`).
+/// same height in the messages LMS pages listen for (`crate::course::embed::height_messages`).
 pub fn post_height() {
-    use crate::embed::{height_messages, HeightMessage};
+    use crate::course::embed::{height_messages, HeightMessage};
     let Ok(Some(parent)) = window().parent() else { return };
     let Some(height) = document().document_element().map(|e| e.scroll_height()) else { return };
     for m in height_messages(u32::try_from(height).unwrap_or(0)) {

@@ -4,11 +4,11 @@
 //!
 //! Each method gets the report on the screen; which event calls which is in [`super::wiring`].
 
+use crate::analysis::report::{Quantity, Report};
+use crate::analysis::theory::{PHASE_SB, PHASE_SW};
 use crate::charts::diagram::{hit, Hit};
 use crate::charts::Chart;
-use crate::config::{Config, DiagramView};
-use crate::report::{Quantity, Report};
-use crate::theory::{PHASE_SB, PHASE_SW};
+use crate::spec::config::{Config, DiagramView};
 use crate::web::dom::{by_id, set_text, show_error};
 use crate::web::ui::render;
 

@@ -1,11 +1,11 @@
-//! A tour on the page (`crate::tour`): the step panel beside the charts (`#tour-guide`), the
+//! A tour on the page (`crate::course::tour`): the step panel beside the charts (`#tour-guide`), the
 //! step's view as the page's configuration, its locked controls, and its question asked before
 //! the charts show (`body.asking` hides them) and graded against the step's own report once it is
 //! drawn. The address keeps `tour=` and `step=` after the view's own keys.
 
-use crate::config::{Config, PARAMS};
-use crate::report::Report;
-use crate::tour::{html, Tour, TourError};
+use crate::analysis::report::Report;
+use crate::course::tour::{html, Tour, TourError};
+use crate::spec::config::{Config, PARAMS};
 use crate::web::dom::{by_id, document, set_hidden, set_html};
 use std::cell::RefCell;
 
@@ -39,7 +39,7 @@ pub fn split(search: &str) -> (String, Option<(String, usize)>) {
     let (mut value, mut step) = (None, 0);
     for pair in search.trim_start_matches('?').split('&').filter(|s| !s.is_empty()) {
         match pair.split_once('=') {
-            Some(("tour", v)) => value = Some(crate::config::percent_decode(v)),
+            Some(("tour", v)) => value = Some(crate::spec::config::percent_decode(v)),
             Some(("step", v)) => step = v.parse().unwrap_or(0),
             _ => rest.push(pair),
         }
@@ -162,7 +162,7 @@ fn set_asking(asking: bool) {
 
 /// A tour that cannot be opened: why, where the step panel would be.
 pub fn show_error(e: &TourError) {
-    set_html("tour-guide", &format!("<p class=\"tour-errors\" role=\"alert\">{}</p>", crate::page::escape(&e.to_string())));
+    set_html("tour-guide", &format!("<p class=\"tour-errors\" role=\"alert\">{}</p>", crate::export::page::escape(&e.to_string())));
     set_hidden("tour-guide", false);
 }
 

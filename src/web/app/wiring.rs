@@ -8,7 +8,7 @@ use super::handle::set_panicked;
 use super::page_ui::{post_height, toggle_controls};
 use super::{tour_view, App, AppHandle};
 use crate::charts::Chart;
-use crate::config::{Config, View};
+use crate::spec::config::{Config, View};
 use crate::web::dom::{by_id, document, set_text, show_error, window};
 use crate::web::ui::{controls, export, render};
 use std::cell::RefCell;
@@ -141,9 +141,11 @@ impl AppHandle {
         if let Some(el) = by_id("train-run") {
             self.listen(&el, "change", App::queue_lab_draw);
         }
-        for f in crate::code::Framework::ALL {
+        for f in crate::export::code::Framework::ALL {
             if let Some(el) = by_id(&format!("copy-{}", f.element_id())) {
-                self.listen(&el, "click", move |a| export::copy(&crate::code::snippet(&a.config, f), &format!("{} code", f.name())));
+                self.listen(&el, "click", move |a| {
+                    export::copy(&crate::export::code::snippet(&a.config, f), &format!("{} code", f.name()))
+                });
             }
         }
         self.wire_keys();

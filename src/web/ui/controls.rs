@@ -3,8 +3,8 @@
 //! `key=value`, which goes through the one parser (`Config::from_query`); writing reads the
 //! canonical query.
 
-use crate::config::{scale_positions, Config, Control, Kind, Param, PARAMS};
-use crate::init::Init;
+use crate::nn::init::Init;
+use crate::spec::config::{scale_positions, Config, Control, Kind, Param, PARAMS};
 use crate::web::dom::{by_id, document, set_text};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -14,7 +14,7 @@ pub fn with_control() -> impl Iterator<Item = &'static Param> {
     PARAMS.iter().filter(|p| p.control != Control::None)
 }
 
-use crate::page::nearest;
+use crate::export::page::nearest;
 
 fn input(id: &str) -> Option<HtmlInputElement> {
     by_id(id)?.dyn_into().ok()
@@ -48,7 +48,7 @@ pub fn build() {
         }
     }
     if let Ok(Some(tr)) = document().query_selector("#layer-stats thead tr") {
-        tr.set_inner_html(&crate::page::table_head());
+        tr.set_inner_html(&crate::export::page::table_head());
     }
 }
 

@@ -21,15 +21,15 @@ pub fn copy(text: &str, what: &str) {
 
 /// A title that says what an embed shows: "initviz: xavier_normal with tanh, 10 layers of 256".
 #[must_use]
-pub fn embed_title(c: &crate::config::Config) -> String {
+pub fn embed_title(c: &crate::spec::config::Config) -> String {
     use crate::choice::Choice;
-    // Plain text: the snippet escapes it (crate::embed::iframe).
+    // Plain text: the snippet escapes it (crate::course::embed::iframe).
     format!("initviz: {} with {}, {} layers of {}", c.init.id(), c.act.id(), c.depth, c.width)
 }
 
 /// A file name that says what it holds: `initviz-xavier_normal-tanh-10x256`.
 #[must_use]
-pub fn file_stem(c: &crate::config::Config) -> String {
+pub fn file_stem(c: &crate::spec::config::Config) -> String {
     use crate::choice::Choice;
     format!("initviz-{}-{}-{}x{}", c.init.id(), c.act.id(), c.depth, c.width)
 }
@@ -38,7 +38,7 @@ pub fn file_stem(c: &crate::config::Config) -> String {
 #[must_use]
 pub fn embed_snippet(href: &str, title: &str) -> String {
     let sep = if href.contains('?') { "&" } else { "?" };
-    crate::embed::iframe(&format!("{href}{sep}embed=1"), title)
+    crate::course::embed::iframe(&format!("{href}{sep}embed=1"), title)
 }
 
 fn download_url(url: &str, filename: &str) -> Result<(), JsValue> {

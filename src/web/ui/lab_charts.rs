@@ -5,10 +5,10 @@ use crate::charts::lines::{self, Marker};
 use crate::charts::training::{self, BandPanel, ClassPanel, Grid, RunCurves};
 use crate::charts::ChartError;
 use crate::choice::Choice;
-use crate::config::{Config, View};
+use crate::compute::lab::TARGET_LOSS;
 use crate::format::fmt_num;
-use crate::init::Init;
-use crate::lab::TARGET_LOSS;
+use crate::nn::init::Init;
+use crate::spec::config::{Config, View};
 use crate::web::dom::{by_id, escape, set_hidden, set_html, set_text};
 use crate::web::workers::lab::{Lab, Run};
 
@@ -103,7 +103,7 @@ pub fn chart(config: &Config, lab: &Lab, chart: LabChart) -> Result<(), ChartErr
     let id = chart.canvas_id();
     let max_step = lab.runs.iter().map(|r| r.config.steps.max(r.step)).max().unwrap_or(1) as f64;
     let run = lab.runs.get(chosen(lab));
-    let per_layer = |f: fn(&crate::lab::Record) -> &Vec<f32>, log: bool| -> Grid<'static> {
+    let per_layer = |f: fn(&crate::compute::lab::Record) -> &Vec<f32>, log: bool| -> Grid<'static> {
         let r = run.map_or(&[][..], |r| &r.records[..]);
         Grid {
             title: "",
@@ -120,8 +120,9 @@ pub fn chart(config: &Config, lab: &Lab, chart: LabChart) -> Result<(), ChartErr
                 .iter()
                 .enumerate()
                 .map(|(i, r)| {
-                    let ev =
-                        |f: fn(&crate::lab::Eval) -> Option<f64>| r.evals.iter().filter_map(|e| f(e).map(|v| (e.step as f64, v))).collect();
+                    let ev = |f: fn(&crate::compute::lab::Eval) -> Option<f64>| {
+                        r.evals.iter().filter_map(|e| f(e).map(|v| (e.step as f64, v))).collect()
+                    };
                     RunCurves {
                         name: &r.label,
                         color: t.series[i % t.series.len()],

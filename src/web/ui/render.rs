@@ -1,15 +1,15 @@
 //! Draws a [`Report`] into the page: charts on canvases, the table, the verdict, the formula (the
-//! HTML and the charts themselves come from [`crate::page`], which the build's pre-rendered first
+//! HTML and the charts themselves come from [`crate::export::page`], which the build's pre-rendered first
 //! view shares).
 
+use crate::analysis::report::{Quantity, Report};
 use crate::charts::{phase, Chart, ChartError, Style, Theme};
 use crate::choice::Choice;
-use crate::config::{Config, Notice};
-use crate::experiment::WeightsPreview;
+use crate::compute::experiment::WeightsPreview;
+use crate::export::page;
 use crate::format::{fmt_num, table_value};
-use crate::page;
-use crate::report::{Quantity, Report};
-use crate::stats::Histogram;
+use crate::math::stats::Histogram;
+use crate::spec::config::{Config, Notice};
 use crate::web::dom::{by_id, escape, prefers_dark, set_hidden, set_html, window};
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;

@@ -9,9 +9,9 @@
 //! every run; replies of older generations are dropped.
 
 use super::protocol::{encode_request, Reply, Request};
-use crate::config::Config;
-use crate::lab::{summarize, ClassView, Divergence, Eval, Points, Record, Summary};
-use crate::report::Report;
+use crate::analysis::report::Report;
+use crate::compute::lab::{summarize, ClassView, Divergence, Eval, Points, Record, Summary};
+use crate::spec::config::Config;
 use web_sys::Worker;
 
 /// How long a worker trains before it reports (ms): a redraw every 90 ms finds a new report.

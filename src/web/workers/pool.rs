@@ -2,7 +2,7 @@
 //! most 8: a batch has at most 8 row chunks to share).
 //!
 //! Which workers compute what never changes the numbers: shards are power-of-two subtrees of the
-//! batch's fixed row chunks, combined along the same tree as a whole pass (see `crate::shard`).
+//! batch's fixed row chunks, combined along the same tree as a whole pass (see `crate::compute::shard`).
 //!
 //! A configuration goes to one worker whole, or, when it allows (no block that couples the
 //! batch's samples, as batch norm's statistics do; not a diagram-sized network; enough samples),
@@ -19,10 +19,10 @@
 //! [`Outcome`]) and the [`crate::web::app::App`] decides what follows.
 
 use super::protocol::{encode_request, Reply, Request};
-use crate::config::Config;
-use crate::experiment::{couples_samples, WeightsPreview};
-use crate::report::{Report, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
-use crate::shard::{shard_count, Merge, Shard};
+use crate::analysis::report::{Report, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
+use crate::compute::experiment::{couples_samples, WeightsPreview};
+use crate::compute::shard::{shard_count, Merge, Shard};
+use crate::spec::config::Config;
 use js_sys::Float32Array;
 use web_sys::Worker;
 
@@ -202,7 +202,7 @@ impl Pool {
     /// the same bits for any number of workers (`shard::shard_count`).
     /// Below [`SPLIT_MIN_FLOPS`] a whole run in one worker is as fast as a split one, unless the
     /// link asks for a number of workers (`workers=N`, for tests and benchmarks). A network too
-    /// large to keep is computed layer by layer in one worker (`crate::lean`).
+    /// large to keep is computed layer by layer in one worker (`crate::compute::lean`).
     fn shard_count(config: &Config, workers: usize) -> usize {
         let diagram = config.width <= DIAGRAM_MAX_WIDTH && config.depth <= DIAGRAM_MAX_DEPTH;
         let small = config.workers == 0 && pass_flops(config) < SPLIT_MIN_FLOPS;

@@ -4,10 +4,10 @@
 //! `grads` (replies with a shard's ∂L/∂W only) is an array of `Float32Array`s whose buffers are
 //! transferred, not copied. Nothing else in the program reads or writes message fields by name.
 
-use crate::experiment::WeightsPreview;
-use crate::lab::{Points, Progress};
-use crate::report::Report;
-use crate::shard::{DataHists, Shard, ShardPart};
+use crate::analysis::report::Report;
+use crate::compute::experiment::WeightsPreview;
+use crate::compute::lab::{Points, Progress};
+use crate::compute::shard::{DataHists, Shard, ShardPart};
 use js_sys::{Array, Float32Array, Object, Reflect};
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};

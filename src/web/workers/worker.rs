@@ -9,11 +9,11 @@
 //! can take work. No DOM here: plotters cannot run in a worker.
 
 use super::protocol::{decode_request, encode_reply, Envelope, Reply, Request};
-use crate::config::Config;
-use crate::experiment::{build_network, Experiment, WeightsKey, WeightsPreview};
-use crate::lab::Trainer;
-use crate::network::Mlp;
-use crate::shard::Shard;
+use crate::compute::experiment::{build_network, Experiment, WeightsKey, WeightsPreview};
+use crate::compute::lab::Trainer;
+use crate::compute::shard::Shard;
+use crate::nn::network::Mlp;
+use crate::spec::config::Config;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -130,13 +130,13 @@ impl WorkerState {
                 if config.is_lean() {
                     // Progress at most every PROGRESS_EVERY_MS: it takes seconds.
                     let mut last = now();
-                    let mut tell = |p: crate::lean::Progress| {
+                    let mut tell = |p: crate::compute::lean::Progress| {
                         if now() - last >= PROGRESS_EVERY_MS {
                             last = now();
                             early(Reply::Progress { id, done: p.done, total: p.total });
                         }
                     };
-                    return match crate::lean::run_with_progress(&config, &mut tell) {
+                    return match crate::compute::lean::run_with_progress(&config, &mut tell) {
                         Ok(report) => Reply::Report { id, report: Box::new(report) },
                         Err(e) => Reply::Failed { id, error: e.to_string() },
                     };

@@ -1,7 +1,7 @@
 //! Parameter updates: plain SGD, SGD with momentum, Adam.
 
 use crate::choice::{Choice, Entry};
-use crate::network::{Mlp, Workspace};
+use crate::nn::network::{Mlp, Workspace};
 
 /// The update rule a configuration names (`opt=`); [`OptKind::with_lr`] gives its [`Optimizer`]
 /// with PyTorch's default hyper-parameters.
@@ -67,7 +67,7 @@ impl Optimizer {
     }
 
     /// Applies one update with L2 weight decay `l2` on the parameters that say it applies
-    /// ([`crate::block::Param::decay`]: the weights, not biases or batch-norm parameters): g ← g +
+    /// ([`crate::nn::block::Param::decay`]: the weights, not biases or batch-norm parameters): g ← g +
     /// λ·W before the rule, as PyTorch's `weight_decay` (coupled, not AdamW). Updates whatever
     /// parameters the network's blocks yield. Returns ‖ΔW‖ of each decayed parameter (each
     /// layer's weights), the update actually applied.
@@ -162,9 +162,9 @@ fn weight_decay(g: &[f32], p: &[f32], l2: f32, out: &mut [f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::activation::Activation;
-    use crate::init::{Init, InitSpec};
-    use crate::network::Shape;
+    use crate::nn::activation::Activation;
+    use crate::nn::init::{Init, InitSpec};
+    use crate::nn::network::Shape;
 
     /// The first layer's first weight and bias.
     fn w0(m: &Mlp) -> f32 {

@@ -3,7 +3,7 @@
 //! An [`Mlp`] of `depth` hidden layers is the blocks `[Dense, (Norm), Act] × depth, Dense`
 //! (makemore part 3's `layers = [Linear, BatchNorm1d, Tanh, …, Linear]`): hidden layer l computes
 //! z = a_{l−1}·W_l + b_l, optionally batch-normalises it (u = γ·(z − μ_B)/√(σ²_B + ε) + β, Ioffe
-//! & Szegedy 2015), then a_l = φ(u); the last layer is linear (y = z). See [`crate::block`].
+//! & Szegedy 2015), then a_l = φ(u); the last layer is linear (y = z). See [`crate::nn::block`].
 //!
 //! [`forward`] and [`backward`] are the only passes, for every path:
 //!
@@ -14,18 +14,18 @@
 //!   reads every layer's z, a, ∂L/∂a and ∂L/∂W after the pass) or only the checkpoints the
 //!   backward pass cannot recompute (every z, batch norm's 1/√(σ²+ε); a = φ(z) and x̂ are computed
 //!   again when needed, and ∂L/∂W is shown to a visitor and dropped), for networks too large to
-//!   keep (`crate::lean`).
+//!   keep (`crate::compute::lean`).
 //!
 //! Both give the same bits: the same blocks do the same floating-point operations in the same
 //! order whichever source and tape.
 
-use crate::activation::Activation;
-use crate::block::{Backward, Block, Dense, Io, Norm, Param, ParamMut, Probe, Saved, Spares, Work};
-use crate::init::InitSpec;
-use crate::rng::{Rng, Stream};
-use crate::stats::Moments;
+use crate::math::rng::{Rng, Stream};
+use crate::math::stats::Moments;
+use crate::nn::activation::Activation;
+use crate::nn::block::{Backward, Block, Dense, Io, Norm, Param, ParamMut, Probe, Saved, Spares, Work};
+use crate::nn::init::InitSpec;
 
-pub use crate::block::BN_EPS;
+pub use crate::nn::block::BN_EPS;
 
 /// The shape of a network.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -5,26 +5,26 @@
 //! targets t ~ N(0, 1) (one linear output unit); for toy datasets from softmax cross-entropy
 //! against the labels.
 
-use crate::batch::make_batch;
-use crate::config::{Config, ConfigError};
-use crate::data::Batch;
-use crate::loss::{Loss, Targets};
-use crate::network::{Mlp, Workspace};
-use crate::report::{Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
-use crate::shard::{
+use crate::analysis::report::{Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
+use crate::compute::batch::make_batch;
+use crate::compute::shard::{
     assemble, chunk_count, chunked_loss, data_hists, data_ranges, grad_stats, shared_range, weight_std_theory, CrossMoments, DataHists,
     Shard, ShardLayer, ShardPart, WeightStats,
 };
-use crate::stats::{self, Histogram, Moments, Range};
+use crate::data::Batch;
+use crate::math::stats::{self, Histogram, Moments, Range};
+use crate::nn::loss::{Loss, Targets};
+use crate::nn::network::{Mlp, Workspace};
+use crate::spec::config::{Config, ConfigError};
 
 /// What a network's weights depend on ([`Mlp::new`]'s arguments): two configurations with the same
 /// key have bit-identical weights, so a worker may keep the network across a change of the batch,
 /// the input's values, the noise, the diagram or the theme.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WeightsKey {
-    shape: crate::network::Shape,
-    act: crate::activation::Activation,
-    init: crate::init::InitSpec,
+    shape: crate::nn::network::Shape,
+    act: crate::nn::activation::Activation,
+    init: crate::nn::init::InitSpec,
     bn: bool,
     seed: u32,
 }
@@ -157,7 +157,7 @@ impl Experiment {
                 .hidden()
                 .map(|l| stats::distinct_neurons(&l.w, &l.b, l.fan_in, l.fan_out, stats::symmetry_tolerance(&l.w, &l.b)))
                 .collect();
-            let phase = crate::theory::phase_grid_cached(c.act);
+            let phase = crate::analysis::theory::phase_grid_cached(c.act);
             WeightStats {
                 moments,
                 hists,
@@ -182,11 +182,11 @@ impl Experiment {
     }
 
     /// For small networks, the std of a per layer over this seed and the next four: how much a
-    /// finite network scatters around the theory. `None` above [`crate::theory::BAND_WORK`].
+    /// finite network scatters around the theory. `None` above [`crate::analysis::theory::BAND_WORK`].
     fn seed_band(&self) -> Option<Vec<(f64, f64)>> {
         let c = &self.config;
         let work = (c.depth * c.width * c.width * c.batch) as f64;
-        if work > crate::theory::BAND_WORK || self.shard != Shard::WHOLE {
+        if work > crate::analysis::theory::BAND_WORK || self.shard != Shard::WHOLE {
             return None;
         }
         let mut band: Vec<(f64, f64)> = (0..c.depth).map(|l| (Moments::of(self.ws.act(l)).std, Moments::of(self.ws.act(l)).std)).collect();
@@ -209,7 +209,7 @@ impl Experiment {
         self.ws.dws().take(self.mlp.depth()).collect()
     }
 
-    /// This shard's histograms of the data quantities ([`crate::report::Quantity::DATA`]) over the shared ranges.
+    /// This shard's histograms of the data quantities ([`crate::analysis::report::Quantity::DATA`]) over the shared ranges.
     #[must_use]
     pub fn shard_hists(&self, ranges: [(f64, f64); 3]) -> Vec<DataHists> {
         (0..self.mlp.depth()).map(|l| data_hists((self.ws.pre(l), self.ws.act(l), self.ws.dact(l)), ranges)).collect()
@@ -254,12 +254,12 @@ impl Experiment {
 }
 
 /// Runs one configuration end to end: with the network kept in memory when it fits the budget,
-/// else layer by layer ([`crate::lean`]), which gives the same report.
+/// else layer by layer ([`crate::compute::lean`]), which gives the same report.
 pub fn run(config: &Config) -> Result<Report, ConfigError> {
     config.validate()?;
     config.check_data()?;
     if config.is_lean() {
-        return crate::lean::run(config);
+        return crate::compute::lean::run(config);
     }
     let mut e = Experiment::new(config)?;
     let loss = e.pass();
@@ -297,7 +297,7 @@ impl Experiment {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Quantity;
+    use crate::analysis::report::Quantity;
 
     /// A kept network gives the report a fresh one gives, bit for bit, after a batch, noise or
     /// input change that leaves its key alone; a change of the key is a different network.
@@ -342,7 +342,7 @@ mod tests {
         }
     }
 
-    /// The layer-by-layer pass ([`crate::lean`]) gives the same report as the kept network's, bit
+    /// The layer-by-layer pass ([`crate::compute::lean`]) gives the same report as the kept network's, bit
     /// for bit (compared as postcard bytes, so NaN fields compare too), for activations with and
     /// without a kink, both losses, one and eight row chunks, and constant and zero weights.
     #[test]
@@ -364,7 +364,7 @@ mod tests {
             let mut e = Experiment::new(&c).unwrap();
             let l = e.pass();
             let kept = e.report(l);
-            let lean = crate::lean::run(&c).unwrap();
+            let lean = crate::compute::lean::run(&c).unwrap();
             // Everything but the small networks' extras (the diagram's data and the 5-seed band,
             // which the layer-by-layer pass, meant for large networks, does not compute).
             let bytes = |r: &Report| {

@@ -1,9 +1,9 @@
 //! A plain-language reading of a report, for students.
 
+use crate::analysis::report::{Finding, LayerReport, Level, Verdict};
+use crate::analysis::theory::{std_words, Setup, F32_MIN_NORMAL};
 use crate::format::fmt_num;
-use crate::report::{Finding, LayerReport, Level, Verdict};
-use crate::stats::Moments;
-use crate::theory::{std_words, Setup, F32_MIN_NORMAL};
+use crate::math::stats::Moments;
 
 /// Per-layer factor of a quantity that goes from `first` to `last` over `steps` layers:
 /// (last/first)^(1/steps), the geometric mean ratio of consecutive layers.
@@ -291,7 +291,7 @@ pub fn judge(c: &Setup, layers: &[LayerReport]) -> Verdict {
     let grads = Trend::of(&grad_moments, false);
     let samples = if c.batch == 1 { "the one sample" } else { "every sample" };
     // Why a quantity is exactly 0 (or one value) from a layer on when f32 did not underflow.
-    let act_zero_why = if c.act == crate::activation::Activation::Relu {
+    let act_zero_why = if c.act == crate::nn::activation::Activation::Relu {
         format!("every ReLU unit of the layer is off (z ≤ 0) for {samples}, so no signal passes beyond it")
     } else {
         format!("every unit gives the same value for {samples}, so the layers beyond see a constant, not the input")
@@ -299,18 +299,18 @@ pub fn judge(c: &Setup, layers: &[LayerReport]) -> Verdict {
     let grad_zero_why = format!(
         "f′(z) is exactly 0 at every unit of the layer above for {samples} ({}), so no gradient passes below it",
         match c.act {
-            crate::activation::Activation::Relu => "ReLU units that are off",
-            crate::activation::Activation::Tanh => "tanh(z) rounds to exactly ±1 in f32 once |z| > 9, where 1 − a² = 0",
-            crate::activation::Activation::Sigmoid =>
+            crate::nn::activation::Activation::Relu => "ReLU units that are off",
+            crate::nn::activation::Activation::Tanh => "tanh(z) rounds to exactly ±1 in f32 once |z| > 9, where 1 − a² = 0",
+            crate::nn::activation::Activation::Sigmoid =>
                 "σ(z) rounds to exactly 1 in f32 once z > 17, or to 0 once z < −104, where a(1 − a) = 0",
             // f′ is never 0 in exact arithmetic for these: it is f32 that rounds it to 0.
-            crate::activation::Activation::Elu | crate::activation::Activation::Selu => {
+            crate::nn::activation::Activation::Elu | crate::nn::activation::Activation::Selu => {
                 "f′(z) = α·e^z (times λ for SELU) is never 0, but rounds to 0 in f32 once z < −104"
             }
-            crate::activation::Activation::Swish | crate::activation::Activation::Softplus => {
+            crate::nn::activation::Activation::Swish | crate::nn::activation::Activation::Softplus => {
                 "f′(z) holds σ(z) = 1/(1 + e^−z), which is never 0 but rounds to 0 in f32 once z < −104"
             }
-            crate::activation::Activation::Gelu => "f′(z) = Φ(z) + z·φ(z) is never 0 far below z = 0, but rounds to 0 in f32 there",
+            crate::nn::activation::Activation::Gelu => "f′(z) = Φ(z) + z·φ(z) is never 0 far below z = 0, but rounds to 0 in f32 there",
             _ => "units whose derivative is 0 there",
         }
     );
@@ -413,7 +413,7 @@ pub fn judge(c: &Setup, layers: &[LayerReport]) -> Verdict {
     }
     let dead = layers.iter().map(|l| l.dead).sum::<f64>() / depth as f64;
     // Only ReLU has a flat zero region: an exactly-0 tanh or sigmoid output is an underflow, not a dead unit.
-    if c.act == crate::activation::Activation::Relu && dead > 0.2 && !all_zero {
+    if c.act == crate::nn::activation::Activation::Relu && dead > 0.2 && !all_zero {
         if c.batch >= DEAD_MIN_BATCH {
             push(
                 &mut f,

@@ -17,15 +17,15 @@
 //!
 //! A step whose loss is not finite stops the run and names the first layer whose values are not.
 
-use crate::config::{Config, ConfigError};
+use crate::analysis::report::Report;
+use crate::compute::experiment::Experiment;
 use crate::data::{shuffle, Batch, InputKind};
-use crate::experiment::Experiment;
-use crate::loss::{Loss, Targets};
-use crate::network::{Mlp, Workspace};
-use crate::report::Report;
-use crate::rng::{Rng, Stream};
-use crate::stats::{distinct_neurons, l2_norm, symmetry_tolerance};
-use crate::train::{OptState, Optimizer};
+use crate::math::rng::{Rng, Stream};
+use crate::math::stats::{distinct_neurons, l2_norm, symmetry_tolerance};
+use crate::nn::loss::{Loss, Targets};
+use crate::nn::network::{Mlp, Workspace};
+use crate::nn::optim::{OptState, Optimizer};
+use crate::spec::config::{Config, ConfigError};
 use serde::{Deserialize, Serialize};
 
 pub use crate::data::POOL_SIZE;
@@ -35,7 +35,7 @@ pub const MAX_RECORDS: usize = 250;
 /// The most full evaluations over a run's `steps` (each costs a forward pass of the whole pool).
 pub const MAX_EVALS: usize = 30;
 /// Side of the decision-boundary grid (declared with the budget that counts it).
-pub use crate::budget::{EVAL_ROWS, GRID, MAX_SNAPSHOTS};
+pub use crate::compute::budget::{EVAL_ROWS, GRID, MAX_SNAPSHOTS};
 /// The percentiles of a band (TensorBoard's distribution bands).
 pub const BAND_PERCENTILES: [f64; 9] = [0.0, 6.68, 15.87, 30.85, 50.0, 69.15, 84.13, 93.32, 100.0];
 /// Entries sampled per layer for the bands (a strided sample of larger layers).
@@ -204,7 +204,7 @@ impl Trainer {
         let ws = Workspace::new(&mlp, rows);
         let eval_ws = Workspace::forward_only(&mlp, EVAL_ROWS);
         let steps = config.steps.max(1);
-        let max_snapshots = crate::budget::snapshots(config);
+        let max_snapshots = crate::compute::budget::snapshots(config);
         let order: Vec<usize> = (0..split.train.len()).collect();
         let mut t = Self {
             config: *config,
@@ -226,7 +226,7 @@ impl Trainer {
             step: 0,
             record_every: steps.div_ceil(MAX_RECORDS),
             eval_every: steps.div_ceil(MAX_EVALS),
-            snapshot_every: crate::budget::snapshot_every(steps, max_snapshots),
+            snapshot_every: crate::compute::budget::snapshot_every(steps, max_snapshots),
             snapshots: Vec::new(),
             max_snapshots,
             diverged: None,
@@ -450,7 +450,7 @@ impl Trainer {
     /// The network is lent to the report's pass, never copied or built again (building 4 × 1024
     /// orthogonal layers took 3.3 s, every second while training played), and the mini-batch's
     /// buffers are freed meanwhile (the next step writes every one of them before reading it), so
-    /// the report's own buffers take their place ([`crate::budget::train`]).
+    /// the report's own buffers take their place ([`crate::compute::budget::train`]).
     pub fn report_at(&mut self, step: usize) -> Result<(usize, Report), ConfigError> {
         // What `Experiment::new_shard_with` refuses, refused before the network is lent, so a
         // refusal never leaves the trainer without it.
@@ -464,7 +464,7 @@ impl Trainer {
         let lent = std::mem::take(mlp);
         let rows = self.ws.batch;
         self.ws = Workspace::default();
-        let made = Experiment::new_shard_with(&self.config, crate::shard::Shard::WHOLE, Some(lent));
+        let made = Experiment::new_shard_with(&self.config, crate::compute::shard::Shard::WHOLE, Some(lent));
         let report = made.map(|mut e| {
             let loss = e.pass();
             let report = e.report(loss);
@@ -639,7 +639,7 @@ pub struct RunHistory<'a> {
 /// diverged by then, and the run's settings.
 #[must_use]
 pub fn history_csv(runs: &[RunHistory<'_>]) -> String {
-    use crate::report::csv_field;
+    use crate::analysis::report::csv_field;
     let num = |v: f64| if v.is_finite() { format!("{v:e}") } else { String::new() };
     let mut s = String::from("run,label,step,train_loss,test_loss,train_acc,test_acc,distinct_min,diverged,config\n");
     for (i, r) in runs.iter().enumerate() {

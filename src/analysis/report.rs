@@ -2,7 +2,7 @@
 //! findings, the per-layer statistics by name ([`STATS`]) and their CSV. The experiment and the
 //! shards produce it, the verdict reads it, the page draws it; it depends on none of them.
 
-use crate::stats::{Histogram, Moments};
+use crate::math::stats::{Histogram, Moments};
 use serde::{Deserialize, Serialize};
 
 /// Bins of every histogram.
@@ -112,7 +112,7 @@ pub struct Report {
     /// For small networks: every layer's weights and gradients (output layer included), for the diagram.
     pub small_net: Option<SmallNet>,
     /// Mean-field theory beside the measurement.
-    pub theory: crate::theory::TheoryView,
+    pub theory: crate::analysis::theory::TheoryView,
 }
 
 /// The weights and gradients of a network small enough to draw unit by unit.
@@ -329,7 +329,7 @@ pub fn csv_field(s: &str) -> String {
 /// The default view's report, computed at build time by `examples/default_report.rs` (postcard
 /// bytes): the page draws it at once on a plain visit. `tests/default_report.rs` holds it to a
 /// fresh run, bit for bit.
-pub static PRECOMPUTED_DEFAULT: &[u8] = include_bytes!("../data/default-report.bin");
+pub static PRECOMPUTED_DEFAULT: &[u8] = include_bytes!("../../data/default-report.bin");
 
 /// [`PRECOMPUTED_DEFAULT`], decoded (`None` if it cannot be, and the page computes instead).
 #[must_use]

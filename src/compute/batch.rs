@@ -2,10 +2,10 @@
 //! pass starts from. Every path (kept whole, layer by layer, split in shards) draws the same
 //! batch from here, so they agree bit for bit.
 
-use crate::config::Config;
 use crate::data::Batch;
-use crate::loss::{Loss, Targets};
-use crate::rng::{Rng, Stream};
+use crate::math::rng::{Rng, Stream};
+use crate::nn::loss::{Loss, Targets};
+use crate::spec::config::Config;
 
 /// The input batch and targets of a configuration.
 #[must_use]

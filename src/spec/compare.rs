@@ -7,16 +7,16 @@
 //! A [`Compare`] is a field of the configuration, so this module sits below `config`: the runs'
 //! configurations (`Compare::runs`, `Compare::labels`) are built in `config`.
 
-use crate::activation::Activation;
 use crate::choice::{self, Choice, UnknownName};
-use crate::init::Init;
-use crate::train::OptKind;
+use crate::nn::activation::Activation;
+use crate::nn::init::Init;
+use crate::nn::optim::OptKind;
 use std::fmt;
 
 /// The most runs side by side.
 pub const MAX_RUNS: usize = 4;
 
-/// Up to [`MAX_RUNS`] values of one setting (a fixed array, so [`crate::config::Config`] stays `Copy`).
+/// Up to [`MAX_RUNS`] values of one setting (a fixed array, so [`crate::spec::config::Config`] stays `Copy`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Runs<T> {
     values: [Option<T>; MAX_RUNS],

@@ -17,12 +17,12 @@
 //! ```
 //!
 //! The true answer is never written in the tour: it is computed from the step's own report
-//! ([`Question::truth`]), by the same rule the verdict uses ([`crate::verdict::direction`]).
+//! ([`Question::truth`]), by the same rule the verdict uses ([`crate::analysis::verdict::direction`]).
 
-use crate::config::{param_of, Config};
+use crate::analysis::report::{Quantity, Report};
+use crate::analysis::verdict::{direction, Direction};
 use crate::format::fmt_num;
-use crate::report::{Quantity, Report};
-use crate::verdict::{direction, Direction};
+use crate::spec::config::{param_of, Config};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -37,7 +37,7 @@ pub const MAX_STEPS: usize = 100;
 /// The built-in lessons, a tour in this format (`www/lessons.json`, served beside the page, so
 /// `tour=file:lessons.json` opens them as a tour too). The build writes the page's lesson lists
 /// from it (`src/bin/prerender.rs`): one source for both.
-pub const LESSONS_JSON: &str = include_str!("../www/lessons.json");
+pub const LESSONS_JSON: &str = include_str!("../../www/lessons.json");
 
 /// [`LESSONS_JSON`] as written.
 ///
@@ -47,8 +47,8 @@ pub fn lessons_file() -> Result<TourFile, TourError> {
     serde_json::from_str(LESSONS_JSON).map_err(|e| TourError::Json(e.to_string()))
 }
 
-/// The built-in lessons' titles and cite keys, for [`crate::cite::html`] and
-/// [`crate::cite::markdown`].
+/// The built-in lessons' titles and cite keys, for [`crate::course::cite::html`] and
+/// [`crate::course::cite::markdown`].
 #[must_use]
 pub fn lesson_citations() -> Vec<(String, Vec<String>)> {
     lessons_file().map(|f| f.steps.into_iter().map(|s| (s.title, s.cite)).collect()).unwrap_or_default()
@@ -82,7 +82,7 @@ pub struct StepFile {
     pub lock: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub question: Option<QuestionFile>,
-    /// The works the step shows, by their keys in [`crate::cite::REFERENCES`].
+    /// The works the step shows, by their keys in [`crate::course::cite::REFERENCES`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cite: Vec<String>,
 }
@@ -152,7 +152,7 @@ pub struct Step {
     /// Keys of the page's parameter table.
     pub lock: Vec<&'static str>,
     pub question: Option<Question>,
-    /// Keys of [`crate::cite::REFERENCES`].
+    /// Keys of [`crate::course::cite::REFERENCES`].
     pub cite: Vec<&'static str>,
 }
 
@@ -491,7 +491,7 @@ impl Step {
         }
         let mut lock = Vec::new();
         for k in &s.lock {
-            match param_of(k).filter(|p| p.control != crate::config::Control::None) {
+            match param_of(k).filter(|p| p.control != crate::spec::config::Control::None) {
                 Some(p) => lock.push(p.key),
                 None => return Err(StepError::Lock(k.clone())),
             }
@@ -500,7 +500,7 @@ impl Step {
         let cite = s
             .cite
             .iter()
-            .map(|k| crate::cite::find(k).map(|r| r.key).ok_or_else(|| StepError::Cite(k.clone())))
+            .map(|k| crate::course::cite::find(k).map(|r| r.key).ok_or_else(|| StepError::Cite(k.clone())))
             .collect::<Result<_, _>>()?;
         Ok(Step {
             title: s.title.clone(),
@@ -543,7 +543,7 @@ pub fn decode(value: &str) -> Result<String, TourError> {
 /// places them and listens.
 pub mod html {
     use super::{Ask, Graded, Outcome, Question, Tour};
-    use crate::page::escape;
+    use crate::export::page::escape;
 
     /// The lowest and highest guess of the number slider, in decades (1e-8 to 100): every std the
     /// page shows short of an overflow sits in it.

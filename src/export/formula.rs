@@ -1,9 +1,9 @@
 //! The initializers' formulas as MathML (rendered natively by browsers, no CDN), and the
 //! numbers they give for a layer.
 
-use crate::activation::Activation;
 use crate::format::fmt_num;
-use crate::init::{Dist, Draw, FanMode, Gain, Init, InitSpec};
+use crate::nn::activation::Activation;
+use crate::nn::init::{Dist, Draw, FanMode, Gain, Init, InitSpec};
 
 fn sqrt_frac(num: &str, den: &str) -> String {
     format!("<msqrt><mfrac><mn>{num}</mn><mrow>{den}</mrow></mfrac></msqrt>")
@@ -47,7 +47,7 @@ pub fn numbers(spec: &InitSpec, fan_in: usize, fan_out: usize, act: Activation) 
     let gain = spec.resolved_gain(act);
     let fans = format!("n_in = {fan_in}, n_out = {fan_out}");
     // VarianceScaling cuts at ±2 std of the uncorrected normal = ±2σ/0.8796 of the σ shown.
-    let cut = 2.0 / crate::init::TRUNCATED_NORMAL_STD;
+    let cut = 2.0 / crate::nn::init::TRUNCATED_NORMAL_STD;
     let trunc = if spec.truncated { format!(", truncated at ±{}σ as Keras' VarianceScaling", short(cut)) } else { String::new() };
     match spec.draw(fan_in, fan_out, act) {
         Draw::Constant(c) => format!("every weight = {c}"),
@@ -88,7 +88,7 @@ pub fn notes(spec: &InitSpec, act: Activation, batch_norm: bool) -> Vec<String> 
     if batch_norm {
         notes.push(format!(
             "Batch norm (ε = {}, as PyTorch) rescales z to unit variance per unit, which removes most of the sensitivity to the weights' scale, but not all: where Var(z) is not ≫ ε (tiny weights) its output has σ = √(Var(z)/(Var(z) + ε)) < 1, and it needs a batch of 2 or more.",
-            crate::network::BN_EPS
+            crate::nn::network::BN_EPS
         ));
     }
     notes

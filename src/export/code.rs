@@ -13,13 +13,13 @@
 //!
 //! Weights are stored fan_in × fan_out here and out × in in PyTorch; the fans are the same.
 
-use crate::activation::Activation;
-use crate::block::{Block, NormKind};
 use crate::choice::Choice;
-use crate::config::{Config, View};
-use crate::init::{BiasInit, Dist, FanMode, Gain, Init};
-use crate::network::{Mlp, Shape};
-use crate::train::OptKind;
+use crate::nn::activation::Activation;
+use crate::nn::block::{Block, NormKind};
+use crate::nn::init::{BiasInit, Dist, FanMode, Gain, Init};
+use crate::nn::network::{Mlp, Shape};
+use crate::nn::optim::OptKind;
+use crate::spec::config::{Config, View};
 
 /// A framework to write for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +53,7 @@ impl Framework {
     }
 }
 
-/// [`crate::init::TRUNCATED_NORMAL_STD`] as Keras writes it.
+/// [`crate::nn::init::TRUNCATED_NORMAL_STD`] as Keras writes it.
 const TRUNCATED_STD: &str = "0.87962566103423978";
 
 /// A float as people write it in Python: rounded to 12 significant digits, then the shortest
@@ -193,8 +193,8 @@ fn kaiming_gain(c: &Config) -> Option<String> {
 }
 
 /// What `bias=same` draws for one layer, as Python expressions over that layer's `fan_in` and
-/// `fan_out` (the page's [`InitSpec::fill_bias`](crate::init::InitSpec::fill_bias): the weights'
-/// [`Draw`](crate::init::Draw) for the layer's own fans, so the output layer's bias differs from a
+/// `fan_out` (the page's [`InitSpec::fill_bias`](crate::nn::init::InitSpec::fill_bias): the weights'
+/// [`Draw`](crate::nn::init::Draw) for the layer's own fans, so the output layer's bias differs from a
 /// hidden layer's, uniform for the `*_uniform` initializers, truncated with `trunc`).
 #[derive(Debug, Clone, PartialEq)]
 enum SameBias {

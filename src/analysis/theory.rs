@@ -25,8 +25,8 @@
 //! quadrature over u ∈ [−12, 12] standard deviations, split at the activation's kink at z = 0
 //! (leaky ReLU, ELU and SELU have a kink in φ or φ′, where Gauss–Hermite converges slowly).
 
-use crate::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
-use crate::init::{BiasInit, Draw, Init, InitSpec};
+use crate::nn::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+use crate::nn::init::{BiasInit, Draw, Init, InitSpec};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::{PI, SQRT_2};
 
@@ -356,7 +356,7 @@ pub fn bias_moments(c: &Setup) -> (f64, f64) {
 }
 
 /// The mean μ_b and variance σ_b² of a `fan_in × fan_out` layer's biases, as
-/// [`crate::init::InitSpec::fill_bias`] draws them: `same` draws each layer's bias from that
+/// [`crate::nn::init::InitSpec::fill_bias`] draws them: `same` draws each layer's bias from that
 /// layer's own weight distribution (its own fans: layer 1 reads the input's dimension).
 #[must_use]
 pub fn layer_bias_moments(c: &Setup, fan_in: usize, fan_out: usize) -> (f64, f64) {
@@ -802,7 +802,7 @@ mod tests {
             }
         }
     }
-    use crate::rng::{Rng, Stream};
+    use crate::math::rng::{Rng, Stream};
 
     /// Φ⁻¹(p): Acklam's rational approximation (relative error below 1.2e-9) refined by one Halley
     /// step on Φ (libm's erfc), which brings it to full double precision.

@@ -10,15 +10,15 @@
 //! naming the key, for the page to show. What cannot be shown at all (a configuration over the
 //! memory budget) is a [`ConfigError`] from [`Config::validate`].
 
-use crate::activation::{Activation, DEFAULT_LEAKY_SLOPE};
+use crate::analysis::theory::Setup;
 use crate::choice::{self, Choice, Entry};
-use crate::compare::Compare;
 use crate::data::InputKind;
 use crate::format::fmt_num;
-use crate::init::{BiasInit, Dist, FanMode, Gain, Init, InitSpec};
-use crate::network::Shape;
-use crate::theory::Setup;
-use crate::train::OptKind;
+use crate::nn::activation::{Activation, DEFAULT_LEAKY_SLOPE};
+use crate::nn::init::{BiasInit, Dist, FanMode, Gain, Init, InitSpec};
+use crate::nn::network::Shape;
+use crate::nn::optim::OptKind;
+use crate::spec::compare::Compare;
 use std::fmt;
 
 /// The largest working set a configuration may need, in bytes (256 MiB): wasm32 can address
@@ -26,7 +26,7 @@ use std::fmt;
 pub const MEMORY_BUDGET: u64 = 256 << 20;
 
 /// The rate [`Config::lean_seconds`] assumes for a layer-by-layer pass (estimated flops a second
-/// in one worker; the draws count [`crate::init::DRAW_FLOPS`] an entry).
+/// in one worker; the draws count [`crate::nn::init::DRAW_FLOPS`] an entry).
 pub const LEAN_FLOPS_PER_S: f64 = 8e9;
 
 /// A duration as people say it: "a few seconds" under 10 s, "about N seconds" under 90, else
@@ -210,7 +210,7 @@ pub enum ConfigError {
     /// and the largest width that fit, where any does.
     TooLarge { bytes: u64, budget: u64, runs: usize, max_depth: Option<usize>, max_batch: Option<usize>, max_width: Option<usize> },
     /// Compared runs at initialization are each a training lab's run kept whole
-    /// ([`crate::budget::lab_at_init`]), never computed layer by layer, and one of these would
+    /// ([`crate::compute::budget::lab_at_init`]), never computed layer by layer, and one of these would
     /// be computed layer by layer alone; their sum passes the budget, with the largest depth,
     /// batch and width whose runs fit kept whole together (as in [`ConfigError::TooLarge`]).
     CompareNotLean { bytes: u64, budget: u64, runs: usize, max_depth: Option<usize>, max_batch: Option<usize>, max_width: Option<usize> },
@@ -725,7 +725,7 @@ pub const PARAMS: &[Param] = &[
     // configuration is the step's view, so they set nothing here and are never written from it.
     Param {
         optional: true,
-        ..param("tour", "Tour", "a tour of steps (`src/tour.rs`): the link form its editor writes (deflated JSON in base64url); none by default", Kind::Choice, Control::None)
+        ..param("tour", "Tour", "a tour of steps (`src/course/tour.rs`): the link form its editor writes (deflated JSON in base64url); none by default", Kind::Choice, Control::None)
     },
     Param { optional: true, ..param("step", "Tour step", "the tour's step shown, from 0; the first by default", Kind::Choice, Control::None) },
 ];
@@ -945,7 +945,7 @@ impl Config {
     }
 
     /// About how long the layer-by-layer pass takes, in seconds: each layer's weights are drawn
-    /// three times (forward, and each of the two backward passes; [`crate::init::InitSpec::cost`],
+    /// three times (forward, and each of the two backward passes; [`crate::nn::init::InitSpec::cost`],
     /// which counts an orthogonal layer's QR), and the products of one forward and two backward
     /// passes (2 + 2·4 flops per multiply-add of z = a·W, ∂L/∂W = aᵀδ, ∂L/∂a = δWᵀ), at
     /// [`LEAN_FLOPS_PER_S`]. Calibrated on this machine's worker: 100 × 1024 × 16 with He took
@@ -1174,11 +1174,11 @@ mod tests {
 
     #[test]
     fn runs_differ_in_one_setting() {
-        let base = Config { init: Init::Random(crate::init::Dist::Normal), scale: 3.0, ..Config::default() };
+        let base = Config { init: Init::Random(crate::nn::init::Dist::Normal), scale: 3.0, ..Config::default() };
         let runs = Compare::parse("normal,he_normal").unwrap().runs(&base);
         assert_eq!(runs.len(), 2);
         assert_eq!(runs[0].scale, 3.0, "the base's own initializer keeps its scale");
-        assert_eq!(runs[1].init, Init::He(crate::init::Dist::Normal));
+        assert_eq!(runs[1].init, Init::He(crate::nn::init::Dist::Normal));
         assert!(runs.iter().all(|r| r.compare == Compare::Off && r.seed == base.seed && r.depth == base.depth));
     }
 
@@ -1202,6 +1202,6 @@ mod tests {
     #[test]
     fn the_default_networks_draw_fits_one_page_task() {
         let (c, _) = Config::from_query("");
-        assert!(c.init_spec().cost(&c.shape().layer_dims(), c.act) <= crate::init::PAGE_TASK_FLOPS);
+        assert!(c.init_spec().cost(&c.shape().layer_dims(), c.act) <= crate::nn::init::PAGE_TASK_FLOPS);
     }
 }

@@ -1,12 +1,12 @@
 //! The view at initialization of networks too large to keep in memory.
 //!
 //! Kept whole, 100 layers of 1024 units hold 800 MiB of weights and ∂L/∂W before any activation.
-//! Here the one pass of [`crate::network`] runs over a [`Drawn`] network (each Dense drawn again
+//! Here the one pass of [`crate::nn::network`] runs over a [`Drawn`] network (each Dense drawn again
 //! from its own seeded stream whenever the pass needs it: the same bits as the kept network's)
 //! and a tape that keeps only the checkpoints ([`Workspace::checkpoints`]: every hidden layer's
 //! z and batch norm's 1/√(σ²+ε); a = φ(z) and x̂ are computed again, ∂L/∂W is reduced to its
 //! statistics as the pass shows it), so memory grows as width² + depth·batch·width (counted
-//! buffer by buffer in [`crate::budget::lean`]).
+//! buffer by buffer in [`crate::compute::budget::lean`]).
 //!
 //! The histograms share one range over all layers, fixed by every layer's moments, so the backward
 //! pass runs twice: the first measures the moments, the second bins. A layer's weights are needed
@@ -16,19 +16,19 @@
 //! still held by the source), and the second does not draw the input layer (its ∂L/∂W needs x
 //! and δ, not W; the weight histograms are binned in the first backward pass, whose range the
 //! forward pass fixed). For orthogonal weights a draw is a QR, so this is 3·(depth + 1) − 2 QRs.
-//! Every statistic is the same function of the same values as in [`crate::experiment`], so the
+//! Every statistic is the same function of the same values as in [`crate::compute::experiment`], so the
 //! report is the same, bit for bit (tested against the kept network).
 
-use crate::batch::make_batch;
-use crate::block::Dense;
-use crate::config::{Config, ConfigError};
-use crate::network::{backward, forward, Drawn, Mlp, Need, Visit, Workspace};
-use crate::report::{Report, BINS};
-use crate::shard::{
+use crate::analysis::report::{Report, BINS};
+use crate::compute::batch::make_batch;
+use crate::compute::shard::{
     assemble, chunked_loss, data_hists, data_ranges, grad_moments, grad_range, shared_range, weight_std_theory, CrossMoments, DataHists,
     GradStats, Shard, ShardLayer, ShardPart, WeightStats,
 };
-use crate::stats::{self, Histogram, Moments, Range};
+use crate::math::stats::{self, Histogram, Moments, Range};
+use crate::nn::block::Dense;
+use crate::nn::network::{backward, forward, Drawn, Mlp, Need, Visit, Workspace};
+use crate::spec::config::{Config, ConfigError};
 
 /// What the first backward pass measures, for the second to bin.
 struct Measured {
@@ -129,7 +129,7 @@ fn run_drawing(c: &Config, draw: &dyn Fn(usize) -> Dense, progress: &mut dyn FnM
             range: w_range,
             distinct,
             theory: (weight_std_theory(c, shape.input), weight_std_theory(c, c.width)),
-            phase: crate::theory::phase_grid_cached(c.act),
+            phase: crate::analysis::theory::phase_grid_cached(c.act),
             act_std_band: None,
         }),
     };

@@ -6,14 +6,14 @@
 //! `dist/index.html` as HTML and SVG, so the first view is painted before the WebAssembly
 //! arrives). Sharing them is what makes the pre-rendered view and the live one the same.
 
+use crate::analysis::report::{LayerReport, Level, Quantity, Report, StatValue, STATS};
 use crate::charts::lines::{self, Marker};
 use crate::charts::{diagram, phase, ridgeline, Chart, ChartError, Style};
 use crate::choice::Choice;
-use crate::config::{Config, DiagramView};
+use crate::export::formula;
 use crate::format::{fmt_num, table_value};
-use crate::formula;
-use crate::report::{LayerReport, Level, Quantity, Report, StatValue, STATS};
-use crate::stats::Histogram;
+use crate::math::stats::Histogram;
+use crate::spec::config::{Config, DiagramView};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -56,13 +56,13 @@ pub fn theory(config: &Config, report: &Report) -> (String, String) {
     };
     let bias = if p.bias_mean != 0.0 { format!(", bias mean {}", fmt_num(p.bias_mean)) } else { String::new() };
     let scale = match fp.phase {
-        crate::theory::Phase::Chaotic => "layers over which the squared gradient grows by e",
+        crate::analysis::theory::Phase::Chaotic => "layers over which the squared gradient grows by e",
         _ => "layers over which the squared gradient shrinks by e",
     };
     let agreement = if config.bn {
         "With batch norm the recursion (for plain layers) does not apply: no prediction is drawn.".to_string()
     } else {
-        let agrees = match crate::theory::grad_theory_gap(&config.theory_setup()) {
+        let agrees = match crate::analysis::theory::grad_theory_gap(&config.theory_setup()) {
             None => "The measured std of z, a, ∂L/∂a and ∂L/∂W follows the prediction within 20% in every layer (thin lines in the std chart).".to_string(),
             Some(why) => format!(
                 "The measured std of z, a and ∂L/∂a follows the prediction within 20% in every layer (thin lines in the std chart); ∂L/∂W's is not drawn: {why}."
@@ -73,7 +73,7 @@ pub fn theory(config: &Config, report: &Report) -> (String, String) {
     let summary = format!(
         "<strong>Mean-field theory</strong>: χ* = {}, <strong>{}</strong>; q* = {}; depth scale ξ = {} layers.",
         stat("chi", fp.chi),
-        escape(&crate::theory::phase_sentence(&config.theory_setup(), fp)),
+        escape(&crate::analysis::theory::phase_sentence(&config.theory_setup(), fp)),
         stat("q_star", fp.q_star),
         stat("depth_scale", fp.depth_scale),
     );
@@ -352,7 +352,7 @@ pub struct ControlState {
 /// Every control's state for `config`, in the table's order.
 #[must_use]
 pub fn controls(config: &Config) -> Vec<ControlState> {
-    use crate::config::{scale_positions, Control, Kind, PARAMS};
+    use crate::spec::config::{scale_positions, Control, Kind, PARAMS};
     PARAMS
         .iter()
         .filter(|p| p.control != Control::None)
@@ -379,7 +379,7 @@ pub fn controls(config: &Config) -> Vec<ControlState> {
                     c.valuetext = Some(c.shown.clone());
                 }
                 (Control::Scale, _) => {
-                    if config.init == crate::init::Init::Constant {
+                    if config.init == crate::nn::init::Init::Constant {
                         c.range = Some(("-10".into(), "10".into(), Some("0.05")));
                     } else {
                         let s = scale_positions();

@@ -20,10 +20,10 @@
 //!
 //! A uniform U[−ℓ, ℓ] has variance ℓ²/3, so each uniform variant has the same variance as its normal one.
 
-use crate::activation::Activation;
 use crate::choice::{self, Choice, Entry, UnknownName};
-use crate::linalg::householder_q;
-use crate::rng::Rng;
+use crate::math::linalg::householder_q;
+use crate::math::rng::Rng;
+use crate::nn::activation::Activation;
 use std::fmt;
 use std::str::FromStr;
 
@@ -472,7 +472,7 @@ pub fn orthogonal(w: &mut [f32], rows: usize, cols: usize, gain: f64, rng: &mut 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::Stream;
+    use crate::math::rng::Stream;
 
     fn spec(kind: Init) -> InitSpec {
         InitSpec { kind, ..InitSpec::default() }

@@ -8,13 +8,13 @@
 //! [`merge_parts`]). So 1, 2, 4 or 8 workers give bit-identical reports, and so does the native
 //! whole pass. [`assemble`] turns the shards' parts and histograms into the [`Report`].
 
-use crate::activation::Activation;
-use crate::config::Config;
-use crate::init::Draw;
-use crate::loss::{Loss, Targets};
-use crate::report::{LayerReport, Quantity, Report, SmallNet, BINS};
-use crate::stats::{self, Histogram, Moments, Range, UnitSpread};
-use crate::verdict;
+use crate::analysis::report::{LayerReport, Quantity, Report, SmallNet, BINS};
+use crate::analysis::verdict;
+use crate::math::stats::{self, Histogram, Moments, Range, UnitSpread};
+use crate::nn::activation::Activation;
+use crate::nn::init::Draw;
+use crate::nn::loss::{Loss, Targets};
+use crate::spec::config::Config;
 use serde::{Deserialize, Serialize};
 
 /// The rows per chunk below which a batch is not split further.
@@ -176,7 +176,7 @@ pub struct WeightStats {
     pub distinct: Vec<usize>,
     pub theory: (f64, f64),
     /// χ* over (σ_w, σ_b) for this activation (computed once, in the worker).
-    pub phase: crate::theory::PhaseGrid,
+    pub phase: crate::analysis::theory::PhaseGrid,
     /// Where the network is small: the std of a per layer over 5 seeds, (min, max).
     pub act_std_band: Option<Vec<(f64, f64)>>,
 }
@@ -410,23 +410,24 @@ pub fn assemble(
             }
         })
         .collect::<Vec<_>>();
-    let measured: Vec<crate::theory::MeasuredStd> = layers
+    let measured: Vec<crate::analysis::theory::MeasuredStd> = layers
         .iter()
-        .map(|l| crate::theory::MeasuredStd { preact: l.preact.std, act: l.act.std, act_grad: l.act_grad.std, grad: l.grad.std })
+        .map(|l| crate::analysis::theory::MeasuredStd { preact: l.preact.std, act: l.act.std, act_grad: l.act_grad.std, grad: l.grad.std })
         .collect();
     let last_ms = layers.last().map_or(0.0, |l| l.act_grad.std.powi(2) + l.act_grad.mean.powi(2));
-    let grid = w.map_or_else(|| crate::theory::PhaseGrid { sw: Vec::new(), sb: Vec::new(), chi: Vec::new() }, |w| w.phase.clone());
+    let grid =
+        w.map_or_else(|| crate::analysis::theory::PhaseGrid { sw: Vec::new(), sb: Vec::new(), chi: Vec::new() }, |w| w.phase.clone());
     // Gaussian input has E[x²] = 1 and independent samples by construction; data sets are
     // measured on the batch.
     let gaussian = config.input.classes() == 0;
-    let prior = crate::theory::Prior {
+    let prior = crate::analysis::theory::Prior {
         input_ms: if gaussian { 1.0 } else { merged.input.mean_square() },
         input_cross: if gaussian { 0.0 } else { merged.input.cross() },
         last_act_grad_ms: last_ms,
         last_act_grad_cross: merged.last_grad.cross(),
     };
     let setup = config.theory_setup();
-    let theory = crate::theory::view(&setup, &prior, &measured, grid, w.and_then(|w| w.act_std_band.clone()));
+    let theory = crate::analysis::theory::view(&setup, &prior, &measured, grid, w.and_then(|w| w.act_std_band.clone()));
     let mut layers = layers;
     for (l, layer) in layers.iter_mut().enumerate() {
         let p = &theory.prediction;

@@ -6,13 +6,13 @@
 //! while the real path runs, within 10%):
 //!
 //! - **kept whole** ([`kept`]): `experiment::run` with the network in memory: its parameters, one
-//!   [`crate::network::Workspace`] (z, a and ∂L/∂a of every layer, ∂L/∂W of every layer and the
+//!   [`crate::nn::network::Workspace`] (z, a and ∂L/∂a of every layer, ∂L/∂W of every layer and the
 //!   chunk tree's partial sums, [`pass`]), the batch. Small networks (work ≤
-//!   [`crate::theory::BAND_WORK`]) also build the same network at four more seeds for the seed
+//!   [`crate::analysis::theory::BAND_WORK`]) also build the same network at four more seeds for the seed
 //!   band, one at a time: twice the network and its buffers at the peak.
-//! - **layer by layer** ([`lean`], `crate::lean`): a few width² (one layer's weights, ∂L/∂W and
+//! - **layer by layer** ([`lean`], `crate::compute::lean`): a few width² (one layer's weights, ∂L/∂W and
 //!   its partial sums) + depth·batch·width (every hidden layer's z).
-//! - **training** ([`train`], `crate::lab::Trainer`): the network, one workspace for the
+//! - **training** ([`train`], `crate::compute::lab::Trainer`): the network, one workspace for the
 //!   mini-batch, forward-only buffers of [`EVAL_ROWS`] rows for the evaluations, the optimizer's
 //!   state (none for SGD, one buffer per parameter for momentum, two for Adam's m and v), the
 //!   kept snapshots ([`snapshots`]), the dataset and its split; and, while a report is asked for,
@@ -26,10 +26,10 @@
 //! `Config::bytes`, `Config::memory_note`, …) are an `impl Config` block here, so that `config`
 //! (its fields, table and parser) never imports the budget that reads it.
 
-use crate::config::{duration_words, Config, ConfigError, View, BATCHES, MEMORY_BUDGET, WIDTHS};
 use crate::data::{InputKind, POOL_SIZE};
-use crate::network::Shape;
-use crate::train::OptKind;
+use crate::nn::network::Shape;
+use crate::nn::optim::OptKind;
+use crate::spec::config::{duration_words, Config, ConfigError, View, BATCHES, MEMORY_BUDGET, WIDTHS};
 
 /// Rows of each evaluation chunk of training (bounds the evaluation buffers whatever the pool).
 pub const EVAL_ROWS: usize = 256;
@@ -43,11 +43,11 @@ const F32: u64 = 4;
 /// How a configuration is computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Path {
-    /// At initialization, the network kept whole (`crate::experiment`).
+    /// At initialization, the network kept whole (`crate::compute::experiment`).
     Kept,
-    /// At initialization, layer by layer (`crate::lean`).
+    /// At initialization, layer by layer (`crate::compute::lean`).
     Lean,
-    /// Training (`crate::lab`).
+    /// Training (`crate::compute::lab`).
     Train,
 }
 
@@ -60,7 +60,7 @@ pub fn params(shape: Shape, bn: bool) -> u64 {
     dims.iter().enumerate().map(|(l, &(i, o))| (i * o + o + if bn && l < hidden { 2 * o } else { 0 }) as u64).sum()
 }
 
-/// Floats of one [`crate::network::Workspace`] of `batch` rows after a backward pass summed over
+/// Floats of one [`crate::nn::network::Workspace`] of `batch` rows after a backward pass summed over
 /// `chunks` row chunks: per layer its Dense's z (B·o), ∂L/∂W and ∂L/∂b (i·o + o); per hidden
 /// layer its Act's a and ∂L/∂a (2·B·o), with batch norm its Norm's x̂ (B·o) and 1/√(σ²+ε),
 /// ∂L/∂γ, ∂L/∂β (3·o); the two δ buffers
@@ -107,7 +107,7 @@ pub fn forward(shape: Shape, rows: usize, bn: bool) -> u64 {
         .sum()
 }
 
-/// Floats of a batch of `batch` rows as `crate::batch::make_batch` draws it: the inputs,
+/// Floats of a batch of `batch` rows as `crate::compute::batch::make_batch` draws it: the inputs,
 /// and the targets (regression) or the labels and their copy (classes, 8-byte indices).
 fn batch_floats(c: &Config, batch: usize) -> u64 {
     let shape = c.shape();
@@ -115,29 +115,29 @@ fn batch_floats(c: &Config, batch: usize) -> u64 {
     batch as u64 * (shape.input as u64 + targets)
 }
 
-/// Bytes of the view at initialization kept whole (`crate::experiment::run`).
+/// Bytes of the view at initialization kept whole (`crate::compute::experiment::run`).
 #[must_use]
 pub fn kept(c: &Config) -> u64 {
     let shape = c.shape();
     let one = params(shape, c.bn)
-        + pass(shape, c.batch, c.bn, crate::shard::chunk_count(c.batch))
+        + pass(shape, c.batch, c.bn, crate::compute::shard::chunk_count(c.batch))
         + batch_floats(c, c.batch)
         + c.batch as u64 * shape.output as u64;
     let work = (c.depth * c.width * c.width * c.batch) as f64;
-    F32 * if work > crate::theory::BAND_WORK { one } else { 2 * one }
+    F32 * if work > crate::analysis::theory::BAND_WORK { one } else { 2 * one }
 }
 
-/// Bytes of the view at initialization layer by layer (`crate::lean`), at its peak: the second
+/// Bytes of the view at initialization layer by layer (`crate::compute::lean`), at its peak: the second
 /// backward pass drawing the last layer it needs (the first above the input), every statistic of
 /// the first pass held, the histograms of the second nearly all made. B the batch, w the width,
-/// L the depth, K = [`crate::shard::chunk_count`]`(B)` row chunks, for the largest layer (i·o
+/// L the depth, K = [`crate::compute::shard::chunk_count`]`(B)` row chunks, for the largest layer (i·o
 /// weights, i inputs):
 ///
 /// - held all along: z of every hidden layer (L·B·w), with batch norm its 1/√(σ²+ε) (L·w); the
 ///   batch ([`batch_floats`]) and ∂L/∂y (B·out);
-/// - per hidden layer, what the first backward pass measured ([`crate::shard::ShardLayer`]):
+/// - per hidden layer, what the first backward pass measured ([`crate::compute::shard::ShardLayer`]):
 ///   the mean and spread of each unit in f64 (4w floats) and whether each is alive (w bytes),
-///   and five histograms of [`crate::report::BINS`] u32 (the weights, ∂L/∂W, z, a, ∂L/∂a);
+///   and five histograms of [`crate::analysis::report::BINS`] u32 (the weights, ∂L/∂W, z, a, ∂L/∂a);
 /// - the backward pass's buffers: δ and the next δ, ∂L/∂a and a recomputed (4·B·w), with batch
 ///   norm x̂ (B·w), γ, β and their gradients (4·w); ∂L/∂W (i·o), the chunk tree's log₂K partial sums (i·o each), the matrix
 ///   products' scratch (Wᵀ, i·o, or a chunk's rows transposed, ⌈B/K⌉·i);
@@ -147,29 +147,29 @@ pub fn lean(c: &Config) -> u64 {
     let shape = c.shape();
     let dims = shape.layer_dims();
     let (b, w, depth) = (c.batch as u64, shape.width as u64, shape.depth as u64);
-    let chunks = crate::shard::chunk_count(c.batch);
+    let chunks = crate::compute::shard::chunk_count(c.batch);
     let rows = c.batch.div_ceil(chunks) as u64;
     let max_io = dims.iter().map(|&(i, o)| (i * o) as u64).max().unwrap_or(0);
     let max_in = dims.iter().map(|&(i, _)| i as u64).max().unwrap_or(0);
     let bn = u64::from(c.bn);
     let held = depth * b * w + bn * depth * w + batch_floats(c, c.batch) + b * shape.output as u64;
-    let hists = 5 * crate::report::BINS as u64;
+    let hists = 5 * crate::analysis::report::BINS as u64;
     let measured = depth * (4 * w + w.div_ceil(4) + hists);
     let backward = (4 + bn) * b * w + 4 * bn * w + max_io * (1 + u64::from(chunks.ilog2())) + max_io.max(rows * max_in);
     let drawn = dims.iter().map(|&(i, o)| (i * o + o) as u64 + draw(c, i, o)).max().unwrap_or(0);
     F32 * (held + measured + backward + drawn)
 }
 
-/// Floats a layer's draw holds beside its W and b (`crate::network::Mlp::draw_dense`): nothing
+/// Floats a layer's draw holds beside its W and b (`crate::nn::network::Mlp::draw_dense`): nothing
 /// for the element-wise distributions; for orthogonal weights of an m × n matrix (m ≥ n), at the
-/// last step of building Q (`crate::linalg::householder_q`), all in f64: the Gaussian matrix
+/// last step of building Q (`crate::math::linalg::householder_q`), all in f64: the Gaussian matrix
 /// and Q (m·n each); each panel's reflectors V ((m − k₀)·k) and T (k²), for panels of
 /// k = [`QR_PANEL`] columns from k₀; the block product's W = Vᵀ·Q and T·W (k·n each); and the
 /// packed strips of its larger product, A twice over and B once (2·k·min(m, d) + min(m, d)·min(n, d)
 /// for Vᵀ·Q in passes of d = [`GEMM_BLOCK`], or 2·m·k + k·min(n, d) for V·(T·W)).
 #[must_use]
 pub fn draw(c: &Config, fan_in: usize, fan_out: usize) -> u64 {
-    if !matches!(c.init_spec().draw(fan_in, fan_out, c.act), crate::init::Draw::Orthogonal { .. }) {
+    if !matches!(c.init_spec().draw(fan_in, fan_out, c.act), crate::nn::init::Draw::Orthogonal { .. }) {
         return 0;
     }
     let (m, n) = (fan_in.max(fan_out) as u64, fan_in.min(fan_out) as u64);
@@ -180,10 +180,10 @@ pub fn draw(c: &Config, fan_in: usize, fan_out: usize) -> u64 {
 }
 
 /// Columns per panel of the QR behind orthogonal weights.
-pub const QR_PANEL: usize = crate::linalg::QR_NB;
-/// Depth and width of the blocks `crate::linalg`'s f64 product packs (its `GK` and `GC`, equal).
-pub const GEMM_BLOCK: usize = crate::linalg::GK;
-const _: () = assert!(crate::linalg::GK == crate::linalg::GC);
+pub const QR_PANEL: usize = crate::math::linalg::QR_NB;
+/// Depth and width of the blocks `crate::math::linalg`'s f64 product packs (its `GK` and `GC`, equal).
+pub const GEMM_BLOCK: usize = crate::math::linalg::GK;
+const _: () = assert!(crate::math::linalg::GK == crate::math::linalg::GC);
 
 /// The path the view at initialization takes: kept whole when that fits the budget.
 #[must_use]
@@ -250,10 +250,10 @@ pub fn opt_buffers(opt: OptKind) -> u64 {
     }
 }
 
-/// Side of the training view's decision-boundary grid (`crate::lab`'s classifier view).
+/// Side of the training view's decision-boundary grid (`crate::compute::lab`'s classifier view).
 pub const GRID: usize = 60;
 
-/// Bytes of a training run (`crate::lab::Trainer`) at its peak: the network, its optimizer state
+/// Bytes of a training run (`crate::compute::lab::Trainer`) at its peak: the network, its optimizer state
 /// and snapshots ([`opt_buffers`], [`snapshots`]), the mini-batch's workspace (one chunk), the
 /// evaluations' forward buffers and the split dataset are held throughout; beside them, the pool
 /// the split is copied from while the trainer is built, a report's buffers and batch in place of
@@ -336,7 +336,7 @@ pub fn total(c: &Config) -> u64 {
 impl Config {
     /// Refuses configurations whose buffers would exceed [`MEMORY_BUDGET`], before any allocation,
     /// at initialization: kept whole ([`Config::stored_bytes`]) or computed layer by layer
-    /// ([`Config::lean_bytes`], `crate::lean`), [`init`].
+    /// ([`Config::lean_bytes`], `crate::compute::lean`), [`init`].
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.validate_by(init, 1)
     }
@@ -429,7 +429,7 @@ impl Config {
         kept(self)
     }
 
-    /// The bytes of a pass layer by layer (`crate::lean`, [`lean`]): width² +
+    /// The bytes of a pass layer by layer (`crate::compute::lean`, [`lean`]): width² +
     /// depth·batch·width.
     #[must_use]
     pub fn lean_bytes(&self) -> u64 {

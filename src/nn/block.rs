@@ -20,16 +20,16 @@
 //! is a variant here with an arm in each `match` of this file; the pass walks whatever blocks
 //! the network lists.
 
-use crate::activation::Activation;
-use crate::linalg::{matmul, matmul_a_bt, matmul_at_b};
-use crate::stats::Moments;
+use crate::math::linalg::{matmul, matmul_a_bt, matmul_at_b};
+use crate::math::stats::Moments;
+use crate::nn::activation::Activation;
 
 /// ε of batch normalisation (PyTorch `BatchNorm1d` default).
 pub const BN_EPS: f32 = 1e-5;
 
 /// A dense layer: `w` is row-major fan_in × fan_out. A Dense with empty `w` and `b` is its shape
 /// alone (a network's plan, or a layer whose weights a pass does not need: see
-/// `crate::network::Source`).
+/// `crate::nn::network::Source`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dense {
     pub fan_in: usize,
@@ -91,7 +91,7 @@ pub struct Param<'a> {
     pub name: &'static str,
     pub value: &'a [f32],
     /// Whether L2 weight decay applies: to a [`Dense`]'s W only, never to biases or a norm's γ, β
-    /// (as PyTorch's usual parameter groups, and `crate::train`).
+    /// (as PyTorch's usual parameter groups, and `crate::nn::optim`).
     pub decay: bool,
 }
 
@@ -165,7 +165,7 @@ pub enum Io<'a> {
 /// The row chunks a backward pass sums ∂L/∂W over and its scratch buffers.
 pub struct Work<'a> {
     pub batch: usize,
-    /// Consecutive row ranges, a power-of-two count (`crate::shard::chunk_count`).
+    /// Consecutive row ranges, a power-of-two count (`crate::compute::shard::chunk_count`).
     pub chunks: &'a [std::ops::Range<usize>],
     /// One buffer per level of the chunk tree below its top.
     pub temps: &'a mut [Vec<f32>],

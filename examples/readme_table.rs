@@ -1,4 +1,4 @@
 //! Prints the README's table of URL keys (`cargo run --example readme_table`), built from `config::PARAMS`.
 fn main() {
-    print!("{}", initviz::spec::config::markdown_table());
+    print!("{}", initviz::spec::params::markdown_table());
 }

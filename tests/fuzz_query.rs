@@ -4,7 +4,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use initviz::compute::experiment::run;
-use initviz::spec::config::{Config, PARAMS};
+use initviz::spec::config::Config;
+use initviz::spec::params::PARAMS;
 use proptest::prelude::*;
 
 fn value() -> impl Strategy<Value = String> {

@@ -3,7 +3,7 @@
 //! fails here.
 
 use initviz::charts::Chart;
-use initviz::spec::config::{markdown_table, Control, PARAMS};
+use initviz::spec::params::{markdown_table, Control, PARAMS};
 
 const INDEX: &str = include_str!("../www/index.html");
 const README: &str = include_str!("../README.md");

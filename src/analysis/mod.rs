@@ -1,8 +1,8 @@
 //! Reading a network's statistics, on plain numbers (never a configuration).
 //!
-//! - [`theory`]: the mean-field predictions (variance maps, χ, the phase diagram) from a `theory::Setup`
-//! - [`report`]: the plain-data result of a run: per-layer statistics, histograms, theory
-//! - [`verdict`]: the report read in plain language
+//! - [`theory`] — the mean-field predictions (variance maps, χ, the phase diagram) from a `theory::Setup`
+//! - [`report`] — the plain-data result of a run: per-layer statistics, histograms, theory
+//! - [`verdict`] — the report read in plain language
 
 pub mod report;
 pub mod theory;

@@ -29,7 +29,9 @@
 use crate::data::{InputKind, POOL_SIZE};
 use crate::nn::network::Shape;
 use crate::nn::optim::OptKind;
-use crate::spec::config::{duration_words, Config, ConfigError, View, BATCHES, MEMORY_BUDGET, WIDTHS};
+use crate::spec::config::{duration_words, Config, ConfigError, MEMORY_BUDGET};
+use crate::spec::params::{BATCHES, WIDTHS};
+use crate::spec::view::View;
 
 /// Rows of each evaluation chunk of training (bounds the evaluation buffers whatever the pool).
 pub const EVAL_ROWS: usize = 256;
@@ -441,5 +443,66 @@ impl Config {
     #[must_use]
     pub fn is_lean(&self) -> bool {
         init_path(self) == Path::Lean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::config::{duration_words, MEMORY_BUDGET};
+
+    /// The layer-by-layer note says how long, by the work: three draws a layer and three passes'
+    /// products at 8 GFLOP/s (100 × 1024 × 16 He, 101 layers with the output's ≈ 2²⁰ weights:
+    /// (3·101·2²⁰·100 + 10·16·101·2²⁰) / 8e9 ≈ 6.1 s);
+    /// an orthogonal layer's QR costs (8/3)·1024³ flops, three a layer: minutes at depth 100.
+    #[test]
+    fn the_layer_by_layer_note_says_how_long() {
+        let (he, _) = Config::from_query("depth=100&width=1024&batch=16&init=he_normal&act=relu");
+        let want = (3.0 * 101.0 * 1024.0 * 1024.0 * 100.0 + 10.0 * 16.0 * 101.0 * 1024.0 * 1024.0) / 8e9;
+        assert!((he.lean_seconds() / want - 1.0).abs() < 0.02, "{} against {want}", he.lean_seconds());
+        assert!(he.memory_note().ends_with("so it takes a few seconds."), "{}", he.memory_note());
+        let (orth, _) = Config::from_query("depth=100&width=1024&batch=16&init=orthogonal&act=tanh");
+        assert!(orth.memory_note().ends_with("minutes."), "{}", orth.memory_note());
+        assert_eq!(duration_words(42.0), "about 40 seconds");
+        assert_eq!(duration_words(150.0), "about 3 minutes");
+    }
+
+    #[test]
+    fn memory_budget() {
+        // Every depth at width 1024 computes at batch 256, layer by layer (issue 14's aim); kept
+        // whole it would need 1.1 GiB.
+        let (deep, _) = Config::from_query("depth=100&width=1024&batch=256");
+        assert!(deep.validate().is_ok() && deep.is_lean(), "{} MiB", deep.bytes() >> 20);
+        assert!(deep.stored_bytes() > 4 * MEMORY_BUDGET);
+        assert!(matches!(deep.validate_stored(), Err(ConfigError::TooLarge { .. })));
+        // With batch norm too (the issue's practitioner's `depth=50&width=1024&bn=1`).
+        let (bn, _) = Config::from_query("depth=50&width=1024&init=he_normal&act=relu&bn=1");
+        assert!(bn.is_lean() && bn.validate().is_ok());
+        // Layer by layer a pass keeps depth·batch·width values of z: the refusal names sizes that
+        // fit, and they do fit (and one more layer does not). At batch 4096 that is 5 layers with
+        // batch norm, or at depth 100 a batch of 512.
+        for q in ["depth=100&width=1024&batch=4096", "depth=100&width=1024&batch=4096&bn=1", "depth=20&width=1024&batch=4096&bn=1"] {
+            let (big, _) = Config::from_query(q);
+            let e = big.validate();
+            let Err(ConfigError::TooLarge { max_depth: Some(d), max_batch: Some(b), .. }) = e else { panic!("{q}: {e:?}") };
+            assert!(Config { depth: d, ..big }.validate().is_ok() && Config { depth: d + 1, ..big }.validate().is_err(), "{q}");
+            assert!(Config { batch: b, ..big }.validate().is_ok() && Config { batch: 2 * b, ..big }.validate().is_err(), "{q}");
+            assert!(e.unwrap_err().to_string().contains(&format!("at most {d} layers, or a batch of at most {b}")), "{q}");
+        }
+        assert!(Config::default().validate().is_ok());
+        // The note beside the size controls says which of the three it is.
+        assert!(Config::default().memory_note().ends_with("of the 256 MiB budget."));
+        // 100 × 2 × 1 holds a few thousand floats: not "0 MiB".
+        let (tiny, _) = Config::from_query("depth=100&width=2&batch=1");
+        assert_eq!(tiny.memory_note(), "Memory: under 1 MiB of the 256 MiB budget.");
+        assert!(deep.memory_note().contains("computed layer by layer (kept whole it would need 1"), "{}", deep.memory_note());
+        let (refused, _) = Config::from_query("depth=100&width=1024&batch=4096");
+        assert!(refused.memory_note().starts_with("Too large: this network needs about"));
+        let (train, _) = Config::from_query("mode=train&depth=100&width=1024&batch=256");
+        assert!(train.memory_note().starts_with("Too large:"), "training keeps the network whole");
+        let (cs231n, _) = Config::from_query("depth=10&width=500&batch=1000");
+        assert!(cs231n.validate().is_ok());
+        let (glorot, _) = Config::from_query("depth=5&width=1000&batch=1000");
+        assert!(glorot.validate().is_ok());
     }
 }

@@ -1,11 +1,11 @@
 //! A configuration, run.
 //!
-//! - [`batch`]: its input batch and targets
-//! - [`experiment`]: its network and passes, into a report
-//! - [`lean`]: the same report for networks too large to keep, layer by layer
-//! - [`shard`]: a batch split across workers, and the parts merged back
-//! - [`budget`]: how many bytes every path allocates (the memory line, the refusals, the workers)
-//! - [`lab`]: the training lab: runs, evaluations, snapshots
+//! - [`batch`] — its input batch and targets
+//! - [`experiment`] — its network and passes, into a report
+//! - [`lean`] — the same report for networks too large to keep, layer by layer
+//! - [`shard`] — a batch split across workers, and the parts merged back
+//! - [`budget`] — how many bytes every path allocates (the memory line, the refusals, the workers)
+//! - [`lab`] — the training lab: runs, evaluations, snapshots
 
 pub mod batch;
 pub mod budget;

@@ -22,7 +22,8 @@
 use crate::analysis::report::{Quantity, Report};
 use crate::analysis::verdict::{direction, Direction};
 use crate::format::fmt_num;
-use crate::spec::config::{param_of, Config};
+use crate::spec::config::Config;
+use crate::spec::params::param_of;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -491,7 +492,7 @@ impl Step {
         }
         let mut lock = Vec::new();
         for k in &s.lock {
-            match param_of(k).filter(|p| p.control != crate::spec::config::Control::None) {
+            match param_of(k).filter(|p| p.control != crate::spec::params::Control::None) {
                 Some(p) => lock.push(p.key),
                 None => return Err(StepError::Lock(k.clone())),
             }

@@ -19,7 +19,8 @@ use crate::nn::block::{Block, NormKind};
 use crate::nn::init::{BiasInit, Dist, FanMode, Gain, Init};
 use crate::nn::network::{Mlp, Shape};
 use crate::nn::optim::OptKind;
-use crate::spec::config::{Config, View};
+use crate::spec::config::Config;
+use crate::spec::view::View;
 
 /// A framework to write for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

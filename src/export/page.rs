@@ -13,7 +13,8 @@ use crate::choice::Choice;
 use crate::export::formula;
 use crate::format::{fmt_num, table_value};
 use crate::math::stats::Histogram;
-use crate::spec::config::{Config, DiagramView};
+use crate::spec::config::Config;
+use crate::spec::view::DiagramView;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -352,7 +353,7 @@ pub struct ControlState {
 /// Every control's state for `config`, in the table's order.
 #[must_use]
 pub fn controls(config: &Config) -> Vec<ControlState> {
-    use crate::spec::config::{scale_positions, Control, Kind, PARAMS};
+    use crate::spec::params::{scale_positions, Control, Kind, PARAMS};
     PARAMS
         .iter()
         .filter(|p| p.control != Control::None)

@@ -1,13 +1,13 @@
 //! A network and what it is made of.
 //!
-//! - [`activation`]: nonlinearities and their derivatives
-//! - [`init`]: initializers (PyTorch `torch.nn.init` and Keras formulas)
-//! - [`block`]: the blocks a network is a list of (`Dense`, `Norm`, `Act`): forward, backward,
+//! - [`activation`] — nonlinearities and their derivatives
+//! - [`init`] — initializers (PyTorch `torch.nn.init` and Keras formulas)
+//! - [`block`] — the blocks a network is a list of (`Dense`, `Norm`, `Act`): forward, backward,
 //!   parameters, probe points
-//! - [`network`]: the MLP as a list of blocks, and the one forward and backward pass over a
+//! - [`network`] — the MLP as a list of blocks, and the one forward and backward pass over a
 //!   weight source (kept, or drawn again) and a tape (keep everything, or the checkpoints)
-//! - [`loss`]: losses and their gradients
-//! - [`optim`]: the optimizers, over whatever parameters the blocks yield
+//! - [`loss`] — losses and their gradients
+//! - [`optim`] — the optimizers, over whatever parameters the blocks yield
 
 pub mod activation;
 pub mod block;

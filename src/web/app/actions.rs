@@ -8,7 +8,8 @@ use super::page_ui::{self, apply_view, lesson_key, set_url};
 use super::App;
 use crate::charts::Chart;
 use crate::nn::init::Init;
-use crate::spec::config::{Config, Notice, View};
+use crate::spec::config::{Config, Notice};
+use crate::spec::view::View;
 use crate::web::dom::{by_id, now, set_state};
 use crate::web::ui::{controls, render};
 

@@ -8,7 +8,8 @@
 use super::tasks::Job;
 use crate::analysis::report::Report;
 use crate::compute::lab::{history_csv, RunHistory};
-use crate::spec::config::{Config, View};
+use crate::spec::config::Config;
+use crate::spec::view::View;
 use crate::web::dom::{by_id, now, set_state, set_text, show_error};
 use crate::web::ui::export;
 use crate::web::ui::lab_charts::{self, LabChart};

@@ -4,7 +4,8 @@
 //! Nothing here knows the [`super::App`]; it calls these.
 
 use crate::choice::Choice;
-use crate::spec::config::{Config, Panels, ThemeChoice, PANELS};
+use crate::spec::config::Config;
+use crate::spec::view::{Panels, ThemeChoice, PANELS};
 use crate::web::dom::{by_id, document, escape, now, set_hidden, set_html, set_text, window};
 use crate::web::ui::controls;
 use std::cell::Cell;

@@ -8,7 +8,8 @@ use crate::analysis::report::{Quantity, Report};
 use crate::analysis::theory::{PHASE_SB, PHASE_SW};
 use crate::charts::diagram::{hit, Hit};
 use crate::charts::Chart;
-use crate::spec::config::{Config, DiagramView};
+use crate::spec::config::Config;
+use crate::spec::view::DiagramView;
 use crate::web::dom::{by_id, set_text, show_error};
 use crate::web::ui::render;
 

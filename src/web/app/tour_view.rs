@@ -5,7 +5,8 @@
 
 use crate::analysis::report::Report;
 use crate::course::tour::{html, Tour, TourError};
-use crate::spec::config::{Config, PARAMS};
+use crate::spec::config::Config;
+use crate::spec::params::PARAMS;
 use crate::web::dom::{by_id, document, set_hidden, set_html};
 use std::cell::RefCell;
 
@@ -39,7 +40,7 @@ pub fn split(search: &str) -> (String, Option<(String, usize)>) {
     let (mut value, mut step) = (None, 0);
     for pair in search.trim_start_matches('?').split('&').filter(|s| !s.is_empty()) {
         match pair.split_once('=') {
-            Some(("tour", v)) => value = Some(crate::spec::config::percent_decode(v)),
+            Some(("tour", v)) => value = Some(crate::spec::params::percent_decode(v)),
             Some(("step", v)) => step = v.parse().unwrap_or(0),
             _ => rest.push(pair),
         }

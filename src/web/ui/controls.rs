@@ -4,7 +4,8 @@
 //! canonical query.
 
 use crate::nn::init::Init;
-use crate::spec::config::{scale_positions, Config, Control, Kind, Param, PARAMS};
+use crate::spec::config::Config;
+use crate::spec::params::{scale_positions, Control, Kind, Param, PARAMS};
 use crate::web::dom::{by_id, document, set_text};
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlSelectElement};

@@ -8,7 +8,8 @@ use crate::choice::Choice;
 use crate::compute::lab::TARGET_LOSS;
 use crate::format::fmt_num;
 use crate::nn::init::Init;
-use crate::spec::config::{Config, View};
+use crate::spec::config::Config;
+use crate::spec::view::View;
 use crate::web::dom::{by_id, escape, set_hidden, set_html, set_text};
 use crate::web::workers::lab::{Lab, Run};
 

@@ -100,6 +100,26 @@ test('every lesson preset shows its behaviour, at desktop and phone sizes', asyn
   await phone.context().close();
 });
 
+/// What is below the table stays where it was when the reader scrolls to it after the table
+/// changed off screen: no layout shift under the reader's finger (a `content-visibility: auto`
+/// table kept its old rows' height until it was scrolled to, and the lesson links below jumped,
+/// so a tap landed between them).
+test('the lessons below the table do not move when scrolled to', async () => {
+  const page = await open(env);
+  for (const name of ['He, ReLU', 'Zero init, sigmoid']) {
+    await page.click(`#lessons-init a >> text="${name}"`);
+    await ready(page);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const at = () => page.evaluate(() => Math.round(document.querySelector('#lessons-init').getBoundingClientRect().top + window.scrollY));
+    const before = await at();
+    await page.evaluate(() => document.querySelector('#lessons-init').scrollIntoView({ block: 'center' }));
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    assert.equal(await at(), before, `after ${name}: the lesson list moved when scrolled to`);
+  }
+  await page.context().close();
+});
+
 test('every control changes the URL and the charts', async () => {
   const page = await open(env, '?depth=4&width=16&batch=64');
   // [control id, how to change it, expected URL value]

@@ -4,6 +4,9 @@
 # with each wasm figure as a fraction of the ceiling.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# --against REV: also the native pass here against commit REV, in the same run (bench/against.sh).
+against=""
+if [ "${1:-}" = "--against" ]; then against=${2:?--against needs a commit}; fi
 bash scripts/setup.sh --test
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 mkdir -p bench-results
@@ -34,3 +37,7 @@ echo "== TensorFlow.js (wasm backend) training the same networks"
 node bench/tfjs.mjs | tee bench-results/tfjs.jsonl
 echo "== report"
 node bench/report.mjs
+if [ -n "$against" ]; then
+  echo "== the native pass against $against"
+  bash bench/against.sh "$against"
+fi

@@ -42,6 +42,13 @@ pub fn table_value(v: f64, whole: bool) -> String {
     }
 }
 
+/// Text made safe inside HTML, as element content or a double-quoted attribute value: `&`, `<`,
+/// `>` and `"` as entities (the page's text, the embed snippets, the citation block).
+#[must_use]
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +67,11 @@ mod tests {
         assert_eq!(table_value(1.5e-7, false), "1.500e-7");
         assert_eq!(table_value(500.0, true), "500");
         assert_eq!(table_value(f64::NAN, false), "NaN");
+    }
+
+    #[test]
+    fn html_escapes_the_four_characters_and_nothing_else() {
+        assert_eq!(escape_html("<a title=\"x\">R&D ≥ 1</a>"), "&lt;a title=&quot;x&quot;&gt;R&amp;D ≥ 1&lt;/a&gt;");
+        assert_eq!(escape_html("it's plain"), "it's plain");
     }
 }

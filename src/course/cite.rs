@@ -2,6 +2,8 @@
 //! block (written by the build, `src/bin/prerender.rs`), the README (a test holds it to
 //! [`markdown`]) and the lessons (`www/lessons.json` names its papers by [`Reference::key`]).
 
+use crate::format::escape_html;
+
 /// One work, with what the page shows from it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Reference {
@@ -234,19 +236,21 @@ fn cited_by(lessons: &[(String, Vec<String>)], key: &str) -> String {
 /// The page's citation block (HTML), with the lessons (title, cite keys) that cite each work.
 #[must_use]
 pub fn html(lessons: &[(String, Vec<String>)]) -> String {
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    let mut out =
-        format!("<p>The tool: {}</p><pre>{}</pre><p>The works behind what it shows:</p><ul>", esc(&TOOL.text()), esc(&TOOL.bibtex()));
+    let mut out = format!(
+        "<p>The tool: {}</p><pre>{}</pre><p>The works behind what it shows:</p><ul>",
+        escape_html(&TOOL.text()),
+        escape_html(&TOOL.bibtex())
+    );
     for r in REFERENCES {
         out.push_str(&format!(
             "<li>{} <span class=\"hint\">Here: {}.{}</span></li>",
-            esc(&r.text()),
-            esc(r.shows),
-            esc(&cited_by(lessons, r.key))
+            escape_html(&r.text()),
+            escape_html(r.shows),
+            escape_html(&cited_by(lessons, r.key))
         ));
     }
     out.push_str("</ul><p>All as BibTeX:</p><pre>");
-    out.push_str(&esc(&REFERENCES.iter().map(Reference::bibtex).collect::<Vec<_>>().join("\n\n")));
+    out.push_str(&escape_html(&REFERENCES.iter().map(Reference::bibtex).collect::<Vec<_>>().join("\n\n")));
     out.push_str("</pre>");
     out
 }

@@ -4,6 +4,8 @@
 //! One source for the page's "Copy embed snippet" and the README's table (a test holds the README
 //! to [`snippets`]).
 
+use crate::format::escape_html;
+
 /// The least sandbox the lab needs: scripts (the page is a module script driving WebAssembly),
 /// same-origin (its module workers and wasm files are same-origin requests, which an opaque origin
 /// cannot make), downloads (the CSV and PNG buttons).
@@ -45,18 +47,14 @@ pub struct Snippet {
     pub code: String,
 }
 
-fn attr(s: &str) -> String {
-    s.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;")
-}
-
 /// The `<iframe>` of `src` (a full URL of the view, `embed=1` added by the caller) titled `title`.
 #[must_use]
 pub fn iframe(src: &str, title: &str) -> String {
     let (w, h) = FRAME;
     format!(
         "<iframe src=\"{}\" title=\"{}\" width=\"{w}\" height=\"{h}\" sandbox=\"{SANDBOX}\" style=\"border:0;max-width:100%\" loading=\"lazy\"></iframe>",
-        attr(src),
-        attr(title)
+        escape_html(src),
+        escape_html(title)
     )
 }
 

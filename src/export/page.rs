@@ -18,11 +18,8 @@ use crate::spec::view::DiagramView;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-/// Escapes text for HTML (text and double-quoted attribute values).
-#[must_use]
-pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+/// Escapes text for HTML (text and double-quoted attribute values): [`crate::format::escape_html`].
+pub use crate::format::escape_html as escape;
 
 /// The verdict: one `<li>` per finding, with its level as a class and a word.
 #[must_use]

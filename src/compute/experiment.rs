@@ -8,8 +8,8 @@
 use crate::analysis::report::{Report, SmallNet, BINS, DIAGRAM_MAX_DEPTH, DIAGRAM_MAX_WIDTH};
 use crate::compute::batch::make_batch;
 use crate::compute::shard::{
-    assemble, chunk_count, chunked_loss, data_hists, data_ranges, grad_stats, shared_range, weight_std_theory, CrossMoments, DataHists,
-    Shard, ShardLayer, ShardPart, WeightStats,
+    chunk_count, chunked_loss, data_hists, data_ranges, grad_stats, merge, shared_range, weight_std_theory, CrossMoments, DataHists, Shard,
+    ShardLayer, ShardPart, WeightStats,
 };
 use crate::data::Batch;
 use crate::math::stats::{self, Histogram, Moments, Range};
@@ -242,14 +242,14 @@ impl Experiment {
     }
 
     /// Statistics of the current state (after [`Experiment::pass`]) of a whole-batch experiment:
-    /// the one-shard case of [`assemble`], so split and whole runs share one path.
+    /// the one-shard case of [`merge`], so split and whole runs share one path.
     #[must_use]
     pub fn report(&self, loss: f64) -> Report {
         let parts = [self.shard_part(loss)];
         let ranges = data_ranges(&self.config, &parts);
         let hists = [self.shard_hists(ranges)];
         let grads = grad_stats(&self.config, &self.partial_grads());
-        assemble(&self.config, &parts, &grads, &hists, self.small_net())
+        crate::compute::assemble::report(&self.config, merge(&self.config, &parts, &grads, &hists), self.small_net())
     }
 }
 

@@ -22,7 +22,7 @@
 use crate::analysis::report::{Report, BINS};
 use crate::compute::batch::make_batch;
 use crate::compute::shard::{
-    assemble, chunked_loss, data_hists, data_ranges, grad_moments, grad_range, shared_range, weight_std_theory, CrossMoments, DataHists,
+    chunked_loss, data_hists, data_ranges, grad_moments, grad_range, merge, shared_range, weight_std_theory, CrossMoments, DataHists,
     GradStats, Shard, ShardLayer, ShardPart, WeightStats,
 };
 use crate::math::stats::{self, Histogram, Moments, Range};
@@ -155,7 +155,7 @@ fn run_drawing(c: &Config, draw: &dyn Fn(usize) -> Dense, progress: &mut dyn FnM
     if let Some(w) = part.weights.as_mut() {
         w.hists = w_hists;
     }
-    Ok(assemble(c, &[part], &grads, &[hists], None))
+    Ok(crate::compute::assemble::report(c, merge(c, &[part], &grads, &[hists]), None))
 }
 
 #[cfg(test)]

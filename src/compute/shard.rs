@@ -6,10 +6,12 @@
 //! half). A [`Shard`] is a power-of-two slice of the chunks, i.e. a subtree: a worker computes its
 //! subtree, and the page combines the shards' results with the same tree ([`tree_sum`],
 //! [`merge_parts`]). So 1, 2, 4 or 8 workers give bit-identical reports, and so does the native
-//! whole pass. [`assemble`] turns the shards' parts and histograms into the [`Report`].
+//! whole pass. [`merge`] turns the shards' parts and histograms into the batch's [`Measured`]
+//! statistics; reading them into a report is `compute::assemble`.
 
-use crate::analysis::report::{LayerReport, Quantity, Report, SmallNet, BINS};
-use crate::analysis::verdict;
+use crate::analysis::report::{LayerReport, Quantity, Report, BINS};
+use crate::analysis::theory::{PhaseGrid, Prior};
+use crate::compute::assemble::Measured;
 use crate::math::stats::{self, Histogram, Moments, Range, UnitSpread};
 use crate::nn::activation::Activation;
 use crate::nn::init::Draw;
@@ -357,16 +359,12 @@ pub fn grad_stats(config: &Config, grads: &[&[f32]]) -> Vec<GradStats> {
         .collect()
 }
 
-/// Puts a report together from the shards' parts, the statistics of the batch's ∂L/∂W of each
-/// hidden layer (the sum of the shards'), and the shards' histograms over [`data_ranges`].
+/// Merges the shards' parts, the statistics of the batch's ∂L/∂W of each hidden layer (the sum
+/// of the shards'), and the shards' histograms over [`data_ranges`] into the whole batch's
+/// measurements: what a whole pass would have measured, bit for bit. Reading them (the theory
+/// beside them, the verdict) is the next step, [`crate::compute::assemble::report`].
 #[must_use]
-pub fn assemble(
-    config: &Config,
-    parts: &[ShardPart],
-    grads: &[GradStats],
-    hists: &[Vec<DataHists>],
-    small_net: Option<SmallNet>,
-) -> Report {
+pub fn merge(config: &Config, parts: &[ShardPart], grads: &[GradStats], hists: &[Vec<DataHists>]) -> Measured {
     let depth = grads.len();
     let merged = merge_parts(parts);
     let w = merged.weights.as_ref();
@@ -410,35 +408,25 @@ pub fn assemble(
             }
         })
         .collect::<Vec<_>>();
-    let measured: Vec<crate::analysis::theory::MeasuredStd> = layers
-        .iter()
-        .map(|l| crate::analysis::theory::MeasuredStd { preact: l.preact.std, act: l.act.std, act_grad: l.act_grad.std, grad: l.grad.std })
-        .collect();
     let last_ms = layers.last().map_or(0.0, |l| l.act_grad.std.powi(2) + l.act_grad.mean.powi(2));
-    let grid =
-        w.map_or_else(|| crate::analysis::theory::PhaseGrid { sw: Vec::new(), sb: Vec::new(), chi: Vec::new() }, |w| w.phase.clone());
     // Gaussian input has E[x²] = 1 and independent samples by construction; data sets are
     // measured on the batch.
     let gaussian = config.input.classes() == 0;
-    let prior = crate::analysis::theory::Prior {
+    let prior = Prior {
         input_ms: if gaussian { 1.0 } else { merged.input.mean_square() },
         input_cross: if gaussian { 0.0 } else { merged.input.cross() },
         last_act_grad_ms: last_ms,
         last_act_grad_cross: merged.last_grad.cross(),
     };
-    let setup = config.theory_setup();
-    let theory = crate::analysis::theory::view(&setup, &prior, &measured, grid, w.and_then(|w| w.act_std_band.clone()));
-    let mut layers = layers;
-    for (l, layer) in layers.iter_mut().enumerate() {
-        let p = &theory.prediction;
-        let or_nan = |v: f64| if config.bn { f64::NAN } else { v };
-        layer.pred_preact_std = or_nan(p.preact_std[l]);
-        layer.pred_act_std = or_nan(p.act_std[l]);
-        layer.pred_grad_std = or_nan(p.grad_std[l]);
-        layer.pred_act_grad_std = or_nan(p.act_grad_std[l]);
+    Measured {
+        layers,
+        ranges,
+        loss: merged.loss,
+        weight_std_theory: w.map_or((0.0, 0.0), |w| w.theory),
+        prior,
+        phase: w.map_or_else(|| PhaseGrid { sw: Vec::new(), sb: Vec::new(), chi: Vec::new() }, |w| w.phase.clone()),
+        act_std_band: w.and_then(|w| w.act_std_band.clone()),
     }
-    let verdict = verdict::judge(&setup, &layers);
-    Report { layers, ranges, loss: merged.loss, weight_std_theory: w.map_or((0.0, 0.0), |w| w.theory), verdict, small_net, theory }
 }
 
 /// The page's half of a split pass: what the shards of one request sent, combined as a whole pass
@@ -446,7 +434,8 @@ pub fn assemble(
 /// them over short tasks: every shard's [`ShardPart`] ([`Merge::add_part`]); then, per layer, the
 /// shards' ∂L/∂W summed along the tree ([`Merge::sum_grad`]) and binned over the range shared by
 /// all layers ([`Merge::bin_grad`]); the shards' histograms over [`Merge::ranges`]
-/// ([`Merge::add_hists`]); and the report ([`Merge::assemble`]). The page (`web::workers::pool`) and the
+/// ([`Merge::add_hists`]); then the whole batch's measurements ([`merge`]) and the report read from
+/// them ([`crate::compute::assemble::report`]), in [`Merge::assemble`]. The page (`web::workers::pool`) and the
 /// tests both use it, so what the tests hold bit for bit to a whole pass is what the page runs.
 #[derive(Debug, Clone)]
 pub struct Merge {
@@ -542,7 +531,7 @@ impl Merge {
         }
         let parts: Vec<ShardPart> = self.parts.into_iter().flatten().collect();
         let hists: Vec<Vec<DataHists>> = self.hists.into_iter().flatten().collect();
-        Ok(assemble(&self.config, &parts, &self.grad_stats, &hists, None))
+        Ok(crate::compute::assemble::report(&self.config, merge(&self.config, &parts, &self.grad_stats, &hists), None))
     }
 }
 

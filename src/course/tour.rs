@@ -246,6 +246,12 @@ pub enum TourError {
     Step { index: usize, title: String, what: StepError },
     /// `tour=file:` names a file on another site, which the page does not fetch.
     OtherOrigin(String),
+    /// `tour=file:` names something other than a `.json` file.
+    FileName(String),
+    /// The file could not be fetched (its path, and what the server or the browser said).
+    Fetch { path: String, why: String },
+    /// The file is larger than [`MAX_JSON`].
+    FileTooLarge { bytes: usize },
 }
 
 /// What is wrong with one step.
@@ -289,6 +295,11 @@ impl fmt::Display for TourError {
                     "tour=file: reads a file beside the page only; “{url}” is on another site (the page loads nothing from other sites)"
                 )
             }
+            TourError::FileName(name) => {
+                write!(f, "tour=file: takes a .json file beside the page, such as tour=file:intro.json; “{name}” is not one")
+            }
+            TourError::Fetch { path, why } => write!(f, "the tour file {path} could not be loaded ({why})"),
+            TourError::FileTooLarge { bytes } => write!(f, "the tour file is {bytes} bytes; at most {MAX_JSON} are read"),
         }
     }
 }
@@ -475,6 +486,17 @@ impl Tour {
         Ok(Tour::check(&file))
     }
 
+    /// Reads the text of a `tour=file:` file ([`file_path`]).
+    ///
+    /// # Errors
+    /// [`TourError::FileTooLarge`] past [`MAX_JSON`] bytes, else as [`Tour::from_json`].
+    pub fn from_file(text: &str) -> Result<Tour, TourError> {
+        if text.len() > MAX_JSON {
+            return Err(TourError::FileTooLarge { bytes: text.len() });
+        }
+        Tour::from_json(text)
+    }
+
     /// Reads a `tour=` value of a link ([`encode`]'s form).
     ///
     /// # Errors
@@ -514,6 +536,27 @@ impl Step {
             cite,
         })
     }
+}
+
+/// The path to fetch for a `tour=file:…` value (`None` when the value is the link form): a
+/// `.json` file on the page's own site, relative to the page (`file:intro.json`,
+/// `file:tours/week2.json`) or to the site's root (`file:/course/intro.json`).
+///
+/// # Errors
+/// [`TourError::OtherOrigin`] for anything a browser would resolve on another site (a scheme such
+/// as `https:` or `data:`, a `//host/` path, a backslash, which some browsers read as a slash),
+/// [`TourError::FileName`] for a name that is not a `.json` file.
+pub fn file_path(value: &str) -> Option<Result<&str, TourError>> {
+    let path = value.strip_prefix("file:")?;
+    let scheme = path.split_once(':').is_some_and(|(s, _)| !s.contains('/'));
+    if scheme || path.starts_with("//") || path.contains('\\') {
+        return Some(Err(TourError::OtherOrigin(path.to_string())));
+    }
+    let name = path.split(['?', '#']).next().unwrap_or("");
+    if !name.to_ascii_lowercase().ends_with(".json") || name.ends_with("/.json") || name == ".json" {
+        return Some(Err(TourError::FileName(path.to_string())));
+    }
+    Some(Ok(path))
 }
 
 /// A tour's JSON as a `tour=` value: deflated (raw deflate, level 9) and written in base64url
@@ -753,5 +796,24 @@ mod tests {
         let link = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, packed);
         assert!(link.len() < MAX_ENCODED, "the bomb is small: {}", link.len());
         assert!(matches!(decode(&link), Err(TourError::Encoding(_))));
+    }
+
+    #[test]
+    fn a_tour_file_is_a_json_file_on_the_pages_own_site() {
+        assert!(file_path("eJx").is_none(), "the link form is not a file");
+        assert_eq!(file_path("file:intro.json").unwrap(), Ok("intro.json"));
+        assert_eq!(file_path("file:tours/week2.JSON").unwrap(), Ok("tours/week2.JSON"));
+        assert_eq!(file_path("file:/course/intro.json").unwrap(), Ok("/course/intro.json"));
+        for other in
+            ["file:https://evil.example/t.json", "file://evil.example/t.json", "file:data:application/json,{}", "file:\\\\evil\\t.json"]
+        {
+            assert!(matches!(file_path(other), Some(Err(TourError::OtherOrigin(_)))), "{other}");
+        }
+        for bad in ["file:", "file:intro", "file:intro.js", "file:tours/.json"] {
+            assert!(matches!(file_path(bad), Some(Err(TourError::FileName(_)))), "{bad}");
+        }
+        let big = format!("{{\"title\": \"{}\", \"steps\": []}}", "x".repeat(MAX_JSON));
+        assert!(matches!(Tour::from_file(&big), Err(TourError::FileTooLarge { .. })));
+        assert!(Tour::from_file(LESSONS_JSON).is_ok_and(|t| t.errors.is_empty() && t.steps.len() > 10));
     }
 }

@@ -3,9 +3,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync } from 'node:zlib';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { start, open, ready, SHOTS } from './helpers.mjs';
 
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 let env;
 before(async () => { env = await start(); });
 after(async () => { await env.stop(); });
@@ -74,4 +77,28 @@ test('a tour on a phone, and a tour with a bad step', async () => {
   assert.match(await p3.textContent('#tour-guide'), /cannot be read/);
   assert.equal(await p3.$$eval('#layer-stats-body tr', (r) => r.length), 10, 'the page is not blank: the default view shows');
   await p3.context().close();
+});
+
+/// `tour=file:` (issue 22): a JSON file beside the page, fetched from the page's own site only.
+/// The built-in lessons are one (dist/lessons.json, the file the build writes the lesson lists from).
+test('a tour from a file beside the page; a missing file and another site are refused with a message', async () => {
+  const lessons = JSON.parse(readFileSync(join(root, 'www', 'lessons.json'), 'utf8'));
+  const page = await open(env, '?tour=file:lessons.json&step=3');
+  await page.waitForFunction(() => /Step 4 of/.test(document.querySelector('#tour-guide').textContent));
+  await ready(page);
+  const guide = await page.textContent('#tour-guide');
+  assert.match(guide, new RegExp(`Step 4 of ${lessons.steps.length}: ${lessons.steps[3].title}`));
+  // The step's own view: Constant 0.5 has 3 layers.
+  assert.equal(await page.$$eval('#layer-stats tbody tr', (r) => r.length), 3);
+  assert.match(page.url(), /[?&]tour=file:lessons\.json&step=3$/);
+  const missing = await open(env, '?tour=file:no-such-tour.json', {});
+  await missing.waitForSelector('#tour-guide .tour-errors');
+  assert.match(await missing.textContent('#tour-guide'), /the tour file no-such-tour\.json could not be loaded \(HTTP 404/);
+  const other = await open(env, '?tour=file:https://example.com/t.json');
+  assert.match(await other.textContent('#tour-guide'), /reads a file beside the page only; “https:\/\/example\.com\/t\.json” is on another site/);
+  for (const p of [page, missing, other]) {
+    // A missing file is one failed request (the 404), nothing else; no other origin is asked.
+    assert.deepEqual(p.problems.filter((x) => !x.includes('404')), []);
+    await p.context().close();
+  }
 });

@@ -52,13 +52,21 @@ impl TourView {
     /// Opens the tour of a link at step `at` (clamped to its steps).
     ///
     /// # Errors
-    /// The tour cannot be read at all, or none of its steps can be shown; `file:` tours are not
-    /// read yet.
+    /// The tour cannot be read at all, or none of its steps can be shown.
     pub fn open(value: &str, at: usize) -> Result<TourView, TourError> {
-        if value.starts_with("file:") {
-            return Err(TourError::Encoding("tour=file: is not read by this page yet; use the link form".into()));
-        }
-        let tour = Tour::from_link(value)?;
+        Self::of(Tour::from_link(value)?, value, at)
+    }
+
+    /// The tour read from a `tour=file:` file, opened at step `at`; `value`: the `tour=` value,
+    /// which the address keeps.
+    ///
+    /// # Errors
+    /// The file is not a tour, or none of its steps can be shown.
+    pub fn from_file(text: &str, value: &str, at: usize) -> Result<TourView, TourError> {
+        Self::of(Tour::from_file(text)?, value, at)
+    }
+
+    fn of(tour: Tour, value: &str, at: usize) -> Result<TourView, TourError> {
         if tour.steps.is_empty() {
             return Err(tour.errors.first().cloned().unwrap_or(TourError::Empty));
         }
@@ -165,6 +173,63 @@ fn set_asking(asking: bool) {
 pub fn show_error(e: &TourError) {
     set_html("tour-guide", &format!("<p class=\"tour-errors\" role=\"alert\">{}</p>", crate::export::page::escape(&e.to_string())));
     set_hidden("tour-guide", false);
+}
+
+/// The step panel while the tour file at `path` loads; the address keeps `tour=value&step=at`
+/// meanwhile.
+pub fn show_loading(path: &str, value: &str, at: usize) {
+    SUFFIX.with(|s| *s.borrow_mut() = format!("&tour={value}&step={at}"));
+    set_html("tour-guide", &format!("<p role=\"status\">Loading the tour {}…</p>", crate::export::page::escape(path)));
+    set_hidden("tour-guide", false);
+}
+
+/// Fetches the text of the tour file at `path` (relative to the page, same origin), then calls
+/// `done` with it, or with why it could not be loaded.
+pub fn fetch_file(path: &str, done: impl FnOnce(Result<String, TourError>) + 'static) {
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::{JsCast, JsValue};
+    let done = std::rc::Rc::new(std::cell::RefCell::new(Some(done)));
+    let finish = {
+        let done = done.clone();
+        move |r: Result<String, TourError>| {
+            if let Some(f) = done.borrow_mut().take() {
+                f(r);
+            }
+        }
+    };
+    let failed = {
+        let (finish, path) = (finish.clone(), path.to_string());
+        move |why: String| finish(Err(TourError::Fetch { path: path.clone(), why }))
+    };
+    let on_text = {
+        let finish = finish.clone();
+        Closure::once(move |text: JsValue| finish(Ok(text.as_string().unwrap_or_default())))
+    };
+    let on_fail = {
+        let failed = failed.clone();
+        Closure::once(move |e: JsValue| failed(e.as_string().unwrap_or_else(|| "the network refused it".to_string())))
+    };
+    let on_response = {
+        let failed = failed.clone();
+        Closure::once(move |r: JsValue| {
+            let Ok(r) = r.dyn_into::<web_sys::Response>() else { return failed("no response".to_string()) };
+            if !r.ok() {
+                return failed(format!("HTTP {} {}", r.status(), r.status_text()));
+            }
+            match r.text() {
+                Ok(p) => {
+                    let _ = p.then2(&on_text, &on_fail);
+                    on_text.forget();
+                    on_fail.forget();
+                }
+                Err(_) => failed("its text could not be read".to_string()),
+            }
+        })
+    };
+    let on_network = Closure::once(move |_: JsValue| failed("the network refused it".to_string()));
+    let _ = crate::web::dom::window().fetch_with_str(path).then2(&on_response, &on_network);
+    on_response.forget();
+    on_network.forget();
 }
 
 /// The slider's guess as the output shows it.

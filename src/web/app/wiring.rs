@@ -38,18 +38,41 @@ pub fn start() -> Result<(), JsValue> {
     // The pool's size is read once, from the link (`workers=`) or the cores.
     a.config.workers = Config::from_query(&search).0.workers;
     if let Some((value, at)) = tour {
-        match tour_view::TourView::open(&value, at) {
-            Ok(t) => {
-                let query = t.config().to_query();
-                t.show();
-                a.tour = Some(t);
-                a.start_pool();
-                actions::apply_query(&mut a, &query);
-                drop(a);
-                std::mem::forget(app);
-                return Ok(());
+        if let Some(path) = crate::course::tour::file_path(&value) {
+            match path {
+                Ok(path) => {
+                    // The link's own view (or the shipped one) shows while the file loads.
+                    tour_view::show_loading(path, &value, at);
+                    let h2 = h.clone();
+                    let value2 = value.clone();
+                    tour_view::fetch_file(path, move |text| {
+                        h2.with(move |a| match text.and_then(|t| tour_view::TourView::from_file(&t, &value2, at)) {
+                            Ok(t) => {
+                                let query = t.config().to_query();
+                                t.show();
+                                a.tour = Some(t);
+                                actions::apply_query(a, &query);
+                            }
+                            Err(e) => tour_view::show_error(&e),
+                        });
+                    });
+                }
+                Err(e) => tour_view::show_error(&e),
             }
-            Err(e) => tour_view::show_error(&e),
+        } else {
+            match tour_view::TourView::open(&value, at) {
+                Ok(t) => {
+                    let query = t.config().to_query();
+                    t.show();
+                    a.tour = Some(t);
+                    a.start_pool();
+                    actions::apply_query(&mut a, &query);
+                    drop(a);
+                    std::mem::forget(app);
+                    return Ok(());
+                }
+                Err(e) => tour_view::show_error(&e),
+            }
         }
     }
     if !actions::first_view(&mut a, &search) {

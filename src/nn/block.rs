@@ -62,12 +62,12 @@ pub enum NormKind {
     /// unit's values over the batch have mean β and variance γ²·σ²/(σ² + ε).
     Batch,
     /// Per sample, over its units (biased variance; Ba, Kiros & Hinton 2016, PyTorch
-    /// `nn.LayerNorm`): after it every sample's features have mean β̄ and, at γ = 1, β = 0,
-    /// variance σ²/(σ² + ε).
+    /// `nn.LayerNorm`): at γ = 1, β = 0 every sample's features have after it mean 0 and
+    /// variance σ²/(σ² + ε), σ² that sample's variance before it.
     Layer,
     /// Per sample, its root mean square over its units, no mean subtracted and no β (Zhang &
-    /// Sennrich 2019, PyTorch `nn.RMSNorm`): after it every sample's mean square is, at γ = 1,
-    /// m/(m + ε) for m = mean(z²).
+    /// Sennrich 2019, PyTorch `nn.RMSNorm`): at γ = 1 every sample's mean square is after it
+    /// m/(m + ε), m = mean(z²) of that sample before it; its mean is scaled, not removed.
     Rms,
 }
 

@@ -115,6 +115,8 @@ fn training_bytes_are_what_the_trainer_allocates() {
         "mode=train&input=spiral&depth=3&width=128&batch=32&steps=20",
         "mode=train&input=moons&depth=4&width=256&batch=64&steps=5&opt=momentum",
         "mode=train&input=gaussian&depth=3&width=512&batch=128&steps=3&opt=sgd&bn=1",
+        "mode=train&input=gaussian&depth=3&width=512&batch=128&steps=3&opt=adam&norm=layer",
+        "mode=train&input=moons&depth=4&width=256&batch=64&steps=5&norm=rms",
         "mode=train&input=digits&depth=6&width=300&batch=100&steps=4",
         "mode=train&input=spiral&depth=8&width=1024&batch=32&steps=1&opt=adam",
     ] {
@@ -133,6 +135,8 @@ fn kept_bytes_are_what_the_view_at_initialization_allocates() {
         "depth=3&width=128&batch=64",
         "depth=10&width=500&batch=1000",
         "depth=8&width=1024&batch=64&bn=1",
+        "depth=8&width=1024&batch=64&norm=layer",
+        "depth=6&width=256&batch=4096&norm=rms",
         "depth=5&width=64&batch=4096&input=digits",
     ] {
         let c = config(q);
@@ -159,6 +163,8 @@ fn lean_bytes_are_what_the_pass_layer_by_layer_allocates() {
         ("depth=40&width=1024&batch=128", true),
         ("depth=40&width=1024&batch=256&bn=1", true),
         ("depth=100&width=1024&batch=16&bn=1", true),
+        ("depth=40&width=1024&batch=256&norm=layer", true),
+        ("depth=100&width=1024&batch=16&norm=rms", true),
         ("depth=24&width=512&batch=64&init=orthogonal&bn=1", false),
     ] {
         let c = config(q);
@@ -176,7 +182,7 @@ fn lean_bytes_are_what_the_pass_layer_by_layer_allocates() {
 #[test]
 fn training_that_does_not_fit_is_refused_with_what_would() {
     let c = config("mode=train&input=spiral&depth=24&width=1024&batch=32&steps=2&opt=adam");
-    let four_networks = 4 * 4 * budget::params(c.shape(), c.bn);
+    let four_networks = 4 * 4 * budget::params(c.shape(), c.norm);
     assert!(budget::train(&c) > four_networks, "{} MiB", budget::train(&c) >> 20);
     let Err(initviz::spec::config::ConfigError::TooLarge { max_depth: Some(d), max_width: Some(w), .. }) = c.validate_train() else {
         panic!("{:?}", c.validate_train())
@@ -207,7 +213,7 @@ fn comparisons_count_every_run() {
     let two = config("mode=train&input=spiral&depth=4&width=256&batch=32&compare=opt:sgd,adam");
     let (sgd, adam) = (budget::runs(&two)[0], budget::runs(&two)[1]);
     // Adam's m and v are two more networks' worth of floats than SGD's none.
-    assert_eq!(adam - sgd, 2 * 4 * budget::params(two.shape(), two.bn));
+    assert_eq!(adam - sgd, 2 * 4 * budget::params(two.shape(), two.norm));
     assert!(two.memory_note().starts_with("Memory: up to about"), "{}", two.memory_note());
     // Measured: each run holds its own count.
     let _alone = alone();

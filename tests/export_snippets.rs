@@ -256,7 +256,7 @@ fn training_decays_the_weights_only_with_the_pages_rule_and_loss() {
                     d.get("wd")
                 );
             }
-            if c.bn && f != Framework::Keras {
+            if c.norm == Some(initviz::nn::block::NormKind::Batch) && f != Framework::Keras {
                 assert!(decays.iter().any(|d| d.get("role") == "bn_gamma"), "{what}: batch norm's γ reaches the optimizer");
             }
             let o: Vec<&Record> = records.iter().filter(|r| r.kind == "optimizer").collect();

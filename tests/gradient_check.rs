@@ -1,5 +1,6 @@
 //! Backpropagation against central finite differences, for every activation, both losses and
-//! batch norm. The network stores f32, so the loss is evaluated in f64 from the f32 pass and the
+//! each norm (batch, layer and RMS norm: their γ, β and, through the Dense layers below them,
+//! their ∂L/∂z). The network stores f32, so the loss is evaluated in f64 from the f32 pass and the
 //! step h = 1e-2 keeps f32 rounding (≈ 1e-7·|L|/h) far below the tolerance. The central difference
 //! D(h) = f′ + c·h² + O(h⁴) is Richardson-extrapolated, (4·D(h/2) − D(h))/3, which cancels the h²
 //! term: with batch norm over 6 samples the curvature is large enough that D(1e-2) alone was 10%
@@ -8,6 +9,7 @@
 use initviz::data::InputKind;
 use initviz::math::rng::{Rng, Stream};
 use initviz::nn::activation::Activation;
+use initviz::nn::block::NormKind;
 use initviz::nn::init::{BiasInit, Dist, Init, InitSpec};
 use initviz::nn::loss::{Loss, Targets};
 use initviz::nn::network::{Mlp, Shape, Workspace};
@@ -33,11 +35,19 @@ fn kink_pattern(mlp: &Mlp, ws: &Workspace) -> Vec<bool> {
     }
 }
 
-fn check(act: Activation, loss: Loss, bn: bool) {
+fn check(act: Activation, loss: Loss, norm: Option<NormKind>) {
     let batch = 6;
     let shape = Shape { input: 3, depth: 2, width: 4, output: if loss == Loss::MeanSquaredError { 2 } else { 3 } };
     let spec = InitSpec { kind: Init::Xavier(Dist::Normal), bias: BiasInit::SameAsWeights, ..InitSpec::default() };
-    let mut mlp = Mlp::new(shape, act, &spec, bn, 9);
+    let mut mlp = Mlp::new(shape, act, &spec, norm, 9);
+    // γ and β away from their initial 1 and 0, so a backward pass that drops γ or β from a term
+    // (a mistake invisible at γ = 1, β = 0) fails here.
+    for block in &mut mlp.blocks {
+        if let initviz::nn::block::Block::Norm(n) = block {
+            n.gamma.iter_mut().enumerate().for_each(|(j, g)| *g = 0.7 + 0.2 * j as f32);
+            n.beta.iter_mut().enumerate().for_each(|(j, b)| *b = 0.1 - 0.05 * j as f32);
+        }
+    }
     let mut rng = Rng::new(9, Stream::Input);
     let x: Vec<f32> = (0..batch * shape.input).map(|_| rng.normal() as f32).collect();
     let targets = match loss {
@@ -56,7 +66,7 @@ fn check(act: Activation, loss: Loss, bn: bool) {
     let base_pattern = kink_pattern(&mlp, &analytic);
     let (mut checked, mut skipped) = (0usize, 0usize);
     // Every parameter of every block, as the optimizers walk them (W, b of each Dense; γ, β of
-    // each batch norm).
+    // each norm; γ alone of RMS norm).
     for l in 0..mlp.blocks.len() {
         let n_params: Vec<usize> = mlp.blocks[l].params().iter().map(|p| p.value.len()).collect();
         for (kind, &n) in n_params.iter().enumerate() {
@@ -86,7 +96,7 @@ fn check(act: Activation, loss: Loss, bn: bool) {
                 let a = f64::from(analytic.grads(l)[kind][i]);
                 let err = (numeric - a).abs() / (1e-2 + numeric.abs().max(a.abs()));
                 worst = worst.max(err);
-                assert!(err < 2e-2, "{act} {loss:?} bn={bn} block {l} param {kind}/{i}: numeric {numeric} vs analytic {a}");
+                assert!(err < 2e-2, "{act} {loss:?} norm={norm:?} block {l} param {kind}/{i}: numeric {numeric} vs analytic {a}");
             }
         }
     }
@@ -97,22 +107,35 @@ fn check(act: Activation, loss: Loss, bn: bool) {
 #[test]
 fn every_activation_with_mse() {
     for act in Activation::all() {
-        check(act, Loss::MeanSquaredError, false);
+        check(act, Loss::MeanSquaredError, None);
     }
 }
 
 #[test]
 fn every_activation_with_cross_entropy() {
     for act in Activation::all() {
-        check(act, Loss::SoftmaxCrossEntropy, false);
+        check(act, Loss::SoftmaxCrossEntropy, None);
     }
 }
 
 #[test]
 fn batch_norm_both_losses() {
     for act in [Activation::Tanh, Activation::Sigmoid, Activation::Selu, Activation::Gelu] {
-        check(act, Loss::MeanSquaredError, true);
-        check(act, Loss::SoftmaxCrossEntropy, true);
+        check(act, Loss::MeanSquaredError, Some(NormKind::Batch));
+        check(act, Loss::SoftmaxCrossEntropy, Some(NormKind::Batch));
+    }
+}
+
+/// `norm=layer` and `norm=rms`: per sample over 4 units, with γ ≠ 1 and β ≠ 0. Smooth
+/// activations only: a step of one weight moves every normalized value of its sample, so with
+/// a kink at 0 (SELU, ReLU) nearly half the steps cross it and are not comparable.
+#[test]
+fn layer_and_rms_norm_both_losses() {
+    for norm in [NormKind::Layer, NormKind::Rms] {
+        for act in [Activation::Tanh, Activation::Sigmoid, Activation::Gelu, Activation::Linear] {
+            check(act, Loss::MeanSquaredError, Some(norm));
+            check(act, Loss::SoftmaxCrossEntropy, Some(norm));
+        }
     }
 }
 

@@ -185,7 +185,7 @@ fn zero_weight_gradients_do_not_freeze_the_hidden_biases() {
     let (c, r) = report("depth=100&init=normal&scale=0.0001");
     let t = text(&r, "no_hidden_grad");
     assert!(!t.is_empty(), "the case needs zero hidden-weight gradients: {:?}", r.verdict);
-    let mlp = Mlp::new(c.shape(), c.act, &c.init_spec(), c.bn, u64::from(c.seed));
+    let mlp = Mlp::new(c.shape(), c.act, &c.init_spec(), c.norm, u64::from(c.seed));
     let (batch, loss, targets) = make_batch(&c);
     let mut ws = Workspace::new(&mlp, c.batch);
     let y = mlp.forward(&batch.x, &mut ws).to_vec();

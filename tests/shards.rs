@@ -63,6 +63,11 @@ fn split_reports_equal_the_whole_bit_for_bit() {
         // Batch ≤ width/4 with Gaussian input: the ∂L/∂W line is drawn, so the shards' merged
         // ∂L/∂a cross moment (its coherent part) is in the compared bits.
         "depth=3&width=256&batch=64&act=relu&init=he_normal",
+        // Layer and RMS norm are per sample: their statistics, and z's moments before them
+        // (merged along the chunk tree), are each shard's own rows'.
+        "depth=4&width=48&batch=256&act=tanh&norm=layer",
+        "depth=3&width=40&batch=128&act=relu&init=he_normal&norm=rms&input=moons",
+        "depth=3&width=32&batch=100&act=gelu&norm=layer&bias=normal:0.3",
     ] {
         let (c, _) = Config::from_query(q);
         let whole = {
@@ -158,4 +163,24 @@ fn a_merge_refuses_replies_it_did_not_ask_for() {
     let (_, p) = parts.pop().unwrap();
     assert_eq!(m.add_part(1, p), Ok(false));
     assert!(m.clone().assemble().is_err(), "assembled before every part is in");
+}
+
+/// Batch norm's μ_B and σ²_B are the whole batch's, so a network with it is never split
+/// (`experiment::couples_samples`, which the page's pool asks): split anyway, its shards would
+/// normalise by their own rows' statistics and give other numbers. Layer and RMS norm's are each
+/// sample's, so they may be split.
+#[test]
+fn batch_norm_stays_whole_and_per_sample_norms_may_split() {
+    use initviz::compute::experiment::couples_samples;
+    let q = "depth=3&width=32&batch=128&act=tanh";
+    let of = |norm: &str| Config::from_query(&format!("{q}&norm={norm}")).0;
+    assert!(couples_samples(&of("batch")));
+    assert!(!couples_samples(&of("layer")) && !couples_samples(&of("rms")) && !couples_samples(&of("none")));
+    let bn = of("batch");
+    let whole = {
+        let mut e = Experiment::new(&bn).unwrap();
+        let l = e.pass();
+        e.report(l)
+    };
+    assert!(bits(&split(&bn, 2)) != bits(&whole), "batch norm split by rows gave the whole batch's numbers");
 }

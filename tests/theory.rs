@@ -13,7 +13,7 @@ use initviz::spec::config::Config;
 fn measured_against_predicted(q: &str) -> Vec<(f64, f64)> {
     let (c, notes) = Config::from_query(q);
     assert!(notes.is_empty(), "{notes:?}");
-    let mlp = Mlp::new(c.shape(), c.act, &c.init_spec(), c.bn, u64::from(c.seed));
+    let mlp = Mlp::new(c.shape(), c.act, &c.init_spec(), c.norm, u64::from(c.seed));
     let (batch, _, _) = make_batch(&c);
     let mut ws = Workspace::new(&mlp, c.batch);
     mlp.forward(&batch.x, &mut ws);

@@ -26,6 +26,7 @@
 //! (leaky ReLU, ELU and SELU have a kink in φ or φ′, where Gauss–Hermite converges slowly).
 
 use crate::nn::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+use crate::nn::block::NormKind;
 use crate::nn::init::{BiasInit, Draw, Init, InitSpec};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::{PI, SQRT_2};
@@ -333,8 +334,9 @@ pub struct Setup {
     pub input_dim: usize,
     /// Samples in the batch.
     pub batch: usize,
-    /// Batch norm after every hidden layer's product.
-    pub bn: bool,
+    /// The normalization after every hidden layer's product, if any. The recursion models plain
+    /// layers, so with any of them no prediction is drawn ([`caveats`] says why for each kind).
+    pub norm: Option<NormKind>,
     /// The data set's classes; 0 for i.i.d. Gaussian input (a regression).
     pub classes: usize,
 }
@@ -661,9 +663,9 @@ pub fn disagreement(c: &Setup, p: &Parting) -> String {
         if p.predicted.is_infinite() { "past f64's range".to_string() } else { std_words(p.predicted) }
     );
     let (m, q) = (p.measured, p.predicted);
-    // With batch norm nothing is drawn: the recursion's numbers are not this network's.
+    // With a norm nothing is drawn: the recursion's numbers are not this network's.
     let mut why = caveats(c);
-    if c.bn {
+    if c.norm.is_some() {
         return format!("{at}: {}.", why.join("; "));
     }
     if !m.is_finite() {
@@ -687,14 +689,38 @@ pub fn disagreement(c: &Setup, p: &Parting) -> String {
 }
 
 /// The phase sentence for the page: [`Phase::label`] of the recursion's fixed point, which with
-/// batch norm is the phase of the same network without it (the recursion models plain layers).
+/// a norm is the phase of the same network without it (the recursion models plain layers).
 #[must_use]
 pub fn phase_sentence(c: &Setup, fixed: &FixedPoint) -> String {
     let label = fixed.phase.label(fixed.q_star);
-    if c.bn {
-        format!("without batch norm this network would be {label}; batch norm rescales every layer, so this does not describe it")
-    } else {
-        label.to_string()
+    match c.norm {
+        Some(k) => format!("without {0} this network would be {label}; {0} rescales every layer, so this does not describe it", k.name()),
+        None => label.to_string(),
+    }
+}
+
+/// Why the recursion does not describe a network with this norm: what the norm fixes (each
+/// prediction of the recursion, q_l of z, is replaced by the norm's own statistics), for each kind.
+///
+/// - Batch norm (Ioffe & Szegedy 2015) makes every unit's variance over the batch γ²·σ²/(σ² + ε):
+///   1 at initialization where σ² ≫ ε; the recursion's q_l of z before it is then not the input
+///   of the next layer.
+/// - Layer norm (Ba et al. 2016) makes every sample's variance over its units (and its mean 0) the
+///   same, so q of the normalized z is 1 per sample whatever the weights' scale; the per-unit
+///   picture of the recursion (each unit Gaussian over samples with variance q_l) still holds for
+///   z, but its q is then reset to 1 every layer, which the recursion does not model.
+/// - RMS norm (Zhang & Sennrich 2019) makes every sample's second moment 1 (not its variance: a
+///   mean is left in), likewise not modelled.
+///
+/// None of them are modelled where σ² or the mean square is not ≫ ε either.
+#[must_use]
+pub fn norm_caveat(kind: NormKind) -> &'static str {
+    match kind {
+        // Not "to unit variance": where Var(z) is below ε = 1e-5 (scale 1e-4) the normalized σ is
+        // √(Var/(Var + ε)) < 1.
+        NormKind::Batch => "batch norm rescales every layer's z (to unit variance where Var(z) is well above its ε = 1e-5), which the recursion (for plain layers) does not model",
+        NormKind::Layer => "layer norm rescales every sample's z over its units (to mean 0 and variance 1 where that variance is well above its ε = 1e-5), which the recursion (for plain layers) does not model",
+        NormKind::Rms => "RMS norm rescales every sample's z over its units (to mean square 1 where it is well above its ε = 1e-6), which the recursion (for plain layers) does not model",
     }
 }
 
@@ -705,10 +731,8 @@ pub fn caveats(c: &Setup) -> Vec<&'static str> {
     if matches!(c.init.kind, Init::Zeros | Init::Constant) {
         r.push("zero or constant weights: every unit of a layer is the same, so there is no average over independent units for the theory to describe");
     }
-    if c.bn {
-        // Not "to unit variance": where Var(z) is below ε = 1e-5 (scale 1e-4) the normalized σ is
-        // √(Var/(Var + ε)) < 1.
-        r.push("batch norm rescales every layer's z (to unit variance where Var(z) is well above its ε = 1e-5), which the recursion (for plain layers) does not model");
+    if let Some(k) = c.norm {
+        r.push(norm_caveat(k));
     }
     if c.width < 64 && !matches!(c.init.kind, Init::Zeros | Init::Constant) {
         r.push(if c.depth > 1 {

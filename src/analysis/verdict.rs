@@ -4,6 +4,7 @@ use crate::analysis::report::{Finding, LayerReport, Level, Verdict};
 use crate::analysis::theory::{std_words, Setup, F32_MIN_NORMAL};
 use crate::format::fmt_num;
 use crate::math::stats::Moments;
+use crate::nn::block::NormKind;
 
 /// Per-layer factor of a quantity that goes from `first` to `last` over `steps` layers:
 /// (last/first)^(1/steps), the geometric mean ratio of consecutive layers.
@@ -250,7 +251,7 @@ pub fn judge(c: &Setup, layers: &[LayerReport]) -> Verdict {
             },
         );
     }
-    let bn_single = c.bn && c.batch == 1;
+    let bn_single = c.norm == Some(NormKind::Batch) && c.batch == 1;
     if bn_single {
         push(
             &mut f,
@@ -373,7 +374,7 @@ pub fn judge(c: &Setup, layers: &[LayerReport]) -> Verdict {
             let w_trend = Trend::of(&w_moments, false);
             let w_level = w_trend.rate.is_some_and(|r| (VANISH_FACTOR..=1.0 / VANISH_FACTOR).contains(&r));
             // Yang et al. (2019) show gradient *explosion* under batch norm: cited for growth only.
-            let bn_note = if c.bn {
+            let bn_note = if c.norm == Some(NormKind::Batch) {
                 " Deep batch-normalized networks do this at initialization (Yang et al. 2019, \"A Mean Field Theory of Batch Normalization\")."
             } else {
                 ""

@@ -11,7 +11,7 @@ use crate::spec::config::Config;
 
 /// The report of `config` from its batch's measurements `m`: the theory (from the configuration's
 /// plain numbers, [`Config::theory_setup`], and the batch's [`theory::Prior`]) and its prediction
-/// per layer beside the measurement (none with batch norm, which the recursion does not model),
+/// per layer beside the measurement (none with a normalization layer, which the recursion does not model),
 /// then the verdict on both. `small_net`: the weights the network diagram draws, when it is small.
 #[must_use]
 pub fn report(config: &Config, m: Measured, small_net: Option<SmallNet>) -> Report {
@@ -21,7 +21,7 @@ pub fn report(config: &Config, m: Measured, small_net: Option<SmallNet>) -> Repo
     let setup = config.theory_setup();
     let theory = theory::view(&setup, &prior, &measured, phase, act_std_band);
     let p = &theory.prediction;
-    let or_nan = |v: f64| if config.bn { f64::NAN } else { v };
+    let or_nan = |v: f64| if config.norm.is_some() { f64::NAN } else { v };
     for (l, layer) in layers.iter_mut().enumerate() {
         layer.pred_preact_std = or_nan(p.preact_std[l]);
         layer.pred_act_std = or_nan(p.act_std[l]);

@@ -27,6 +27,7 @@
 //! (its fields, table and parser) never imports the budget that reads it.
 
 use crate::data::{InputKind, POOL_SIZE};
+use crate::nn::block::NormKind;
 use crate::nn::network::Shape;
 use crate::nn::optim::OptKind;
 use crate::spec::config::{duration_words, Config, ConfigError, MEMORY_BUDGET};
@@ -53,35 +54,56 @@ pub enum Path {
     Train,
 }
 
-/// Floats of a network's parameters: W (i·o) and b (o) of every layer, γ and β (2·o) of each
-/// hidden layer with batch norm.
+/// Floats of a norm's parameters over `o` units ([`crate::nn::block::Block::params`]): γ and β
+/// (2·o) of batch and layer norm, γ alone (o) of RMS norm, none without one. Their gradients in a
+/// workspace are as many.
 #[must_use]
-pub fn params(shape: Shape, bn: bool) -> u64 {
+pub fn norm_params(norm: Option<NormKind>, o: usize) -> u64 {
+    match norm {
+        Some(k) if k.has_beta() => 2 * o as u64,
+        Some(_) => o as u64,
+        None => 0,
+    }
+}
+
+/// Floats of a norm's saved 1/√(σ² + ε) in a pass of `rows` rows over `o` units
+/// ([`NormKind::inv_std_len`]): o for batch norm (per unit), `rows` for layer and RMS norm (per
+/// sample), none without one.
+#[must_use]
+pub fn norm_inv_std(norm: Option<NormKind>, rows: usize, o: usize) -> u64 {
+    norm.map_or(0, |k| k.inv_std_len(rows, o) as u64)
+}
+
+/// Floats of a network's parameters: W (i·o) and b (o) of every layer, a norm's γ and β of each
+/// hidden layer with one ([`norm_params`]).
+#[must_use]
+pub fn params(shape: Shape, norm: Option<NormKind>) -> u64 {
     let dims = shape.layer_dims();
     let hidden = dims.len() - 1;
-    dims.iter().enumerate().map(|(l, &(i, o))| (i * o + o + if bn && l < hidden { 2 * o } else { 0 }) as u64).sum()
+    dims.iter().enumerate().map(|(l, &(i, o))| (i * o + o) as u64 + if l < hidden { norm_params(norm, o) } else { 0 }).sum()
 }
 
 /// Floats of one [`crate::nn::network::Workspace`] of `batch` rows after a backward pass summed over
 /// `chunks` row chunks: per layer its Dense's z (B·o), ∂L/∂W and ∂L/∂b (i·o + o); per hidden
-/// layer its Act's a and ∂L/∂a (2·B·o), with batch norm its Norm's x̂ (B·o) and 1/√(σ²+ε),
-/// ∂L/∂γ, ∂L/∂β (3·o); the two δ buffers
+/// layer its Act's a and ∂L/∂a (2·B·o), with a norm its x̂ (B·o), its 1/√(σ²+ε) (o for batch
+/// norm, B for layer and RMS norm: [`norm_inv_std`]) and ∂L/∂γ, ∂L/∂β (2·o; ∂L/∂γ alone, o, for
+/// RMS norm: [`norm_params`]); the two δ buffers
 /// (2·B·w) and the matrix products' scratch (the larger of w·max(B, w), Wᵀ and the input's
 /// transpose), w the widest layer; one partial ∂L/∂W of the largest layer per level of the chunk
 /// tree below its top (log₂ chunks).
 #[must_use]
-pub fn pass(shape: Shape, batch: usize, bn: bool, chunks: usize) -> u64 {
+pub fn pass(shape: Shape, batch: usize, norm: Option<NormKind>, chunks: usize) -> u64 {
     let dims = shape.layer_dims();
     let hidden = dims.len() - 1;
     let b = batch as u64;
     let mut floats = 0u64;
     for (l, &(i, o)) in dims.iter().enumerate() {
-        let (i, o) = (i as u64, o as u64);
+        let (i, o, units) = (i as u64, o as u64, o);
         floats += b * o + i * o + o;
         if l < hidden {
             floats += 2 * b * o;
-            if bn {
-                floats += b * o + 3 * o;
+            if norm.is_some() {
+                floats += b * o + norm_inv_std(norm, batch, units) + norm_params(norm, units);
             }
         }
     }
@@ -93,18 +115,19 @@ pub fn pass(shape: Shape, batch: usize, bn: bool, chunks: usize) -> u64 {
 }
 
 /// Floats of forward-only buffers of `rows` rows: z of every layer, a of every hidden layer,
-/// batch norm's x̂ and 1/√(σ²+ε).
+/// a norm's x̂ (rows·o) and 1/√(σ²+ε) ([`norm_inv_std`]).
 #[must_use]
-pub fn forward(shape: Shape, rows: usize, bn: bool) -> u64 {
+pub fn forward(shape: Shape, rows: usize, norm: Option<NormKind>) -> u64 {
     let dims = shape.layer_dims();
     let hidden = dims.len() - 1;
     let r = rows as u64;
     dims.iter()
         .enumerate()
         .map(|(l, &(_, o))| {
-            let o = o as u64;
+            let (units, o) = (o, o as u64);
             let is_hidden = l < hidden;
-            r * o + if is_hidden { r * o } else { 0 } + if bn && is_hidden { r * o + o } else { 0 }
+            let norm_floats = if norm.is_some() && is_hidden { r * o + norm_inv_std(norm, rows, units) } else { 0 };
+            r * o + if is_hidden { r * o } else { 0 } + norm_floats
         })
         .sum()
 }
@@ -121,8 +144,8 @@ fn batch_floats(c: &Config, batch: usize) -> u64 {
 #[must_use]
 pub fn kept(c: &Config) -> u64 {
     let shape = c.shape();
-    let one = params(shape, c.bn)
-        + pass(shape, c.batch, c.bn, crate::compute::shard::chunk_count(c.batch))
+    let one = params(shape, c.norm)
+        + pass(shape, c.batch, c.norm, crate::compute::shard::chunk_count(c.batch))
         + batch_floats(c, c.batch)
         + c.batch as u64 * shape.output as u64;
     let work = (c.depth * c.width * c.width * c.batch) as f64;
@@ -135,13 +158,14 @@ pub fn kept(c: &Config) -> u64 {
 /// L the depth, K = [`crate::compute::shard::chunk_count`]`(B)` row chunks, for the largest layer (i·o
 /// weights, i inputs):
 ///
-/// - held all along: z of every hidden layer (L·B·w), with batch norm its 1/√(σ²+ε) (L·w); the
-///   batch ([`batch_floats`]) and ∂L/∂y (B·out);
+/// - held all along: z of every hidden layer (L·B·w), with a norm its 1/√(σ²+ε) (L·w for batch
+///   norm, L·B for layer and RMS norm: [`norm_inv_std`]); the batch ([`batch_floats`]) and ∂L/∂y
+///   (B·out);
 /// - per hidden layer, what the first backward pass measured ([`crate::compute::shard::ShardLayer`]):
 ///   the mean and spread of each unit in f64 (4w floats) and whether each is alive (w bytes),
 ///   and five histograms of [`crate::analysis::report::BINS`] u32 (the weights, ∂L/∂W, z, a, ∂L/∂a);
-/// - the backward pass's buffers: δ and the next δ, ∂L/∂a and a recomputed (4·B·w), with batch
-///   norm x̂ (B·w), γ, β and their gradients (4·w); ∂L/∂W (i·o), the chunk tree's log₂K partial sums (i·o each), the matrix
+/// - the backward pass's buffers: δ and the next δ, ∂L/∂a and a recomputed (4·B·w), with a norm
+///   x̂ recalled (B·w), γ, β and their gradients (4·w; 2·w for RMS norm's γ alone); ∂L/∂W (i·o), the chunk tree's log₂K partial sums (i·o each), the matrix
 ///   products' scratch (Wᵀ, i·o, or a chunk's rows transposed, ⌈B/K⌉·i);
 /// - the layer being drawn: W and b (i·o + o) and what its draw holds ([`draw`]).
 #[must_use]
@@ -153,11 +177,14 @@ pub fn lean(c: &Config) -> u64 {
     let rows = c.batch.div_ceil(chunks) as u64;
     let max_io = dims.iter().map(|&(i, o)| (i * o) as u64).max().unwrap_or(0);
     let max_in = dims.iter().map(|&(i, _)| i as u64).max().unwrap_or(0);
-    let bn = u64::from(c.bn);
-    let held = depth * b * w + bn * depth * w + batch_floats(c, c.batch) + b * shape.output as u64;
+    let with_norm = u64::from(c.norm.is_some());
+    let held = depth * b * w + depth * norm_inv_std(c.norm, c.batch, shape.width) + batch_floats(c, c.batch) + b * shape.output as u64;
     let hists = 5 * crate::analysis::report::BINS as u64;
     let measured = depth * (4 * w + w.div_ceil(4) + hists);
-    let backward = (4 + bn) * b * w + 4 * bn * w + max_io * (1 + u64::from(chunks.ilog2())) + max_io.max(rows * max_in);
+    let backward = (4 + with_norm) * b * w
+        + 2 * norm_params(c.norm, shape.width)
+        + max_io * (1 + u64::from(chunks.ilog2()))
+        + max_io.max(rows * max_in);
     let drawn = dims.iter().map(|&(i, o)| (i * o + o) as u64 + draw(c, i, o)).max().unwrap_or(0);
     F32 * (held + measured + backward + drawn)
 }
@@ -212,7 +239,7 @@ pub fn init(c: &Config) -> u64 {
 /// budget (its report is then of the current step only).
 #[must_use]
 pub fn snapshots(c: &Config) -> usize {
-    let bytes = F32 * params(c.shape(), c.bn);
+    let bytes = F32 * params(c.shape(), c.norm);
     let steps = c.steps.max(1);
     let room = ((SNAPSHOT_BUDGET / bytes.max(1)) as usize).min(MAX_SNAPSHOTS).min(steps + 1);
     if room <= 1 {
@@ -268,15 +295,15 @@ pub fn train(c: &Config) -> u64 {
 
 fn train_holding(c: &Config, opt: u64) -> u64 {
     let shape = c.shape();
-    let p = params(shape, c.bn);
+    let p = params(shape, c.norm);
     let n = pool_len(c);
     let n_test = ((n as f64 * c.split).round() as usize).clamp(1, n - 1);
     let rows = c.batch.clamp(1, n - n_test);
     let data = batch_floats(c, n);
-    let ws = pass(shape, rows, c.bn, 1);
+    let ws = pass(shape, rows, c.norm, 1);
     let held = p * (1 + opt + snapshots(c) as u64)
         + ws
-        + forward(shape, EVAL_ROWS, c.bn)
+        + forward(shape, EVAL_ROWS, c.norm)
         + data
         + batch_floats(c, rows)
         + rows as u64 * shape.output as u64;
@@ -465,6 +492,33 @@ mod tests {
         assert!(orth.memory_note().ends_with("minutes."), "{}", orth.memory_note());
         assert_eq!(duration_words(42.0), "about 40 seconds");
         assert_eq!(duration_words(150.0), "about 3 minutes");
+    }
+
+    /// A norm's floats, from what each kind keeps (`block::Block::size_saved`, `params`): per
+    /// hidden layer of w units and a batch of B, x̂ (B·w) beside 1/√(σ²+ε) (w for batch norm, B
+    /// for layer and RMS norm) and the parameters' gradients (2·w; w for RMS norm's γ alone);
+    /// γ and β themselves among the parameters (2·w; w).
+    #[test]
+    fn norm_floats_are_what_each_kind_keeps() {
+        let shape = Shape { input: 7, depth: 3, width: 10, output: 2 };
+        let (b, w, hidden) = (50u64, 10u64, 3u64);
+        let plain = (params(shape, None), pass(shape, 50, None, 1), forward(shape, 50, None));
+        for (norm, inv_std, gamma_beta) in [(NormKind::Batch, w, 2 * w), (NormKind::Layer, b, 2 * w), (NormKind::Rms, b, w)] {
+            let k = Some(norm);
+            assert_eq!(params(shape, k) - plain.0, hidden * gamma_beta, "{norm:?}");
+            assert_eq!(pass(shape, 50, k, 1) - plain.1, hidden * (b * w + inv_std + gamma_beta), "{norm:?}");
+            assert_eq!(forward(shape, 50, k) - plain.2, hidden * (b * w + inv_std), "{norm:?}");
+        }
+        // Layer by layer: 1/√(σ²+ε) of every layer held (L·B for layer norm at B = 16 against
+        // L·w for batch norm), and one layer's x̂, γ, β and their gradients in the backward pass.
+        let base = "depth=100&width=1024&batch=16";
+        let lean_of = |q: &str| lean(&Config::from_query(&format!("{base}{q}")).0) / F32;
+        assert_eq!(lean_of("&norm=layer") - lean_of(""), 100 * 16 + 16 * 1024 + 4 * 1024);
+        assert_eq!(lean_of("&norm=rms") - lean_of(""), 100 * 16 + 16 * 1024 + 2 * 1024);
+        assert_eq!(lean_of("&norm=batch") - lean_of(""), 100 * 1024 + 16 * 1024 + 4 * 1024);
+        // Issue 21's deep case without its residual stream: layer by layer, within the budget.
+        let (ln, _) = Config::from_query("depth=100&width=1024&batch=256&norm=layer");
+        assert!(ln.is_lean() && ln.validate().is_ok(), "{} MiB", ln.bytes() >> 20);
     }
 
     #[test]

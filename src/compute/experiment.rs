@@ -25,14 +25,14 @@ pub struct WeightsKey {
     shape: crate::nn::network::Shape,
     act: crate::nn::activation::Activation,
     init: crate::nn::init::InitSpec,
-    bn: bool,
+    norm: Option<crate::nn::block::NormKind>,
     seed: u32,
 }
 
 impl WeightsKey {
     #[must_use]
     pub fn of(c: &Config) -> Self {
-        Self { shape: c.shape(), act: c.act, init: c.init_spec(), bn: c.bn, seed: c.seed }
+        Self { shape: c.shape(), act: c.act, init: c.init_spec(), norm: c.norm, seed: c.seed }
     }
 }
 
@@ -60,14 +60,15 @@ impl WeightsPreview {
 /// The network of a configuration (which must be valid: see [`Config::validate`]).
 #[must_use]
 pub fn build_network(config: &Config) -> Mlp {
-    Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed))
+    Mlp::new(config.shape(), config.act, &config.init_spec(), config.norm, u64::from(config.seed))
 }
 
 /// Whether a pass of `config`'s network couples the batch's samples (a block says so: batch
-/// norm's statistics are the whole batch's), so it may not be split by rows across workers.
+/// norm's statistics are the whole batch's; layer and RMS norm's are each sample's), so it may not
+/// be split by rows across workers.
 #[must_use]
 pub fn couples_samples(config: &Config) -> bool {
-    Mlp::plan(config.shape(), config.act, config.bn).couples_samples()
+    Mlp::plan(config.shape(), config.act, config.norm).couples_samples()
 }
 
 /// Holds a network, its input and its buffers, so repeated runs (and training) reuse them.
@@ -130,10 +131,11 @@ impl Experiment {
     /// Forward and backward pass; returns the loss (this shard's share of it).
     pub fn pass(&mut self) -> f64 {
         let out = self.mlp.output_dim();
-        let chunks = std::mem::take(&mut self.ws.chunks);
+        // A copy (at most 8 ranges): the forward pass reads the chunks too (z's moments before a
+        // norm are measured over them), and its output borrows the workspace.
+        let chunks = self.ws.chunks.clone();
         let y = self.mlp.forward(&self.batch.x, &mut self.ws);
         let l = chunked_loss(self.loss, &self.targets, (y, &mut self.dy), &chunks, out, self.config.batch);
-        self.ws.chunks = chunks;
         self.mlp.backward(&self.batch.x, &self.dy, &mut self.ws);
         l
     }
@@ -359,6 +361,11 @@ mod tests {
             "depth=4&width=24&batch=64&init=he_normal&act=relu&bn=1",
             "depth=3&width=16&batch=256&init=normal&scale=2&act=tanh&bn=1&seed=3",
             "depth=2&width=10&batch=1&init=xavier_normal&act=gelu&bn=1",
+            // Layer and RMS norm: their per-sample 1/√(σ²+ε) kept, x̂ recalled from u (with β, and
+            // without for RMS norm), z's moments before them over the same row chunks.
+            "depth=4&width=24&batch=64&init=he_normal&act=relu&norm=layer",
+            "depth=3&width=16&batch=256&init=normal&scale=2&act=tanh&norm=rms&seed=3",
+            "depth=3&width=12&batch=1&init=xavier_normal&act=gelu&norm=layer&bias=normal:0.1",
         ] {
             let (c, _) = Config::from_query(q);
             let mut e = Experiment::new(&c).unwrap();

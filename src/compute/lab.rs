@@ -178,7 +178,7 @@ impl Trainer {
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
         config.validate_train()?;
         config.check_data()?;
-        let mlp = Mlp::new(config.shape(), config.act, &config.init_spec(), config.bn, u64::from(config.seed));
+        let mlp = Mlp::new(config.shape(), config.act, &config.init_spec(), config.norm, u64::from(config.seed));
         let mut rng = Rng::new(u64::from(config.seed), Stream::Input);
         let pool = config.input.pool(config.width, config.noise, &mut rng);
         let n = pool.len();
@@ -549,7 +549,7 @@ fn outputs(mlp: &Mlp, ws: &mut Workspace, x: &[f32], dim: usize, mut each: impl 
     while start < n {
         let rows = (n - start).min(EVAL_ROWS);
         if ws.batch != rows {
-            ws.resize_rows(rows);
+            ws.resize_rows(mlp, rows);
         }
         each(start, mlp.forward(&x[start * dim..(start + rows) * dim], ws));
         start += rows;

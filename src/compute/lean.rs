@@ -62,7 +62,7 @@ pub fn run_with_progress(config: &Config, progress: &mut dyn FnMut(Progress)) ->
 /// As [`run_with_progress`] for a validated `c`, with Dense layer j's weights from `draw(j)`.
 fn run_drawing(c: &Config, draw: &dyn Fn(usize) -> Dense, progress: &mut dyn FnMut(Progress)) -> Result<Report, ConfigError> {
     let shape = c.shape();
-    let plan = Mlp::plan(shape, c.act, c.bn);
+    let plan = Mlp::plan(shape, c.act, c.norm);
     let mut ws = Workspace::checkpoints(&plan, c.batch);
     let mut source = Drawn::new(plan, draw);
     let (batch, loss, targets) = make_batch(c);

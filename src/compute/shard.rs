@@ -119,8 +119,9 @@ pub struct ShardLayer {
     pub act_grad: Moments,
     /// The spread of each unit's activation across this shard's samples.
     pub act_units: UnitSpread,
-    /// z before batch norm (a network with batch norm couples its samples, so it is never sharded:
-    /// `experiment::couples_samples`).
+    /// z before a norm, over this shard's rows (merged along the chunk tree: a network with batch
+    /// norm couples its samples and is never sharded, `experiment::couples_samples`; layer and
+    /// RMS norm may be).
     pub raw_preact: Option<Moments>,
     pub saturated: u64,
     pub alive: Vec<bool>,
@@ -146,12 +147,14 @@ impl ShardLayer {
                 act: Moments::of(act),
                 act_grad: Moments::of(dact),
                 act_units: UnitSpread::of(act, width),
-                raw_preact,
+                raw_preact: None,
                 saturated: sat_test.map_or(0, |f| act.iter().filter(|&&y| f(y)).count() as u64),
                 alive: stats::alive_units(act, width),
             }
         };
-        tree(chunks.iter().map(chunk).collect(), &ShardLayer::merge).expect("a pass has at least one chunk")
+        // z before a norm was measured by the pass over the same chunks (`network::forward`).
+        let merged = tree(chunks.iter().map(chunk).collect(), &ShardLayer::merge).expect("a pass has at least one chunk");
+        ShardLayer { raw_preact, ..merged }
     }
 
     /// The statistics of the union of two sets of rows (a node of the chunk [`tree`]).
@@ -162,7 +165,10 @@ impl ShardLayer {
             act: self.act.merge(&b.act),
             act_grad: self.act_grad.merge(&b.act_grad),
             act_units: self.act_units.merge(&b.act_units),
-            raw_preact: self.raw_preact.or(b.raw_preact),
+            raw_preact: match (self.raw_preact, b.raw_preact) {
+                (Some(x), Some(y)) => Some(x.merge(&y)),
+                (x, y) => x.or(y),
+            },
             saturated: self.saturated + b.saturated,
             alive: self.alive.iter().zip(&b.alive).map(|(x, y)| *x || *y).collect(),
         }

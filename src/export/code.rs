@@ -269,7 +269,7 @@ fn is_classification(c: &Config) -> bool {
 /// One hidden layer's blocks as the network lists them, up to its nonlinearity: Dense, [Norm],
 /// Act. Every framework's code writes its hidden layers from this walk.
 fn hidden_layer(c: &Config, shape: Shape) -> Vec<Block> {
-    let plan = Mlp::plan(Shape { depth: shape.depth.max(1), ..shape }, c.act, c.bn);
+    let plan = Mlp::plan(Shape { depth: shape.depth.max(1), ..shape }, c.act, c.norm);
     let layer = plan.blocks.iter().position(|b| matches!(b, Block::Act(_))).map_or(0, |k| k + 1);
     plan.blocks[..layer].to_vec()
 }
@@ -284,6 +284,12 @@ fn pytorch(c: &Config) -> String {
             Block::Dense(_) => (format!("nn.Linear({} if i == 0 else {}, {})", shape.input, shape.width, shape.width), ""),
             Block::Norm(n) => match n.kind {
                 NormKind::Batch => (format!("nn.BatchNorm1d({})", shape.width), "  # eps=1e-5, as here"),
+                NormKind::Layer => (format!("nn.LayerNorm({}, eps={})", shape.width, py32(n.eps)), "  # eps as here (its default)"),
+                // PyTorch's default eps=None is torch.finfo(dtype).eps; the core's 1e-6 is set.
+                NormKind::Rms => (
+                    format!("nn.RMSNorm({}, eps={})", shape.width, py32(n.eps)),
+                    "  # torch >= 2.4; eps as here (its default is finfo(dtype).eps)",
+                ),
             },
             Block::Act(a) => (torch_activation(*a), ""),
         };
@@ -410,6 +416,14 @@ fn keras(c: &Config) -> String {
             }
             Block::Norm(n) => match n.kind {
                 NormKind::Batch => s.push_str("    model.add(keras.layers.BatchNormalization(epsilon=1e-5))\n"),
+                // Keras's own default is epsilon=1e-3: the core's is set.
+                NormKind::Layer => {
+                    s.push_str(&format!("    model.add(keras.layers.LayerNormalization(epsilon={}))\n", py32(n.eps)));
+                }
+                NormKind::Rms => s.push_str(&format!(
+                    "    model.add(keras.layers.RMSNormalization(epsilon={}))  # a Keras 3 with RMSNormalization (scale γ only, as here)\n",
+                    py32(n.eps)
+                )),
             },
             Block::Act(Activation::LeakyRelu(sl)) => {
                 s.push_str(&format!("    model.add(keras.layers.LeakyReLU(negative_slope={}))\n", py32(*sl)));
@@ -525,6 +539,9 @@ fn jax(c: &Config) -> String {
             )),
             Block::Norm(n) => match n.kind {
                 NormKind::Batch => s.push_str("            x = nn.BatchNorm(use_running_average=not train, epsilon=1e-5)(x)\n"),
+                // Flax's nn.LayerNorm defaults to epsilon=1e-6: the core's is set.
+                NormKind::Layer => s.push_str(&format!("            x = nn.LayerNorm(epsilon={})(x)\n", py32(n.eps))),
+                NormKind::Rms => s.push_str(&format!("            x = nn.RMSNorm(epsilon={})(x)\n", py32(n.eps))),
             },
             Block::Act(_) => s.push_str("            x = act(x)\n"),
         }
@@ -553,7 +570,7 @@ fn jax(c: &Config) -> String {
         };
         s.push_str(&format!("opt = {opt}\nopt_state = opt.init(params)\n\n"));
         s.push_str("def loss_fn(params, x, t):\n");
-        if c.bn {
+        if c.norm == Some(NormKind::Batch) {
             s.push_str("    y, _ = MLP().apply({**variables, \"params\": params}, x, mutable=[\"batch_stats\"])\n");
         } else {
             s.push_str("    y = MLP().apply({\"params\": params}, x)\n");
@@ -625,6 +642,30 @@ mod tests {
                 && k.contains("BatchNormalization(epsilon=1e-5)")
                 && k.contains("LeakyReLU(negative_slope=0.2)")
         );
+    }
+
+    /// Layer and RMS norm in each framework, with the core's ε (LN_EPS = 1e-5, RMS_EPS = 1e-6)
+    /// written out where the framework's default differs (Keras LayerNormalization's 1e-3, Flax
+    /// LayerNorm's 1e-6, PyTorch RMSNorm's finfo(dtype).eps). Neither keeps batch statistics, so
+    /// Flax's loss needs no mutable batch_stats.
+    #[test]
+    fn layer_and_rms_norm_in_every_framework() {
+        let ln = config("depth=2&width=16&norm=layer&mode=train");
+        let t = snippet(&ln, Framework::PyTorch);
+        assert!(t.contains("nn.LayerNorm(16, eps=1e-05)") && !t.contains("BatchNorm"), "{t}");
+        let k = snippet(&ln, Framework::Keras);
+        assert!(k.contains("keras.layers.LayerNormalization(epsilon=1e-05)"), "{k}");
+        let j = snippet(&ln, Framework::Jax);
+        assert!(j.contains("x = nn.LayerNorm(epsilon=1e-05)(x)") && !j.contains("batch_stats"), "{j}");
+        let rms = config("depth=2&width=16&norm=rms");
+        let t = snippet(&rms, Framework::PyTorch);
+        assert!(t.contains("nn.RMSNorm(16, eps=1e-06)") && t.contains("torch >= 2.4"), "{t}");
+        assert!(snippet(&rms, Framework::Keras).contains("keras.layers.RMSNormalization(epsilon=1e-06)"));
+        assert!(snippet(&rms, Framework::Jax).contains("x = nn.RMSNorm(epsilon=1e-06)(x)"));
+        // One norm per hidden layer, after its Dense and before its activation.
+        let t = snippet(&config("depth=3&width=8&norm=layer&act=relu"), Framework::PyTorch);
+        let (dense, norm, act) = (t.find("nn.Linear(").unwrap(), t.find("nn.LayerNorm(").unwrap(), t.find("nn.ReLU()").unwrap());
+        assert!(dense < norm && norm < act, "{t}");
     }
 
     /// Numbers as people type them (Python's `repr` of the 12-significant-digit rounding): √2² is

@@ -3,6 +3,7 @@
 
 use crate::format::fmt_num;
 use crate::nn::activation::Activation;
+use crate::nn::block::NormKind;
 use crate::nn::init::{Dist, Draw, FanMode, Gain, Init, InitSpec};
 
 fn sqrt_frac(num: &str, den: &str) -> String {
@@ -72,7 +73,7 @@ pub fn numbers(spec: &InitSpec, fan_in: usize, fan_out: usize, act: Activation) 
 
 /// Caveats of this initializer with this activation and normalization, in plain words.
 #[must_use]
-pub fn notes(spec: &InitSpec, act: Activation, batch_norm: bool) -> Vec<String> {
+pub fn notes(spec: &InitSpec, act: Activation, norm: Option<NormKind>) -> Vec<String> {
     let mut notes = Vec::new();
     if spec.gain == Gain::Auto && spec.kind.uses_gain() {
         match act.calculate_gain() {
@@ -85,11 +86,20 @@ pub fn notes(spec: &InitSpec, act: Activation, batch_norm: bool) -> Vec<String> 
             Some(_) => {}
         }
     }
-    if batch_norm {
-        notes.push(format!(
+    match norm {
+        Some(NormKind::Batch) => notes.push(format!(
             "Batch norm (ε = {}, as PyTorch) rescales z to unit variance per unit, which removes most of the sensitivity to the weights' scale, but not all: where Var(z) is not ≫ ε (tiny weights) its output has σ = √(Var(z)/(Var(z) + ε)) < 1, and it needs a batch of 2 or more.",
             crate::nn::network::BN_EPS
-        ));
+        )),
+        Some(NormKind::Layer) => notes.push(format!(
+            "Layer norm (ε = {}, as PyTorch's nn.LayerNorm) rescales each sample's z to mean 0 and variance 1 over its units, whatever the batch (a batch of 1 works, and the samples are independent), which removes most of the sensitivity to the weights' scale, but not all: where a sample's variance is not ≫ ε (tiny weights) its output has σ = √(Var/(Var + ε)) < 1.",
+            crate::nn::block::LN_EPS
+        )),
+        Some(NormKind::Rms) => notes.push(format!(
+            "RMS norm (ε = {}, as T5, LLaMA and Keras) rescales each sample's z to mean square 1 over its units and keeps its mean (no centering, no β), whatever the batch, which removes most of the sensitivity to the weights' scale, but not all: where a sample's mean square is not ≫ ε (tiny weights) its output's is m/(m + ε) < 1.",
+            crate::nn::block::RMS_EPS
+        )),
+        None => {}
     }
     notes
 }
@@ -118,9 +128,9 @@ mod tests {
     #[test]
     fn selu_with_auto_gain_is_flagged() {
         let s = InitSpec { kind: Init::Lecun(Dist::Normal), gain: Gain::Auto, ..InitSpec::default() };
-        let n = notes(&s, Activation::Selu, false);
+        let n = notes(&s, Activation::Selu, None);
         assert!(n.len() == 1 && n[0].contains("0.750") && n[0].contains("drift"), "{n:?}");
-        assert!(notes(&InitSpec { gain: Gain::Default, ..s }, Activation::Selu, false).is_empty());
-        assert!(notes(&s, Activation::Gelu, false)[0].contains("gain 1 is used"));
+        assert!(notes(&InitSpec { gain: Gain::Default, ..s }, Activation::Selu, None).is_empty());
+        assert!(notes(&s, Activation::Gelu, None)[0].contains("gain 1 is used"));
     }
 }

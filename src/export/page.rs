@@ -13,6 +13,7 @@ use crate::choice::Choice;
 use crate::export::formula;
 use crate::format::{fmt_num, table_value};
 use crate::math::stats::Histogram;
+use crate::nn::block::NormKind;
 use crate::spec::config::Config;
 use crate::spec::view::DiagramView;
 use plotters::coord::Shift;
@@ -57,8 +58,8 @@ pub fn theory(config: &Config, report: &Report) -> (String, String) {
         crate::analysis::theory::Phase::Chaotic => "layers over which the squared gradient grows by e",
         _ => "layers over which the squared gradient shrinks by e",
     };
-    let agreement = if config.bn {
-        "With batch norm the recursion (for plain layers) does not apply: no prediction is drawn.".to_string()
+    let agreement = if let Some(k) = config.norm {
+        format!("With {} the recursion (for plain layers) does not apply: no prediction is drawn.", k.name())
     } else {
         let agrees = match crate::analysis::theory::grad_theory_gap(&config.theory_setup()) {
             None => "The measured std of z, a, ∂L/∂a and ∂L/∂W follows the prediction within 20% in every layer (thin lines in the std chart).".to_string(),
@@ -96,7 +97,7 @@ pub fn formula(config: &Config) -> String {
     } else {
         format!("<p>Layer 1: {}. Layers 2–{}: {}</p>", escape(&first), config.depth, escape(&rest))
     };
-    let gain_note: String = formula::notes(&spec, config.act, config.bn).iter().map(|n| format!("<p>{}</p>", escape(n))).collect();
+    let gain_note: String = formula::notes(&spec, config.act, config.norm).iter().map(|n| format!("<p>{}</p>", escape(n))).collect();
     format!(
         "<p><strong>{}</strong> — meant for {}.</p>{}{numbers}{gain_note}<p>Activation {}: {}.</p>",
         escape(config.init.id()),
@@ -190,7 +191,12 @@ where
     DB::ErrorType: 'static,
 {
     let title = match quantity {
-        Quantity::PreActivations if config.bn => "Pre-activations after batch norm, γ·ẑ + β",
+        Quantity::PreActivations => match config.norm {
+            Some(NormKind::Batch) => "Pre-activations after batch norm, γ·ẑ + β",
+            Some(NormKind::Layer) => "Pre-activations after layer norm, γ·ẑ + β",
+            Some(NormKind::Rms) => "Pre-activations after RMS norm, γ·ẑ",
+            None => quantity.title(),
+        },
         _ => quantity.title(),
     };
     let r = ridgeline::Ridges {
@@ -249,7 +255,7 @@ where
                 Series::measured("∂L/∂a", col(|l| l.act_grad.std), da, Marker::Triangle),
                 Series::measured("∂L/∂W", col(|l| l.grad.std), dw, Marker::Diamond),
             ];
-            if !config.bn {
+            if config.norm.is_none() {
                 series.push(Series::predicted("theory: z, a, ∂L/∂a, ∂L/∂W", col(|l| l.pred_preact_std), z));
                 series.push(Series::predicted("", col(|l| l.pred_act_std), a));
                 series.push(Series::predicted("", col(|l| l.pred_act_grad_std), da));

@@ -12,20 +12,35 @@
 //! - [`Dense`]: z = a·W + b (a batch × fan_in, W fan_in × fan_out row-major);
 //!   ∂L/∂W = aᵀ·δ (a pairwise tree over the row chunks, [`dw_tree`]), ∂L/∂b = Σ_rows δ,
 //!   ∂L/∂a = δ·Wᵀ.
-//! - [`Norm`] of kind [`NormKind::Batch`] (Ioffe & Szegedy 2015, training-mode statistics):
-//!   u = γ·x̂ + β with x̂ = (z − μ_B)/√(σ²_B + ε), in place; layer and RMS norm are to come.
+//! - [`Norm`], in place, of three kinds ([`NormKind`]): batch norm (Ioffe & Szegedy 2015,
+//!   training-mode statistics) u = γ·x̂ + β with x̂ = (z − μ_B)/√(σ²_B + ε) per unit over the
+//!   batch; layer norm (Ba, Kiros & Hinton 2016) the same with μ and σ² per sample over its units;
+//!   RMS norm (Zhang & Sennrich 2019) u = γ·z/√(mean(z²) + ε) per sample, no mean and no β.
 //! - `Act(φ)`: a = φ(u) element-wise; ∂L/∂u = ∂L/∂a ⊙ φ′(u).
 //!
 //! A block kind to come (say `Residual { branch: Vec<Block>, scale }`, y = x + scale·branch(x))
 //! is a variant here with an arm in each `match` of this file; the pass walks whatever blocks
 //! the network lists.
 
+use crate::choice::{Choice, Entry};
 use crate::math::linalg::{matmul, matmul_a_bt, matmul_at_b};
 use crate::math::stats::Moments;
 use crate::nn::activation::Activation;
 
 /// ε of batch normalisation (PyTorch `BatchNorm1d` default).
 pub const BN_EPS: f32 = 1e-5;
+
+/// ε of layer normalisation (PyTorch `nn.LayerNorm`'s default, and Keras
+/// `LayerNormalization`'s 1e-3 and Flax `nn.LayerNorm`'s 1e-6 set to it in the exported code).
+pub const LN_EPS: f32 = 1e-5;
+
+/// ε of RMS normalisation: 1e-6, as T5, LLaMA (`facebookresearch/llama`'s `RMSNorm(dim,
+/// eps=1e-6)`), torchtune's `RMSNorm`, Keras 3's `RMSNormalization(epsilon=1e-6)` and Flax's
+/// `nn.RMSNorm(epsilon=1e-6)`. PyTorch's `nn.RMSNorm(eps=None)` uses `torch.finfo(x.dtype).eps`
+/// instead (1.19e-7 for f32); a constant the other frameworks share makes the exported code agree
+/// everywhere, so that is followed here and the PyTorch export passes `eps=1e-6` explicitly. It
+/// matters only where a sample's mean square is not ≫ ε (weights of std 1e-4 and below).
+pub const RMS_EPS: f32 = 1e-6;
 
 /// A dense layer: `w` is row-major fan_in × fan_out. A Dense with empty `w` and `b` is its shape
 /// alone (a network's plan, or a layer whose weights a pass does not need: see
@@ -38,16 +53,98 @@ pub struct Dense {
     pub b: Vec<f32>,
 }
 
-/// Which statistics a [`Norm`] normalises by. Only batch norm exists today; layer norm (over a
-/// sample's units) and RMS norm (Zhang & Sennrich 2019, no mean) are the kinds to come, and
-/// unlike batch norm they do not couple a batch's samples.
+/// Which statistics a [`Norm`] normalises by. Batch norm's are the batch's (per unit, so a
+/// sample's output depends on the other samples); layer norm's and RMS norm's are each sample's
+/// own (over its units), so they do not couple a batch's samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NormKind {
-    /// Per unit, over the batch's samples (biased variance).
+    /// Per unit, over the batch's samples (biased variance; Ioffe & Szegedy 2015): after it every
+    /// unit's values over the batch have mean β and variance γ²·σ²/(σ² + ε).
     Batch,
+    /// Per sample, over its units (biased variance; Ba, Kiros & Hinton 2016, PyTorch
+    /// `nn.LayerNorm`): at γ = 1, β = 0 every sample's features have after it mean 0 and
+    /// variance σ²/(σ² + ε), σ² that sample's variance before it.
+    Layer,
+    /// Per sample, its root mean square over its units, no mean subtracted and no β (Zhang &
+    /// Sennrich 2019, PyTorch `nn.RMSNorm`): at γ = 1 every sample's mean square is after it
+    /// m/(m + ε), m = mean(z²) of that sample before it; its mean is scaled, not removed.
+    Rms,
 }
 
-/// A normalisation with a learnable scale γ and shift β per unit (PyTorch's `weight` and `bias`).
+impl NormKind {
+    /// What people call it in a sentence ("batch norm").
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            NormKind::Batch => "batch norm",
+            NormKind::Layer => "layer norm",
+            NormKind::Rms => "RMS norm",
+        }
+    }
+
+    /// Whether it has a shift β (RMS norm has a scale γ only).
+    #[must_use]
+    pub fn has_beta(self) -> bool {
+        !matches!(self, NormKind::Rms)
+    }
+
+    /// Its ε ([`BN_EPS`], [`LN_EPS`], [`RMS_EPS`]).
+    #[must_use]
+    pub fn eps(self) -> f32 {
+        match self {
+            NormKind::Batch => BN_EPS,
+            NormKind::Layer => LN_EPS,
+            NormKind::Rms => RMS_EPS,
+        }
+    }
+
+    /// Whether its statistics are the batch's (then a pass cannot be split by rows).
+    #[must_use]
+    pub fn per_batch(self) -> bool {
+        matches!(self, NormKind::Batch)
+    }
+
+    /// Floats of its saved 1/√(σ² + ε) for a pass of `batch` rows `width` wide: one per unit
+    /// (batch norm) or one per sample (layer and RMS norm).
+    #[must_use]
+    pub fn inv_std_len(self, batch: usize, width: usize) -> usize {
+        if self.per_batch() {
+            width
+        } else {
+            batch
+        }
+    }
+}
+
+/// The normalisation of a configuration: none, or a [`NormKind`] after every hidden Dense. Its
+/// table is the URL's `norm` (`bn=1` is read as `norm=batch`, `crate::spec::params`).
+impl Choice for Option<NormKind> {
+    const WHAT: &'static str = "normalization";
+    const TABLE: &'static [Entry<Self>] = &[
+        Entry { value: None, id: "none", aliases: &["off"], label: "none" },
+        Entry {
+            value: Some(NormKind::Batch),
+            id: "batch",
+            aliases: &["bn", "batchnorm", "batch_norm"],
+            label: "batch norm: each unit over the batch",
+        },
+        Entry {
+            value: Some(NormKind::Layer),
+            id: "layer",
+            aliases: &["ln", "layernorm", "layer_norm"],
+            label: "layer norm: each sample over its units",
+        },
+        Entry {
+            value: Some(NormKind::Rms),
+            id: "rms",
+            aliases: &["rmsnorm", "rms_norm"],
+            label: "RMS norm: each sample's root mean square over its units",
+        },
+    ];
+}
+
+/// A normalisation with a learnable scale γ and shift β per unit (PyTorch's `weight` and `bias`;
+/// `beta` is empty for RMS norm, which has none).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Norm {
     pub kind: NormKind,
@@ -57,10 +154,17 @@ pub struct Norm {
 }
 
 impl Norm {
+    /// A norm of `n` units as PyTorch starts it: γ = 1, β = 0 (none for RMS norm), the kind's ε.
+    #[must_use]
+    pub fn new(kind: NormKind, n: usize) -> Self {
+        let beta = if kind.has_beta() { vec![0.0; n] } else { Vec::new() };
+        Self { kind, gamma: vec![1.0; n], beta, eps: kind.eps() }
+    }
+
     /// Batch norm of `n` units as PyTorch's `BatchNorm1d` starts: γ = 1, β = 0, ε = 1e-5.
     #[must_use]
     pub fn batch(n: usize) -> Self {
-        Self { kind: NormKind::Batch, gamma: vec![1.0; n], beta: vec![0.0; n], eps: BN_EPS }
+        Self::new(NormKind::Batch, n)
     }
 }
 
@@ -78,7 +182,9 @@ pub enum Probe {
     /// The input to the nonlinearity: z of a [`Dense`], or γ·x̂ + β of a [`Norm`] after it (the
     /// later block's output is the one shown).
     PreActivation,
-    /// The moments of z before a [`Norm`] (the report's "z σ before BN").
+    /// The moments of z before a [`Norm`] (the report's "z σ before BN"), measured by the pass
+    /// on the block's input before it overwrites it, over the pass's row chunks (so a shard's
+    /// measure merges to the whole batch's, for the norms that may be split).
     RawPreActivation,
     /// a = φ(u) of an `Act` block, and ∂L/∂a, the gradient of that output.
     Activation,
@@ -104,8 +210,9 @@ pub struct ParamMut<'a> {
 }
 
 /// What a block's forward pass keeps for its backward pass beside its output (empty for blocks
-/// that keep nothing): batch norm's x̂ (batch × n) and 1/√(σ² + ε) (n), and the moments of its
-/// input z ([`Probe::RawPreActivation`]).
+/// that keep nothing): a norm's x̂ (batch × n) and 1/√(σ² + ε) (n for batch norm, one per sample
+/// for layer and RMS norm: [`NormKind::inv_std_len`]), and the moments of its input z
+/// ([`Probe::RawPreActivation`]).
 #[derive(Debug, Clone, Default)]
 pub struct Saved {
     pub xhat: Vec<f32>,
@@ -207,13 +314,12 @@ impl Block {
     }
 
     /// Whether one sample's output depends on the other samples of the batch: then a pass cannot
-    /// be split by rows across workers (batch norm's μ_B and σ²_B are the whole batch's).
+    /// be split by rows across workers (batch norm's μ_B and σ²_B are the whole batch's; layer and
+    /// RMS norm's statistics are each sample's own, so they can).
     #[must_use]
     pub fn couples_samples(&self) -> bool {
         match self {
-            Block::Norm(n) => match n.kind {
-                NormKind::Batch => true,
-            },
+            Block::Norm(n) => n.kind.per_batch(),
             Block::Dense(_) | Block::Act(_) => false,
         }
     }
@@ -239,11 +345,12 @@ impl Block {
         }
     }
 
-    /// The parameter tensors, in a fixed order (W, b; γ, β).
+    /// The parameter tensors, in a fixed order (W, b; γ, β; RMS norm's γ alone).
     #[must_use]
     pub fn params(&self) -> Vec<Param<'_>> {
         match self {
             Block::Dense(d) => vec![Param { name: "weight", value: &d.w, decay: true }, Param { name: "bias", value: &d.b, decay: false }],
+            Block::Norm(n) if !n.kind.has_beta() => vec![Param { name: "weight", value: &n.gamma, decay: false }],
             Block::Norm(n) => {
                 vec![Param { name: "weight", value: &n.gamma, decay: false }, Param { name: "bias", value: &n.beta, decay: false }]
             }
@@ -257,10 +364,13 @@ impl Block {
             Block::Dense(d) => {
                 vec![ParamMut { name: "weight", value: &mut d.w, decay: true }, ParamMut { name: "bias", value: &mut d.b, decay: false }]
             }
-            Block::Norm(n) => vec![
-                ParamMut { name: "weight", value: &mut n.gamma, decay: false },
-                ParamMut { name: "bias", value: &mut n.beta, decay: false },
-            ],
+            Block::Norm(n) => {
+                let mut v = vec![ParamMut { name: "weight", value: &mut n.gamma, decay: false }];
+                if n.kind.has_beta() {
+                    v.push(ParamMut { name: "bias", value: &mut n.beta, decay: false });
+                }
+                v
+            }
             Block::Act(_) => Vec::new(),
         }
     }
@@ -271,6 +381,7 @@ impl Block {
     pub fn grad_sizes(&self, width_in: usize) -> Vec<usize> {
         match self {
             Block::Dense(d) => vec![d.fan_in * d.fan_out, d.fan_out],
+            Block::Norm(n) if !n.kind.has_beta() => vec![width_in],
             Block::Norm(_) => vec![width_in, width_in],
             Block::Act(_) => Vec::new(),
         }
@@ -280,9 +391,9 @@ impl Block {
     /// taking new buffers from `spares`.
     pub fn size_saved(&self, saved: &mut Saved, batch: usize, width: usize, spares: &mut Spares) {
         match self {
-            Block::Norm(_) => {
+            Block::Norm(n) => {
                 spares.fit(&mut saved.xhat, batch * width);
-                spares.fit(&mut saved.inv_std, width);
+                spares.fit(&mut saved.inv_std, n.kind.inv_std_len(batch, width));
             }
             Block::Dense(_) | Block::Act(_) => {}
         }
@@ -297,17 +408,21 @@ impl Block {
         match self {
             Block::Dense(d) => d.affine(input, out, batch),
             Block::Norm(n) => {
-                saved.raw = Some(Moments::of(out));
+                // saved.raw, the moments of z before it, is the pass's to measure (over its row
+                // chunks: `crate::nn::network::forward`).
                 match n.kind {
                     NormKind::Batch => batch_norm_forward(out, &mut saved.xhat, &mut saved.inv_std, n, batch, n.gamma.len()),
+                    NormKind::Layer => layer_norm_forward(out, &mut saved.xhat, &mut saved.inv_std, n),
+                    NormKind::Rms => rms_norm_forward(out, &mut saved.xhat, &mut saved.inv_std, n),
                 }
             }
             Block::Act(f) => f.forward(input, out),
         }
     }
 
-    /// Drops what [`Block::recall`] can compute again from the output (batch norm's x̂), for a
-    /// pass that keeps only what it cannot recompute, giving the memory to `spares`.
+    /// Drops what [`Block::recall`] can compute again from the output (a norm's x̂, of every kind),
+    /// for a pass that keeps only what it cannot recompute, giving the memory to `spares`. A norm's
+    /// 1/√(σ² + ε) (per unit or per sample) is not recallable from u and stays on the tape.
     pub fn forget(&self, saved: &mut Saved, spares: &mut Spares) {
         match self {
             Block::Norm(_) => spares.give(std::mem::take(&mut saved.xhat)),
@@ -316,16 +431,21 @@ impl Block {
     }
 
     /// Computes again into `saved` (in memory from `spares`) what [`Block::forget`] dropped,
-    /// from the block's kept output: x̂ = (u − β)/γ of u = γ·x̂ + β, with this block's γ and β.
+    /// from the block's kept output: x̂ = (u − β)/γ of u = γ·x̂ + β, with this block's γ and β
+    /// (x̂ = u/γ for RMS norm, which has no β).
     pub fn recall(&self, output: &[f32], saved: &mut Saved, spares: &mut Spares) {
         match self {
             Block::Norm(n) => {
                 let width = n.gamma.len();
-                let xhat =
-                    output.chunks_exact(width).flat_map(|row| row.iter().zip(&n.beta).zip(&n.gamma).map(|((&u, &b), &g)| (u - b) / g));
                 saved.xhat = spares.take(output.len());
                 saved.xhat.clear();
-                saved.xhat.extend(xhat);
+                if n.kind.has_beta() {
+                    let xhat =
+                        output.chunks_exact(width).flat_map(|row| row.iter().zip(&n.beta).zip(&n.gamma).map(|((&u, &b), &g)| (u - b) / g));
+                    saved.xhat.extend(xhat);
+                } else {
+                    saved.xhat.extend(output.chunks_exact(width).flat_map(|row| row.iter().zip(&n.gamma).map(|(&u, &g)| u / g)));
+                }
             }
             Block::Dense(_) | Block::Act(_) => {}
         }
@@ -355,12 +475,26 @@ impl Block {
                 }
             }
             Block::Norm(n) => {
-                let [dgamma, dbeta] = b.grads else { return };
                 let width = n.gamma.len();
-                dgamma.resize(width, 0.0);
-                dbeta.resize(width, 0.0);
-                match n.kind {
-                    NormKind::Batch => batch_norm_backward(b.d_out, &b.saved.xhat, &b.saved.inv_std, n, dgamma, dbeta, batch, width),
+                let (xhat, inv_std) = (&b.saved.xhat, &b.saved.inv_std);
+                match (n.kind, b.grads) {
+                    (NormKind::Batch, [dgamma, dbeta]) => {
+                        dgamma.resize(width, 0.0);
+                        dbeta.resize(width, 0.0);
+                        batch_norm_backward(b.d_out, xhat, inv_std, n, dgamma, dbeta, batch, width);
+                    }
+                    (NormKind::Layer, [dgamma, dbeta]) => {
+                        dgamma.resize(width, 0.0);
+                        dbeta.resize(width, 0.0);
+                        affine_grads(b.d_out, xhat, dgamma, Some(dbeta), width);
+                        layer_norm_backward(b.d_out, xhat, inv_std, n);
+                    }
+                    (NormKind::Rms, [dgamma]) => {
+                        dgamma.resize(width, 0.0);
+                        affine_grads(b.d_out, xhat, dgamma, None, width);
+                        rms_norm_backward(b.d_out, xhat, inv_std, n);
+                    }
+                    _ => {}
                 }
             }
             Block::Act(f) => {
@@ -476,6 +610,102 @@ fn batch_norm_backward(
         for j in 0..n {
             let k = f64::from(bn.gamma[j]) * f64::from(inv_std[j]) / bf;
             drow[j] = (k * (bf * f64::from(drow[j]) - sum_du[j] - f64::from(xrow[j]) * sum_du_xhat[j])) as f32;
+        }
+    }
+}
+
+/// In place, per sample (row) over its `n` units (Ba, Kiros & Hinton 2016, eq. 4; PyTorch
+/// `nn.LayerNorm`): z ← γ·x̂ + β with x̂ = (z − μ)/√(σ² + ε), μ = Σ_j z_j/n and the biased
+/// σ² = Σ_j (z_j − μ)²/n of that row; `inv_std` (one per row) keeps 1/√(σ² + ε). The sums are in
+/// f64, as batch norm's.
+fn layer_norm_forward(z: &mut [f32], xhat: &mut [f32], inv_std: &mut [f32], ln: &Norm) {
+    let n = ln.gamma.len();
+    for ((zrow, xrow), is) in z.chunks_exact_mut(n).zip(xhat.chunks_exact_mut(n)).zip(inv_std.iter_mut()) {
+        let mean = zrow.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
+        let var = zrow.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / n as f64;
+        *is = (1.0 / (var + f64::from(ln.eps)).sqrt()) as f32;
+        for j in 0..n {
+            let xh = ((f64::from(zrow[j]) - mean) as f32) * *is;
+            xrow[j] = xh;
+            zrow[j] = ln.gamma[j] * xh + ln.beta[j];
+        }
+    }
+}
+
+/// In place, per sample (row) over its `n` units (Zhang & Sennrich 2019, eq. 4; PyTorch
+/// `nn.RMSNorm`): z ← γ·x̂ with x̂ = z·r, r = 1/√(m + ε), m = Σ_j z_j²/n of that row (no mean
+/// subtracted, no β); `inv_std` (one per row) keeps r.
+fn rms_norm_forward(z: &mut [f32], xhat: &mut [f32], inv_std: &mut [f32], rms: &Norm) {
+    let n = rms.gamma.len();
+    for ((zrow, xrow), is) in z.chunks_exact_mut(n).zip(xhat.chunks_exact_mut(n)).zip(inv_std.iter_mut()) {
+        let ms = zrow.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / n as f64;
+        *is = (1.0 / (ms + f64::from(rms.eps)).sqrt()) as f32;
+        for j in 0..n {
+            let xh = zrow[j] * *is;
+            xrow[j] = xh;
+            zrow[j] = rms.gamma[j] * xh;
+        }
+    }
+}
+
+/// ∂L/∂γ_j = Σ_rows du_j·x̂_j and ∂L/∂β_j = Σ_rows du_j (summed in f64, rows in order) of a
+/// per-sample norm, from du = ∂L/∂u before it is turned into ∂L/∂z.
+fn affine_grads(du: &[f32], xhat: &[f32], dgamma: &mut [f32], dbeta: Option<&mut [f32]>, n: usize) {
+    let mut sum_du = vec![0f64; n];
+    let mut sum_du_xhat = vec![0f64; n];
+    for (drow, xrow) in du.chunks_exact(n).zip(xhat.chunks_exact(n)) {
+        for j in 0..n {
+            sum_du[j] += f64::from(drow[j]);
+            sum_du_xhat[j] += f64::from(drow[j]) * f64::from(xrow[j]);
+        }
+    }
+    for (g, s) in dgamma.iter_mut().zip(&sum_du_xhat) {
+        *g = *s as f32;
+    }
+    if let Some(dbeta) = dbeta {
+        for (b, s) in dbeta.iter_mut().zip(&sum_du) {
+            *b = *s as f32;
+        }
+    }
+}
+
+/// In place, per row: du (∂L/∂u) ← ∂L/∂z of layer norm. With g = γ ⊙ du (∂L/∂x̂) and
+/// r = 1/√(σ² + ε) of the row, ∂L/∂z_j = r/n · (n·g_j − Σ_k g_k − x̂_j·Σ_k g_k·x̂_k): batch norm's
+/// formula with the sums over the row's units instead of the batch's samples (Ba et al. 2016 give
+/// the forward pass; this is its chain rule, as PyTorch's `layer_norm_backward`).
+fn layer_norm_backward(du: &mut [f32], xhat: &[f32], inv_std: &[f32], ln: &Norm) {
+    let n = ln.gamma.len();
+    let nf = n as f64;
+    for ((drow, xrow), &r) in du.chunks_exact_mut(n).zip(xhat.chunks_exact(n)).zip(inv_std) {
+        let (mut sum_g, mut sum_gx) = (0f64, 0f64);
+        for j in 0..n {
+            let g = f64::from(ln.gamma[j]) * f64::from(drow[j]);
+            sum_g += g;
+            sum_gx += g * f64::from(xrow[j]);
+        }
+        let k = f64::from(r) / nf;
+        for j in 0..n {
+            let g = f64::from(ln.gamma[j]) * f64::from(drow[j]);
+            drow[j] = (k * (nf * g - sum_g - f64::from(xrow[j]) * sum_gx)) as f32;
+        }
+    }
+}
+
+/// In place, per row: du (∂L/∂u) ← ∂L/∂z of RMS norm. With g = γ ⊙ du and r = 1/√(m + ε),
+/// ∂r/∂z_k = −r³·z_k/n, so ∂L/∂z_j = r·(g_j − x̂_j·Σ_k g_k·x̂_k/n) = r/n · (n·g_j − x̂_j·Σ_k g_k·x̂_k)
+/// (Zhang & Sennrich 2019, §4: layer norm's gradient without the mean's term −Σ g).
+fn rms_norm_backward(du: &mut [f32], xhat: &[f32], inv_std: &[f32], rms: &Norm) {
+    let n = rms.gamma.len();
+    let nf = n as f64;
+    for ((drow, xrow), &r) in du.chunks_exact_mut(n).zip(xhat.chunks_exact(n)).zip(inv_std) {
+        let mut sum_gx = 0f64;
+        for j in 0..n {
+            sum_gx += f64::from(rms.gamma[j]) * f64::from(drow[j]) * f64::from(xrow[j]);
+        }
+        let k = f64::from(r) / nf;
+        for j in 0..n {
+            let g = f64::from(rms.gamma[j]) * f64::from(drow[j]);
+            drow[j] = (k * (nf * g - f64::from(xrow[j]) * sum_gx)) as f32;
         }
     }
 }

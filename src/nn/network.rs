@@ -2,8 +2,9 @@
 //!
 //! An [`Mlp`] of `depth` hidden layers is the blocks `[Dense, (Norm), Act] × depth, Dense`
 //! (makemore part 3's `layers = [Linear, BatchNorm1d, Tanh, …, Linear]`): hidden layer l computes
-//! z = a_{l−1}·W_l + b_l, optionally batch-normalises it (u = γ·(z − μ_B)/√(σ²_B + ε) + β, Ioffe
-//! & Szegedy 2015), then a_l = φ(u); the last layer is linear (y = z). See [`crate::nn::block`].
+//! z = a_{l−1}·W_l + b_l, optionally normalises it (batch norm u = γ·(z − μ_B)/√(σ²_B + ε) + β,
+//! Ioffe & Szegedy 2015; layer norm, the same per sample; RMS norm u = γ·z/√(mean(z²) + ε)), then
+//! a_l = φ(u); the last layer is linear (y = z). See [`crate::nn::block`].
 //!
 //! [`forward`] and [`backward`] are the only passes, for every path:
 //!
@@ -12,7 +13,7 @@
 //!   a pass needs it: the same bits as the kept network's);
 //! - the buffers are a [`Workspace`], a tape that [`Keep`]s everything (the kept path: the report
 //!   reads every layer's z, a, ∂L/∂a and ∂L/∂W after the pass) or only the checkpoints the
-//!   backward pass cannot recompute (every z, batch norm's 1/√(σ²+ε); a = φ(z) and x̂ are computed
+//!   backward pass cannot recompute (every z, a norm's 1/√(σ²+ε); a = φ(z) and x̂ are computed
 //!   again when needed, and ∂L/∂W is shown to a visitor and dropped), for networks too large to
 //!   keep (`crate::compute::lean`).
 //!
@@ -22,7 +23,7 @@
 use crate::math::rng::{Rng, Stream};
 use crate::math::stats::Moments;
 use crate::nn::activation::Activation;
-use crate::nn::block::{Backward, Block, Dense, Io, Norm, Param, ParamMut, Probe, Saved, Spares, Work};
+use crate::nn::block::{Backward, Block, Dense, Io, Norm, NormKind, Param, ParamMut, Probe, Saved, Spares, Work};
 use crate::nn::init::InitSpec;
 
 pub use crate::nn::block::BN_EPS;
@@ -60,16 +61,17 @@ pub struct Mlp {
 impl Mlp {
     /// The blocks of a network of this shape without its weights (every Dense
     /// [`Dense::shape_only`], every Norm without γ and β): what a network is made of, for the
-    /// questions that need no weights ([`Mlp::couples_samples`]) and for [`Drawn`].
+    /// questions that need no weights ([`Mlp::couples_samples`]) and for [`Drawn`]. A `norm`
+    /// follows every hidden Dense.
     #[must_use]
-    pub fn plan(shape: Shape, act: Activation, batch_norm: bool) -> Self {
+    pub fn plan(shape: Shape, act: Activation, norm: Option<NormKind>) -> Self {
         let dims = shape.layer_dims();
         let mut blocks = Vec::with_capacity(3 * dims.len());
         for (l, &(fan_in, fan_out)) in dims.iter().enumerate() {
             blocks.push(Block::Dense(Dense::shape_only(fan_in, fan_out)));
             if l + 1 < dims.len() {
-                if batch_norm {
-                    blocks.push(Block::Norm(Norm::batch(0)));
+                if let Some(kind) = norm {
+                    blocks.push(Block::Norm(Norm::new(kind, 0)));
                 }
                 blocks.push(Block::Act(act));
             }
@@ -79,10 +81,10 @@ impl Mlp {
 
     /// Builds and initialises a network. Dense layer j draws from its own seeded stream, so its
     /// weights depend only on (seed, j, shape, initializer), not on the batch or the other layers;
-    /// batch norm starts at γ = 1, β = 0.
+    /// a norm starts at γ = 1, β = 0.
     #[must_use]
-    pub fn new(shape: Shape, act: Activation, init: &InitSpec, batch_norm: bool, seed: u64) -> Self {
-        let mut mlp = Self::plan(shape, act, batch_norm);
+    pub fn new(shape: Shape, act: Activation, init: &InitSpec, norm: Option<NormKind>, seed: u64) -> Self {
+        let mut mlp = Self::plan(shape, act, norm);
         let mut j = 0;
         for block in &mut mlp.blocks {
             match block {
@@ -90,7 +92,7 @@ impl Mlp {
                     *d = Self::draw_dense(shape, act, init, seed, j);
                     j += 1;
                 }
-                Block::Norm(n) => *n = Norm::batch(shape.width),
+                Block::Norm(n) => *n = Norm::new(n.kind, shape.width),
                 Block::Act(_) => {}
             }
         }
@@ -217,7 +219,7 @@ impl Source for Kept<'_> {
 }
 
 /// A network drawn again whenever a pass needs a layer: each Dense from `draw(j)` (its own seeded
-/// stream, [`Mlp::draw_dense`]), batch norm at its initial γ = 1, β = 0. It holds one Dense at a
+/// stream, [`Mlp::draw_dense`]), a norm at its initial γ = 1, β = 0. It holds one Dense at a
 /// time, the last drawn, so a pass that asks for the layer it just had (the backward pass
 /// starting on the layer the forward pass ended on) does not draw it again.
 pub struct Drawn<'a> {
@@ -271,7 +273,7 @@ impl Source for Drawn<'_> {
             }
             (Block::Norm(plan), _) => {
                 if !matches!(self.norm, Some((i, _)) if i == k) {
-                    self.norm = Some((k, Block::Norm(Norm { kind: plan.kind, eps: plan.eps, ..Norm::batch(width) })));
+                    self.norm = Some((k, Block::Norm(Norm { eps: plan.eps, ..Norm::new(plan.kind, width) })));
                 }
                 self.norm.as_ref().map_or(&self.plan.blocks[k], |(_, b)| b)
             }
@@ -381,6 +383,7 @@ impl Workspace {
     pub fn checkpoints(mlp: &Mlp, batch: usize) -> Self {
         let mut ws = Self::layout(mlp, 0, Keep::Checkpoints);
         ws.batch = batch;
+        ws.chunks = std::iter::once(0..batch).collect();
         ws
     }
 
@@ -441,17 +444,20 @@ impl Workspace {
         ws
     }
 
-    /// Sets a forward-only workspace ([`Workspace::forward_only`]) to `rows` rows in place: fewer
-    /// rows keep the buffers' memory, so a short last chunk allocates nothing.
-    pub fn resize_rows(&mut self, rows: usize) {
+    /// Sets a forward-only workspace ([`Workspace::forward_only`]) of `mlp` to `rows` rows in
+    /// place: fewer rows keep the buffers' memory, so a short last chunk allocates nothing. A
+    /// norm's saved state follows the rows ([`Block::size_saved`]: x̂, and layer and RMS norm's
+    /// per-sample 1/√(σ² + ε)).
+    pub fn resize_rows(&mut self, mlp: &Mlp, rows: usize) {
         self.batch = rows;
-        for (k, s) in self.slots.iter().enumerate() {
+        self.chunks = std::iter::once(0..rows).collect();
+        self.dw_temps.clear();
+        let Workspace { slots, outs, saved, spares, .. } = self;
+        for (k, (s, b)) in slots.iter().zip(&mlp.blocks).enumerate() {
             if !s.in_place {
-                self.outs[k].resize(rows * s.width, 0.0);
+                outs[k].resize(rows * s.width, 0.0);
             }
-            if !self.saved[k].xhat.is_empty() {
-                self.saved[k].xhat.resize(rows * s.width, 0.0);
-            }
+            b.size_saved(&mut saved[k], rows, s.width, spares);
         }
     }
 
@@ -572,8 +578,11 @@ pub fn forward<'w>(source: &mut dyn Source, x: &[f32], ws: &'w mut Workspace, vi
             visit(Visit::Layer);
         }
         let block = source.block(k, Need::Weights);
-        let Workspace { outs, saved, spares, slots, .. } = ws;
+        let Workspace { outs, saved, spares, slots, chunks, .. } = ws;
         block.size_saved(&mut saved[k], batch, s.width, spares);
+        if block.probes().contains(&Probe::RawPreActivation) {
+            saved[k].raw = Some(chunked_moments(s.input.map_or(x, |i| &outs[i][..]), s.width_in, chunks));
+        }
         if s.in_place {
             block.forward(Io::InPlace(&mut outs[s.buf]), &mut saved[k], batch);
             if checkpoints {
@@ -593,6 +602,20 @@ pub fn forward<'w>(source: &mut dyn Source, x: &[f32], ws: &'w mut Workspace, vi
         }
     }
     ws.output()
+}
+
+/// The moments of `z` (rows `width` wide) over the row `chunks`, merged as a pairwise tree (the
+/// left half's with the right half's, as `crate::compute::shard::tree`): a shard's chunks are a
+/// subtree, so the shards' moments merge to exactly these bits.
+fn chunked_moments(z: &[f32], width: usize, chunks: &[std::ops::Range<usize>]) -> Moments {
+    if let [r] = chunks {
+        return Moments::of(&z[r.start * width..r.end * width]);
+    }
+    if chunks.is_empty() {
+        return Moments::of(z);
+    }
+    let (left, right) = chunks.split_at(chunks.len() / 2);
+    chunked_moments(z, width, left).merge(&chunked_moments(z, width, right))
 }
 
 /// The backward pass from ∂L/∂y (`dy`), after [`forward`] of the same `x` into `ws`: every

@@ -180,7 +180,7 @@ mod tests {
     fn one_param_net() -> (Mlp, Workspace) {
         let shape = Shape { input: 1, depth: 1, width: 1, output: 1 };
         let spec = InitSpec { kind: Init::Constant, scale: 1.0, ..InitSpec::default() };
-        let mlp = Mlp::new(shape, Activation::Linear, &spec, false, 0);
+        let mlp = Mlp::new(shape, Activation::Linear, &spec, None, 0);
         let mut ws = Workspace::new(&mlp, 1);
         for l in 0..2 {
             ws.dw_mut(l)[0] = 0.5;

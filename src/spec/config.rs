@@ -10,6 +10,7 @@ use crate::analysis::theory::Setup;
 use crate::choice::Choice;
 use crate::data::InputKind;
 use crate::nn::activation::Activation;
+use crate::nn::block::NormKind;
 use crate::nn::init::{BiasInit, Dist, FanMode, Gain, Init, InitSpec};
 use crate::nn::network::Shape;
 use crate::nn::optim::OptKind;
@@ -50,7 +51,9 @@ pub struct Config {
     pub trunc: bool,
     pub act: Activation,
     pub bias: BiasInit,
-    pub bn: bool,
+    /// The normalization after every hidden Dense (none, batch, layer or RMS norm; the URL's
+    /// `norm`, and `bn=1` of older links).
+    pub norm: Option<NormKind>,
     pub batch: usize,
     pub input: InputKind,
     pub noise: f64,
@@ -81,7 +84,7 @@ impl Default for Config {
             trunc: false,
             act: Activation::Tanh,
             bias: BiasInit::Zeros,
-            bn: false,
+            norm: None,
             batch: 256,
             input: InputKind::Gaussian,
             noise: 0.1,
@@ -215,7 +218,7 @@ impl Config {
             width: self.width,
             input_dim: self.shape().input,
             batch: self.batch,
-            bn: self.bn,
+            norm: self.norm,
             classes: self.input.classes(),
         }
     }

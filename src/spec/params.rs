@@ -14,6 +14,7 @@ use crate::choice::{self, Choice};
 use crate::data::InputKind;
 use crate::format::fmt_num;
 use crate::nn::activation::{Activation, DEFAULT_LEAKY_SLOPE};
+use crate::nn::block::NormKind;
 use crate::nn::init::{BiasInit, FanMode, Gain, Init};
 use crate::nn::optim::OptKind;
 use crate::spec::compare::Compare;
@@ -107,6 +108,9 @@ pub struct Param {
     pub write: fn(&Config) -> String,
     /// Written only when it differs from the default.
     pub optional: bool,
+    /// An older name of another key's setting (`bn` of `norm`): read, from links and from its
+    /// control while the page has one, but never written to the URL, where the other key says it.
+    pub alias_of: Option<&'static str>,
 }
 
 impl fmt::Debug for Param {
@@ -135,6 +139,7 @@ const fn param(key: &'static str, label: &'static str, help: &'static str, kind:
         read: |_, _, _| {},
         write: |_| String::new(),
         optional: false,
+        alias_of: None,
     }
 }
 
@@ -338,9 +343,31 @@ pub const PARAMS: &[Param] = &[
         ..param("bias", "Biases", "biases: zero, drawn as the weights, random `normal:σ` (σ 0–10), or a constant −10–10 (`constant` is 0.5)", Kind::Choice, Control::Select)
     },
     Param {
-        read: |r, c, v| c.bn = r.flag(v, c.bn),
-        write: |c| u8::from(c.bn).to_string(),
-        ..param("bn", "Batch normalization after each layer", "batch normalization after each dense layer", Kind::Flag, Control::Check)
+        options: options_of::<Option<NormKind>>,
+        read: |r, c, v| c.norm = r.choice(v, c.norm),
+        write: |c| c.norm.id().to_string(),
+        ..param(
+            "norm",
+            "Normalization after each layer",
+            "normalization after each hidden dense layer: batch norm (each unit over the batch), layer norm (each sample over its units, ε = 1e-5), RMS norm (each sample's root mean square, ε = 1e-6, no β)",
+            Kind::Choice,
+            Control::Select,
+        )
+    },
+    Param {
+        alias_of: Some("norm"),
+        read: |r, c, v| {
+            let on = r.flag(v, c.norm == Some(NormKind::Batch));
+            c.norm = on.then_some(NormKind::Batch);
+        },
+        write: |c| u8::from(c.norm == Some(NormKind::Batch)).to_string(),
+        ..param(
+            "bn",
+            "Batch normalization after each layer",
+            "batch normalization after each dense layer: `1` is `norm=batch`, `0` `norm=none` (older links; never written)",
+            Kind::Flag,
+            Control::None,
+        )
     },
     Param {
         read: |r, c, v| c.batch = r.int(v, c.batch),
@@ -639,7 +666,7 @@ impl Config {
         let default = Config::default();
         PARAMS
             .iter()
-            .filter(|p| !p.optional || (p.write)(self) != (p.write)(&default))
+            .filter(|p| p.alias_of.is_none() && (!p.optional || (p.write)(self) != (p.write)(&default)))
             .map(|p| format!("{}={}", p.key, (p.write)(self)))
             .collect::<Vec<_>>()
             .join("&")
@@ -731,6 +758,38 @@ mod tests {
         assert_eq!(c.scale, 0.01);
         assert_eq!(c.gain, Gain::Default);
         assert_eq!(notes.len(), 2);
+    }
+
+    /// `norm=` round-trips for every kind and is written as `norm=`, never `bn=`; older links'
+    /// `bn=1` and `bn=0` still mean batch norm and none (and the last of the two keys wins).
+    #[test]
+    fn norm_round_trips_and_bn_still_reads() {
+        for (q, want) in [
+            ("norm=none", None),
+            ("norm=batch", Some(NormKind::Batch)),
+            ("norm=layer", Some(NormKind::Layer)),
+            ("norm=rms", Some(NormKind::Rms)),
+            ("norm=LayerNorm", Some(NormKind::Layer)),
+            ("bn=1", Some(NormKind::Batch)),
+            ("bn=0", None),
+            ("norm=rms&bn=1", Some(NormKind::Batch)),
+            ("bn=1&norm=layer", Some(NormKind::Layer)),
+        ] {
+            let (c, notes) = Config::from_query(q);
+            assert!(notes.is_empty(), "{q}: {notes:?}");
+            assert_eq!(c.norm, want, "{q}");
+            let written = c.to_query();
+            assert!(written.contains(&format!("norm={}", want.id())) && !written.contains("bn="), "{q}: {written}");
+            assert_eq!(Config::from_query(&written).0, c, "{q}");
+        }
+        assert!(Config::default().to_query().contains("&norm=none&"));
+        let (c, notes) = Config::from_query("norm=group");
+        assert_eq!(c.norm, None);
+        assert!(
+            notes.len() == 1 && notes[0].key == "norm" && notes[0].message.contains("expected one of: none, batch, layer, rms"),
+            "{notes:?}"
+        );
+        crate::choice::check_table::<Option<NormKind>>();
     }
 
     /// A base with a custom gain, fan_out and truncation: the other initializers in the comparison

@@ -40,10 +40,10 @@ test('sliders, selects and checkboxes work from the keyboard', async () => {
   await page.keyboard.press('ArrowDown');
   await ready(page);
   assert.notEqual(query(page).get('act'), 'tanh');
-  await page.focus('#bn');
-  await page.keyboard.press('Space');
+  await page.focus('#norm');
+  await page.keyboard.press('ArrowDown');
   await ready(page);
-  assert.equal(query(page).get('bn'), '1');
+  assert.equal(query(page).get('norm'), 'batch');
   await page.focus('#new-seed');
   const seed = query(page).get('seed');
   await page.keyboard.press('Enter');

@@ -133,6 +133,17 @@ pub const REFERENCES: &[Reference] = &[
         shows: "why zero and constant initialization cannot break the symmetry between units",
     },
     Reference {
+        key: "ba2016layer",
+        kind: "article",
+        authors: "Ba, Jimmy Lei and Kiros, Jamie Ryan and Hinton, Geoffrey E.",
+        short: "Ba, Kiros & Hinton",
+        year: 2016,
+        title: "Layer Normalization",
+        fields: &[("journal", "arXiv preprint arXiv:1607.06450")],
+        venue: "arXiv:1607.06450",
+        shows: "layer normalization (norm=layer)",
+    },
+    Reference {
         key: "poole2016exponential",
         kind: "inproceedings",
         authors: "Poole, Ben and Lahiri, Subhaneil and Raghu, Maithra and Sohl-Dickstein, Jascha and Ganguli, Surya",
@@ -164,6 +175,17 @@ pub const REFERENCES: &[Reference] = &[
         fields: &[("booktitle", "Advances in Neural Information Processing Systems 30 (NIPS)"), ("pages", "971--980")],
         venue: "NIPS 2017, pp. 971–980",
         shows: "SELU with LeCun initialization",
+    },
+    Reference {
+        key: "zhang2019root",
+        kind: "inproceedings",
+        authors: "Zhang, Biao and Sennrich, Rico",
+        short: "Zhang & Sennrich",
+        year: 2019,
+        title: "Root Mean Square Layer Normalization",
+        fields: &[("booktitle", "Advances in Neural Information Processing Systems 32 (NeurIPS)"), ("pages", "12360--12371")],
+        venue: "NeurIPS 2019, pp. 12360–12371",
+        shows: "RMS normalization (norm=rms)",
     },
 ];
 

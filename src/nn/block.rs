@@ -126,20 +126,10 @@ impl Choice for Option<NormKind> {
             value: Some(NormKind::Batch),
             id: "batch",
             aliases: &["bn", "batchnorm", "batch_norm"],
-            label: "batch norm: each unit over the batch",
+            label: "batch norm (per unit, over the batch)",
         },
-        Entry {
-            value: Some(NormKind::Layer),
-            id: "layer",
-            aliases: &["ln", "layernorm", "layer_norm"],
-            label: "layer norm: each sample over its units",
-        },
-        Entry {
-            value: Some(NormKind::Rms),
-            id: "rms",
-            aliases: &["rmsnorm", "rms_norm"],
-            label: "RMS norm: each sample's root mean square over its units",
-        },
+        Entry { value: Some(NormKind::Layer), id: "layer", aliases: &["ln", "layernorm", "layer_norm"], label: "layer norm (per sample)" },
+        Entry { value: Some(NormKind::Rms), id: "rms", aliases: &["rmsnorm", "rms_norm"], label: "RMS norm (per sample, no centring)" },
     ];
 }
 

@@ -2,13 +2,15 @@
 //! architecture and seed, differing in one setting.
 //!
 //! `compare=he_normal,xavier_normal,normal` compares initializers (the key may be written:
-//! `init:he_normal,…`); `compare=act:relu,tanh` activations; `compare=opt:sgd,adam` optimizers.
+//! `init:he_normal,…`); `compare=act:relu,tanh` activations; `compare=opt:sgd,adam` optimizers;
+//! `compare=norm:none,batch,layer,rms` the normalization after each layer.
 //!
 //! A [`Compare`] is a field of the configuration, so this module sits below `config`: the runs'
 //! configurations (`Compare::runs`, `Compare::labels`) are built in `config`.
 
 use crate::choice::{self, Choice, UnknownName};
 use crate::nn::activation::Activation;
+use crate::nn::block::NormKind;
 use crate::nn::init::Init;
 use crate::nn::optim::OptKind;
 use std::fmt;
@@ -48,6 +50,7 @@ pub enum Compare {
     Init(Runs<Init>),
     Act(Runs<Activation>),
     Opt(Runs<OptKind>),
+    Norm(Runs<Option<NormKind>>),
 }
 
 /// Why a `compare=` value was refused.
@@ -64,7 +67,7 @@ pub enum CompareError {
 impl fmt::Display for CompareError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CompareError::UnknownKey(k) => write!(f, "cannot compare \"{k}\" (expected init, act or opt)"),
+            CompareError::UnknownKey(k) => write!(f, "cannot compare \"{k}\" (expected init, act, opt or norm)"),
             CompareError::Value(e) => write!(f, "{e}"),
             CompareError::Count(n) => write!(f, "{n} values given; a comparison has 2–{MAX_RUNS}"),
         }
@@ -101,6 +104,7 @@ impl Compare {
             "init" => runs(list).map(Compare::Init),
             "act" => runs(list).map(Compare::Act),
             "opt" => runs(list).map(Compare::Opt),
+            "norm" => runs(list).map(Compare::Norm),
             other => Err(CompareError::UnknownKey(other.to_string())),
         }
     }
@@ -113,6 +117,7 @@ impl Compare {
             Compare::Init(r) => r.len(),
             Compare::Act(r) => r.len(),
             Compare::Opt(r) => r.len(),
+            Compare::Norm(r) => r.len(),
         }
     }
 }
@@ -124,6 +129,7 @@ impl fmt::Display for Compare {
             Compare::Init(r) => f.write_str(&ids(r)),
             Compare::Act(r) => write!(f, "act:{}", ids(r)),
             Compare::Opt(r) => write!(f, "opt:{}", ids(r)),
+            Compare::Norm(r) => write!(f, "norm:{}", ids(r)),
         }
     }
 }
@@ -139,6 +145,7 @@ mod tests {
             ("init:kaiming_normal,glorot_uniform", "he_normal,xavier_uniform", 2),
             ("act:relu,tanh", "act:relu,tanh", 2),
             ("opt:sgd,momentum,adam", "opt:sgd,momentum,adam", 3),
+            ("norm:none,bn,ln,rms", "norm:none,batch,layer,rms", 4),
             ("off", "off", 1),
             ("", "off", 1),
         ] {

@@ -309,6 +309,7 @@ impl Compare {
                 .collect(),
             Compare::Act(r) => r.values().map(|act| Config { act, ..one }).collect(),
             Compare::Opt(r) => r.values().map(|opt| Config { opt, ..one }).collect(),
+            Compare::Norm(r) => r.values().map(|norm| Config { norm, ..one }).collect(),
         }
     }
 
@@ -320,6 +321,7 @@ impl Compare {
             Compare::Init(r) => r.values().map(|v| v.id().to_string()).collect(),
             Compare::Act(r) => r.values().map(|v| v.id().to_string()).collect(),
             Compare::Opt(r) => r.values().map(|v| v.id().to_string()).collect(),
+            Compare::Norm(r) => r.values().map(|v| v.id().to_string()).collect(),
         }
     }
 }
@@ -336,5 +338,16 @@ mod tests {
         assert_eq!(runs[0].scale, 3.0, "the base's own initializer keeps its scale");
         assert_eq!(runs[1].init, Init::He(crate::nn::init::Dist::Normal));
         assert!(runs.iter().all(|r| r.compare == Compare::Off && r.seed == base.seed && r.depth == base.depth));
+    }
+
+    #[test]
+    fn a_norm_comparison_differs_in_the_norm_only() {
+        let base = Config::default();
+        let c = Compare::parse("norm:none,layer,rms").unwrap();
+        let runs = c.runs(&base);
+        let norms: Vec<_> = runs.iter().map(|r| r.norm).collect();
+        assert_eq!(norms, [None, Some(NormKind::Layer), Some(NormKind::Rms)]);
+        assert!(runs.iter().all(|r| Config { norm: None, ..*r } == Config { compare: Compare::Off, ..base }));
+        assert_eq!(c.labels(&base), ["none", "layer", "rms"]);
     }
 }

@@ -440,7 +440,7 @@ pub const PARAMS: &[Param] = &[
         ..param(
             "compare",
             "Compare",
-            "2–4 runs side by side on the same data and seed: initializers (`he_normal,xavier_normal,normal`), or `act:relu,tanh`, or `opt:sgd,adam`; `off` for one run",
+            "2–4 runs side by side on the same data and seed: initializers (`he_normal,xavier_normal,normal`), or `act:relu,tanh`, or `opt:sgd,adam`, or `norm:none,batch,layer`; `off` for one run",
             Kind::Choice,
             Control::Text,
         )

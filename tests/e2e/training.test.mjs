@@ -117,6 +117,8 @@ test('a four-way comparison completes in both views', async () => {
   let rows = await summary(init);
   assert.deepEqual(rows.map((r) => r.init), ['he_normal', 'xavier_normal', 'normal', 'zeros']);
   assert.ok(rows.every((r) => r.step === 0));
+  // The status line says what is on the screen, not the progress line it showed while computing.
+  assert.equal(await init.textContent('#status'), '4 runs compared at initialization, each in a worker; drawn.');
   const cmp = await canvasInfo(init, 'chart-compare');
   assert.ok(cmp.ink > cmp.total * 0.02, 'comparison chart is empty');
   await view(init, '#chart-compare', 'compare-init');
@@ -204,6 +206,19 @@ test('every training lesson shows the fate its text claims', async () => {
     assert.ok(rows.every((r) => r.step > 0), `${name}: not trained`);
     assert.ok(claims[name](rows), `${name}: ${JSON.stringify(rows)}`);
   }
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+/// `compare=norm:` (issue 21): small Gaussian weights at depth 20 vanish without a norm; batch,
+/// layer and RMS norm each hold every layer's activations at one scale.
+test('a normalization comparison at initialization', async () => {
+  const page = await open(env, '?depth=20&width=128&init=normal&scale=0.05&act=tanh&compare=norm:none,batch,layer,rms', { viewport: { width: 1280, height: 900 } });
+  const rows = await summary(page);
+  assert.equal(rows.length, 4);
+  assert.deepEqual(await page.$$eval('#train-summary tbody tr th', (th) => th.map((t) => t.textContent.trim())), ['none', 'batch', 'layer', 'rms']);
+  assert.equal(await page.textContent('#status'), '4 runs compared at initialization, each in a worker; drawn.');
+  await view(page, '#chart-compare', 'compare-norm-init');
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

@@ -199,6 +199,13 @@ impl LabView {
         set_text("status", &format!("Trained {} steps ({place}); drawn.", self.lab.step()));
     }
 
+    /// The status line once a comparison at initialization is drawn (the progress line had
+    /// overwritten the report's own while the runs were computed).
+    pub fn say_compared(&self) {
+        let runs = self.lab.runs.len();
+        set_text("status", &format!("{runs} runs compared at initialization, each in a worker; drawn."));
+    }
+
     /// Play or pause (training view); returns whether it did.
     pub fn toggle_play(&mut self, view: View) -> bool {
         if view != View::Train || self.lab.runs.is_empty() {

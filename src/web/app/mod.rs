@@ -360,6 +360,8 @@ impl App {
         self.progress.stop();
         if train {
             self.lab.say_trained();
+        } else if self.config.compare.count() > 1 {
+            self.lab.say_compared();
         }
         set_state("ready");
         if let Some(t) = &mut self.tour {

@@ -57,6 +57,9 @@ pub struct App {
     pickers: Pickers,
     /// The tour open, if the link had one.
     tour: Option<tour_view::TourView>,
+    /// A `tour=file:` link whose file has not arrived: the view drawn meanwhile is not the one
+    /// the link asks for, so the page does not say it is ready.
+    tour_loading: bool,
 }
 
 /// How callbacks reach the app.
@@ -75,6 +78,7 @@ impl App {
             lab: LabView::default(),
             pickers: Pickers::default(),
             tour: None,
+            tour_loading: false,
         }
     }
 
@@ -354,7 +358,7 @@ impl App {
     /// waiting) and, when the lab has runs, the lab settled with its last redraw done.
     fn maybe_ready(&mut self) {
         let train = self.config.view == View::Train;
-        if self.compute.pending || self.compute.pool.busy() || !self.init.is_drawn() || self.lab.busy(train) {
+        if self.tour_loading || self.compute.pending || self.compute.pool.busy() || !self.init.is_drawn() || self.lab.busy(train) {
             return;
         }
         self.progress.stop();

@@ -43,17 +43,25 @@ pub fn start() -> Result<(), JsValue> {
                 Ok(path) => {
                     // The link's own view (or the shipped one) shows while the file loads.
                     tour_view::show_loading(path, &value, at);
+                    a.tour_loading = true;
                     let h2 = h.clone();
                     let value2 = value.clone();
                     tour_view::fetch_file(path, move |text| {
-                        h2.with(move |a| match text.and_then(|t| tour_view::TourView::from_file(&t, &value2, at)) {
-                            Ok(t) => {
-                                let query = t.config().to_query();
-                                t.show();
-                                a.tour = Some(t);
-                                actions::apply_query(a, &query);
+                        h2.with(move |a| {
+                            a.tour_loading = false;
+                            match text.and_then(|t| tour_view::TourView::from_file(&t, &value2, at)) {
+                                Ok(t) => {
+                                    let query = t.config().to_query();
+                                    t.show();
+                                    a.tour = Some(t);
+                                    actions::apply_query(a, &query);
+                                }
+                                Err(e) => {
+                                    tour_view::show_error(&e);
+                                    // The link's own view is the one shown: it may be drawn already.
+                                    a.maybe_ready();
+                                }
                             }
-                            Err(e) => tour_view::show_error(&e),
                         });
                     });
                 }

@@ -18,7 +18,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     // `cargo bench --bench native -- orthogonal` runs only the figures whose kind contains the word.
     let only = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let run = |kind: &str| only.as_deref().map_or(true, |w| kind.contains(w));
+    let run = |kind: &str| only.as_deref().is_none_or(|w| kind.contains(w));
     if run("orthogonal") {
         orthogonal_figures();
     }

@@ -59,7 +59,7 @@ pub fn hit(dim: (u32, u32), s: &Style, sizes: &[usize], edges: &[Vec<f32>], p: (
                 let (dx, dy) = (bx - ax, by - ay);
                 let t = (((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy).max(1e-9)).clamp(0.0, 1.0);
                 let d = (ax + t * dx - px).hypot(ay + t * dy - py);
-                if d <= 6.0 * s.scale && best.as_ref().map_or(true, |(b, _)| d < *b) {
+                if d <= 6.0 * s.scale && best.as_ref().is_none_or(|(b, _)| d < *b) {
                     best = Some((d, Hit::Edge { layer: l, from: i, to: j, value: w.get(i * fo + j).copied().unwrap_or(f32::NAN) }));
                 }
             }

@@ -305,7 +305,7 @@ impl Trainer {
             return false;
         }
         self.mlp.backward(&self.xb, &self.dy, &mut self.ws);
-        let record = step % self.record_every == 0 || step == 1 || step == self.config.steps;
+        let record = step.is_multiple_of(self.record_every) || step == 1 || step == self.config.steps;
         let before = record.then(|| {
             let grad_norm = self.ws.dws().map(|g| l2_norm(g) as f32).collect::<Vec<_>>();
             let g_bands = self.ws.dws().map(bands).collect::<Vec<_>>();
@@ -320,10 +320,10 @@ impl Trainer {
             let w_bands = weights().map(|p| bands(p.value)).collect();
             self.records.push(Record { step, loss, grad_norm, update, w_bands, g_bands });
         }
-        if step % self.eval_every == 0 || step == self.config.steps {
+        if step.is_multiple_of(self.eval_every) || step == self.config.steps {
             self.evaluate();
         }
-        if step % self.snapshot_every == 0 || step == self.config.steps {
+        if step.is_multiple_of(self.snapshot_every) || step == self.config.steps {
             self.snapshot();
         }
         true
@@ -344,7 +344,7 @@ impl Trainer {
     pub fn step_beyond(&mut self) -> Progress {
         if self.diverged.is_none() {
             self.step_once();
-            if !self.history.last().is_some_and(|e| e.step == self.step) {
+            if self.history.last().is_none_or(|e| e.step != self.step) {
                 self.evaluate();
             }
         }

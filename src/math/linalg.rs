@@ -410,6 +410,49 @@ fn kernel_f64(a: &[[Pair; GM]], b: &[[Pair; GH]]) -> [[Pair; GH]; GM] {
     acc
 }
 
+/// C (m × n) = A (m × k) · B (k × n) in f64, all row-major: [`gemm_f64`]'s fixed order of plain
+/// multiplies and adds, so the same bits on every target.
+pub fn matmul_f64(a: &[f64], b: &[f64], c: &mut [f64], m: usize, k: usize, n: usize) {
+    assert!(a.len() == m * k && b.len() == k * n && c.len() == m * n, "matmul_f64: shape mismatch");
+    c.fill(0.0);
+    if m > 0 && n > 0 && k > 0 {
+        gemm_f64(c, n, (a, k, 1), (b, n), (m, k, n), false);
+    }
+}
+
+/// The decomposition did not converge within its sweeps (it does on every matrix of finite
+/// entries in practice; NaN or ∞ entries are the usual cause).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SvdFailed;
+
+impl std::fmt::Display for SvdFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the singular value decomposition did not converge (the matrix has entries that are not finite)")
+    }
+}
+
+/// The singular values of a row-major `rows × cols` matrix, largest first (min(rows, cols) of
+/// them): nalgebra's SVD (Householder bidiagonalization, then implicit-shift QR sweeps; Golub &
+/// Van Loan, *Matrix Computations*, 4th ed., §8.6), to a relative tolerance of 5ε per
+/// off-diagonal entry. Built with `libm-force`, so every function it calls is the libm crate's
+/// on every target, and a matrix gives the same bits natively and in wasm.
+pub fn singular_values(a: &[f64], rows: usize, cols: usize) -> Result<Vec<f64>, SvdFailed> {
+    assert_eq!(a.len(), rows * cols, "singular_values: shape mismatch");
+    if rows == 0 || cols == 0 {
+        return Ok(Vec::new());
+    }
+    if a.iter().any(|x| !x.is_finite()) {
+        return Err(SvdFailed);
+    }
+    let m = nalgebra::DMatrix::from_row_slice(rows, cols, a);
+    // A sweep budget far above what convergence takes (a few sweeps per singular value).
+    let sweeps = 30 * rows.min(cols) + 100;
+    let svd = nalgebra::SVD::try_new_unordered(m, false, false, f64::EPSILON * 5.0, sweeps).ok_or(SvdFailed)?;
+    let mut s: Vec<f64> = svd.singular_values.iter().copied().collect();
+    s.sort_by(|x, y| y.total_cmp(x));
+    Ok(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -492,5 +535,48 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn f64_product_matches_naive() {
+        let (m, k, n) = (37, 300, 21);
+        let a: Vec<f64> = data(m * k, 8).iter().map(|&x| f64::from(x)).collect();
+        let b: Vec<f64> = data(k * n, 9).iter().map(|&x| f64::from(x)).collect();
+        let mut c = vec![0f64; m * n];
+        matmul_f64(&a, &b, &mut c, m, k, n);
+        for i in 0..m {
+            for j in 0..n {
+                let r: f64 = (0..k).map(|p| a[i * k + p] * b[p * n + j]).sum();
+                assert!((c[i * n + j] - r).abs() < 1e-12, "({i}, {j}): {} vs {r}", c[i * n + j]);
+            }
+        }
+    }
+
+    /// Singular values against matrices whose values are known by construction: a diagonal one
+    /// with its entries permuted (|d| sorted), a rotation times a diagonal (rotations keep them),
+    /// a rank-one outer product u·vᵀ (one value ‖u‖·‖v‖, the rest 0), and a wide shape.
+    #[test]
+    fn singular_values_of_known_matrices() {
+        let d = [3.0, -0.5, 7.0, 1e-9];
+        let mut a = vec![0f64; 16];
+        for (i, &x) in d.iter().enumerate() {
+            a[i * 4 + (i + 1) % 4] = x;
+        }
+        let s = singular_values(&a, 4, 4).unwrap();
+        for (got, want) in s.iter().zip([7.0, 3.0, 0.5, 1e-9]) {
+            assert!((got - want).abs() <= 1e-15 * 7.0 + 1e-12 * want, "{got} vs {want}");
+        }
+        // R(θ)·diag(2, 0.25)
+        let (c, sn) = (0.3f64.cos(), 0.3f64.sin());
+        let s = singular_values(&[2.0 * c, -0.25 * sn, 2.0 * sn, 0.25 * c], 2, 2).unwrap();
+        assert!((s[0] - 2.0).abs() < 1e-14 && (s[1] - 0.25).abs() < 1e-14, "{s:?}");
+        let (u, v) = ([1.0, 2.0, 2.0], [3.0, 4.0]);
+        let outer: Vec<f64> = u.iter().flat_map(|x| v.iter().map(move |y| x * y)).collect();
+        let s = singular_values(&outer, 3, 2).unwrap();
+        assert_eq!(s.len(), 2);
+        assert!((s[0] - 15.0).abs() < 1e-13 && s[1].abs() < 1e-13, "{s:?}");
+        let wide = singular_values(&[0.0, 0.0, 5.0], 1, 3).unwrap();
+        assert_eq!(wide, vec![5.0]);
+        assert_eq!(singular_values(&[f64::NAN, 1.0], 1, 2), Err(SvdFailed));
     }
 }

@@ -90,7 +90,7 @@ impl WorkerState {
                     let mut n = 0usize;
                     t.advance(steps, || {
                         n += 1;
-                        n % 8 != 0 || now() - t0 < budget_ms
+                        !n.is_multiple_of(8) || now() - t0 < budget_ms
                     })
                 };
                 // The classifier's view (a forward pass over a grid or the test set) at the

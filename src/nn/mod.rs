@@ -6,12 +6,14 @@
 //!   parameters, probe points
 //! - [`network`] — the MLP as a list of blocks, and the one forward and backward pass over a
 //!   weight source (kept, or drawn again) and a tape (keep everything, or the checkpoints)
+//! - [`jacobian`] — the input–output Jacobian at given inputs, in forward mode (f64 tangents)
 //! - [`loss`] — losses and their gradients
 //! - [`optim`] — the optimizers, over whatever parameters the blocks yield
 
 pub mod activation;
 pub mod block;
 pub mod init;
+pub mod jacobian;
 pub mod loss;
 pub mod network;
 pub mod optim;

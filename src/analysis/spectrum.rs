@@ -1,0 +1,327 @@
+//! Dynamical isometry: the singular values of the input–output Jacobian J = ∂a_L/∂x at
+//! initialization, and what free probability predicts of them.
+//!
+//! The std per layer (χ) says whether a signal keeps its size on average; the spectrum says
+//! whether it keeps its shape. Pennington, Schoenholz & Ganguli (2017, "Resurrecting the sigmoid
+//! in deep learning through dynamical isometry") showed that with orthogonal weights and tanh at
+//! the edge of chaos with a small fixed point q*, the singular values of J stay near 1 at depth
+//! hundreds, while with Gaussian weights, or with ReLU whatever the weights, they spread over
+//! orders of magnitude although the mean of λ = s² is 1 in both.
+//!
+//! **Theory.** With J = D_L·W_L⋯D_1·W_1, the layers free of each other at large width, the
+//! normalised variance v(X) = E[X²]/E[X]² − 1 of a product of free positive elements adds
+//! (from φ(abab) = φ(a²)φ(b)² + φ(a)²φ(b²) − φ(a)²φ(b)² for free a, b), so of λ:
+//!
+//!   E[λ] = Π_l σ²_{w,l}·μ₁,l,   Var[λ] = E[λ]²·Σ_l (μ₂,l/μ₁,l² − 1 − s₁),
+//!
+//! with μ_k,l = E[φ′(z)^{2k}] over z ~ N(μ_b, q_l), q_l the variance recursion's pre-activation
+//! variance at layer l, and s₁ = −1 for i.i.d. weights (WᵀW a Marchenko–Pastur matrix of ratio 1,
+//! v = 1) and 0 for orthogonal ones (WᵀW = g²·I, v = 0). At the fixed point (q_l = q*, χ = 1)
+//! this is Pennington et al.'s σ²_{JJᵀ} = L·(μ₂/μ₁² − 1 − s₁) (2017, eq. 16; 2018, "The
+//! emergence of spectral universality in deep networks").
+
+use crate::analysis::theory::{dphi, expect, layer_bias_moments, moments, weight_variance, Setup, PANELS};
+use crate::math::linalg::{singular_values, SvdFailed};
+use crate::nn::init::{Draw, Init};
+use crate::nn::jacobian::{tangents, JacobianError};
+use crate::nn::network::{Mlp, Source};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::ops::ControlFlow;
+
+/// Inputs of the batch whose Jacobians are taken, by default.
+pub const DEFAULT_INPUTS: usize = 4;
+
+/// "Near 1": singular values in (0.5, 2).
+pub const NEAR_ONE: (f64, f64) = (0.5, 2.0);
+
+/// Depths at which the spectrum is decomposed for the depth chart, at most.
+pub const DEPTH_POINTS: usize = 12;
+
+/// The summary numbers of a set of singular values (those of a few inputs' Jacobians, pooled).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SpectrumStats {
+    /// Singular values pooled (min(n_in, n_L) per input).
+    pub count: usize,
+    /// Of them, resolved: above s_max·max(rows, cols)·ε of their own input's Jacobian (NumPy's
+    /// `matrix_rank` tolerance), below which f64 rounding cannot tell a value from 0. ReLU's
+    /// Jacobian has rank about n/2 (D zeroes the units that are off); a product of many Gaussian
+    /// matrices has its smallest values far below the floor.
+    pub resolved: usize,
+    /// E[λ] and Var[λ] of λ = s² over all of them (the zeros too: E[λ] = tr(JᵀJ)/n).
+    pub mean_lambda: f64,
+    pub var_lambda: f64,
+    /// The share of all of them in (0.5, 2).
+    pub share_near_1: f64,
+    /// The standard deviation of log₁₀ s over the resolved ones.
+    pub sd_log10_s: f64,
+    /// s_max / s_min over all of them: ∞ when any is unresolved (at least 1/(max(rows, cols)·ε)).
+    pub condition: f64,
+}
+
+impl SpectrumStats {
+    /// The numbers of the singular values of several Jacobians, each `rows × cols`, largest first.
+    #[must_use]
+    pub fn of(per_input: &[Vec<f64>], (rows, cols): (usize, usize)) -> Self {
+        let all: Vec<f64> = per_input.iter().flatten().copied().collect();
+        let count = all.len();
+        let nz: Vec<f64> = per_input
+            .iter()
+            .flat_map(|s| {
+                let tol = s.first().copied().unwrap_or(0.0) * rows.max(cols) as f64 * f64::EPSILON;
+                s.iter().copied().filter(move |&v| v > tol)
+            })
+            .collect();
+        let n = count.max(1) as f64;
+        let mean_lambda = all.iter().map(|s| s * s).sum::<f64>() / n;
+        let var_lambda = all.iter().map(|s| (s * s - mean_lambda).powi(2)).sum::<f64>() / n;
+        let share_near_1 = all.iter().filter(|&&s| s > NEAR_ONE.0 && s < NEAR_ONE.1).count() as f64 / n;
+        let logs: Vec<f64> = nz.iter().map(|s| s.log10()).collect();
+        let m = logs.iter().sum::<f64>() / logs.len().max(1) as f64;
+        let sd_log10_s = (logs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / logs.len().max(1) as f64).sqrt();
+        let max = all.iter().copied().fold(0.0, f64::max);
+        let condition =
+            if nz.len() < count || count == 0 { f64::INFINITY } else { max / all.iter().copied().fold(f64::INFINITY, f64::min) };
+        Self { count, resolved: nz.len(), mean_lambda, var_lambda, share_near_1, sd_log10_s, condition }
+    }
+}
+
+/// What free probability predicts of λ = s² after the first l layers.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SpectrumTheory {
+    pub mean_lambda: f64,
+    pub var_lambda: f64,
+}
+
+/// Why no prediction is drawn beside the spectrum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NoTheory {
+    /// J is not square (the input's dimension is not the width): Marchenko–Pastur of another ratio.
+    NotSquare,
+    /// A normalization layer: the theory is of plain layers.
+    Normalized,
+    /// Zero or constant weights: not random matrices.
+    NotRandom,
+    /// The recursion leaves the range where its expectations are finite and nonzero.
+    OutOfRange,
+}
+
+impl fmt::Display for NoTheory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NotSquare => "no prediction: the theory is of square Jacobians, and this input's dimension is not the width",
+            Self::Normalized => "no prediction: the free-probability theory is of plain layers, without normalization",
+            Self::NotRandom => "no prediction: zero and constant weights are not random matrices (every unit is the same)",
+            Self::OutOfRange => "no prediction: the signal vanishes or overflows, so E[φ′²] is 0 or not finite",
+        })
+    }
+}
+
+/// The weights' s₁ (−1 for i.i.d. entries, 0 for orthogonal), or why there is no theory.
+fn s1(c: &Setup) -> Result<f64, NoTheory> {
+    if c.norm.is_some() {
+        return Err(NoTheory::Normalized);
+    }
+    if c.input_dim != c.width {
+        return Err(NoTheory::NotSquare);
+    }
+    match (c.init.kind, c.init.draw(c.width, c.width, c.act)) {
+        (Init::Zeros | Init::Constant, _) | (_, Draw::Constant(_)) => Err(NoTheory::NotRandom),
+        (_, Draw::Orthogonal { .. }) => Ok(0.0),
+        _ => Ok(-1.0),
+    }
+}
+
+/// E[λ] and Var[λ] after each hidden layer l = 1…L (index l − 1), for inputs of mean square
+/// `input_ms` per feature: the formulas of the module's doc.
+pub fn predict(c: &Setup, input_ms: f64) -> Result<Vec<SpectrumTheory>, NoTheory> {
+    let s1 = s1(c)?;
+    let (sw2_first, _) = weight_variance(c, c.input_dim, c.width);
+    let (sw2, _) = weight_variance(c, c.width, c.width);
+    let (mb_first, sb2_first) = layer_bias_moments(c, c.input_dim, c.width);
+    let (mb, sb2) = layer_bias_moments(c, c.width, c.width);
+    let mut q = sw2_first * input_ms + sb2_first;
+    let (mut mean, mut v) = (1.0f64, 0.0f64);
+    let mut out = Vec::with_capacity(c.depth);
+    for l in 0..c.depth {
+        let (m_b, w2) = if l == 0 { (mb_first, sw2_first) } else { (mb, sw2) };
+        let mu1 = expect(|z| dphi(c.act, z).powi(2), m_b, q, PANELS);
+        let mu2 = expect(|z| dphi(c.act, z).powi(4), m_b, q, PANELS);
+        if !(mu1 > 0.0 && mu1.is_finite() && mu2.is_finite() && q.is_finite()) {
+            return Err(NoTheory::OutOfRange);
+        }
+        mean *= w2 * mu1;
+        v += mu2 / (mu1 * mu1) - 1.0 - s1;
+        out.push(SpectrumTheory { mean_lambda: mean, var_lambda: mean * mean * v });
+        q = sw2 * moments(c.act, m_b, q, PANELS).1 + sb2;
+    }
+    Ok(out)
+}
+
+/// The mean square per feature of inputs that put layer 1's pre-activations at the fixed point
+/// q* of the variance map (σ_w,1²·E[x²] + σ_b,1² = q*), where the free-probability predictions
+/// hold layer after layer; `None` where there is no positive finite q* reachable so (q* = 0, ∞,
+/// or below the first layer's bias variance).
+#[must_use]
+pub fn fixed_point_input_ms(c: &Setup) -> Option<f64> {
+    let (sw2_first, _) = weight_variance(c, c.input_dim, c.width);
+    let (sw2, _) = weight_variance(c, c.width, c.width);
+    let (mb, sb2) = layer_bias_moments(c, c.width, c.width);
+    let (_, sb2_first) = layer_bias_moments(c, c.input_dim, c.width);
+    let fixed = crate::analysis::theory::fixed_point(c.act, sw2, mb, sb2, 1.0, PANELS);
+    let ms = (fixed.q_star - sb2_first) / sw2_first;
+    (fixed.q_star.is_finite() && fixed.q_star > 0.0 && ms.is_finite() && ms > 0.0).then_some(ms)
+}
+
+/// The depths 1…L at which the spectrum is decomposed: every one up to [`DEPTH_POINTS`], else
+/// about log-spaced, always with 1 and L.
+#[must_use]
+pub fn depth_points(depth: usize) -> Vec<usize> {
+    if depth <= DEPTH_POINTS {
+        return (1..=depth).collect();
+    }
+    let mut v: Vec<usize> = (0..DEPTH_POINTS).map(|i| (depth as f64).powf(i as f64 / (DEPTH_POINTS - 1) as f64).round() as usize).collect();
+    v.dedup();
+    v
+}
+
+/// One depth's measurement: its numbers, and the theory's beside them where it has any.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DepthSpectrum {
+    pub depth: usize,
+    pub stats: SpectrumStats,
+    pub theory: Option<SpectrumTheory>,
+}
+
+/// The spectrum of a network at a few inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spectrum {
+    /// The last hidden layer's singular values, each input's largest first.
+    pub singular: Vec<Vec<f64>>,
+    /// J's shape: n_in × n_L.
+    pub dims: (usize, usize),
+    /// At every depth of [`depth_points`], the last one L.
+    pub by_depth: Vec<DepthSpectrum>,
+    /// Why no theory is drawn, if none is.
+    pub no_theory: Option<NoTheory>,
+}
+
+impl Spectrum {
+    /// The numbers at the network's full depth.
+    #[must_use]
+    pub fn last(&self) -> Option<&DepthSpectrum> {
+        self.by_depth.last()
+    }
+}
+
+/// Why a spectrum was not measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpectrumError {
+    Jacobian(JacobianError),
+    Svd(SvdFailed),
+    /// Stopped by the caller.
+    Stopped,
+}
+
+impl fmt::Display for SpectrumError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Jacobian(e) => e.fmt(f),
+            Self::Svd(e) => e.fmt(f),
+            Self::Stopped => f.write_str("stopped"),
+        }
+    }
+}
+
+/// What [`measure`] is asked: the inputs `x` (whole rows), their mean square per feature for the
+/// theory, and the depths at which to decompose (the network's depth among them).
+#[derive(Debug, Clone, Copy)]
+pub struct Ask<'a> {
+    pub x: &'a [f32],
+    pub input_ms: f64,
+    pub points: &'a [usize],
+}
+
+/// Measures the spectrum of the network `src` (of the blocks of `plan`) at the inputs and depths
+/// `ask` gives, with the theory of `setup`. `progress(l)` is told each hidden layer as it is
+/// passed, and stops the walk by breaking.
+pub fn measure(
+    plan: &Mlp,
+    src: &mut dyn Source,
+    setup: &Setup,
+    ask: Ask<'_>,
+    mut progress: impl FnMut(usize) -> ControlFlow<()>,
+) -> Result<Spectrum, SpectrumError> {
+    let depth = plan.depth();
+    let (x, input_ms, points) = (ask.x, ask.input_ms, ask.points);
+    let theory = predict(setup, input_ms);
+    let mut by_depth = Vec::with_capacity(points.len());
+    let mut singular = Vec::new();
+    let mut dims = (0, 0);
+    let mut failed = None;
+    let mut stopped = false;
+    tangents(plan, src, x, |l, t| {
+        if points.contains(&l) {
+            let per_input: Result<Vec<Vec<f64>>, SvdFailed> = t.t.iter().map(|m| singular_values(m, t.rows, t.cols)).collect();
+            match per_input {
+                Ok(s) => {
+                    dims = (t.rows, t.cols);
+                    let th = theory.as_ref().ok().and_then(|v| v.get(l - 1).copied());
+                    by_depth.push(DepthSpectrum { depth: l, stats: SpectrumStats::of(&s, dims), theory: th });
+                    if l == depth {
+                        singular = s;
+                    }
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    return ControlFlow::Break(());
+                }
+            }
+        }
+        let step = progress(l);
+        stopped = step.is_break();
+        step
+    })
+    .map_err(SpectrumError::Jacobian)?;
+    if let Some(e) = failed {
+        return Err(SpectrumError::Svd(e));
+    }
+    if stopped && by_depth.last().map(|d| d.depth) != Some(depth) {
+        return Err(SpectrumError::Stopped);
+    }
+    Ok(Spectrum { singular, dims, by_depth, no_theory: theory.err() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The summary of singular values chosen by hand: (3, 1, 0.5, 0) and (1, 1, 1, 1).
+    #[test]
+    fn stats_of_known_values() {
+        let s = SpectrumStats::of(&[vec![3.0, 1.0, 0.5, 0.0], vec![1.0; 4]], (4, 4));
+        assert_eq!((s.count, s.resolved), (8, 7));
+        // λ: 9, 1, 0.25, 0, 1, 1, 1, 1 → mean 14.25/8
+        let mean = 14.25 / 8.0;
+        assert!((s.mean_lambda - mean).abs() < 1e-15);
+        let var = [9.0, 1.0, 0.25, 0.0, 1.0, 1.0, 1.0, 1.0].iter().map(|l: &f64| (l - mean).powi(2)).sum::<f64>() / 8.0;
+        assert!((s.var_lambda - var).abs() < 1e-14);
+        assert_eq!(s.share_near_1, 5.0 / 8.0);
+        assert!(s.condition.is_infinite());
+        // log10: 0.477, 0, −0.301, 0, 0, 0, 0 over the 7 resolved
+        let logs = [3f64.log10(), 0.0, 0.5f64.log10(), 0.0, 0.0, 0.0, 0.0];
+        let m = logs.iter().sum::<f64>() / 7.0;
+        let sd = (logs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 7.0).sqrt();
+        assert!((s.sd_log10_s - sd).abs() < 1e-15);
+        let full = SpectrumStats::of(&[vec![4.0, 2.0]], (2, 2));
+        assert_eq!(full.condition, 2.0);
+    }
+
+    #[test]
+    fn depth_points_are_log_spaced_with_both_ends() {
+        assert_eq!(depth_points(5), vec![1, 2, 3, 4, 5]);
+        let p = depth_points(100);
+        assert_eq!((p[0], *p.last().unwrap()), (1, 100));
+        assert!(p.len() <= DEPTH_POINTS && p.windows(2).all(|w| w[0] < w[1]), "{p:?}");
+    }
+}

@@ -29,6 +29,8 @@ export async function open(env, query = '', opts = {}) {
     deviceScaleFactor: opts.dpr || 1,
     colorScheme: opts.colorScheme || 'light',
   });
+  // A script run in the page before its own (e.g. an observer of body[data-state]).
+  if (opts.init) await context.addInitScript(opts.init);
   const page = await context.newPage();
   page.problems = [];
   page.on('console', (m) => { if (m.type() === 'error') page.problems.push(`console: ${m.text()}`); });

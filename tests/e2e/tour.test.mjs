@@ -83,9 +83,18 @@ test('a tour on a phone, and a tour with a bad step', async () => {
 /// The built-in lessons are one (dist/lessons.json, the file the build writes the lesson lists from).
 test('a tour from a file beside the page; a missing file and another site are refused with a message', async () => {
   const lessons = JSON.parse(readFileSync(join(root, 'www', 'lessons.json'), 'utf8'));
-  const page = await open(env, '?tour=file:lessons.json&step=3');
-  await page.waitForFunction(() => /Step 4 of/.test(document.querySelector('#tour-guide').textContent));
-  await ready(page);
+  // What the step panel said each time the page said it was ready: a script waiting for "ready"
+  // must find the step's view, not the link's own view drawn while the file loaded.
+  const watch = () => {
+    window.readyWith = [];
+    new MutationObserver(() => {
+      if (document.body.dataset.state === 'ready') window.readyWith.push(document.querySelector('#tour-guide')?.textContent || '');
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-state'] });
+  };
+  const page = await open(env, '?tour=file:lessons.json&step=3', { init: watch });
+  assert.match(await page.textContent('#tour-guide'), /Step 4 of/, 'ready only once the tour file is read');
+  const readyWith = await page.evaluate(() => window.readyWith);
+  assert.ok(readyWith.length >= 1 && readyWith.every((t) => /Step 4 of/.test(t)), `ready said while: ${JSON.stringify(readyWith)}`);
   const guide = await page.textContent('#tour-guide');
   assert.match(guide, new RegExp(`Step 4 of ${lessons.steps.length}: ${lessons.steps[3].title}`));
   // The step's own view: Constant 0.5 has 3 layers.

@@ -21,6 +21,7 @@
 //! emergence of spectral universality in deep networks").
 
 use crate::analysis::theory::{dphi, expect, layer_bias_moments, moments, weight_variance, Setup, PANELS};
+use crate::choice::{Choice, Entry};
 use crate::math::linalg::{singular_values, SvdFailed};
 use crate::nn::init::{Draw, Init};
 use crate::nn::jacobian::{tangents, JacobianError};
@@ -31,6 +32,28 @@ use std::ops::ControlFlow;
 
 /// Inputs of the batch whose Jacobians are taken, by default.
 pub const DEFAULT_INPUTS: usize = 4;
+
+/// Whether the page measures the spectrum, and at which inputs (the URL's `spectrum`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SpectrumInput {
+    /// Not measured.
+    #[default]
+    Off,
+    /// At the batch's first [`DEFAULT_INPUTS`] inputs, as they are.
+    Batch,
+    /// At those inputs rescaled so that layer 1's pre-activations have variance q*, the fixed
+    /// point of the variance map, where free probability's predictions hold layer after layer.
+    FixedPoint,
+}
+
+impl Choice for SpectrumInput {
+    const WHAT: &'static str = "Jacobian spectrum";
+    const TABLE: &'static [Entry<Self>] = &[
+        Entry { value: SpectrumInput::Off, id: "off", aliases: &["none", "0"], label: "off" },
+        Entry { value: SpectrumInput::Batch, id: "batch", aliases: &["on", "1"], label: "at 4 inputs of the batch" },
+        Entry { value: SpectrumInput::FixedPoint, id: "fixed", aliases: &["fixed_point", "qstar"], label: "at 4 inputs scaled to q*" },
+    ];
+}
 
 /// "Near 1": singular values in (0.5, 2).
 pub const NEAR_ONE: (f64, f64) = (0.5, 2.0);
@@ -43,10 +66,9 @@ pub const DEPTH_POINTS: usize = 12;
 pub struct SpectrumStats {
     /// Singular values pooled (min(n_in, n_L) per input).
     pub count: usize,
-    /// Of them, resolved: above s_max·max(rows, cols)·ε of their own input's Jacobian (NumPy's
-    /// `matrix_rank` tolerance), below which f64 rounding cannot tell a value from 0. ReLU's
-    /// Jacobian has rank about n/2 (D zeroes the units that are off); a product of many Gaussian
-    /// matrices has its smallest values far below the floor.
+    /// Of them, resolved: above their own input's [`rounding_floor`], below which f64 rounding
+    /// cannot tell a value from 0. ReLU's Jacobian has rank about n/2 (D zeroes the units that
+    /// are off); a product of many Gaussian matrices has its smallest values far below the floor.
     pub resolved: usize,
     /// E[λ] and Var[λ] of λ = s² over all of them (the zeros too: E[λ] = tr(JᵀJ)/n).
     pub mean_lambda: f64,
@@ -59,19 +81,35 @@ pub struct SpectrumStats {
     pub condition: f64,
 }
 
+/// The smallest singular value f64 rounding can tell from 0 in a `rows × cols` Jacobian formed
+/// by `layers` products: s_max·max(rows, cols)·layers·ε. NumPy's `matrix_rank` tolerance
+/// (s_max·max(rows, cols)·ε) is the SVD's own rounding; each product before it adds about as much
+/// again, relative to the largest value.
+#[must_use]
+pub fn rounding_floor(s_max: f64, (rows, cols): (usize, usize), layers: usize) -> f64 {
+    s_max * rows.max(cols) as f64 * layers.max(1) as f64 * f64::EPSILON
+}
+
+/// Each input's singular values (largest first) above its [`rounding_floor`], pooled.
+#[must_use]
+pub fn resolved(per_input: &[Vec<f64>], dims: (usize, usize), layers: usize) -> Vec<f64> {
+    per_input
+        .iter()
+        .flat_map(|s| {
+            let floor = rounding_floor(s.first().copied().unwrap_or(0.0), dims, layers);
+            s.iter().copied().filter(move |&v| v > floor)
+        })
+        .collect()
+}
+
 impl SpectrumStats {
-    /// The numbers of the singular values of several Jacobians, each `rows × cols`, largest first.
+    /// The numbers of the singular values of several Jacobians, each `dims` = rows × cols and
+    /// formed over `layers` layers, largest first.
     #[must_use]
-    pub fn of(per_input: &[Vec<f64>], (rows, cols): (usize, usize)) -> Self {
+    pub fn of(per_input: &[Vec<f64>], dims: (usize, usize), layers: usize) -> Self {
         let all: Vec<f64> = per_input.iter().flatten().copied().collect();
         let count = all.len();
-        let nz: Vec<f64> = per_input
-            .iter()
-            .flat_map(|s| {
-                let tol = s.first().copied().unwrap_or(0.0) * rows.max(cols) as f64 * f64::EPSILON;
-                s.iter().copied().filter(move |&v| v > tol)
-            })
-            .collect();
+        let nz = resolved(per_input, dims, layers);
         let n = count.max(1) as f64;
         let mean_lambda = all.iter().map(|s| s * s).sum::<f64>() / n;
         let var_lambda = all.iter().map(|s| (s * s - mean_lambda).powi(2)).sum::<f64>() / n;
@@ -204,6 +242,11 @@ pub struct Spectrum {
     pub by_depth: Vec<DepthSpectrum>,
     /// Why no theory is drawn, if none is.
     pub no_theory: Option<NoTheory>,
+    /// The inputs' mean square per feature, layer 1's pre-activation variance q₁ it gives, and
+    /// the variance map's fixed point q* (if it has a positive finite one).
+    pub input_ms: f64,
+    pub q_first: f64,
+    pub q_star: Option<f64>,
 }
 
 impl Spectrum {
@@ -211,6 +254,12 @@ impl Spectrum {
     #[must_use]
     pub fn last(&self) -> Option<&DepthSpectrum> {
         self.by_depth.last()
+    }
+
+    /// The last layer's singular values that rounding can tell from 0 ([`resolved`]).
+    #[must_use]
+    pub fn resolved(&self) -> Vec<f64> {
+        resolved(&self.singular, self.dims, self.last().map_or(1, |d| d.depth))
     }
 }
 
@@ -267,7 +316,7 @@ pub fn measure(
                 Ok(s) => {
                     dims = (t.rows, t.cols);
                     let th = theory.as_ref().ok().and_then(|v| v.get(l - 1).copied());
-                    by_depth.push(DepthSpectrum { depth: l, stats: SpectrumStats::of(&s, dims), theory: th });
+                    by_depth.push(DepthSpectrum { depth: l, stats: SpectrumStats::of(&s, dims, l), theory: th });
                     if l == depth {
                         singular = s;
                     }
@@ -289,7 +338,78 @@ pub fn measure(
     if stopped && by_depth.last().map(|d| d.depth) != Some(depth) {
         return Err(SpectrumError::Stopped);
     }
-    Ok(Spectrum { singular, dims, by_depth, no_theory: theory.err() })
+    let (sw2_first, _) = weight_variance(setup, setup.input_dim, setup.width);
+    let (_, sb2_first) = layer_bias_moments(setup, setup.input_dim, setup.width);
+    let q_first = sw2_first * input_ms + sb2_first;
+    let q_star = fixed_point_input_ms(setup).map(|ms| sw2_first * ms + sb2_first);
+    Ok(Spectrum { singular, dims, by_depth, no_theory: theory.err(), input_ms, q_first, q_star })
+}
+
+/// Measured and predicted agree within this factor (Var[λ]: its tails make one draw noisy).
+pub const AGREE_VAR: (f64, f64) = (0.75, 1.33);
+
+impl Spectrum {
+    /// What the page says of it, in plain words: the spread, the theory beside it, and where
+    /// the theory does not hold.
+    #[must_use]
+    pub fn sentences(&self) -> Vec<String> {
+        let Some(d) = self.last() else { return Vec::new() };
+        let st = d.stats;
+        let g = crate::format::significant;
+        let mut out = vec![if st.sd_log10_s < 0.5 && st.share_near_1 > 0.9 {
+            format!(
+                "Dynamical isometry: {:.0}% of the singular values are within a factor 2 of 1 (the spread of log₁₀ s is {}), so every direction of the input reaches the last layer with about its size.",
+                100.0 * st.share_near_1,
+                g(st.sd_log10_s, 2)
+            )
+        } else {
+            format!(
+                "Not isometric: only {:.0}% of the singular values are within a factor 2 of 1 and log₁₀ s spreads with standard deviation {} (decades), so some directions of the input are amplified and others all but erased, even where the mean of s² is {}.",
+                100.0 * st.share_near_1,
+                g(st.sd_log10_s, 2),
+                g(st.mean_lambda, 2)
+            )
+        }];
+        if st.resolved < st.count {
+            out.push(format!(
+                "{} of {} singular values are 0 within f64 rounding (ReLU-like units that are off, or a product whose smallest values fell below s_max·n·L·ε); the spread is of the other {}.",
+                st.count - st.resolved,
+                st.count,
+                st.resolved
+            ));
+        }
+        match (d.theory, self.no_theory) {
+            (Some(t), _) => {
+                let r = st.var_lambda / t.var_lambda;
+                let agree = t.var_lambda > 0.0 && r > AGREE_VAR.0 && r < AGREE_VAR.1;
+                out.push(format!(
+                    "Free probability predicts E[λ] = {} and Var[λ] = {} (λ = s²); measured {} and {}{}.",
+                    g(t.mean_lambda, 3),
+                    g(t.var_lambda, 3),
+                    g(st.mean_lambda, 3),
+                    g(st.var_lambda, 3),
+                    if agree || t.var_lambda.abs() < 1e-9 && st.var_lambda < 1e-6 {
+                        ""
+                    } else {
+                        ": they part, as they do at finite width, with few inputs, or where E[λ] is far from 1"
+                    }
+                ));
+            }
+            (None, Some(why)) => out.push(format!("{why}.")),
+            (None, None) => {}
+        }
+        if let Some(q_star) = self.q_star {
+            let ratio = self.q_first / q_star;
+            if !(0.5..=2.0).contains(&ratio) {
+                out.push(format!(
+                    "The inputs put layer 1's pre-activations at variance {}, far from the fixed point q* = {}: the first layers differ from the rest until q settles (the prediction follows q layer by layer), and the papers' isometry is at q*; choose \"at 4 inputs scaled to q*\" to start there.",
+                    g(self.q_first, 2),
+                    g(q_star, 2)
+                ));
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
@@ -299,7 +419,7 @@ mod tests {
     /// The summary of singular values chosen by hand: (3, 1, 0.5, 0) and (1, 1, 1, 1).
     #[test]
     fn stats_of_known_values() {
-        let s = SpectrumStats::of(&[vec![3.0, 1.0, 0.5, 0.0], vec![1.0; 4]], (4, 4));
+        let s = SpectrumStats::of(&[vec![3.0, 1.0, 0.5, 0.0], vec![1.0; 4]], (4, 4), 1);
         assert_eq!((s.count, s.resolved), (8, 7));
         // λ: 9, 1, 0.25, 0, 1, 1, 1, 1 → mean 14.25/8
         let mean = 14.25 / 8.0;
@@ -313,7 +433,7 @@ mod tests {
         let m = logs.iter().sum::<f64>() / 7.0;
         let sd = (logs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / 7.0).sqrt();
         assert!((s.sd_log10_s - sd).abs() < 1e-15);
-        let full = SpectrumStats::of(&[vec![4.0, 2.0]], (2, 2));
+        let full = SpectrumStats::of(&[vec![4.0, 2.0]], (2, 2), 1);
         assert_eq!(full.condition, 2.0);
     }
 

@@ -1,7 +1,7 @@
 //! Per-layer line charts: a log axis for standard deviations (vanishing and exploding read as a
 //! slope), a linear 0–1 axis for fractions.
 
-use super::{axis_label, background, layer_ticks, ChartError, Frame, Style};
+use super::{axis_label, background, layer_ticks, mix, ChartError, Frame, Style};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
@@ -131,12 +131,6 @@ pub fn decade_range(values: impl Iterator<Item = f64>) -> (i32, i32) {
         b = a + 1;
     }
     (a.max(-40), b.min(40).max(a.max(-40) + 1))
-}
-
-/// `a` mixed towards `b` by `w`.
-fn mix(a: RGBColor, b: RGBColor, w: f64) -> RGBColor {
-    let m = |x: u8, y: u8| (f64::from(x) * (1.0 - w) + f64::from(y) * w).round() as u8;
-    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
 }
 
 /// The layer (1-based) whose column is nearest device pixel column `x` of a chart of `depth`

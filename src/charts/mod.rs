@@ -8,6 +8,7 @@ pub mod diagram;
 pub mod lines;
 pub mod phase;
 pub mod ridgeline;
+pub mod spectrum;
 pub mod training;
 
 use crate::analysis::report::Quantity;
@@ -252,6 +253,14 @@ pub fn layer_ticks(depth: usize, max: usize) -> Vec<usize> {
         }
     }
     t
+}
+
+/// `a` mixed towards `b` by `w` ∈ [0, 1].
+#[must_use]
+pub fn mix(a: RGBColor, b: RGBColor, w: f64) -> RGBColor {
+    let w = w.clamp(0.0, 1.0);
+    let m = |x: u8, y: u8| (f64::from(x) * (1.0 - w) + f64::from(y) * w).round() as u8;
+    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
 }
 
 /// A short number for an axis label.

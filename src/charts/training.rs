@@ -3,19 +3,11 @@
 //! gradients, and the classifier's decision regions or confusion matrix, one panel per run.
 
 use super::lines::{decade_range, Marker};
-use super::{axis_label, background, fit_title, layer_ticks, ChartError, Frame, Style};
+use super::{axis_label, background, fit_title, layer_ticks, mix, ChartError, Frame, Style};
 use crate::compute::lab::{ClassView, Points};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
-
-/// `a` mixed towards `b` by `w` ∈ [0, 1].
-#[must_use]
-pub fn mix(a: RGBColor, b: RGBColor, w: f64) -> RGBColor {
-    let w = w.clamp(0.0, 1.0);
-    let m = |x: u8, y: u8| (f64::from(x) * (1.0 - w) + f64::from(y) * w).round() as u8;
-    RGBColor(m(a.0, b.0), m(a.1, b.1), m(a.2, b.2))
-}
 
 /// A sequential colour scale (viridis, 5 stops): perceptually even and readable in grey.
 #[must_use]

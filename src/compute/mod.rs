@@ -7,6 +7,7 @@
 //! - [`assemble`] — a report read from the measurements: the theory beside them, the verdict
 //! - [`budget`] — how many bytes every path allocates (the memory line, the refusals, the workers)
 //! - [`lab`] — the training lab: runs, evaluations, snapshots
+//! - [`spectrum`] — the Jacobian's singular values at a few inputs, the network drawn layer by layer
 
 pub mod assemble;
 pub mod batch;
@@ -15,3 +16,4 @@ pub mod experiment;
 pub mod lab;
 pub mod lean;
 pub mod shard;
+pub mod spectrum;

@@ -6,6 +6,7 @@
 //! writer, which read and write these fields. The page's view options (panels, theme, diagram)
 //! are [`crate::spec::view`]. The memory checks are `impl Config` in [`crate::compute::budget`].
 
+use crate::analysis::spectrum::SpectrumInput;
 use crate::analysis::theory::Setup;
 use crate::choice::Choice;
 use crate::data::InputKind;
@@ -69,6 +70,9 @@ pub struct Config {
     pub l2: f64,
     pub split: f64,
     pub compare: Compare,
+    /// Whether the initialization view measures the input–output Jacobian's singular values,
+    /// and at which inputs (the URL's `spectrum`).
+    pub spectrum: SpectrumInput,
     pub workers: usize,
 }
 
@@ -100,6 +104,7 @@ impl Default for Config {
             l2: 0.0,
             split: 0.2,
             compare: Compare::Off,
+            spectrum: SpectrumInput::Off,
             workers: 0,
         }
     }

@@ -10,6 +10,7 @@
 //! naming the key, for the page to show. What cannot be shown at all (a configuration over the
 //! memory budget) is a [`crate::spec::config::ConfigError`] from `Config::validate`.
 
+use crate::analysis::spectrum::SpectrumInput;
 use crate::choice::{self, Choice};
 use crate::data::InputKind;
 use crate::format::fmt_num;
@@ -443,6 +444,19 @@ pub const PARAMS: &[Param] = &[
             "2–4 runs side by side on the same data and seed: initializers (`he_normal,xavier_normal,normal`), or `act:relu,tanh`, or `opt:sgd,adam`, or `norm:none,batch,layer`; `off` for one run",
             Kind::Choice,
             Control::Text,
+        )
+    },
+    Param {
+        optional: true,
+        options: options_of::<SpectrumInput>,
+        read: |r, c, v| c.spectrum = r.choice(v, c.spectrum),
+        write: |c| c.spectrum.id().to_string(),
+        ..param(
+            "spectrum",
+            "Jacobian spectrum",
+            "the singular values of the input–output Jacobian ∂a_L/∂x (dynamical isometry) at 4 inputs of the batch, as they are or rescaled so layer 1's pre-activations sit at the fixed point q*; not with batch norm",
+            Kind::Choice,
+            Control::Select,
         )
     },
     Param {

@@ -18,6 +18,7 @@ mod init_view;
 mod lab_view;
 mod page_ui;
 mod pickers;
+mod spectrum_view;
 mod tasks;
 mod tour_view;
 pub mod wiring;
@@ -60,6 +61,8 @@ pub struct App {
     /// A `tour=file:` link whose file has not arrived: the view drawn meanwhile is not the one
     /// the link asks for, so the page does not say it is ready.
     tour_loading: bool,
+    /// The Jacobian spectrum panel and its worker.
+    spectrum: spectrum_view::SpectrumView,
 }
 
 /// How callbacks reach the app.
@@ -79,6 +82,7 @@ impl App {
             pickers: Pickers::default(),
             tour: None,
             tour_loading: false,
+            spectrum: spectrum_view::SpectrumView::default(),
         }
     }
 
@@ -114,6 +118,8 @@ impl App {
     fn schedule(&mut self) {
         set_state("computing");
         self.init.undrawn();
+        let h = self.handle();
+        self.spectrum.update(&self.config, &h);
         if self.compute.deferred {
             self.start_pool();
         }
@@ -220,6 +226,20 @@ impl App {
         if was_busy || self.compute.pending {
             self.compute.pending = false;
             self.schedule();
+        }
+    }
+
+    /// A message of the spectrum panel's worker.
+    fn on_spectrum_message(&mut self, _k: usize, data: &JsValue) {
+        if self.spectrum.receive(data) {
+            self.maybe_ready();
+        }
+    }
+
+    /// The spectrum panel's worker stopped.
+    fn spectrum_worker_failed(&mut self, message: &str) {
+        if self.spectrum.worker_failed(message) {
+            self.maybe_ready();
         }
     }
 
@@ -358,7 +378,13 @@ impl App {
     /// waiting) and, when the lab has runs, the lab settled with its last redraw done.
     fn maybe_ready(&mut self) {
         let train = self.config.view == View::Train;
-        if self.tour_loading || self.compute.pending || self.compute.pool.busy() || !self.init.is_drawn() || self.lab.busy(train) {
+        if self.tour_loading
+            || self.spectrum.busy()
+            || self.compute.pending
+            || self.compute.pool.busy()
+            || !self.init.is_drawn()
+            || self.lab.busy(train)
+        {
             return;
         }
         self.progress.stop();
@@ -392,6 +418,7 @@ impl App {
         if !self.lab.is_idle() {
             self.queue_lab_draw();
         }
+        self.spectrum.draw();
     }
 
     /// Redraws one chart of the last report now (the diagram toggle needs only the diagram).

@@ -16,7 +16,7 @@ use plotters_canvas::CanvasBackend;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlCanvasElement;
 
-pub(super) fn style() -> Style {
+pub(crate) fn style() -> Style {
     Style { theme: if prefers_dark() { Theme::DARK } else { Theme::LIGHT }, scale: window().device_pixel_ratio().clamp(1.0, 4.0) }
 }
 
@@ -31,7 +31,7 @@ pub(super) fn on_canvas(
 }
 
 /// [`on_canvas`] for a drawing that returns its own text alternative (empty: leave it).
-fn labelled(
+pub(crate) fn labelled(
     id: &str,
     s: &Style,
     f: impl FnOnce(&DrawingArea<CanvasBackend, plotters::coord::Shift>) -> Result<String, ChartError>,

@@ -259,13 +259,17 @@ impl Pool {
             | Reply::Part { id, .. }
             | Reply::Hists { id, .. }
             | Reply::Failed { id, .. } => *id,
-            Reply::Ready | Reply::Trained { .. } | Reply::TrainReport { .. } | Reply::TrainFailed { .. } => return Outcome::Waiting,
+            Reply::Ready | Reply::Trained { .. } | Reply::TrainReport { .. } | Reply::TrainFailed { .. } | Reply::Spectrum { .. } => {
+                return Outcome::Waiting
+            }
         };
         if !self.in_flight.iter().any(|f| f.id == id) {
             return Outcome::Waiting; // a reply to a request that was dropped
         }
         match reply {
-            Reply::Ready | Reply::Trained { .. } | Reply::TrainReport { .. } | Reply::TrainFailed { .. } => Outcome::Waiting,
+            Reply::Ready | Reply::Trained { .. } | Reply::TrainReport { .. } | Reply::TrainFailed { .. } | Reply::Spectrum { .. } => {
+                Outcome::Waiting
+            }
             // Drawn unless a newer request's results are on the screen.
             Reply::Weights { preview, .. } => match self.in_flight.iter().find(|f| f.id == id && f.id > self.done_id) {
                 Some(f) => Outcome::Weights { config: f.config, asked: f.asked, sent: f.sent, ms, preview },

@@ -3,6 +3,7 @@
 //! - `Run` → first `Weights` (shard 0: the network's weight histograms, before the pass); then, for
 //!   the whole batch, `Report`; for a shard → `Part` with its ∂L/∂W transferred, and
 //!   the experiment is kept for the `Hists` request that follows → `Hists`;
+//! - `Spectrum` → `Progress` now and then, then `Spectrum` (the Jacobian's singular values);
 //! - anything that cannot be computed → `Failed` with the reason.
 //!
 //! Every reply carries the time spent here and this worker's wasm memory. It sends `Ready` once it
@@ -122,6 +123,22 @@ impl WorkerState {
             },
             request @ (Request::TrainStart { .. } | Request::TrainSteps { .. } | Request::TrainReport { .. }) => {
                 self.train(request, now, early)
+            }
+            Request::Spectrum { id, query } => {
+                let (config, _) = Config::from_query(&query);
+                let mut last = now();
+                let tell = |done: usize, total: usize| {
+                    if now() - last >= PROGRESS_EVERY_MS {
+                        last = now();
+                        early(Reply::Progress { id, done, total });
+                    }
+                    // The page stops a spectrum by ending this worker.
+                    std::ops::ControlFlow::Continue(())
+                };
+                match crate::compute::spectrum::run(&config, tell) {
+                    Ok(s) => Reply::Spectrum { id, spectrum: Box::new(s) },
+                    Err(e) => Reply::Failed { id, error: e.to_string() },
+                }
             }
             Request::Run { id, query, shard } => {
                 let (config, _) = Config::from_query(&query);

@@ -3,7 +3,7 @@
 #![cfg(target_arch = "wasm32")]
 
 mod common;
-use common::fingerprints::FINGERPRINTS;
+use common::fingerprints::{FINGERPRINTS, SPECTRUM_FINGERPRINTS};
 use initviz::charts::{lines, ridgeline, Style, Theme};
 use initviz::compute::experiment::{run, Experiment};
 use initviz::spec::config::Config;
@@ -22,6 +22,16 @@ fn fingerprints_match_native() {
         let mut e = Experiment::new(&c).unwrap();
         e.pass();
         assert_eq!(e.fingerprint(), want, "{q}");
+    }
+}
+
+/// The Jacobian spectra give the native singular values to the bit (tests/seed.rs).
+#[wasm_bindgen_test]
+fn spectrum_fingerprints_match_native() {
+    for (q, want) in SPECTRUM_FINGERPRINTS {
+        let (c, _) = Config::from_query(q);
+        let s = initviz::compute::spectrum::run(&c, |_, _| std::ops::ControlFlow::Continue(())).unwrap();
+        assert_eq!(s.fingerprint(), want, "{q}");
     }
 }
 

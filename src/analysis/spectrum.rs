@@ -114,7 +114,8 @@ impl SpectrumStats {
         let mean_lambda = all.iter().map(|s| s * s).sum::<f64>() / n;
         let var_lambda = all.iter().map(|s| (s * s - mean_lambda).powi(2)).sum::<f64>() / n;
         let share_near_1 = all.iter().filter(|&&s| s > NEAR_ONE.0 && s < NEAR_ONE.1).count() as f64 / n;
-        let logs: Vec<f64> = nz.iter().map(|s| s.log10()).collect();
+        // libm, not std: std's log10 is the platform's natively, and the bits must be the same in wasm.
+        let logs: Vec<f64> = nz.iter().map(|&s| libm::log10(s)).collect();
         let m = logs.iter().sum::<f64>() / logs.len().max(1) as f64;
         let sd_log10_s = (logs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / logs.len().max(1) as f64).sqrt();
         let max = all.iter().copied().fold(0.0, f64::max);
@@ -218,7 +219,8 @@ pub fn depth_points(depth: usize) -> Vec<usize> {
     if depth <= DEPTH_POINTS {
         return (1..=depth).collect();
     }
-    let mut v: Vec<usize> = (0..DEPTH_POINTS).map(|i| (depth as f64).powf(i as f64 / (DEPTH_POINTS - 1) as f64).round() as usize).collect();
+    let mut v: Vec<usize> =
+        (0..DEPTH_POINTS).map(|i| libm::pow(depth as f64, i as f64 / (DEPTH_POINTS - 1) as f64).round() as usize).collect();
     v.dedup();
     v
 }
@@ -254,6 +256,21 @@ impl Spectrum {
     #[must_use]
     pub fn last(&self) -> Option<&DepthSpectrum> {
         self.by_depth.last()
+    }
+
+    /// A hash of every singular value's bits, at every depth measured (FNV-1a over the f64 bits):
+    /// the same on every target, which the native and the browser tests check.
+    #[must_use]
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        let bits = self.singular.iter().flatten().map(|v| v.to_bits());
+        let stats = self.by_depth.iter().flat_map(|d| [d.stats.mean_lambda, d.stats.var_lambda, d.stats.sd_log10_s].map(f64::to_bits));
+        for b in bits.chain(stats) {
+            for byte in b.to_le_bytes() {
+                h = (h ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        h
     }
 
     /// The last layer's singular values that rounding can tell from 0 ([`resolved`]).

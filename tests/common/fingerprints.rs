@@ -21,3 +21,12 @@ pub const FINGERPRINTS: [(&str, u64); 11] = [
     // The value is the one-reflector-at-a-time QR's (before issue 18): the same f32 bits.
     ("depth=2&width=72&init=orthogonal&act=tanh&batch=5&seed=21", 0xcfcc5a7236b21427),
 ];
+
+/// Jacobian spectra (issue 24), `Spectrum::fingerprint`: the f64 tangents and nalgebra's SVD built
+/// with `libm-force` give the same singular values natively and in wasm. A tanh network with
+/// orthogonal weights at the batch's inputs, and one with layer norm and Gaussian weights at the
+/// fixed point (inputs rescaled through libm's functions).
+pub const SPECTRUM_FINGERPRINTS: [(&str, u64); 2] = [
+    ("depth=6&width=40&init=orthogonal&act=tanh&batch=4&seed=3&spectrum=batch", 0xdc4e74fd3a4f99cb),
+    ("depth=5&width=36&init=xavier_normal&act=gelu&norm=layer&bias=normal:0.05&batch=4&seed=8&spectrum=fixed", 0xb140c06a79ac8095),
+];

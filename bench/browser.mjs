@@ -33,6 +33,13 @@ for (const [depth, width, batch] of [[10, 256, 256], [10, 500, 1000], [5, 1000, 
   const [init, pass, report] = await page.evaluate(([q]) => Array.from(window.wasmBindings.bench_pass(q, 3)), [q]);
   out.push({ kind: 'pass', depth, width, batch, init_ms: init, pass_ms: pass, report_ms: report, total_ms: init + pass + report });
 }
+// The Jacobian spectrum (issue 24): 4 inputs at width 256 and depth 100, and 1 input at width
+// 1024 (the page's 4 take four times as long), the spectrum panel's computation in its worker.
+for (const [width, batch, reps] of [[256, 256, 3], [1024, 1, 1]]) {
+  const q = `depth=100&width=${width}&batch=${batch}&init=orthogonal&act=tanh&spectrum=batch`;
+  const [ms, med] = await page.evaluate(([q, r]) => Array.from(window.wasmBindings.bench_spectrum(q, r)), [q, reps]);
+  out.push({ kind: 'spectrum', depth: 100, width, inputs: Math.min(4, batch), ms, median_ms: med });
+}
 // First view: navigation to the first frame whose data-state is "ready", for a plain visit (the
 // default view) and a lesson link (computed live), median of 7 fresh pages.
 for (const [view, q] of [['default', ''], ['lesson', '?depth=10&width=500&init=xavier_normal&act=tanh&batch=1000']]) {

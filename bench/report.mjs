@@ -81,6 +81,14 @@ if (live.length) {
   console.log('\nThe training view while it plays (3 s): redraws per second (aim ≥ 10), longest main-thread task, steps per second in its worker');
   for (const l of live) console.log(`${l.setup.padEnd(8)} ${l.redraws_per_s.toFixed(1).padStart(6)} /s   ${l.longest_task_ms.toFixed(0).padStart(5)} ms   ${l.steps_per_s.toFixed(0).padStart(7)} steps/s`);
 }
+const spectra = wasm.filter((o) => o.kind === 'spectrum');
+if (spectra.length) {
+  console.log('\nJacobian spectrum at depth 100 (best; native in the same run)');
+  for (const w of spectra) {
+    const n = native.find((o) => o.kind === 'spectrum' && o.width === w.width && o.inputs === w.inputs);
+    console.log(`width ${String(w.width).padStart(4)}, ${w.inputs} input(s): wasm ${(w.ms / 1000).toFixed(2)} s${n ? `, native ${(n.ms / 1000).toFixed(2)} s, wasm/native ${(w.ms / n.ms).toFixed(2)}` : ''}`);
+  }
+}
 const bytes = wasm.filter((o) => o.kind === 'bytes');
 if (bytes.length) {
   console.log('\nBytes on the wire for a plain visit: before the first paint (the pre-rendered view) and before it is interactive');

@@ -31,6 +31,9 @@ fn main() {
     if run("train") {
         train_figures();
     }
+    if run("spectrum") {
+        spectrum_figures();
+    }
 }
 
 /// The matrix product's three variants.
@@ -137,6 +140,18 @@ fn orthogonal_figures() {
     std::hint::black_box(lean::run(&c).expect("valid"));
     let layered = t.elapsed().as_secs_f64() * 1e3;
     println!("{{\"kind\":\"orthogonal_pass\",\"query\":\"{q}\",\"kept_ms\":{kept:.0},\"layer_by_layer_ms\":{layered:.0}}}");
+}
+
+/// The Jacobian spectrum at depth 100: 4 inputs at width 256, 1 at width 1024 (as bench/browser.mjs).
+fn spectrum_figures() {
+    for (width, batch) in [(256, 256), (1024, 1)] {
+        let q = format!("depth=100&width={width}&batch={batch}&init=orthogonal&act=tanh&spectrum=batch");
+        let (c, _) = Config::from_query(&q);
+        let t = Instant::now();
+        std::hint::black_box(initviz::compute::spectrum::run(&c, |_, _| std::ops::ControlFlow::Continue(())).ok());
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        println!("{{\"kind\":\"spectrum\",\"depth\":100,\"width\":{width},\"inputs\":{},\"ms\":{ms:.0}}}", batch.min(4));
+    }
 }
 
 /// The two training setups (the same in bench/browser.mjs and bench/tfjs.mjs).

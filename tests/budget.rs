@@ -249,3 +249,23 @@ fn compared_runs_too_large_to_keep_say_they_are_kept_whole() {
     let train = config("mode=train&input=spiral&depth=8&width=1024&batch=32&opt=adam&compare=he_normal,xavier_normal,normal,zeros");
     assert!(matches!(train.validate_page(), Err(initviz::spec::config::ConfigError::TooLarge { .. })));
 }
+
+/// The Jacobian spectrum's worker (`compute::spectrum::run`): its byte count against the
+/// allocator's peak while it runs, at 4 inputs of width 256, at 1 input of width 512 with layer
+/// norm, and at 64 inputs of 2-D data.
+#[test]
+fn spectrum_bytes_are_what_it_allocates() {
+    let _alone = alone();
+    let mut wrong = String::new();
+    for q in [
+        "depth=6&width=256&init=orthogonal&act=tanh&spectrum=batch",
+        "depth=3&width=512&batch=1&norm=layer&spectrum=fixed",
+        "depth=5&width=128&input=spiral&batch=256&spectrum=batch",
+    ] {
+        let c = config(q);
+        let (s, peak) = peak_of(|| initviz::compute::spectrum::run(&c, |_, _| std::ops::ControlFlow::Continue(())));
+        assert!(s.is_ok(), "{q}");
+        wrong += &off_by(q, initviz::compute::spectrum::bytes(&c), peak);
+    }
+    assert!(wrong.is_empty(), "{wrong}");
+}

@@ -30,8 +30,20 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::ControlFlow;
 
-/// Inputs of the batch whose Jacobians are taken, by default.
-pub const DEFAULT_INPUTS: usize = 4;
+/// Singular values wanted, pooled over the inputs: enough for a histogram of 48 bins.
+pub const POOLED: usize = 1024;
+
+/// The most inputs whose Jacobians are taken.
+pub const MAX_INPUTS: usize = 64;
+
+/// How many of the batch's inputs the spectrum takes: enough that [`POOLED`] singular values
+/// are pooled (each input's Jacobian has min(n_in, width)), at most [`MAX_INPUTS`] and the batch.
+/// One input's Jacobian costs about 2·n_in·width²·depth flops, so at width 1024 one input (215
+/// GFLOP at depth 100) is taken, at 256 four, and at 2-D input 64 (each J is 2 × width).
+#[must_use]
+pub fn inputs_for(input_dim: usize, width: usize, batch: usize) -> usize {
+    POOLED.div_ceil(input_dim.min(width).max(1)).clamp(1, MAX_INPUTS).min(batch.max(1))
+}
 
 /// Whether the page measures the spectrum, and at which inputs (the URL's `spectrum`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -39,7 +51,7 @@ pub enum SpectrumInput {
     /// Not measured.
     #[default]
     Off,
-    /// At the batch's first [`DEFAULT_INPUTS`] inputs, as they are.
+    /// At the batch's first inputs ([`inputs_for`]), as they are.
     Batch,
     /// At those inputs rescaled so that layer 1's pre-activations have variance q*, the fixed
     /// point of the variance map, where free probability's predictions hold layer after layer.
@@ -50,8 +62,8 @@ impl Choice for SpectrumInput {
     const WHAT: &'static str = "Jacobian spectrum";
     const TABLE: &'static [Entry<Self>] = &[
         Entry { value: SpectrumInput::Off, id: "off", aliases: &["none", "0"], label: "off" },
-        Entry { value: SpectrumInput::Batch, id: "batch", aliases: &["on", "1"], label: "at 4 inputs of the batch" },
-        Entry { value: SpectrumInput::FixedPoint, id: "fixed", aliases: &["fixed_point", "qstar"], label: "at 4 inputs scaled to q*" },
+        Entry { value: SpectrumInput::Batch, id: "batch", aliases: &["on", "1"], label: "at inputs of the batch" },
+        Entry { value: SpectrumInput::FixedPoint, id: "fixed", aliases: &["fixed_point", "qstar"], label: "at inputs scaled to q*" },
     ];
 }
 
@@ -244,6 +256,8 @@ pub struct Spectrum {
     pub by_depth: Vec<DepthSpectrum>,
     /// Why no theory is drawn, if none is.
     pub no_theory: Option<NoTheory>,
+    /// How many inputs' Jacobians are pooled.
+    pub inputs: usize,
     /// The inputs' mean square per feature, layer 1's pre-activation variance q₁ it gives, and
     /// the variance map's fixed point q* (if it has a positive finite one).
     pub input_ms: f64,
@@ -359,7 +373,7 @@ pub fn measure(
     let (_, sb2_first) = layer_bias_moments(setup, setup.input_dim, setup.width);
     let q_first = sw2_first * input_ms + sb2_first;
     let q_star = fixed_point_input_ms(setup).map(|ms| sw2_first * ms + sb2_first);
-    Ok(Spectrum { singular, dims, by_depth, no_theory: theory.err(), input_ms, q_first, q_star })
+    Ok(Spectrum { singular, dims, by_depth, no_theory: theory.err(), inputs: x.len() / setup.input_dim.max(1), input_ms, q_first, q_star })
 }
 
 /// Measured and predicted agree within this factor (Var[λ]: its tails make one draw noisy).
@@ -419,7 +433,7 @@ impl Spectrum {
             let ratio = self.q_first / q_star;
             if !(0.5..=2.0).contains(&ratio) {
                 out.push(format!(
-                    "The inputs put layer 1's pre-activations at variance {}, far from the fixed point q* = {}: the first layers differ from the rest until q settles (the prediction follows q layer by layer), and the papers' isometry is at q*; choose \"at 4 inputs scaled to q*\" to start there.",
+                    "The inputs put layer 1's pre-activations at variance {}, far from the fixed point q* = {}: the first layers differ from the rest until q settles (the prediction follows q layer by layer), and the papers' isometry is at q*; choose \"at inputs scaled to q*\" to start there.",
                     g(self.q_first, 2),
                     g(q_star, 2)
                 ));
@@ -452,6 +466,15 @@ mod tests {
         assert!((s.sd_log10_s - sd).abs() < 1e-15);
         let full = SpectrumStats::of(&[vec![4.0, 2.0]], (2, 2), 1);
         assert_eq!(full.condition, 2.0);
+    }
+
+    #[test]
+    fn inputs_pool_about_1024_singular_values() {
+        assert_eq!(inputs_for(256, 256, 256), 4);
+        assert_eq!(inputs_for(1024, 1024, 256), 1);
+        assert_eq!(inputs_for(512, 512, 1), 1);
+        assert_eq!(inputs_for(2, 32, 1000), MAX_INPUTS);
+        assert_eq!(inputs_for(64, 256, 10), 10);
     }
 
     #[test]

@@ -224,6 +224,7 @@ mod tests {
                 .map(|&(depth, sd)| DepthSpectrum { depth, stats: SpectrumStats { sd_log10_s: sd, ..stats }, theory: None })
                 .collect(),
             no_theory: None,
+            inputs: 1,
             input_ms: 1.0,
             q_first: 1.0,
             q_star: None,

@@ -354,10 +354,21 @@ pub fn runs(c: &Config) -> Vec<u64> {
         .collect()
 }
 
-/// Bytes the page holds for a configuration: the sum over its runs, each in its own worker.
+/// Bytes the page holds for a configuration: the sum over its runs, each in its own worker, and
+/// the Jacobian spectrum's worker when it is measured.
 #[must_use]
 pub fn total(c: &Config) -> u64 {
-    runs(c).iter().sum()
+    runs(c).iter().sum::<u64>() + spectrum(c)
+}
+
+/// Bytes of the Jacobian spectrum's worker: 0 when the page does not measure it.
+#[must_use]
+pub fn spectrum(c: &Config) -> u64 {
+    if crate::compute::spectrum::measured(c) {
+        crate::compute::spectrum::bytes(c)
+    } else {
+        0
+    }
 }
 
 /// The configuration's memory checks and notes, from the counts above (callers write
@@ -440,7 +451,11 @@ impl Config {
                 MEMORY_BUDGET >> 20
             );
         }
-        match path(self) {
+        let with = match spectrum(self) {
+            0 => String::new(),
+            b => format!(" (with {} for the Jacobian spectrum)", mib(b)),
+        };
+        let note = match path(self) {
             Path::Lean => format!(
                 "Memory: {}, computed layer by layer (kept whole it would need {} MiB), so it takes {}.",
                 mib(total),
@@ -449,6 +464,10 @@ impl Config {
             ),
             Path::Train => format!("Memory: {} of the {} MiB budget to train.", mib(total), MEMORY_BUDGET >> 20),
             Path::Kept => format!("Memory: {} of the {} MiB budget.", mib(total), MEMORY_BUDGET >> 20),
+        };
+        match note.strip_suffix('.') {
+            Some(head) if !with.is_empty() => format!("{head}{with}."),
+            _ => note,
         }
     }
 

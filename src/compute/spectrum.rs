@@ -1,29 +1,47 @@
 //! A configuration's Jacobian spectrum ([`crate::analysis::spectrum`]): its network drawn layer
 //! by layer, at a few inputs of its batch.
 
-use crate::analysis::spectrum::{depth_points, fixed_point_input_ms, measure, Ask, Spectrum, SpectrumError, SpectrumInput, DEFAULT_INPUTS};
+use crate::analysis::spectrum::{depth_points, fixed_point_input_ms, inputs_for, measure, Ask, Spectrum, SpectrumError, SpectrumInput};
 use crate::compute::batch::make_batch;
+use crate::compute::budget;
 use crate::nn::network::{Drawn, Mlp};
 use crate::spec::config::Config;
 use std::ops::ControlFlow;
 
-/// Bytes the spectrum of `config` needs beside the page's other work: each input's f64 tangent
-/// (n_in × width), the product's output, the layer's weights in f32 and f64, the SVD's copy of
-/// one tangent and its work vectors, and the batch it takes its inputs from.
+/// Whether the page measures `config`'s spectrum: asked for, in the initialization view, and one
+/// run (compared runs show their own views).
+#[must_use]
+pub fn measured(config: &Config) -> bool {
+    config.spectrum != SpectrumInput::Off && config.view == crate::spec::view::View::Init && config.compare.count() <= 1
+}
+
+/// Bytes the spectrum of `config` needs at its peak, beside the page's other work. While the
+/// batch is made: the batch (and its targets) and the inputs copied from it. Then, for the walk:
+/// each input's f64 tangent (n_in × width) and the product's output, the layer's weights in f32
+/// and in f64, the inputs and their primal pass, and the largest of what comes and goes — the f64 product's packed
+/// strips (A twice over, n_in·min(w, d), and B, min(w, d)², for blocks of d =
+/// [`budget::GEMM_BLOCK`]), the orthogonal draw's QR ([`budget::draw`]), or the SVD's copy of one
+/// tangent and its work vectors.
 #[must_use]
 pub fn bytes(config: &Config) -> u64 {
     let s = config.shape();
-    let (n_in, w) = (s.input as u64, s.width.max(s.input) as u64);
-    let k = DEFAULT_INPUTS.min(config.batch) as u64;
-    let tangents = (k + 1) * n_in * w * 8;
-    let layer = w * w * (4 + 8);
-    let svd = n_in * w * 8 + 4 * w * 8;
-    let batch = config.batch as u64 * n_in * 4;
-    tangents + layer + svd + batch
+    let (n_in, w) = (s.input as u64, s.width as u64);
+    let k = inputs_for(s.input, s.width, config.batch) as u64;
+    let x = k * n_in * 4;
+    let batch = config.batch as u64 * (n_in + 1) * 4 + x;
+    let d = budget::GEMM_BLOCK as u64;
+    // The primal pass of the k inputs holds a block's input and output and a norm's x̂.
+    let primal = 3 * k * n_in.max(w) * 4;
+    let walk = (k + 1) * n_in * w * 8 + w * w * (4 + 8) + x + primal;
+    let packing = (2 * n_in * w.min(d) + w.min(d).pow(2)) * 8;
+    let svd = (n_in * w + 6 * w) * 8;
+    // `budget::draw` counts floats.
+    let draw = 4 * budget::draw(config, s.width, s.width).max(budget::draw(config, s.input, s.width));
+    batch.max(walk + packing.max(svd).max(draw))
 }
 
-/// The spectrum of `config`'s network at the first [`DEFAULT_INPUTS`] inputs of its batch (fewer
-/// if the batch is smaller), as they are or scaled to the fixed point ([`SpectrumInput`]).
+/// The spectrum of `config`'s network at the first inputs of its batch ([`inputs_for`]), as they
+/// are or scaled to the fixed point ([`SpectrumInput`]).
 /// `progress(done, total)` hears of each hidden layer passed and stops the walk by breaking.
 pub fn run(config: &Config, mut progress: impl FnMut(usize, usize) -> ControlFlow<()>) -> Result<Spectrum, SpectrumError> {
     let shape = config.shape();
@@ -33,7 +51,7 @@ pub fn run(config: &Config, mut progress: impl FnMut(usize, usize) -> ControlFlo
     let setup = config.theory_setup();
     let (batch, _, _) = make_batch(config);
     let n = shape.input;
-    let k = DEFAULT_INPUTS.min(config.batch);
+    let k = inputs_for(n, shape.width, config.batch);
     let mut x = batch.x[..k * n].to_vec();
     drop(batch);
     let measured_ms = x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len().max(1) as f64;
@@ -63,7 +81,7 @@ mod tests {
         let drawn = run(&c, |_, _| ControlFlow::Continue(())).unwrap();
         let mlp = crate::compute::experiment::build_network(&c);
         let (batch, _, _) = make_batch(&c);
-        let x = &batch.x[..4 * 24];
+        let x = &batch.x[..inputs_for(24, 24, 8) * 24];
         let ms = x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len() as f64;
         let ask = Ask { x, input_ms: ms, points: &depth_points(6) };
         let kept = measure(&mlp, &mut crate::nn::network::Kept(&mlp), &c.theory_setup(), ask, |_| ControlFlow::Continue(())).unwrap();

@@ -454,7 +454,7 @@ pub const PARAMS: &[Param] = &[
         ..param(
             "spectrum",
             "Jacobian spectrum",
-            "the singular values of the input–output Jacobian ∂a_L/∂x (dynamical isometry) at 4 inputs of the batch, as they are or rescaled so layer 1's pre-activations sit at the fixed point q*; not with batch norm",
+            "the singular values of the input–output Jacobian ∂a_L/∂x (dynamical isometry) at the batch's first inputs (enough for 1,024 singular values, 1–64), as they are or rescaled so layer 1's pre-activations sit at the fixed point q*; not with batch norm",
             Kind::Choice,
             Control::Select,
         )

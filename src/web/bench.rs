@@ -96,3 +96,20 @@ pub fn bench_train(query: &str, reps: u32) -> Result<f64, JsValue> {
     }
     Ok(c.steps as f64 / (best / 1000.0))
 }
+
+/// Milliseconds of the Jacobian spectrum of the configuration `query` (`compute::spectrum::run`:
+/// the network drawn layer by layer, the f64 tangents of its inputs, the SVDs at the depth
+/// points), over `reps` runs, `[best, median]`.
+#[wasm_bindgen]
+pub fn bench_spectrum(query: &str, reps: u32) -> Vec<f64> {
+    let (c, _) = Config::from_query(query);
+    let times: Vec<f64> = (0..reps.max(1))
+        .map(|_| {
+            let t = now();
+            std::hint::black_box(crate::compute::spectrum::run(&c, |_, _| std::ops::ControlFlow::Continue(())).ok());
+            now() - t
+        })
+        .collect();
+    let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+    vec![best, median(times)]
+}

@@ -3,11 +3,10 @@
 //! progress, and is stopped by ending that worker when the settings change.
 
 use super::AppHandle;
-use crate::analysis::spectrum::{Spectrum, SpectrumInput, SpectrumStats};
+use crate::analysis::spectrum::{Spectrum, SpectrumStats};
 use crate::charts::spectrum::{draw_depth, draw_histogram, Run, DEPTH_CANVAS, HISTOGRAM_CANVAS};
 use crate::format::significant;
 use crate::spec::config::Config;
-use crate::spec::view::View;
 use crate::web::dom::{escape, set_hidden, set_html, set_text};
 use crate::web::ui::render;
 use crate::web::workers::pool::spawn_worker;
@@ -28,9 +27,15 @@ pub struct SpectrumView {
     next_id: u32,
 }
 
+/// How many inputs the spectrum of `config` takes.
+fn inputs(config: &Config) -> usize {
+    let s = config.shape();
+    crate::analysis::spectrum::inputs_for(s.input, s.width, config.batch)
+}
+
 /// What the panel measures of a configuration: its canonical query, if it measures anything.
 fn wanted(config: &Config) -> Option<String> {
-    (config.spectrum != SpectrumInput::Off && config.view == View::Init && config.compare.count() <= 1).then(|| config.to_query())
+    crate::compute::spectrum::measured(config).then(|| config.to_query())
 }
 
 impl SpectrumView {
@@ -56,7 +61,7 @@ impl SpectrumView {
         }
         self.next_id += 1;
         self.asked = Some((self.next_id, query));
-        set_text("spectrum-status", "Computing the Jacobian at 4 inputs…");
+        set_text("spectrum-status", &format!("Computing the Jacobian at {} of the batch's inputs…", inputs(config)));
         set_hidden("spectrum-progress", false);
         self.set_progress(0.0);
         if self.worker.is_none() {
@@ -116,14 +121,22 @@ impl SpectrumView {
             }
             Reply::Progress { id, done, total } if current(id, &self.asked) => {
                 self.set_progress(done as f64 / total.max(1) as f64);
-                set_text("spectrum-status", &format!("Computing the Jacobian at 4 inputs: layer {done} of {total}…"));
+                set_text("spectrum-status", &format!("Computing the Jacobian: layer {done} of {total}…"));
                 false
             }
             Reply::Spectrum { id, spectrum } if current(id, &self.asked) => {
                 let query = self.asked.take().map(|(_, q)| q);
                 self.computing = false;
                 set_hidden("spectrum-progress", true);
-                set_text("spectrum-status", &format!("Computed in the worker in {:.1} s.", envelope.ms / 1000.0));
+                let n = spectrum.inputs;
+                set_text(
+                    "spectrum-status",
+                    &format!(
+                        "The Jacobian at {n} input{}, computed in its worker in {:.1} s.",
+                        if n == 1 { "" } else { "s" },
+                        envelope.ms / 1000.0
+                    ),
+                );
                 self.shown = query;
                 self.last = Some(*spectrum);
                 self.draw();

@@ -265,7 +265,7 @@ fn spectrum_bytes_are_what_it_allocates() {
         let c = config(q);
         let (s, peak) = peak_of(|| initviz::compute::spectrum::run(&c, |_, _| std::ops::ControlFlow::Continue(())));
         assert!(s.is_ok(), "{q}");
-        wrong += &off_by(q, initviz::compute::spectrum::bytes(&c), peak);
+        wrong += &off_by(q, budget::spectrum_run(&c), peak);
     }
     assert!(wrong.is_empty(), "{wrong}");
 }

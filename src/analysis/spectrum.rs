@@ -202,7 +202,8 @@ pub fn predict(c: &Setup, input_ms: f64) -> Result<Vec<SpectrumTheory>, NoTheory
             return Err(NoTheory::OutOfRange);
         }
         mean *= w2 * mu1;
-        v += mu2 / (mu1 * mu1) - 1.0 - s1;
+        // μ₂ ≥ μ₁² (Cauchy–Schwarz): a quadrature's rounding below that is 0, not a negative variance.
+        v += (mu2 / (mu1 * mu1) - 1.0).max(0.0) - s1;
         out.push(SpectrumTheory { mean_lambda: mean, var_lambda: mean * mean * v });
         q = sw2 * moments(c.act, m_b, q, PANELS).1 + sb2;
     }
@@ -376,6 +377,48 @@ pub fn measure(
     Ok(Spectrum { singular, dims, by_depth, no_theory: theory.err(), inputs: x.len() / setup.input_dim.max(1), input_ms, q_first, q_star })
 }
 
+/// The spectra of named runs as CSV: one line per run and depth measured, the summary numbers
+/// and the prediction (empty where there is none), then the run's settings as a query string.
+#[must_use]
+pub fn to_csv(runs: &[(&str, &str, &Spectrum)]) -> String {
+    use crate::analysis::report::csv_field;
+    let num = |v: f64| {
+        if v.is_finite() {
+            format!("{v:e}")
+        } else if v.is_infinite() {
+            "inf".to_string()
+        } else {
+            String::new()
+        }
+    };
+    let mut out = String::from("run,depth,mean_lambda,pred_mean_lambda,var_lambda,pred_var_lambda,share_near_1,sd_log10_s,condition,resolved,count,inputs,config\n");
+    for (name, query, s) in runs {
+        for d in &s.by_depth {
+            let st = d.stats;
+            let (pm, pv) = d.theory.map_or((String::new(), String::new()), |t| (num(t.mean_lambda), num(t.var_lambda)));
+            out.push_str(&format!(
+                "{},{},{},{pm},{},{pv},{},{},{},{},{},{},{}\n",
+                csv_field(name),
+                d.depth,
+                num(st.mean_lambda),
+                num(st.var_lambda),
+                num(st.share_near_1),
+                num(st.sd_log10_s),
+                num(st.condition),
+                st.resolved,
+                st.count,
+                s.inputs,
+                csv_field(query)
+            ));
+        }
+    }
+    out
+}
+
+/// A spread of log₁₀ s below this many decades keeps the singular values together (one
+/// standard deviation within a factor of about 3.2).
+pub const TIGHT: f64 = 0.5;
+
 /// Measured and predicted agree within this factor (Var[λ]: its tails make one draw noisy).
 pub const AGREE_VAR: (f64, f64) = (0.75, 1.33);
 
@@ -387,15 +430,32 @@ impl Spectrum {
         let Some(d) = self.last() else { return Vec::new() };
         let st = d.stats;
         let g = crate::format::significant;
-        let mut out = vec![if st.sd_log10_s < 0.5 && st.share_near_1 > 0.9 {
+        let logs: Vec<f64> = self.resolved().iter().map(|&s| libm::log10(s)).collect();
+        let centre = libm::pow(10.0, logs.iter().sum::<f64>() / logs.len().max(1) as f64);
+        let mut out = vec![if st.sd_log10_s < TIGHT && st.share_near_1 > 0.9 {
             format!(
                 "Dynamical isometry: {:.0}% of the singular values are within a factor 2 of 1 (the spread of log₁₀ s is {}), so every direction of the input reaches the last layer with about its size.",
                 100.0 * st.share_near_1,
                 g(st.sd_log10_s, 2)
             )
+        } else if st.sd_log10_s < TIGHT && st.resolved == st.count {
+            format!(
+                "The singular values stay together (the spread of log₁₀ s is {} decades) but around s ≈ {}, not 1: every direction of the input {} alike, as the std per layer shows.",
+                g(st.sd_log10_s, 2),
+                g(centre, 2),
+                if centre < 1.0 { "shrinks" } else { "grows" }
+            )
+        } else if st.sd_log10_s < 1.0 {
+            format!(
+                "Not isometric, though not far: log₁₀ s spreads with standard deviation {} decades (a factor of {} either way) around s ≈ {}, and {:.0}% of the singular values are within a factor 2 of 1.",
+                g(st.sd_log10_s, 2),
+                g(libm::pow(10.0, st.sd_log10_s), 2),
+                g(centre, 2),
+                100.0 * st.share_near_1
+            )
         } else {
             format!(
-                "Not isometric: only {:.0}% of the singular values are within a factor 2 of 1 and log₁₀ s spreads with standard deviation {} (decades), so some directions of the input are amplified and others all but erased, even where the mean of s² is {}.",
+                "Not isometric: only {:.0}% of the singular values are within a factor 2 of 1 and log₁₀ s spreads with standard deviation {} decades, so some directions of the input are amplified and others all but erased, even where the mean of s² is {}.",
                 100.0 * st.share_near_1,
                 g(st.sd_log10_s, 2),
                 g(st.mean_lambda, 2)
@@ -466,6 +526,54 @@ mod tests {
         assert!((s.sd_log10_s - sd).abs() < 1e-15);
         let full = SpectrumStats::of(&[vec![4.0, 2.0]], (2, 2), 1);
         assert_eq!(full.condition, 2.0);
+    }
+
+    /// The CSV: a header and a line per depth, numbers a reader parses back, the query quoted.
+    #[test]
+    fn csv_has_a_line_per_depth() {
+        let stats = SpectrumStats::of(&[vec![2.0, 1.0]], (2, 2), 1);
+        let d = |depth| DepthSpectrum { depth, stats, theory: Some(SpectrumTheory { mean_lambda: 1.0, var_lambda: 0.5 }) };
+        let s = Spectrum {
+            singular: vec![vec![2.0, 1.0]],
+            dims: (2, 2),
+            by_depth: vec![d(1), d(2)],
+            no_theory: None,
+            inputs: 1,
+            input_ms: 1.0,
+            q_first: 1.0,
+            q_star: None,
+        };
+        let csv = to_csv(&[("orthogonal", "depth=2&compare=a,b", &s)]);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 3);
+        assert!(lines[0].starts_with("run,depth,mean_lambda,pred_mean_lambda,var_lambda"));
+        assert_eq!(lines[2], "orthogonal,2,2.5e0,1e0,2.25e0,5e-1,5e-1,1.505149978319906e-1,2e0,2,2,1,\"depth=2&compare=a,b\"");
+    }
+
+    /// The first sentence by the spread: near 1 (isometric), together but off 1, moderate, wide.
+    #[test]
+    fn sentences_say_which_case() {
+        let one = |v: Vec<f64>| {
+            let n = v.len();
+            let stats = SpectrumStats::of(std::slice::from_ref(&v), (n, n), 1);
+            let s = Spectrum {
+                singular: vec![v],
+                dims: (n, n),
+                by_depth: vec![DepthSpectrum { depth: 1, stats, theory: None }],
+                no_theory: None,
+                inputs: 1,
+                input_ms: 1.0,
+                q_first: 1.0,
+                q_star: None,
+            };
+            s.sentences()[0].clone()
+        };
+        assert!(one(vec![1.1, 1.0, 0.9, 0.8]).starts_with("Dynamical isometry: 100%"));
+        assert!(one(vec![0.011, 0.01, 0.009]).contains("stay together") && one(vec![0.011, 0.01, 0.009]).contains("shrinks"));
+        // log10 s = ±0.7: standard deviation 0.7 decades.
+        let moderate = one(vec![5.011_872_336_272_722, 0.199_526_231_496_887_96]);
+        assert!(moderate.starts_with("Not isometric, though not far: log₁₀ s spreads with standard deviation 0.70 decades"), "{moderate}");
+        assert!(one(vec![1e3, 1.0, 1e-3]).starts_with("Not isometric: only 33%"));
     }
 
     #[test]

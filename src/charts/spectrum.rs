@@ -56,7 +56,9 @@ where
     let all: Vec<f64> = values.iter().flatten().copied().collect();
     let (a, b) = decades(&all);
     let hists: Vec<Vec<f64>> = values.iter().map(|v| shares(v, (a, b))).collect();
-    let top = hists.iter().flatten().copied().fold(0.0, f64::max).max(1e-9) * 1.1;
+    let max = hists.iter().flatten().copied().fold(0.0, f64::max);
+    // Four gridlines a round share apart (1%, 2%, 5%, 10%, 20% or 25%).
+    let top = 4.0 * [0.01, 0.02, 0.05, 0.1, 0.2, 0.25].into_iter().find(|&st| 4.0 * st >= max).unwrap_or(0.25);
     let legend_rows = legend(area, s, runs, true)?;
     let f = Frame::inset(area.dim_in_pixel(), s, 52.0, 48.0 + 16.0 * f64::from(legend_rows), 14.0, 38.0);
     let tx = |l: f64| (l - f64::from(a)) / f64::from(b - a);

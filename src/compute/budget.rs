@@ -361,11 +361,37 @@ pub fn total(c: &Config) -> u64 {
     runs(c).iter().sum::<u64>() + spectrum(c)
 }
 
-/// Bytes of the Jacobian spectrum's worker: 0 when the page does not measure it.
+/// Bytes the Jacobian spectrum of `config` (`crate::compute::spectrum::run`) needs at its peak,
+/// beside the page's other work. While the batch is made: the batch (and its targets) and the
+/// inputs copied from it. Then, for the walk: each input's f64 tangent (n_in × width) and the
+/// product's output, the layer's weights in f32 and in f64, the inputs and their primal pass,
+/// and the largest of what comes and goes — the f64 product's packed strips (A twice over,
+/// n_in·min(w, d), and B, min(w, d)², for blocks of d = [`GEMM_BLOCK`]), the orthogonal draw's
+/// QR ([`draw`]), or the SVD's copy of one tangent and its work vectors.
+#[must_use]
+pub fn spectrum_run(config: &Config) -> u64 {
+    let s = config.shape();
+    let (n_in, w) = (s.input as u64, s.width as u64);
+    let k = crate::analysis::spectrum::inputs_for(s.input, s.width, config.batch) as u64;
+    let x = k * n_in * 4;
+    let batch = config.batch as u64 * (n_in + 1) * 4 + x;
+    let d = GEMM_BLOCK as u64;
+    // The primal pass of the k inputs holds a block's input and output and a norm's x̂.
+    let primal = 3 * k * n_in.max(w) * 4;
+    let walk = (k + 1) * n_in * w * 8 + w * w * (4 + 8) + x + primal;
+    let packing = (2 * n_in * w.min(d) + w.min(d).pow(2)) * 8;
+    let svd = (n_in * w + 6 * w) * 8;
+    // `budget::draw` counts floats.
+    let draw = 4 * draw(config, s.width, s.width).max(draw(config, s.input, s.width));
+    batch.max(walk + packing.max(svd).max(draw))
+}
+
+/// Bytes of the Jacobian spectrum's worker: 0 when the page does not measure it; the largest
+/// run's when runs are compared (the worker computes them one after another).
 #[must_use]
 pub fn spectrum(c: &Config) -> u64 {
     if crate::compute::spectrum::measured(c) {
-        crate::compute::spectrum::bytes(c)
+        c.compare.runs(c).iter().map(spectrum_run).max().unwrap_or(0)
     } else {
         0
     }

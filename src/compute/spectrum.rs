@@ -3,41 +3,15 @@
 
 use crate::analysis::spectrum::{depth_points, fixed_point_input_ms, inputs_for, measure, Ask, Spectrum, SpectrumError, SpectrumInput};
 use crate::compute::batch::make_batch;
-use crate::compute::budget;
 use crate::nn::network::{Drawn, Mlp};
 use crate::spec::config::Config;
 use std::ops::ControlFlow;
 
-/// Whether the page measures `config`'s spectrum: asked for, in the initialization view, and one
-/// run (compared runs show their own views).
+/// Whether the page measures `config`'s spectrum: asked for, in the initialization view (of one
+/// run, or of each compared run, one after another in the spectrum's worker).
 #[must_use]
 pub fn measured(config: &Config) -> bool {
-    config.spectrum != SpectrumInput::Off && config.view == crate::spec::view::View::Init && config.compare.count() <= 1
-}
-
-/// Bytes the spectrum of `config` needs at its peak, beside the page's other work. While the
-/// batch is made: the batch (and its targets) and the inputs copied from it. Then, for the walk:
-/// each input's f64 tangent (n_in × width) and the product's output, the layer's weights in f32
-/// and in f64, the inputs and their primal pass, and the largest of what comes and goes — the f64 product's packed
-/// strips (A twice over, n_in·min(w, d), and B, min(w, d)², for blocks of d =
-/// [`budget::GEMM_BLOCK`]), the orthogonal draw's QR ([`budget::draw`]), or the SVD's copy of one
-/// tangent and its work vectors.
-#[must_use]
-pub fn bytes(config: &Config) -> u64 {
-    let s = config.shape();
-    let (n_in, w) = (s.input as u64, s.width as u64);
-    let k = inputs_for(s.input, s.width, config.batch) as u64;
-    let x = k * n_in * 4;
-    let batch = config.batch as u64 * (n_in + 1) * 4 + x;
-    let d = budget::GEMM_BLOCK as u64;
-    // The primal pass of the k inputs holds a block's input and output and a norm's x̂.
-    let primal = 3 * k * n_in.max(w) * 4;
-    let walk = (k + 1) * n_in * w * 8 + w * w * (4 + 8) + x + primal;
-    let packing = (2 * n_in * w.min(d) + w.min(d).pow(2)) * 8;
-    let svd = (n_in * w + 6 * w) * 8;
-    // `budget::draw` counts floats.
-    let draw = 4 * budget::draw(config, s.width, s.width).max(budget::draw(config, s.input, s.width));
-    batch.max(walk + packing.max(svd).max(draw))
+    config.spectrum != SpectrumInput::Off && config.view == crate::spec::view::View::Init
 }
 
 /// The spectrum of `config`'s network at the first inputs of its batch ([`inputs_for`]), as they

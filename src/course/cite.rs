@@ -177,6 +177,17 @@ pub const REFERENCES: &[Reference] = &[
         shows: "SELU with LeCun initialization",
     },
     Reference {
+        key: "pennington2017resurrecting",
+        kind: "inproceedings",
+        authors: "Pennington, Jeffrey and Schoenholz, Samuel S. and Ganguli, Surya",
+        short: "Pennington et al.",
+        year: 2017,
+        title: "Resurrecting the sigmoid in deep learning through dynamical isometry: theory and practice",
+        fields: &[("booktitle", "Advances in Neural Information Processing Systems 30 (NIPS)")],
+        venue: "NIPS 2017",
+        shows: "the singular values of the input–output Jacobian (spectrum=): dynamical isometry, free probability's E[λ] and Var[λ]",
+    },
+    Reference {
         key: "zhang2019root",
         kind: "inproceedings",
         authors: "Zhang, Biao and Sennrich, Rico",

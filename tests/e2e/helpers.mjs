@@ -58,6 +58,15 @@ export async function table(page) {
   }));
 }
 
+/// The Jacobian spectrum's summary (#jacobian-summary) as [{run, mean_lambda, ...}]; ∞ is Infinity.
+export async function spectrumSummary(page) {
+  return page.$$eval('#jacobian-summary-body tr', (rows) => rows.map((tr) => {
+    const o = { run: tr.dataset.run };
+    for (const td of tr.querySelectorAll('td[data-stat]')) o[td.dataset.stat] = td.textContent === '∞' ? Infinity : Number(td.textContent);
+    return o;
+  }));
+}
+
 export const query = (page) => new URL(page.url()).searchParams;
 
 /// A fingerprint of a canvas' pixels, and how many differ from its corner (background) colour.

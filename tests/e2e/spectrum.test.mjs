@@ -4,7 +4,7 @@
 // with a small q*, orthogonal weights keep s near 1 and Gaussian ones spread it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, open, canvasInfo, shot } from './helpers.mjs';
+import { start, open, canvasInfo, spectrumSummary as summary } from './helpers.mjs';
 
 let env;
 before(async () => { env = await start(); });
@@ -13,11 +13,6 @@ after(async () => { await env.stop(); });
 // tanh at the edge of chaos for σ_b² = 1e-5: σ_w² = 1.0395 (χ* = 1), q* = 0.0203.
 const EDGE = `act=tanh&gain=${Math.sqrt(1.0395211)}&bias=normal:${Math.sqrt(1e-5)}&spectrum=fixed`;
 
-const summary = (page) => page.$$eval('#jacobian-summary-body tr', (rows) => rows.map((tr) => {
-  const o = { run: tr.dataset.run };
-  for (const td of tr.querySelectorAll('td[data-stat]')) o[td.dataset.stat] = td.textContent === '∞' ? Infinity : Number(td.textContent);
-  return o;
-}));
 
 test('orthogonal against Gaussian at the edge of chaos: the spectrum, its charts and its numbers', async () => {
   const orth = await open(env, `?depth=50&width=128&init=orthogonal&${EDGE}`, { viewport: { width: 1280, height: 900 } });
@@ -67,4 +62,31 @@ test('the spectrum follows the settings, says why it cannot be measured, and is 
   const plain = await open(env, '');
   assert.equal(await plain.isHidden('#spectrum-panel'), true);
   await plain.context().close();
+});
+
+test('compare=orthogonal,xavier_normal: both spectra in one chart, a row each, and the CSV', async () => {
+  const page = await open(env, '?depth=50&width=128&act=tanh&compare=orthogonal,xavier_normal&spectrum=batch', { viewport: { width: 1024, height: 768 } });
+  const rows = await summary(page);
+  assert.equal(rows.length, 2);
+  const names = await page.$$eval('#jacobian-summary-body th', (t) => t.map((x) => x.textContent));
+  assert.deepEqual(names, ['orthogonal', 'xavier_normal']);
+  // Both at σ_w² = 1, σ_b = 0 (their default gains) from inputs of variance 1: E[λ] shrinks alike
+  // as q falls (measured 0.016 each, predicted 0.0157), but orthogonal weights keep the values
+  // together (measured: 0.51 decades) and Gaussian ones spread them (3.3).
+  assert.ok(rows[0].sd_log10_s < 1 && rows[1].sd_log10_s > 2, JSON.stringify(rows));
+  assert.ok(Math.abs(rows[0].mean_lambda / rows[0].pred_mean_lambda - 1) < 0.1, JSON.stringify(rows[0]));
+  assert.match(await page.getAttribute('#chart-spectrum', 'aria-label'), /orthogonal: .*; xavier_normal: /);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-spectrum-csv')]);
+  assert.match(download.suggestedFilename(), /-spectrum\.csv$/);
+  const csv = (await (await import('node:fs/promises')).readFile(await download.path(), 'utf8')).trim().split('\n');
+  assert.match(csv[0], /^run,depth,mean_lambda,pred_mean_lambda,var_lambda,pred_var_lambda,share_near_1,sd_log10_s,condition,/);
+  // A line per run and depth measured: the distinct round(50^(i/11)), i = 0…11 (11 depths: 1
+  // comes twice), for each of the 2 runs.
+  const depths = new Set(Array.from({ length: 12 }, (_, i) => Math.round(50 ** (i / 11))));
+  assert.equal(csv.length, 1 + 2 * depths.size);
+  assert.ok(csv.slice(1).every((l) => /^(orthogonal|xavier_normal),\d+,/.test(l)));
+  await page.locator('#spectrum-panel').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'test-results/screenshots/spectrum-compare-laptop.png' });
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
 });

@@ -3,7 +3,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { start, open, ready, table, query, canvasInfo, shot } from './helpers.mjs';
+import { start, open, ready, table, query, canvasInfo, shot, spectrumSummary } from './helpers.mjs';
 
 const require = createRequire(import.meta.url);
 let env;
@@ -62,6 +62,30 @@ const LESSONS = {
   'Small random with batch norm': (t) => {
     assert.ok(t.every((r) => Math.abs(r.preact_std - 1) < 0.01), `${col(t, 'preact_std')}`);
   },
+  // The spectrum lessons (issue 24): their per-layer claim here, the spectrum's in SPECTRUM.
+  'Orthogonal at the edge of chaos': (t) => edgeOfChaos(t),
+  'Gaussian at the edge of chaos': (t) => edgeOfChaos(t),
+  'ReLU is never isometric': (t) => assert.equal(t.length, 50),
+  'Linear and orthogonal: every s is 1': (t) => {
+    const a = col(t, 'act_std');
+    assert.ok(Math.abs(a[99] / a[0] - 1) < 0.01, `orthogonal keeps every norm: ${a[0]} then ${a[99]}`);
+  },
+};
+
+/// tanh at the edge of chaos (χ* = 1, q* = 0.0203): the batch's z starts at std σ_w·1 ≈ 1.02 and
+/// settles towards √q* ≈ 0.14 (slowly: at the edge, q approaches q* as a power of depth).
+function edgeOfChaos(t) {
+  const z = col(t, 'preact_std');
+  assert.ok(Math.abs(z[0] - 1.02) < 0.05 && z[99] > 0.1 && z[99] < 0.2, `z std ${z[0]} … ${z[99]}`);
+}
+
+/// What each spectrum lesson's text claims of #jacobian-summary (Pennington et al. 2017).
+const SPECTRUM = {
+  'Orthogonal at the edge of chaos': (s) => assert.ok(s.share_near_1 > 0.9 && s.sd_log10_s < 0.5, JSON.stringify(s)),
+  'Gaussian at the edge of chaos': (s) => assert.ok(Math.abs(s.mean_lambda - 1) < 0.5 && s.sd_log10_s > 3, JSON.stringify(s)),
+  // Measured: E[λ] 0.89, 637 of 1,024 values 0 within rounding, the rest 3.0 decades apart.
+  'ReLU is never isometric': (s) => assert.ok(Math.abs(s.mean_lambda - 1) < 0.5 && s.sd_log10_s > 2.5 && s.condition === Infinity, JSON.stringify(s)),
+  'Linear and orthogonal: every s is 1': (s) => assert.ok(s.share_near_1 === 1 && s.sd_log10_s < 1e-5 && s.condition < 1.0001, JSON.stringify(s)),
 };
 
 const VERDICT = {
@@ -80,6 +104,10 @@ test('every lesson preset shows its behaviour, at desktop and phone sizes', asyn
     await ready(page);
     const t = await table(page);
     LESSONS[name](t);
+    if (SPECTRUM[name]) {
+      const [s] = await spectrumSummary(page);
+      SPECTRUM[name](s);
+    }
     if (VERDICT[name]) {
       const tags = await page.$$eval('#verdict li', (li) => li.map((l) => l.dataset.tag));
       assert.ok(tags.includes(VERDICT[name]), `${name}: verdict ${tags}`);

@@ -13,18 +13,38 @@ use crate::web::workers::pool::spawn_worker;
 use crate::web::workers::protocol::{decode_reply, encode_request, Reply, Request};
 use web_sys::Worker;
 
+/// One run's spectrum asked of the worker: its request id, name ("" for a single run) and query.
+struct RunAsked {
+    id: u32,
+    name: String,
+    query: String,
+}
+
 /// The panel's state.
 #[derive(Default)]
 pub struct SpectrumView {
     worker: Option<Worker>,
     ready: bool,
-    /// The request waiting for the worker to start, or being computed: (id, query).
-    asked: Option<(u32, String)>,
+    /// The runs asked (one, or each compared run, computed one after another in the worker) and
+    /// what has come back of them.
+    asked: Vec<RunAsked>,
+    got: Vec<Option<Spectrum>>,
+    /// Worker time of the runs that came back (ms).
+    ms: f64,
     computing: bool,
-    /// The query whose spectrum is shown.
-    shown: Option<String>,
-    last: Option<Spectrum>,
+    /// The runs shown: (name, query, spectrum).
+    shown: Vec<(String, String, Spectrum)>,
     next_id: u32,
+}
+
+/// What the panel measures of a configuration: (name, canonical query) of each run, if anything.
+fn wanted(config: &Config) -> Option<Vec<(String, String)>> {
+    if !crate::compute::spectrum::measured(config) {
+        return None;
+    }
+    let runs = config.compare.runs(config);
+    let names = if runs.len() > 1 { config.compare.labels(config) } else { vec![String::new()] };
+    Some(names.into_iter().zip(runs.iter().map(Config::to_query)).collect())
 }
 
 /// How many inputs the spectrum of `config` takes.
@@ -33,35 +53,41 @@ fn inputs(config: &Config) -> usize {
     crate::analysis::spectrum::inputs_for(s.input, s.width, config.batch)
 }
 
-/// What the panel measures of a configuration: its canonical query, if it measures anything.
-fn wanted(config: &Config) -> Option<String> {
-    crate::compute::spectrum::measured(config).then(|| config.to_query())
-}
-
 impl SpectrumView {
     /// Whether a spectrum the page asked for is not drawn yet.
     pub fn busy(&self) -> bool {
-        self.asked.is_some()
+        !self.asked.is_empty()
     }
 
     /// The settings changed: hide the panel, keep it, or compute it again (stopping a
     /// computation of older settings by ending its worker).
     pub fn update(&mut self, config: &Config, h: &AppHandle) {
-        let Some(query) = wanted(config) else {
+        let Some(runs) = wanted(config) else {
             set_hidden("spectrum-panel", true);
             self.stop();
             return;
         };
         set_hidden("spectrum-panel", false);
-        if self.shown.as_deref() == Some(query.as_str()) || self.asked.as_ref().is_some_and(|(_, q)| *q == query) {
+        let same = |a: &[(String, String)], b: Vec<&String>| a.len() == b.len() && a.iter().zip(b).all(|((_, q), p)| q == p);
+        if same(&runs, self.shown.iter().map(|(_, q, _)| q).collect()) && !self.busy()
+            || self.busy() && same(&runs, self.asked.iter().map(|r| &r.query).collect())
+        {
             return;
         }
         if self.computing {
             self.stop();
         }
-        self.next_id += 1;
-        self.asked = Some((self.next_id, query));
-        set_text("spectrum-status", &format!("Computing the Jacobian at {} of the batch's inputs…", inputs(config)));
+        self.asked = runs
+            .into_iter()
+            .map(|(name, query)| {
+                self.next_id += 1;
+                RunAsked { id: self.next_id, name, query }
+            })
+            .collect();
+        self.got = vec![None; self.asked.len()];
+        self.ms = 0.0;
+        let each = if self.asked.len() > 1 { format!(" for each of {} runs", self.asked.len()) } else { String::new() };
+        set_text("spectrum-status", &format!("Computing the Jacobian at {} of the batch's inputs{each}…", inputs(config)));
         set_hidden("spectrum-progress", false);
         self.set_progress(0.0);
         if self.worker.is_none() {
@@ -80,16 +106,22 @@ impl SpectrumView {
         if let Some(w) = self.worker.take() {
             w.terminate();
         }
-        (self.ready, self.computing, self.asked) = (false, false, None);
+        (self.ready, self.computing) = (false, false);
+        self.asked.clear();
+        self.got.clear();
         set_hidden("spectrum-progress", true);
     }
 
+    /// Sends every asked run to the worker, once it has started (it computes them in turn).
     fn send(&mut self) {
-        let (Some(w), true, Some((id, query))) = (&self.worker, self.ready, &self.asked) else { return };
-        match encode_request(&Request::Spectrum { id: *id, query: query.clone() }) {
-            Ok(msg) if w.post_message(&msg).is_ok() => self.computing = true,
-            _ => self.fail("the request could not be sent"),
+        let (Some(w), true, false) = (&self.worker, self.ready, self.computing) else { return };
+        for r in &self.asked {
+            match encode_request(&Request::Spectrum { id: r.id, query: r.query.clone() }) {
+                Ok(msg) if w.post_message(&msg).is_ok() => {}
+                _ => return self.fail("the request could not be sent"),
+            }
         }
+        self.computing = !self.asked.is_empty();
     }
 
     fn set_progress(&self, done: f64) {
@@ -101,7 +133,7 @@ impl SpectrumView {
     /// Shows why the spectrum is not shown.
     fn fail(&mut self, why: &str) {
         self.stop();
-        self.shown = None;
+        self.shown.clear();
         set_text("spectrum-status", &format!("The spectrum could not be computed: {why}."));
     }
 
@@ -112,37 +144,46 @@ impl SpectrumView {
             self.fail("its worker sent a message that could not be read");
             return true;
         };
-        let current = |id: u32, asked: &Option<(u32, String)>| asked.as_ref().is_some_and(|(i, _)| *i == id);
+        let index = |id: u32| self.asked.iter().position(|r| r.id == id);
         match envelope.reply {
             Reply::Ready => {
                 self.ready = true;
                 self.send();
                 false
             }
-            Reply::Progress { id, done, total } if current(id, &self.asked) => {
-                self.set_progress(done as f64 / total.max(1) as f64);
-                set_text("spectrum-status", &format!("Computing the Jacobian: layer {done} of {total}…"));
+            Reply::Progress { id, done, total } => {
+                let Some(i) = index(id) else { return false };
+                let n = self.asked.len();
+                self.set_progress((i as f64 + done as f64 / total.max(1) as f64) / n as f64);
+                let run = if n > 1 { format!("run {} of {n}, ", i + 1) } else { String::new() };
+                set_text("spectrum-status", &format!("Computing the Jacobian: {run}layer {done} of {total}…"));
                 false
             }
-            Reply::Spectrum { id, spectrum } if current(id, &self.asked) => {
-                let query = self.asked.take().map(|(_, q)| q);
+            Reply::Spectrum { id, spectrum } => {
+                let Some(i) = index(id) else { return false };
+                self.got[i] = Some(*spectrum);
+                self.ms += envelope.ms;
+                if self.got.iter().any(Option::is_none) {
+                    return false;
+                }
+                let asked = std::mem::take(&mut self.asked);
+                let got = std::mem::take(&mut self.got);
+                self.shown = asked.into_iter().zip(got).filter_map(|(r, s)| s.map(|s| (r.name, r.query, s))).collect();
                 self.computing = false;
                 set_hidden("spectrum-progress", true);
-                let n = spectrum.inputs;
+                let n = self.shown.first().map_or(0, |(_, _, s)| s.inputs);
                 set_text(
                     "spectrum-status",
                     &format!(
                         "The Jacobian at {n} input{}, computed in its worker in {:.1} s.",
                         if n == 1 { "" } else { "s" },
-                        envelope.ms / 1000.0
+                        self.ms / 1000.0
                     ),
                 );
-                self.shown = query;
-                self.last = Some(*spectrum);
                 self.draw();
                 true
             }
-            Reply::Failed { id, error } if current(id, &self.asked) => {
+            Reply::Failed { id, error } if index(id).is_some() => {
                 self.fail(&error);
                 true
             }
@@ -157,17 +198,31 @@ impl SpectrumView {
         was
     }
 
-    /// Draws the shown spectrum: both charts, the sentences and the table (again on a resize or
-    /// a theme change).
+    /// Draws the shown spectra: both charts, the sentences and the table (again on a resize or a
+    /// theme change).
     pub fn draw(&self) {
-        let Some(s) = &self.last else { return };
+        if self.shown.is_empty() {
+            return;
+        }
         let style = render::style();
-        let runs = [Run { name: "", spectrum: s }];
+        let runs: Vec<Run<'_>> = self.shown.iter().map(|(name, _, s)| Run { name, spectrum: s }).collect();
         let _ = render::labelled(HISTOGRAM_CANVAS, &style, |area| draw_histogram(area, &runs, &style));
         let _ = render::labelled(DEPTH_CANVAS, &style, |area| draw_depth(area, &runs, &style));
-        let items: String = s.sentences().iter().map(|t| format!("<li>{}</li>", escape(t))).collect();
+        let items: String = if let [(_, _, s)] = self.shown.as_slice() {
+            s.sentences().iter().map(|t| format!("<li>{}</li>", escape(t))).collect()
+        } else {
+            let first = |s: &Spectrum| s.sentences().into_iter().next().unwrap_or_default();
+            self.shown.iter().map(|(name, _, s)| format!("<li><strong>{}</strong>: {}</li>", escape(name), escape(&first(s)))).collect()
+        };
         set_html("spectrum-sentences", &items);
-        set_html("jacobian-summary-body", &summary_rows(&[("", s)]));
+        let rows: Vec<(&str, &Spectrum)> = self.shown.iter().map(|(n, _, s)| (n.as_str(), s)).collect();
+        set_html("jacobian-summary-body", &summary_rows(&rows));
+    }
+
+    /// The shown spectra as CSV ([`crate::analysis::spectrum::to_csv`]), if any is shown.
+    pub fn csv(&self) -> Option<String> {
+        let runs: Vec<(&str, &str, &Spectrum)> = self.shown.iter().map(|(n, q, s)| (n.as_str(), q.as_str(), s)).collect();
+        (!runs.is_empty()).then(|| crate::analysis::spectrum::to_csv(&runs))
     }
 }
 

@@ -121,7 +121,7 @@ impl AppHandle {
                 self.listen(&el, "change", move |a| on_control(a, key));
             }
         }
-        let buttons: [(&str, Action); 5] = [
+        let buttons: [(&str, Action); 6] = [
             ("new-seed", new_seed),
             ("copy-link", |_| {
                 if let Ok(href) = window().location().href() {
@@ -134,6 +134,13 @@ impl AppHandle {
                 }
             }),
             ("download-csv", |a| a.init.download_csv()),
+            ("download-spectrum-csv", |a| {
+                let Some(csv) = a.spectrum.csv() else { return };
+                let name = format!("{}-spectrum.csv", export::file_stem(&a.config));
+                if export::download_text(&csv, &name, "text/csv").is_err() {
+                    crate::web::dom::set_text("spectrum-status", "The CSV download failed in this browser.");
+                }
+            }),
             ("download-png", |a| {
                 let name = format!("{}.png", export::file_stem(&a.config));
                 let mut title = vec![format!("initviz · {}", a.config.summary())];

@@ -285,15 +285,7 @@ impl Report {
         let fp = &self.theory.prediction.fixed;
         // Whole-network values repeat on every row, so a plain CSV reader (`pandas.read_csv(path)`)
         // gets one table of numbers; the settings are the last column.
-        let num = |v: f64| {
-            if v.is_finite() {
-                format!("{v:e}")
-            } else if v.is_infinite() {
-                "inf".to_string()
-            } else {
-                String::new()
-            }
-        };
+        let num = csv_number;
         let tail = format!("{},{},{},{:?},{}", num(fp.q_star), num(fp.chi), num(fp.depth_scale), fp.phase, csv_field(query));
         let mut s = format!("layer,{},q_star,chi,depth_scale,phase,config\n", names.join(","));
         for l in &self.layers {
@@ -312,6 +304,19 @@ impl Report {
             s.push('\n');
         }
         s
+    }
+}
+
+/// A number for a CSV cell: `1.5e-3` (what every reader parses), `inf` for an infinite one, and
+/// an empty cell for a NaN.
+#[must_use]
+pub fn csv_number(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:e}")
+    } else if v.is_infinite() {
+        "inf".to_string()
+    } else {
+        String::new()
     }
 }
 

@@ -381,16 +381,7 @@ pub fn measure(
 /// and the prediction (empty where there is none), then the run's settings as a query string.
 #[must_use]
 pub fn to_csv(runs: &[(&str, &str, &Spectrum)]) -> String {
-    use crate::analysis::report::csv_field;
-    let num = |v: f64| {
-        if v.is_finite() {
-            format!("{v:e}")
-        } else if v.is_infinite() {
-            "inf".to_string()
-        } else {
-            String::new()
-        }
-    };
+    use crate::analysis::report::{csv_field, csv_number as num};
     let mut out = String::from("run,depth,mean_lambda,pred_mean_lambda,var_lambda,pred_var_lambda,share_near_1,sd_log10_s,condition,resolved,count,inputs,config\n");
     for (name, query, s) in runs {
         for d in &s.by_depth {

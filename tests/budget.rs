@@ -267,5 +267,10 @@ fn spectrum_bytes_are_what_it_allocates() {
         assert!(s.is_ok(), "{q}");
         wrong += &off_by(q, budget::spectrum_run(&c), peak);
     }
+    // A worker's part: the second of 3 parts of the 4 inputs (inputs 1..2), the batch made whole.
+    let c = config("depth=6&width=256&init=orthogonal&act=tanh&spectrum=batch");
+    let (p, peak) = peak_of(|| initviz::compute::spectrum::run_part(&c, (1, 3), |_, _| std::ops::ControlFlow::Continue(())));
+    assert!(p.is_ok());
+    wrong += &off_by("part 2 of 3", budget::spectrum_part(&c, initviz::compute::spectrum::part_inputs(4, (1, 3)).len()), peak);
     assert!(wrong.is_empty(), "{wrong}");
 }

@@ -323,35 +323,34 @@ pub struct Ask<'a> {
     pub points: &'a [usize],
 }
 
-/// Measures the spectrum of the network `src` (of the blocks of `plan`) at the inputs and depths
-/// `ask` gives, with the theory of `setup`. `progress(l)` is told each hidden layer as it is
-/// passed, and stops the walk by breaking.
-pub fn measure(
+/// The singular values of some inputs' Jacobians at each depth decomposed: what one worker
+/// computes of a spectrum whose inputs are split across workers ([`assemble`] joins the parts).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpectrumPart {
+    /// J's shape (n_in × n_L, the same at every depth of a plain network).
+    pub dims: (usize, usize),
+    /// Per depth decomposed, in order: (depth, each input's singular values, largest first).
+    pub by_depth: Vec<(usize, Vec<Vec<f64>>)>,
+}
+
+/// Measures the singular values of the Jacobians of the network `src` (of the blocks of `plan`)
+/// at the inputs and depths `ask` gives. `progress(l)` is told each hidden layer as it is passed,
+/// and stops the walk by breaking.
+pub fn measure_part(
     plan: &Mlp,
     src: &mut dyn Source,
-    setup: &Setup,
     ask: Ask<'_>,
     mut progress: impl FnMut(usize) -> ControlFlow<()>,
-) -> Result<Spectrum, SpectrumError> {
+) -> Result<SpectrumPart, SpectrumError> {
     let depth = plan.depth();
-    let (x, input_ms, points) = (ask.x, ask.input_ms, ask.points);
-    let theory = predict(setup, input_ms);
-    let mut by_depth = Vec::with_capacity(points.len());
-    let mut singular = Vec::new();
-    let mut dims = (0, 0);
+    let mut part = SpectrumPart { dims: (0, 0), by_depth: Vec::with_capacity(ask.points.len()) };
     let mut failed = None;
-    let mut stopped = false;
-    tangents(plan, src, x, |l, t| {
-        if points.contains(&l) {
-            let per_input: Result<Vec<Vec<f64>>, SvdFailed> = t.t.iter().map(|m| singular_values(m, t.rows, t.cols)).collect();
-            match per_input {
+    tangents(plan, src, ask.x, |l, t| {
+        if ask.points.contains(&l) {
+            match t.t.iter().map(|m| singular_values(m, t.rows, t.cols)).collect::<Result<Vec<Vec<f64>>, SvdFailed>>() {
                 Ok(s) => {
-                    dims = (t.rows, t.cols);
-                    let th = theory.as_ref().ok().and_then(|v| v.get(l - 1).copied());
-                    by_depth.push(DepthSpectrum { depth: l, stats: SpectrumStats::of(&s, dims, l), theory: th });
-                    if l == depth {
-                        singular = s;
-                    }
+                    part.dims = (t.rows, t.cols);
+                    part.by_depth.push((l, s));
                 }
                 Err(e) => {
                     failed = Some(e);
@@ -359,22 +358,56 @@ pub fn measure(
                 }
             }
         }
-        let step = progress(l);
-        stopped = step.is_break();
-        step
+        progress(l)
     })
     .map_err(SpectrumError::Jacobian)?;
     if let Some(e) = failed {
         return Err(SpectrumError::Svd(e));
     }
-    if stopped && by_depth.last().map(|d| d.depth) != Some(depth) {
+    if part.by_depth.last().map(|d| d.0) != Some(depth) {
         return Err(SpectrumError::Stopped);
     }
+    Ok(part)
+}
+
+/// A spectrum from its parts, in input order (so the numbers are those of one walk over every
+/// input, to the bit), with the theory of `setup` for inputs of mean square `input_ms`.
+#[must_use]
+pub fn assemble(setup: &Setup, input_ms: f64, parts: &[SpectrumPart]) -> Spectrum {
+    let theory = predict(setup, input_ms);
+    let dims = parts.first().map_or((0, 0), |p| p.dims);
+    let depths: Vec<usize> = parts.first().map(|p| p.by_depth.iter().map(|d| d.0).collect()).unwrap_or_default();
+    let pooled =
+        |i: usize| -> Vec<Vec<f64>> { parts.iter().flat_map(|p| p.by_depth.get(i).map(|d| d.1.clone()).unwrap_or_default()).collect() };
+    let by_depth: Vec<DepthSpectrum> = depths
+        .iter()
+        .enumerate()
+        .map(|(i, &l)| DepthSpectrum {
+            depth: l,
+            stats: SpectrumStats::of(&pooled(i), dims, l),
+            theory: theory.as_ref().ok().and_then(|v| v.get(l - 1).copied()),
+        })
+        .collect();
+    let singular = depths.len().checked_sub(1).map(pooled).unwrap_or_default();
     let (sw2_first, _) = weight_variance(setup, setup.input_dim, setup.width);
     let (_, sb2_first) = layer_bias_moments(setup, setup.input_dim, setup.width);
     let q_first = sw2_first * input_ms + sb2_first;
     let q_star = fixed_point_input_ms(setup).map(|ms| sw2_first * ms + sb2_first);
-    Ok(Spectrum { singular, dims, by_depth, no_theory: theory.err(), inputs: x.len() / setup.input_dim.max(1), input_ms, q_first, q_star })
+    let inputs = singular.len();
+    Spectrum { singular, dims, by_depth, no_theory: theory.err(), inputs, input_ms, q_first, q_star }
+}
+
+/// Measures the spectrum of the network `src` (of the blocks of `plan`) at the inputs and depths
+/// `ask` gives, with the theory of `setup`: [`measure_part`] over every input, [`assemble`]d.
+pub fn measure(
+    plan: &Mlp,
+    src: &mut dyn Source,
+    setup: &Setup,
+    ask: Ask<'_>,
+    progress: impl FnMut(usize) -> ControlFlow<()>,
+) -> Result<Spectrum, SpectrumError> {
+    let part = measure_part(plan, src, ask, progress)?;
+    Ok(assemble(setup, ask.input_ms, &[part]))
 }
 
 /// The spectra of named runs as CSV: one line per run and depth measured, the summary numbers

@@ -371,8 +371,15 @@ pub fn total(c: &Config) -> u64 {
 #[must_use]
 pub fn spectrum_run(config: &Config) -> u64 {
     let s = config.shape();
+    spectrum_part(config, crate::analysis::spectrum::inputs_for(s.input, s.width, config.batch))
+}
+
+/// [`spectrum_run`] for a worker's part of `inputs` of the inputs (it still makes the whole batch).
+#[must_use]
+pub fn spectrum_part(config: &Config, inputs: usize) -> u64 {
+    let s = config.shape();
     let (n_in, w) = (s.input as u64, s.width as u64);
-    let k = crate::analysis::spectrum::inputs_for(s.input, s.width, config.batch) as u64;
+    let k = inputs as u64;
     let x = k * n_in * 4;
     let batch = config.batch as u64 * (n_in + 1) * 4 + x;
     let d = GEMM_BLOCK as u64;
@@ -381,20 +388,35 @@ pub fn spectrum_run(config: &Config) -> u64 {
     let walk = (k + 1) * n_in * w * 8 + w * w * (4 + 8) + x + primal;
     let packing = (2 * n_in * w.min(d) + w.min(d).pow(2)) * 8;
     let svd = (n_in * w + 6 * w) * 8;
-    // `budget::draw` counts floats.
+    // `draw` counts floats.
     let draw = 4 * draw(config, s.width, s.width).max(draw(config, s.input, s.width));
     batch.max(walk + packing.max(svd).max(draw))
 }
 
-/// Bytes of the Jacobian spectrum's worker: 0 when the page does not measure it; the largest
-/// run's when runs are compared (the worker computes them one after another).
+/// The most workers the page splits a spectrum's inputs across (one core each).
+pub const SPECTRUM_WORKERS: usize = 4;
+
+/// Bytes of the Jacobian spectrum's workers: 0 when the page does not measure it; else at most
+/// [`SPECTRUM_WORKERS`] workers (no more than a run has inputs), each holding at most the largest
+/// part of any run (a worker computes its parts, of every compared run, one after another).
 #[must_use]
 pub fn spectrum(c: &Config) -> u64 {
-    if crate::compute::spectrum::measured(c) {
-        c.compare.runs(c).iter().map(spectrum_run).max().unwrap_or(0)
-    } else {
-        0
+    if !crate::compute::spectrum::measured(c) {
+        return 0;
     }
+    let runs = c.compare.runs(c);
+    let parts = |r: &Config| crate::compute::spectrum::part_count(r, SPECTRUM_WORKERS);
+    let workers = runs.iter().map(parts).max().unwrap_or(1) as u64;
+    let largest = runs
+        .iter()
+        .map(|r| {
+            let s = r.shape();
+            let k = crate::analysis::spectrum::inputs_for(s.input, s.width, r.batch);
+            spectrum_part(r, k.div_ceil(parts(r)))
+        })
+        .max()
+        .unwrap_or(0);
+    workers * largest
 }
 
 /// The configuration's memory checks and notes, from the counts above (callers write
@@ -479,7 +501,7 @@ impl Config {
         }
         let with = match spectrum(self) {
             0 => String::new(),
-            b => format!(" (with {} for the Jacobian spectrum)", mib(b)),
+            b => format!(" (with up to {} for the Jacobian spectrum's workers)", mib(b)),
         };
         let note = match path(self) {
             Path::Lean => format!(

@@ -1,7 +1,9 @@
 //! A configuration's Jacobian spectrum ([`crate::analysis::spectrum`]): its network drawn layer
 //! by layer, at a few inputs of its batch.
 
-use crate::analysis::spectrum::{depth_points, fixed_point_input_ms, inputs_for, measure, Ask, Spectrum, SpectrumError, SpectrumInput};
+use crate::analysis::spectrum::{
+    assemble, depth_points, fixed_point_input_ms, inputs_for, measure_part, Ask, Spectrum, SpectrumError, SpectrumInput, SpectrumPart,
+};
 use crate::compute::batch::make_batch;
 use crate::nn::network::{Drawn, Mlp};
 use crate::spec::config::Config;
@@ -14,10 +16,17 @@ pub fn measured(config: &Config) -> bool {
     config.spectrum != SpectrumInput::Off && config.view == crate::spec::view::View::Init
 }
 
-/// The spectrum of `config`'s network at the first inputs of its batch ([`inputs_for`]), as they
-/// are or scaled to the fixed point ([`SpectrumInput`]).
-/// `progress(done, total)` hears of each hidden layer passed and stops the walk by breaking.
-pub fn run(config: &Config, mut progress: impl FnMut(usize, usize) -> ControlFlow<()>) -> Result<Spectrum, SpectrumError> {
+/// One worker's share of `config`'s spectrum: part `index` of `of` (a contiguous run of the
+/// inputs, [`part_inputs`]), and the inputs' mean square per feature the theory reads (the same in
+/// every part: each worker makes the batch and measures all the inputs). The inputs are the
+/// first of the batch ([`inputs_for`]), as they are or scaled to the fixed point
+/// ([`SpectrumInput`]). `progress(done, total)` hears of each hidden layer passed and stops the
+/// walk by breaking.
+pub fn run_part(
+    config: &Config,
+    (index, of): (usize, usize),
+    mut progress: impl FnMut(usize, usize) -> ControlFlow<()>,
+) -> Result<(f64, SpectrumPart), SpectrumError> {
     let shape = config.shape();
     let (init, act, seed) = (config.init_spec(), config.act, u64::from(config.seed));
     let draw = move |j: usize| Mlp::draw_dense(shape, act, &init, seed, j);
@@ -26,9 +35,11 @@ pub fn run(config: &Config, mut progress: impl FnMut(usize, usize) -> ControlFlo
     let (batch, _, _) = make_batch(config);
     let n = shape.input;
     let k = inputs_for(n, shape.width, config.batch);
-    let mut x = batch.x[..k * n].to_vec();
+    let mine = part_inputs(k, (index, of));
+    let all = &batch.x[..k * n];
+    let measured_ms = all.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / all.len().max(1) as f64;
+    let mut x = batch.x[mine.start * n..mine.end * n].to_vec();
     drop(batch);
-    let measured_ms = x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len().max(1) as f64;
     let input_ms = match (config.spectrum, fixed_point_input_ms(&setup)) {
         (SpectrumInput::FixedPoint, Some(ms)) if measured_ms > 0.0 => {
             let f = (ms / measured_ms).sqrt() as f32;
@@ -40,7 +51,35 @@ pub fn run(config: &Config, mut progress: impl FnMut(usize, usize) -> ControlFlo
     let plan = Mlp::plan(shape, act, config.norm);
     let points = depth_points(config.depth);
     let depth = config.depth;
-    measure(&plan, &mut net, &setup, Ask { x: &x, input_ms, points: &points }, |l| progress(l, depth))
+    let part = measure_part(&plan, &mut net, Ask { x: &x, input_ms, points: &points }, |l| progress(l, depth))?;
+    Ok((input_ms, part))
+}
+
+/// The inputs of part `index` of `of` among `k`: contiguous, in order, sizes differing by at most 1.
+#[must_use]
+pub fn part_inputs(k: usize, (index, of): (usize, usize)) -> std::ops::Range<usize> {
+    let of = of.max(1);
+    (index * k / of)..((index + 1) * k / of)
+}
+
+/// How many parts the spectrum of `config` is split into for `workers` workers: one input each
+/// at most.
+#[must_use]
+pub fn part_count(config: &Config, workers: usize) -> usize {
+    let s = config.shape();
+    workers.clamp(1, inputs_for(s.input, s.width, config.batch))
+}
+
+/// The spectrum of `config` from its parts in order ([`run_part`]'s results).
+#[must_use]
+pub fn assemble_parts(config: &Config, input_ms: f64, parts: &[SpectrumPart]) -> Spectrum {
+    assemble(&config.theory_setup(), input_ms, parts)
+}
+
+/// The whole spectrum of `config` in one walk: [`run_part`] of every input, assembled.
+pub fn run(config: &Config, progress: impl FnMut(usize, usize) -> ControlFlow<()>) -> Result<Spectrum, SpectrumError> {
+    let (input_ms, part) = run_part(config, (0, 1), progress)?;
+    Ok(assemble_parts(config, input_ms, &[part]))
 }
 
 #[cfg(test)]
@@ -58,10 +97,33 @@ mod tests {
         let x = &batch.x[..inputs_for(24, 24, 8) * 24];
         let ms = x.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / x.len() as f64;
         let ask = Ask { x, input_ms: ms, points: &depth_points(6) };
-        let kept = measure(&mlp, &mut crate::nn::network::Kept(&mlp), &c.theory_setup(), ask, |_| ControlFlow::Continue(())).unwrap();
+        let kept = crate::analysis::spectrum::measure(&mlp, &mut crate::nn::network::Kept(&mlp), &c.theory_setup(), ask, |_| {
+            ControlFlow::Continue(())
+        })
+        .unwrap();
         assert_eq!(drawn, kept);
         let stopped = run(&c, |l, _| if l == 3 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) });
         assert_eq!(stopped, Err(SpectrumError::Stopped));
+    }
+
+    /// Split across 3 workers, the parts assemble to the whole walk's spectrum, bit for bit.
+    #[test]
+    fn parts_assemble_to_the_whole() {
+        for q in [
+            "depth=5&width=32&init=xavier_normal&act=tanh&batch=8&spectrum=batch",
+            "depth=4&width=16&init=he_normal&act=relu&norm=layer&spectrum=fixed",
+        ] {
+            let (c, _) = Config::from_query(q);
+            let whole = run(&c, |_, _| ControlFlow::Continue(())).unwrap();
+            let n = part_count(&c, 3);
+            let parts: Vec<(f64, SpectrumPart)> = (0..n).map(|i| run_part(&c, (i, n), |_, _| ControlFlow::Continue(())).unwrap()).collect();
+            let ms = parts[0].0;
+            assert!(parts.iter().all(|p| p.0 == ms), "{q}: every part reads the same mean square");
+            let split = assemble_parts(&c, ms, &parts.into_iter().map(|p| p.1).collect::<Vec<_>>());
+            assert_eq!(split, whole, "{q}");
+        }
+        assert_eq!(part_inputs(4, (0, 3)), 0..1);
+        assert_eq!(part_inputs(4, (2, 3)), 2..4);
     }
 
     /// At the fixed point the inputs are rescaled so that q₁ = q*.

@@ -118,8 +118,8 @@ impl App {
     fn schedule(&mut self) {
         set_state("computing");
         self.init.undrawn();
-        let h = self.handle();
-        self.spectrum.update(&self.config, &h);
+        let (h, cores) = (self.handle(), self.cores());
+        self.spectrum.update(&self.config, &h, cores);
         if self.compute.deferred {
             self.start_pool();
         }
@@ -230,8 +230,8 @@ impl App {
     }
 
     /// A message of the spectrum panel's worker.
-    fn on_spectrum_message(&mut self, _k: usize, data: &JsValue) {
-        if self.spectrum.receive(data) {
+    fn on_spectrum_message(&mut self, k: usize, data: &JsValue) {
+        if self.spectrum.receive(k, data) {
             self.maybe_ready();
         }
     }

@@ -1,10 +1,12 @@
-//! The Jacobian spectrum panel (`spectrum=batch|fixed`): its own worker, so a long spectrum
-//! (width 1024 × depth 100 takes seconds) never holds up the initialization view, shows its
-//! progress, and is stopped by ending that worker when the settings change.
+//! The Jacobian spectrum panel (`spectrum=batch|fixed`): workers of its own, so a long spectrum
+//! (width 1024 × depth 100 takes a minute) never holds up the initialization view. The inputs are
+//! split across up to [`MAX_WORKERS`] of them (one core each), the parts assembled in input order
+//! (the same numbers as one walk); it shows its progress, and a new setting ends those workers.
 
 use super::AppHandle;
-use crate::analysis::spectrum::{Spectrum, SpectrumStats};
+use crate::analysis::spectrum::{Spectrum, SpectrumPart, SpectrumStats};
 use crate::charts::spectrum::{draw_depth, draw_histogram, Run, DEPTH_CANVAS, HISTOGRAM_CANVAS};
+use crate::compute::spectrum::{assemble_parts, part_count};
 use crate::format::significant;
 use crate::spec::config::Config;
 use crate::web::dom::{escape, set_hidden, set_html, set_text};
@@ -13,38 +15,49 @@ use crate::web::workers::pool::spawn_worker;
 use crate::web::workers::protocol::{decode_reply, encode_request, Reply, Request};
 use web_sys::Worker;
 
-/// One run's spectrum asked of the worker: its request id, name ("" for a single run) and query.
+/// The most workers a spectrum is split across (the budget counts this many).
+pub const MAX_WORKERS: usize = crate::compute::budget::SPECTRUM_WORKERS;
+
+/// One run asked: its name ("" for a single run), query and configuration.
 struct RunAsked {
-    id: u32,
     name: String,
     query: String,
+    config: Config,
+}
+
+/// One part of one run, sent to one worker.
+struct Job {
+    id: u32,
+    run: usize,
+    part: (usize, usize),
+    worker: usize,
+    done: f64,
+    result: Option<(f64, SpectrumPart)>,
 }
 
 /// The panel's state.
 #[derive(Default)]
 pub struct SpectrumView {
-    worker: Option<Worker>,
-    ready: bool,
-    /// The runs asked (one, or each compared run, computed one after another in the worker) and
-    /// what has come back of them.
-    asked: Vec<RunAsked>,
-    got: Vec<Option<Spectrum>>,
-    /// Worker time of the runs that came back (ms).
-    ms: f64,
-    computing: bool,
+    /// The workers and whether each has started.
+    workers: Vec<(Worker, bool)>,
+    /// The runs asked (one, or each compared run) and their parts.
+    runs: Vec<RunAsked>,
+    jobs: Vec<Job>,
+    /// The slowest worker's time so far (ms).
+    ms: Vec<f64>,
     /// The runs shown: (name, query, spectrum).
     shown: Vec<(String, String, Spectrum)>,
     next_id: u32,
 }
 
-/// What the panel measures of a configuration: (name, canonical query) of each run, if anything.
-fn wanted(config: &Config) -> Option<Vec<(String, String)>> {
+/// What the panel measures of a configuration: (name, configuration) of each run, if anything.
+fn wanted(config: &Config) -> Option<Vec<(String, Config)>> {
     if !crate::compute::spectrum::measured(config) {
         return None;
     }
     let runs = config.compare.runs(config);
     let names = if runs.len() > 1 { config.compare.labels(config) } else { vec![String::new()] };
-    Some(names.into_iter().zip(runs.iter().map(Config::to_query)).collect())
+    Some(names.into_iter().zip(runs).collect())
 }
 
 /// How many inputs the spectrum of `config` takes.
@@ -56,72 +69,73 @@ fn inputs(config: &Config) -> usize {
 impl SpectrumView {
     /// Whether a spectrum the page asked for is not drawn yet.
     pub fn busy(&self) -> bool {
-        !self.asked.is_empty()
+        !self.jobs.is_empty()
     }
 
-    /// The settings changed: hide the panel, keep it, or compute it again (stopping a
-    /// computation of older settings by ending its worker).
-    pub fn update(&mut self, config: &Config, h: &AppHandle) {
+    /// The settings changed: hide the panel, keep it, or compute it again on up to `cores`
+    /// workers (stopping a computation of older settings by ending its workers).
+    pub fn update(&mut self, config: &Config, h: &AppHandle, cores: usize) {
         let Some(runs) = wanted(config) else {
             set_hidden("spectrum-panel", true);
             self.stop();
             return;
         };
         set_hidden("spectrum-panel", false);
-        let same = |a: &[(String, String)], b: Vec<&String>| a.len() == b.len() && a.iter().zip(b).all(|((_, q), p)| q == p);
-        if same(&runs, self.shown.iter().map(|(_, q, _)| q).collect()) && !self.busy()
-            || self.busy() && same(&runs, self.asked.iter().map(|r| &r.query).collect())
+        let queries: Vec<String> = runs.iter().map(|(_, c)| c.to_query()).collect();
+        let same = |b: Vec<&String>| queries.len() == b.len() && queries.iter().zip(b).all(|(q, p)| q == p);
+        if self.busy() && same(self.runs.iter().map(|r| &r.query).collect())
+            || !self.busy() && same(self.shown.iter().map(|(_, q, _)| q).collect())
         {
             return;
         }
-        if self.computing {
-            self.stop();
-        }
-        self.asked = runs
-            .into_iter()
-            .map(|(name, query)| {
+        self.stop();
+        let n = cores.clamp(1, MAX_WORKERS).min(runs.iter().map(|(_, c)| part_count(c, MAX_WORKERS)).max().unwrap_or(1));
+        self.runs = runs.into_iter().zip(queries).map(|((name, config), query)| RunAsked { name, query, config }).collect();
+        let mut k = 0;
+        for (run, r) in self.runs.iter().enumerate() {
+            let of = part_count(&r.config, n);
+            for index in 0..of {
                 self.next_id += 1;
-                RunAsked { id: self.next_id, name, query }
-            })
-            .collect();
-        self.got = vec![None; self.asked.len()];
-        self.ms = 0.0;
-        let each = if self.asked.len() > 1 { format!(" for each of {} runs", self.asked.len()) } else { String::new() };
+                self.jobs.push(Job { id: self.next_id, run, part: (index, of), worker: k % n, done: 0.0, result: None });
+                k += 1;
+            }
+        }
+        self.ms = vec![0.0; n];
+        let each = if self.runs.len() > 1 { format!(" for each of {} runs", self.runs.len()) } else { String::new() };
         set_text("spectrum-status", &format!("Computing the Jacobian at {} of the batch's inputs{each}…", inputs(config)));
         set_hidden("spectrum-progress", false);
         self.set_progress(0.0);
-        if self.worker.is_none() {
-            self.worker = spawn_worker();
-            self.ready = false;
-            match &self.worker {
-                Some(w) => h.wire_worker(0, w, super::App::on_spectrum_message, super::App::spectrum_worker_failed),
+        for k in 0..n {
+            match spawn_worker() {
+                Some(w) => {
+                    h.wire_worker(k, &w, super::App::on_spectrum_message, super::App::spectrum_worker_failed);
+                    self.workers.push((w, false));
+                }
                 None => return self.fail("no worker could be started"),
             }
         }
-        self.send();
     }
 
-    /// Ends the worker (and with it any computation in it).
+    /// Ends the workers (and with them any computation in them).
     fn stop(&mut self) {
-        if let Some(w) = self.worker.take() {
+        for (w, _) in self.workers.drain(..) {
             w.terminate();
         }
-        (self.ready, self.computing) = (false, false);
-        self.asked.clear();
-        self.got.clear();
+        self.jobs.clear();
+        self.runs.clear();
         set_hidden("spectrum-progress", true);
     }
 
-    /// Sends every asked run to the worker, once it has started (it computes them in turn).
-    fn send(&mut self) {
-        let (Some(w), true, false) = (&self.worker, self.ready, self.computing) else { return };
-        for r in &self.asked {
-            match encode_request(&Request::Spectrum { id: r.id, query: r.query.clone() }) {
+    /// Sends worker `k` its jobs, now that it has started (it computes them in turn).
+    fn send(&mut self, k: usize) {
+        let Some((w, _)) = self.workers.get(k) else { return };
+        for j in self.jobs.iter().filter(|j| j.worker == k) {
+            let query = self.runs[j.run].query.clone();
+            match encode_request(&Request::Spectrum { id: j.id, query, part: j.part }) {
                 Ok(msg) if w.post_message(&msg).is_ok() => {}
                 _ => return self.fail("the request could not be sent"),
             }
         }
-        self.computing = !self.asked.is_empty();
     }
 
     fn set_progress(&self, done: f64) {
@@ -137,53 +151,44 @@ impl SpectrumView {
         set_text("spectrum-status", &format!("The spectrum could not be computed: {why}."));
     }
 
-    /// A message from the worker; returns whether a spectrum the page waited for has ended (drawn
+    /// A message from worker `k`; returns whether a spectrum the page waited for has ended (drawn
     /// or failed).
-    pub fn receive(&mut self, data: &wasm_bindgen::JsValue) -> bool {
+    pub fn receive(&mut self, k: usize, data: &wasm_bindgen::JsValue) -> bool {
         let Ok((envelope, _)) = decode_reply(data) else {
             self.fail("its worker sent a message that could not be read");
             return true;
         };
-        let index = |id: u32| self.asked.iter().position(|r| r.id == id);
+        let index = |jobs: &[Job], id: u32| jobs.iter().position(|j| j.id == id);
         match envelope.reply {
             Reply::Ready => {
-                self.ready = true;
-                self.send();
+                if let Some(w) = self.workers.get_mut(k) {
+                    w.1 = true;
+                }
+                self.send(k);
                 false
             }
             Reply::Progress { id, done, total } => {
-                let Some(i) = index(id) else { return false };
-                let n = self.asked.len();
-                self.set_progress((i as f64 + done as f64 / total.max(1) as f64) / n as f64);
-                let run = if n > 1 { format!("run {} of {n}, ", i + 1) } else { String::new() };
-                set_text("spectrum-status", &format!("Computing the Jacobian: {run}layer {done} of {total}…"));
+                let Some(i) = index(&self.jobs, id) else { return false };
+                self.jobs[i].done = done as f64 / total.max(1) as f64;
+                let share = self.jobs.iter().map(|j| j.done).sum::<f64>() / self.jobs.len() as f64;
+                self.set_progress(share);
+                set_text("spectrum-status", &format!("Computing the Jacobian: {:.0}% of the layers of every input…", 100.0 * share));
                 false
             }
-            Reply::Spectrum { id, spectrum } => {
-                let Some(i) = index(id) else { return false };
-                self.got[i] = Some(*spectrum);
-                self.ms += envelope.ms;
-                if self.got.iter().any(Option::is_none) {
+            Reply::Spectrum { id, input_ms, part } => {
+                let Some(i) = index(&self.jobs, id) else { return false };
+                self.jobs[i].result = Some((input_ms, *part));
+                self.jobs[i].done = 1.0;
+                if let Some(t) = self.ms.get_mut(self.jobs[i].worker) {
+                    *t += envelope.ms;
+                }
+                if self.jobs.iter().any(|j| j.result.is_none()) {
                     return false;
                 }
-                let asked = std::mem::take(&mut self.asked);
-                let got = std::mem::take(&mut self.got);
-                self.shown = asked.into_iter().zip(got).filter_map(|(r, s)| s.map(|s| (r.name, r.query, s))).collect();
-                self.computing = false;
-                set_hidden("spectrum-progress", true);
-                let n = self.shown.first().map_or(0, |(_, _, s)| s.inputs);
-                set_text(
-                    "spectrum-status",
-                    &format!(
-                        "The Jacobian at {n} input{}, computed in its worker in {:.1} s.",
-                        if n == 1 { "" } else { "s" },
-                        self.ms / 1000.0
-                    ),
-                );
-                self.draw();
+                self.finish();
                 true
             }
-            Reply::Failed { id, error } if index(id).is_some() => {
+            Reply::Failed { id, error } if index(&self.jobs, id).is_some() => {
                 self.fail(&error);
                 true
             }
@@ -191,7 +196,41 @@ impl SpectrumView {
         }
     }
 
-    /// The worker stopped (a trap): say so; the next change of a setting starts a new one.
+    /// Every part is in: each run's spectrum from its parts in order, then drawn.
+    fn finish(&mut self) {
+        let jobs = std::mem::take(&mut self.jobs);
+        let runs = std::mem::take(&mut self.runs);
+        self.shown = runs
+            .into_iter()
+            .enumerate()
+            .map(|(r, run)| {
+                let mut mine: Vec<&Job> = jobs.iter().filter(|j| j.run == r).collect();
+                mine.sort_by_key(|j| j.part.0);
+                let input_ms = mine.first().and_then(|j| j.result.as_ref()).map_or(0.0, |x| x.0);
+                let parts: Vec<SpectrumPart> = mine.iter().filter_map(|j| j.result.as_ref().map(|x| x.1.clone())).collect();
+                (run.name, run.query, assemble_parts(&run.config, input_ms, &parts))
+            })
+            .collect();
+        let workers = self.workers.len();
+        for (w, _) in self.workers.drain(..) {
+            w.terminate();
+        }
+        set_hidden("spectrum-progress", true);
+        let n = self.shown.first().map_or(0, |(_, _, s)| s.inputs);
+        let slowest = self.ms.iter().copied().fold(0.0, f64::max);
+        set_text(
+            "spectrum-status",
+            &format!(
+                "The Jacobian at {n} input{}, computed in {workers} worker{} in {:.1} s.",
+                if n == 1 { "" } else { "s" },
+                if workers == 1 { "" } else { "s" },
+                slowest / 1000.0
+            ),
+        );
+        self.draw();
+    }
+
+    /// A worker stopped (a trap): say so; the next change of a setting starts new ones.
     pub fn worker_failed(&mut self, message: &str) -> bool {
         let was = self.busy();
         self.fail(&format!("its worker stopped ({message})"));

@@ -5,7 +5,7 @@
 //! transferred, not copied. Nothing else in the program reads or writes message fields by name.
 
 use crate::analysis::report::Report;
-use crate::analysis::spectrum::Spectrum;
+use crate::analysis::spectrum::SpectrumPart;
 use crate::compute::experiment::WeightsPreview;
 use crate::compute::lab::{Points, Progress};
 use crate::compute::shard::{DataHists, Shard, ShardPart};
@@ -31,9 +31,9 @@ pub enum Request {
     /// The initialization view's report of run `run` as it was at `step` (the nearest kept step
     /// at or before it) → [`Reply::TrainReport`].
     TrainReport { gen: u32, run: usize, step: usize },
-    /// The Jacobian spectrum of the configuration of `query` → [`Reply::Progress`] as it goes,
-    /// then [`Reply::Spectrum`].
-    Spectrum { id: u32, query: String },
+    /// Part `part` = (index, of) of the Jacobian spectrum of the configuration of `query` (its
+    /// inputs split across workers) → [`Reply::Progress`] as it goes, then [`Reply::Spectrum`].
+    Spectrum { id: u32, query: String, part: (usize, usize) },
 }
 
 /// What a worker answers.
@@ -60,8 +60,8 @@ pub enum Reply {
     TrainReport { gen: u32, run: usize, step: usize, report: Box<Report> },
     /// Run `run` could not start or go on.
     TrainFailed { gen: u32, run: usize, error: String },
-    /// The spectrum of request `id`.
-    Spectrum { id: u32, spectrum: Box<Spectrum> },
+    /// Request `id`'s part of a spectrum, and the inputs' mean square the theory reads.
+    Spectrum { id: u32, input_ms: f64, part: Box<SpectrumPart> },
 }
 
 /// A reply with what every reply carries: time spent in the worker and its wasm memory.

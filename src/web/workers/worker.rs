@@ -124,7 +124,7 @@ impl WorkerState {
             request @ (Request::TrainStart { .. } | Request::TrainSteps { .. } | Request::TrainReport { .. }) => {
                 self.train(request, now, early)
             }
-            Request::Spectrum { id, query } => {
+            Request::Spectrum { id, query, part } => {
                 let (config, _) = Config::from_query(&query);
                 let mut last = now();
                 let tell = |done: usize, total: usize| {
@@ -135,8 +135,8 @@ impl WorkerState {
                     // The page stops a spectrum by ending this worker.
                     std::ops::ControlFlow::Continue(())
                 };
-                match crate::compute::spectrum::run(&config, tell) {
-                    Ok(s) => Reply::Spectrum { id, spectrum: Box::new(s) },
+                match crate::compute::spectrum::run_part(&config, part, tell) {
+                    Ok((input_ms, part)) => Reply::Spectrum { id, input_ms, part: Box::new(part) },
                     Err(e) => Reply::Failed { id, error: e.to_string() },
                 }
             }

@@ -170,17 +170,17 @@ impl fmt::Display for NoTheory {
 
 /// The weights' s₁ (−1 for i.i.d. entries, 0 for orthogonal), or why there is no theory.
 fn s1(c: &Setup) -> Result<f64, NoTheory> {
+    let draw = c.init.draw(c.width, c.width, c.act);
+    if matches!(c.init.kind, Init::Zeros | Init::Constant) || matches!(draw, Draw::Constant(_)) {
+        return Err(NoTheory::NotRandom);
+    }
     if c.norm.is_some() {
         return Err(NoTheory::Normalized);
     }
     if c.input_dim != c.width {
         return Err(NoTheory::NotSquare);
     }
-    match (c.init.kind, c.init.draw(c.width, c.width, c.act)) {
-        (Init::Zeros | Init::Constant, _) | (_, Draw::Constant(_)) => Err(NoTheory::NotRandom),
-        (_, Draw::Orthogonal { .. }) => Ok(0.0),
-        _ => Ok(-1.0),
-    }
+    Ok(if matches!(draw, Draw::Orthogonal { .. }) { 0.0 } else { -1.0 })
 }
 
 /// E[λ] and Var[λ] after each hidden layer l = 1…L (index l − 1), for inputs of mean square
@@ -456,7 +456,9 @@ impl Spectrum {
         let g = crate::format::significant;
         let logs: Vec<f64> = self.resolved().iter().map(|&s| libm::log10(s)).collect();
         let centre = libm::pow(10.0, logs.iter().sum::<f64>() / logs.len().max(1) as f64);
-        let mut out = vec![if st.sd_log10_s < TIGHT && st.share_near_1 > 0.9 {
+        let mut out = vec![if st.resolved == 0 {
+            "Every singular value is 0 (within rounding): the Jacobian vanishes, so no direction of the input reaches the last layer at all.".to_string()
+        } else if st.sd_log10_s < TIGHT && st.share_near_1 > 0.9 {
             format!(
                 "Dynamical isometry: {:.0}% of the singular values are within a factor 2 of 1 (the spread of log₁₀ s is {}), so every direction of the input reaches the last layer with about its size.",
                 100.0 * st.share_near_1,
@@ -485,7 +487,7 @@ impl Spectrum {
                 g(st.mean_lambda, 2)
             )
         }];
-        if st.resolved < st.count {
+        if st.resolved < st.count && st.resolved > 0 {
             out.push(format!(
                 "{} of {} singular values are 0 within f64 rounding (ReLU-like units that are off, or a product whose smallest values fell below s_max·n·L·ε); the spread is of the other {}.",
                 st.count - st.resolved,
@@ -598,6 +600,8 @@ mod tests {
         let moderate = one(vec![5.011_872_336_272_722, 0.199_526_231_496_887_96]);
         assert!(moderate.starts_with("Not isometric, though not far: log₁₀ s spreads with standard deviation 0.70 decades"), "{moderate}");
         assert!(one(vec![1e3, 1.0, 1e-3]).starts_with("Not isometric: only 33%"));
+        // Zero weights: J = 0, not "near 1" nor "together around s ≈ 1".
+        assert!(one(vec![0.0; 4]).starts_with("Every singular value is 0"), "{}", one(vec![0.0; 4]));
     }
 
     #[test]

@@ -92,6 +92,10 @@ where
         area.draw(&PathElement::new(path, color.stroke_width(s.px(2.0).max(1) as u32)))?;
     }
     area.draw(&PathElement::new(vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)], t.muted.stroke_width(1)))?;
+    if all.is_empty() {
+        let msg = "every s is 0: nothing on a log axis";
+        area.draw(&Text::new(msg, (f.x(0.5), f.y(0.5)), s.text(13.0, t.foreground, HPos::Center, VPos::Center)))?;
+    }
     Ok(histogram_label(runs))
 }
 

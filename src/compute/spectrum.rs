@@ -10,10 +10,10 @@ use crate::spec::config::Config;
 use std::ops::ControlFlow;
 
 /// Whether the page measures `config`'s spectrum: asked for, in the initialization view (of one
-/// run, or of each compared run, one after another in the spectrum's worker).
+/// run, or of each compared run), and its panel not left out by `show=`.
 #[must_use]
 pub fn measured(config: &Config) -> bool {
-    config.spectrum != SpectrumInput::Off && config.view == crate::spec::view::View::Init
+    config.spectrum != SpectrumInput::Off && config.view == crate::spec::view::View::Init && config.show.shows("spectrum")
 }
 
 /// One worker's share of `config`'s spectrum: part `index` of `of` (a contiguous run of the

@@ -583,14 +583,7 @@ fn batch_norm_backward(
     batch: usize,
     n: usize,
 ) {
-    let mut sum_du = vec![0f64; n];
-    let mut sum_du_xhat = vec![0f64; n];
-    for (drow, xrow) in du.chunks_exact(n).zip(xhat.chunks_exact(n)) {
-        for j in 0..n {
-            sum_du[j] += f64::from(drow[j]);
-            sum_du_xhat[j] += f64::from(drow[j]) * f64::from(xrow[j]);
-        }
-    }
+    let (sum_du, sum_du_xhat) = column_sums(du, xhat, n);
     for j in 0..n {
         dgamma[j] = sum_du_xhat[j] as f32;
         dbeta[j] = sum_du[j] as f32;
@@ -638,9 +631,9 @@ fn rms_norm_forward(z: &mut [f32], xhat: &mut [f32], inv_std: &mut [f32], rms: &
     }
 }
 
-/// ∂L/∂γ_j = Σ_rows du_j·x̂_j and ∂L/∂β_j = Σ_rows du_j (summed in f64, rows in order) of a
-/// per-sample norm, from du = ∂L/∂u before it is turned into ∂L/∂z.
-fn affine_grads(du: &[f32], xhat: &[f32], dgamma: &mut [f32], dbeta: Option<&mut [f32]>, n: usize) {
+/// Per unit j of rows `n` wide: Σ_rows du_j and Σ_rows du_j·x̂_j, in f64, rows in order (the
+/// sums of a norm's backward pass and of its ∂L/∂β, ∂L/∂γ).
+fn column_sums(du: &[f32], xhat: &[f32], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut sum_du = vec![0f64; n];
     let mut sum_du_xhat = vec![0f64; n];
     for (drow, xrow) in du.chunks_exact(n).zip(xhat.chunks_exact(n)) {
@@ -649,6 +642,13 @@ fn affine_grads(du: &[f32], xhat: &[f32], dgamma: &mut [f32], dbeta: Option<&mut
             sum_du_xhat[j] += f64::from(drow[j]) * f64::from(xrow[j]);
         }
     }
+    (sum_du, sum_du_xhat)
+}
+
+/// ∂L/∂γ_j = Σ_rows du_j·x̂_j and ∂L/∂β_j = Σ_rows du_j (summed in f64, rows in order) of a
+/// per-sample norm, from du = ∂L/∂u before it is turned into ∂L/∂z.
+fn affine_grads(du: &[f32], xhat: &[f32], dgamma: &mut [f32], dbeta: Option<&mut [f32]>, n: usize) {
+    let (sum_du, sum_du_xhat) = column_sums(du, xhat, n);
     for (g, s) in dgamma.iter_mut().zip(&sum_du_xhat) {
         *g = *s as f32;
     }

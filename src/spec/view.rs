@@ -69,6 +69,7 @@ pub const PANELS: &[(&str, &str)] = &[
     ("net", "chart-net"),
     ("formula", "formula"),
     ("table", "layer-stats"),
+    ("spectrum", "spectrum-panel"),
 ];
 
 /// Which [`PANELS`] are shown: bit i for panel i; all when every bit is set.

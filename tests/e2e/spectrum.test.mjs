@@ -90,3 +90,15 @@ test('compare=orthogonal,xavier_normal: both spectra in one chart, a row each, a
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test('an embed can show the spectrum alone (show=spectrum)', async () => {
+  const page = await open(env, '?depth=4&width=32&spectrum=batch&embed=1&show=spectrum', { viewport: { width: 800, height: 600 } });
+  assert.equal(await page.isVisible('#spectrum-panel'), true);
+  assert.equal(await page.isVisible('#chart-act'), false);
+  assert.equal((await spectrumSummaryRows(page)), 1);
+  const other = await open(env, '?depth=4&width=32&spectrum=batch&embed=1&show=act');
+  assert.equal(await other.isVisible('#spectrum-panel'), false, 'left out by show=');
+  for (const p of [page, other]) await p.context().close();
+});
+
+const spectrumSummaryRows = (page) => page.$$eval('#jacobian-summary-body tr', (r) => r.length);

@@ -258,7 +258,8 @@ test('bad input gets a clear message, never a blank page', async () => {
 test('axe-core finds no accessibility violation, in light and dark themes, at desktop and phone sizes', async () => {
   const axe = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
   for (const [colorScheme, viewport] of [['light', undefined], ['dark', undefined], ['light', { width: 390, height: 844 }], ['dark', { width: 390, height: 844 }]]) {
-    for (const q of ['', '?depth=3&width=8&init=zeros&act=sigmoid&input=moons', '?mode=train&input=spiral&depth=3&width=8&steps=50&compare=he_normal,zeros']) {
+    // The second view has the spectrum panel open (of zero weights: every singular value 0).
+    for (const q of ['', '?depth=3&width=8&init=zeros&act=sigmoid&input=moons&spectrum=batch', '?mode=train&input=spiral&depth=3&width=8&steps=50&compare=he_normal,zeros']) {
       const page = await open(env, q, { colorScheme, viewport });
       await page.addScriptTag({ content: axe });
       const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));

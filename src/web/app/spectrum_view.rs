@@ -221,10 +221,10 @@ impl SpectrumView {
         set_text(
             "spectrum-status",
             &format!(
-                "The Jacobian at {n} input{}, computed in {workers} worker{} in {:.1} s.",
+                "The Jacobian at {n} input{}, computed in {workers} worker{} in {}.",
                 if n == 1 { "" } else { "s" },
                 if workers == 1 { "" } else { "s" },
-                slowest / 1000.0
+                if slowest < 100.0 { "under 0.1 s".to_string() } else { format!("{:.1} s", slowest / 1000.0) }
             ),
         );
         self.draw();

@@ -135,3 +135,37 @@ fn the_spread_grows_with_depth() {
     let (v1, v50) = (first.theory.unwrap().var_lambda, last.theory.unwrap().var_lambda);
     assert!((v50 / v1 / 50.0 - 1.0).abs() < 0.05, "theory's Var[λ]: {v1} at l = 1, {v50} at l = 50");
 }
+
+/// The sliders' ends (depth 100, scale 1e-4 and 10): the spectrum says something true or why it
+/// cannot, never a failed decomposition, NaN or inf.
+/// - N(0, 10²) weights, linear, width 256: ×160 a layer overflows f32's 3.4e38 near layer
+///   ln(3.4e38)/ln(160) ≈ 17.5, and the page names the layer;
+/// - tanh at scale 10: saturated units have φ′ = 0 exactly, so J has rank at most a few (s up to
+///   1e60: squares near f64's range, exact zeros among them, where nalgebra's QR did not converge);
+/// - tanh at scale 1e-4: s ≈ (1e-4·√256)^100 ≈ 1e-280, whose squares underflow f64.
+#[test]
+fn the_slider_ends_say_what_is_true() {
+    use initviz::analysis::spectrum::SpectrumError;
+    use initviz::nn::jacobian::JacobianError;
+    let run = |q: &str| initviz::compute::spectrum::run(&Config::from_query(q).0, |_, _| ControlFlow::Continue(()));
+    match run("depth=100&width=256&init=normal&scale=10&act=linear&batch=4&spectrum=batch") {
+        Err(SpectrumError::Jacobian(JacobianError::NotFinite { layer })) => assert!((16..=21).contains(&layer), "layer {layer}"),
+        other => panic!("{other:?}"),
+    }
+    for q in [
+        "depth=100&width=256&init=normal&scale=10&act=tanh&batch=4&spectrum=batch",
+        "depth=100&width=256&init=normal&scale=0.0001&act=tanh&batch=4&spectrum=batch",
+    ] {
+        let s = run(q).unwrap();
+        let d = s.last().unwrap().stats;
+        assert!(d.resolved > 0, "{q}: {d:?}");
+        for t in s.sentences() {
+            assert!(!t.contains("NaN") && !t.contains("inf"), "{q}: {t}");
+        }
+        if q.contains("scale=10") {
+            assert!(d.resolved <= 4 * 4 && s.sentences()[0].starts_with("The Jacobian has rank 1"), "{q}: {d:?}");
+        } else {
+            assert!(s.sentences().iter().any(|t| t.contains("beyond f64's range")), "{q}");
+        }
+    }
+}

@@ -124,7 +124,9 @@ impl SpectrumStats {
         let nz = resolved(per_input, dims, layers);
         let n = count.max(1) as f64;
         let mean_lambda = all.iter().map(|s| s * s).sum::<f64>() / n;
-        let var_lambda = all.iter().map(|s| (s * s - mean_lambda).powi(2)).sum::<f64>() / n;
+        // λ = s² may overflow f64 where s does not (s > 1.3e154): then so do its mean and variance.
+        let var_lambda =
+            if mean_lambda.is_finite() { all.iter().map(|s| (s * s - mean_lambda).powi(2)).sum::<f64>() / n } else { f64::INFINITY };
         let share_near_1 = all.iter().filter(|&&s| s > NEAR_ONE.0 && s < NEAR_ONE.1).count() as f64 / n;
         // libm, not std: std's log10 is the platform's natively, and the bits must be the same in wasm.
         let logs: Vec<f64> = nz.iter().map(|&s| libm::log10(s)).collect();
@@ -456,8 +458,14 @@ impl Spectrum {
         let g = crate::format::significant;
         let logs: Vec<f64> = self.resolved().iter().map(|&s| libm::log10(s)).collect();
         let centre = libm::pow(10.0, logs.iter().sum::<f64>() / logs.len().max(1) as f64);
+        let inputs = self.singular.len().max(1);
         let mut out = vec![if st.resolved == 0 {
-            "Every singular value is 0 (within rounding): the Jacobian vanishes, so no direction of the input reaches the last layer at all.".to_string()
+            "Every singular value is 0 to f64 (exactly, or below its 1e-308): the Jacobian vanishes, so no direction of the input reaches the last layer at all.".to_string()
+        } else if st.resolved <= inputs && st.count > inputs {
+            format!(
+                "The Jacobian has rank 1: one singular value per input is not 0, so only one direction of the input reaches the last layer (as when every unit computes the same thing, with constant weights), scaled by s ≈ {}.",
+                g(centre, 2)
+            )
         } else if st.sd_log10_s < TIGHT && st.share_near_1 > 0.9 {
             format!(
                 "Dynamical isometry: {:.0}% of the singular values are within a factor 2 of 1 (the spread of log₁₀ s is {}), so every direction of the input reaches the last layer with about its size.",
@@ -480,11 +488,13 @@ impl Spectrum {
                 100.0 * st.share_near_1
             )
         } else {
+            let about_one = (0.1..10.0).contains(&st.mean_lambda);
             format!(
-                "Not isometric: only {:.0}% of the singular values are within a factor 2 of 1 and log₁₀ s spreads with standard deviation {} decades, so some directions of the input are amplified and others all but erased, even where the mean of s² is {}.",
+                "Not isometric: only {:.0}% of the singular values are within a factor 2 of 1 and log₁₀ s spreads with standard deviation {} decades around s ≈ {}, so some directions of the input are amplified and others all but erased{}.",
                 100.0 * st.share_near_1,
                 g(st.sd_log10_s, 2),
-                g(st.mean_lambda, 2)
+                g(centre, 2),
+                if about_one { format!(", even where the mean of s² is {}", g(st.mean_lambda, 2)) } else { String::new() }
             )
         }];
         if st.resolved < st.count && st.resolved > 0 {
@@ -495,7 +505,16 @@ impl Spectrum {
                 st.resolved
             ));
         }
+        let in_range = |x: f64| x.is_finite() && x > 0.0;
         match (d.theory, self.no_theory) {
+            (Some(t), _)
+                if !(in_range(t.mean_lambda)
+                    && (t.var_lambda == 0.0 || in_range(t.var_lambda))
+                    && in_range(st.mean_lambda)
+                    && st.var_lambda.is_finite()) =>
+            {
+                out.push("Free probability's E[λ] and Var[λ] (λ = s²), or the measured ones, are beyond f64's range here (0 or over 1.8e308 after this many layers): the spread of log₁₀ s is what can be read.".to_string());
+            }
             (Some(t), _) => {
                 let r = st.var_lambda / t.var_lambda;
                 let agree = t.var_lambda > 0.0 && r > AGREE_VAR.0 && r < AGREE_VAR.1;

@@ -370,8 +370,7 @@ pub fn total(c: &Config) -> u64 {
 /// QR ([`draw`]), or the SVD's copy of one tangent and its work vectors.
 #[must_use]
 pub fn spectrum_run(config: &Config) -> u64 {
-    let s = config.shape();
-    spectrum_part(config, crate::analysis::spectrum::inputs_for(s.input, s.width, config.batch))
+    spectrum_part(config, crate::compute::spectrum::inputs(config))
 }
 
 /// [`spectrum_run`] for a worker's part of `inputs` of the inputs (it still makes the whole batch).
@@ -407,15 +406,7 @@ pub fn spectrum(c: &Config) -> u64 {
     let runs = c.compare.runs(c);
     let parts = |r: &Config| crate::compute::spectrum::part_count(r, SPECTRUM_WORKERS);
     let workers = runs.iter().map(parts).max().unwrap_or(1) as u64;
-    let largest = runs
-        .iter()
-        .map(|r| {
-            let s = r.shape();
-            let k = crate::analysis::spectrum::inputs_for(s.input, s.width, r.batch);
-            spectrum_part(r, k.div_ceil(parts(r)))
-        })
-        .max()
-        .unwrap_or(0);
+    let largest = runs.iter().map(|r| spectrum_part(r, crate::compute::spectrum::inputs(r).div_ceil(parts(r)))).max().unwrap_or(0);
     workers * largest
 }
 

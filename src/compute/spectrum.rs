@@ -16,6 +16,13 @@ pub fn measured(config: &Config) -> bool {
     config.spectrum != SpectrumInput::Off && config.view == crate::spec::view::View::Init && config.show.shows("spectrum")
 }
 
+/// How many of the batch's inputs `config`'s spectrum takes ([`inputs_for`] of its shape).
+#[must_use]
+pub fn inputs(config: &Config) -> usize {
+    let s = config.shape();
+    inputs_for(s.input, s.width, config.batch)
+}
+
 /// One worker's share of `config`'s spectrum: part `index` of `of` (a contiguous run of the
 /// inputs, [`part_inputs`]), and the inputs' mean square per feature the theory reads (the same in
 /// every part: each worker makes the batch and measures all the inputs). The inputs are the
@@ -30,11 +37,12 @@ pub fn run_part(
     let shape = config.shape();
     let (init, act, seed) = (config.init_spec(), config.act, u64::from(config.seed));
     let draw = move |j: usize| Mlp::draw_dense(shape, act, &init, seed, j);
-    let mut net = Drawn::new(Mlp::plan(shape, act, config.norm), &draw);
+    let plan = Mlp::plan(shape, act, config.norm);
+    let mut net = Drawn::new(plan.clone(), &draw);
     let setup = config.theory_setup();
     let (batch, _, _) = make_batch(config);
     let n = shape.input;
-    let k = inputs_for(n, shape.width, config.batch);
+    let k = inputs(config);
     let mine = part_inputs(k, (index, of));
     let all = &batch.x[..k * n];
     let measured_ms = all.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>() / all.len().max(1) as f64;
@@ -48,7 +56,6 @@ pub fn run_part(
         }
         _ => measured_ms,
     };
-    let plan = Mlp::plan(shape, act, config.norm);
     let points = depth_points(config.depth);
     let depth = config.depth;
     let part = measure_part(&plan, &mut net, Ask { x: &x, input_ms, points: &points }, |l| progress(l, depth))?;
@@ -66,8 +73,7 @@ pub fn part_inputs(k: usize, (index, of): (usize, usize)) -> std::ops::Range<usi
 /// at most.
 #[must_use]
 pub fn part_count(config: &Config, workers: usize) -> usize {
-    let s = config.shape();
-    workers.clamp(1, inputs_for(s.input, s.width, config.batch))
+    workers.clamp(1, inputs(config))
 }
 
 /// The spectrum of `config` from its parts in order ([`run_part`]'s results).

@@ -1,12 +1,13 @@
 //! The Jacobian spectrum panel (`spectrum=batch|fixed`): workers of its own, so a long spectrum
 //! (width 1024 × depth 100 takes a minute) never holds up the initialization view. The inputs are
 //! split across up to [`MAX_WORKERS`] of them (one core each), the parts assembled in input order
-//! (the same numbers as one walk); it shows its progress, and a new setting ends those workers.
+//! (the same numbers as one walk); it shows its progress. A new setting during a computation ends
+//! those workers; once a spectrum is done they stay, idle, for the next one.
 
 use super::AppHandle;
 use crate::analysis::spectrum::{Spectrum, SpectrumPart, SpectrumStats};
 use crate::charts::spectrum::{draw_depth, draw_histogram, Run, DEPTH_CANVAS, HISTOGRAM_CANVAS};
-use crate::compute::spectrum::{assemble_parts, part_count};
+use crate::compute::spectrum::{assemble_parts, inputs, part_count};
 use crate::format::significant;
 use crate::spec::config::Config;
 use crate::web::dom::{escape, set_hidden, set_html, set_text};
@@ -60,12 +61,6 @@ fn wanted(config: &Config) -> Option<Vec<(String, Config)>> {
     Some(names.into_iter().zip(runs).collect())
 }
 
-/// How many inputs the spectrum of `config` takes.
-fn inputs(config: &Config) -> usize {
-    let s = config.shape();
-    crate::analysis::spectrum::inputs_for(s.input, s.width, config.batch)
-}
-
 impl SpectrumView {
     /// Whether a spectrum the page asked for is not drawn yet.
     pub fn busy(&self) -> bool {
@@ -88,7 +83,12 @@ impl SpectrumView {
         {
             return;
         }
-        self.stop();
+        // A computation of older settings is stopped by ending its workers; idle ones (the last
+        // spectrum done) are kept and given the new parts, so a setting changed after a spectrum
+        // finished does not start workers again.
+        if self.busy() {
+            self.stop();
+        }
         let n = cores.clamp(1, MAX_WORKERS).min(runs.iter().map(|(_, c)| part_count(c, MAX_WORKERS)).max().unwrap_or(1));
         self.runs = runs.into_iter().zip(queries).map(|((name, config), query)| RunAsked { name, query, config }).collect();
         let mut k = 0;
@@ -105,7 +105,13 @@ impl SpectrumView {
         set_text("spectrum-status", &format!("Computing the Jacobian at {} of the batch's inputs{each}…", inputs(config)));
         set_hidden("spectrum-progress", false);
         self.set_progress(0.0);
-        for k in 0..n {
+        for (w, _) in self.workers.drain(n.min(self.workers.len())..) {
+            w.terminate();
+        }
+        for k in 0..self.workers.len() {
+            self.send(k);
+        }
+        for k in self.workers.len()..n {
             match spawn_worker() {
                 Some(w) => {
                     h.wire_worker(k, &w, super::App::on_spectrum_message, super::App::spectrum_worker_failed);
@@ -126,9 +132,9 @@ impl SpectrumView {
         set_hidden("spectrum-progress", true);
     }
 
-    /// Sends worker `k` its jobs, now that it has started (it computes them in turn).
+    /// Sends worker `k` its jobs once it has started (it computes them in turn).
     fn send(&mut self, k: usize) {
-        let Some((w, _)) = self.workers.get(k) else { return };
+        let Some((w, true)) = self.workers.get(k) else { return };
         for j in self.jobs.iter().filter(|j| j.worker == k) {
             let query = self.runs[j.run].query.clone();
             match encode_request(&Request::Spectrum { id: j.id, query, part: j.part }) {
@@ -211,10 +217,8 @@ impl SpectrumView {
                 (run.name, run.query, assemble_parts(&run.config, input_ms, &parts))
             })
             .collect();
+        // The workers stay, idle, for the next setting.
         let workers = self.workers.len();
-        for (w, _) in self.workers.drain(..) {
-            w.terminate();
-        }
         set_hidden("spectrum-progress", true);
         let n = self.shown.first().map_or(0, |(_, _, s)| s.inputs);
         let slowest = self.ms.iter().copied().fold(0.0, f64::max);

@@ -119,6 +119,8 @@ fn training_bytes_are_what_the_trainer_allocates() {
         "mode=train&input=moons&depth=4&width=256&batch=64&steps=5&norm=rms",
         "mode=train&input=digits&depth=6&width=300&batch=100&steps=4",
         "mode=train&input=spiral&depth=8&width=1024&batch=32&steps=1&opt=adam",
+        "mode=train&input=spiral&depth=6&width=256&batch=32&steps=3&arch=residual&res=rezero&norm=layer",
+        "mode=train&input=moons&depth=8&width=128&batch=64&steps=3&arch=residual&branch=1&norm=rms&norm_pos=post&opt=sgd",
     ] {
         let c = config(q);
         let ((), peak) = peak_of(|| train_life(&c));
@@ -138,6 +140,9 @@ fn kept_bytes_are_what_the_view_at_initialization_allocates() {
         "depth=8&width=1024&batch=64&norm=layer",
         "depth=6&width=256&batch=4096&norm=rms",
         "depth=5&width=64&batch=4096&input=digits",
+        "depth=6&width=512&batch=256&arch=residual",
+        "depth=8&width=256&batch=512&arch=residual&branch=1&norm=layer&res=rezero",
+        "depth=6&width=512&batch=128&arch=residual&norm=batch&norm_pos=post&res=gpt2",
     ] {
         let c = config(q);
         assert_eq!(budget::init_path(&c), budget::Path::Kept, "{q}");
@@ -165,6 +170,10 @@ fn lean_bytes_are_what_the_pass_layer_by_layer_allocates() {
         ("depth=100&width=1024&batch=16&bn=1", true),
         ("depth=40&width=1024&batch=256&norm=layer", true),
         ("depth=100&width=1024&batch=16&norm=rms", true),
+        // Issue 21's: a residual stream keeps a sum, a second branch z and a pre-norm's output
+        // per block, and its backward pass the skip's ∂L/∂x and a fork's copy.
+        ("depth=100&width=1024&arch=residual&norm=layer", true),
+        ("depth=40&width=1024&batch=64&arch=residual&branch=1&norm=rms&norm_pos=post&res=rezero", true),
         ("depth=24&width=512&batch=64&init=orthogonal&bn=1", false),
     ] {
         let c = config(q);

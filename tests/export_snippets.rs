@@ -12,6 +12,7 @@
 //!
 //! The real frameworks are run by `scripts/reference/run.sh`.
 
+use initviz::choice::Choice;
 use initviz::export::code::{snippet, Framework};
 use initviz::spec::config::Config;
 use std::collections::{HashMap, HashSet};
@@ -285,6 +286,66 @@ fn training_decays_the_weights_only_with_the_pages_rule_and_loss() {
                 (Framework::Jax, true) => assert!(code.contains("optax.softmax_cross_entropy_with_integer_labels(y, t).mean()"), "{what}"),
                 (Framework::Jax, false) => assert!(code.contains("jnp.mean((y - t) ** 2)"), "{what}"),
             }
+        }
+    }
+}
+
+/// A residual network's export builds the page's network: a stem, `depth` branches of one or two
+/// dense layers, a readout, every one drawn by the initializer for its own fans, and each
+/// branch's last layer as the scaling says: GPT-2's std ÷ √N (Radford et al. 2019), zero
+/// weights and bias (Goyal et al. 2017), or drawn as usual with a learned α from 0 (ReZero). The
+/// last record of a tensor is what it holds (PyTorch initializes, then rescales or zeroes).
+#[test]
+fn residual_exports_scale_each_branchs_last_layer() {
+    for query in [
+        "arch=residual&res=gpt2&depth=4&width=16&init=he_normal&act=relu",
+        "arch=residual&res=zero&branch=1&depth=3&width=16&init=he_normal&act=relu&bias=normal:0.05",
+        "arch=residual&res=rezero&depth=3&width=16&init=he_normal&act=relu&norm=layer&norm_pos=post",
+        "arch=residual&res=none&depth=2&width=16&init=he_normal&act=relu&norm=rms&mode=train&l2=0.01",
+    ] {
+        let (c, _) = Config::from_query(query);
+        let shape = c.shape();
+        let dims = shape.layer_dims();
+        for f in Framework::ALL {
+            let records = run(query, f);
+            let last = |l: usize, role: &str| -> (String, f64) {
+                let mut std = None;
+                let mut factor = 1.0;
+                for r in &records {
+                    if r.kind == "param" && r.layer() == l && r.get("role") == role {
+                        (std, factor) = (Some((r.get("dist").to_string(), r.num("std"))), 1.0);
+                    }
+                    if r.kind == "scale" && r.layer() == l && r.get("role") == role {
+                        factor *= r.num("factor");
+                    }
+                }
+                let (dist, s) = std.unwrap_or_else(|| panic!("{query} ({}): layer {l} has no {role}", f.name()));
+                (dist, s * factor)
+            };
+            for (j, &(fi, _)) in dims.iter().enumerate() {
+                let he = SQRT2 / (fi as f64).sqrt();
+                let ends = shape.ends_branch(j);
+                let (want_dist, want) = match (ends, c.res.id()) {
+                    (true, "gpt2") => ("normal", he / (c.depth as f64).sqrt()),
+                    (true, "zero") => ("constant", 0.0),
+                    _ => ("normal", he),
+                };
+                let (dist, std) = last(j + 1, "weight");
+                assert_eq!(dist, want_dist, "{query} ({}): layer {} weights", f.name(), j + 1);
+                assert!(
+                    close(std, want) || (want == 0.0 && std == 0.0),
+                    "{query} ({}): layer {} weight std {std}, want {want}",
+                    f.name(),
+                    j + 1
+                );
+                if ends && c.res.id() == "zero" {
+                    assert_eq!(last(j + 1, "bias").0, "constant", "{query} ({}): layer {} bias", f.name(), j + 1);
+                }
+            }
+            let alphas = records.iter().filter(|r| r.kind == "param" && r.get("role") == "alpha").count();
+            assert_eq!(alphas, if c.res.id() == "rezero" { c.depth } else { 0 }, "{query} ({}): α per block", f.name());
+            let denses = records.iter().filter(|r| r.kind == "param" && r.get("role") == "weight").map(Record::layer).max();
+            assert_eq!(denses, Some(dims.len()), "{query} ({}): {} dense layers", f.name(), dims.len());
         }
     }
 }

@@ -9,6 +9,7 @@
 use initviz::data::InputKind;
 use initviz::math::rng::{Rng, Stream};
 use initviz::nn::activation::Activation;
+use initviz::nn::arch::{Arch, Branch, NormPos, ResScale, Residual};
 use initviz::nn::block::NormKind;
 use initviz::nn::init::{BiasInit, Dist, Init, InitSpec};
 use initviz::nn::loss::{Loss, Targets};
@@ -36,8 +37,12 @@ fn kink_pattern(mlp: &Mlp, ws: &Workspace) -> Vec<bool> {
 }
 
 fn check(act: Activation, loss: Loss, norm: Option<NormKind>) {
+    check_arch(act, loss, norm, Arch::Plain);
+}
+
+fn check_arch(act: Activation, loss: Loss, norm: Option<NormKind>, arch: Arch) {
     let batch = 6;
-    let shape = Shape { input: 3, depth: 2, width: 4, output: if loss == Loss::MeanSquaredError { 2 } else { 3 } };
+    let shape = Shape { arch, ..Shape::plain(3, 2, 4, if loss == Loss::MeanSquaredError { 2 } else { 3 }) };
     let spec = InitSpec { kind: Init::Xavier(Dist::Normal), bias: BiasInit::SameAsWeights, ..InitSpec::default() };
     let mut mlp = Mlp::new(shape, act, &spec, norm, 9);
     // γ and β away from their initial 1 and 0, so a backward pass that drops γ or β from a term
@@ -46,6 +51,13 @@ fn check(act: Activation, loss: Loss, norm: Option<NormKind>) {
         if let initviz::nn::block::Block::Norm(n) = block {
             n.gamma.iter_mut().enumerate().for_each(|(j, g)| *g = 0.7 + 0.2 * j as f32);
             n.beta.iter_mut().enumerate().for_each(|(j, b)| *b = 0.1 - 0.05 * j as f32);
+        }
+        // ReZero's α away from its initial 0, so the branch's gradients are not all zero and a
+        // backward pass that forgets α is seen.
+        if let initviz::nn::block::Block::Merge(m) = block {
+            if m.learns_alpha {
+                m.alpha = 0.6;
+            }
         }
     }
     let mut rng = Rng::new(9, Stream::Input);
@@ -96,7 +108,7 @@ fn check(act: Activation, loss: Loss, norm: Option<NormKind>) {
                 let a = f64::from(analytic.grads(l)[kind][i]);
                 let err = (numeric - a).abs() / (1e-2 + numeric.abs().max(a.abs()));
                 worst = worst.max(err);
-                assert!(err < 2e-2, "{act} {loss:?} norm={norm:?} block {l} param {kind}/{i}: numeric {numeric} vs analytic {a}");
+                assert!(err < 2e-2, "{act} {loss:?} norm={norm:?} {arch:?} block {l} param {kind}/{i}: numeric {numeric} vs analytic {a}");
             }
         }
     }
@@ -157,4 +169,20 @@ fn toy_datasets_train_a_little() {
         last = e.pass();
     }
     assert!(last < 0.5 * first, "loss {first} -> {last}");
+}
+
+/// Residual blocks (issue 21): the stream's skip gradient added at each fork, the branch's scaled
+/// by α, ReZero's ∂L/∂α = Σ ∂L/∂y ⊙ F, with one- and two-layer branches and layer, RMS and batch
+/// norm before the branch or after the sum.
+#[test]
+fn residual_blocks_with_every_norm_position() {
+    for (branch, scale) in [(Branch::Two, ResScale::None), (Branch::One, ResScale::Rezero), (Branch::Two, ResScale::Rezero)] {
+        for norm in [None, Some(NormKind::Layer), Some(NormKind::Rms), Some(NormKind::Batch)] {
+            for norm_pos in [NormPos::Pre, NormPos::Post] {
+                let arch = Arch::Residual(Residual { branch, scale, norm_pos });
+                check_arch(Activation::Tanh, Loss::MeanSquaredError, norm, arch);
+                check_arch(Activation::Gelu, Loss::SoftmaxCrossEntropy, norm, arch);
+            }
+        }
+    }
 }

@@ -82,6 +82,11 @@ pub struct LayerReport {
     pub act_sample_std: f64,
     /// z before batch norm, where there is batch norm (`preact` is then γ·x̂ + β).
     pub raw_preact: Option<Moments>,
+    /// The residual stream x_{l+1} after the layer's block, in a residual network.
+    pub stream: Option<Moments>,
+    /// The theory's std of the stream (the recursion q_{l+1} = q_l + α²·V_F); NaN where it has
+    /// none or the network is plain.
+    pub pred_stream_std: f64,
     /// Mean-field predictions (`theory`) of the std of z, a, ∂L/∂W and ∂L/∂a; NaN where the theory
     /// does not apply (batch norm).
     pub pred_preact_std: f64,

@@ -157,6 +157,8 @@ pub enum NoTheory {
     NotRandom,
     /// The recursion leaves the range where its expectations are finite and nonzero.
     OutOfRange,
+    /// Residual blocks: each block's Jacobian is I + α·∂F/∂x, not a product of W and diag(φ′).
+    Residual,
 }
 
 impl fmt::Display for NoTheory {
@@ -166,6 +168,7 @@ impl fmt::Display for NoTheory {
             Self::Normalized => "no prediction: the free-probability theory is of plain layers, without normalization",
             Self::NotRandom => "no prediction: zero and constant weights are not random matrices (every unit is the same)",
             Self::OutOfRange => "no prediction: the signal vanishes or overflows, so E[φ′²] is 0 or not finite",
+            Self::Residual => "no prediction: the free-probability formulas here are of a chain of plain layers, and a residual block's Jacobian is I + α·∂F/∂x",
         })
     }
 }
@@ -175,6 +178,9 @@ fn s1(c: &Setup) -> Result<f64, NoTheory> {
     let draw = c.init.draw(c.width, c.width, c.act);
     if matches!(c.init.kind, Init::Zeros | Init::Constant) || matches!(draw, Draw::Constant(_)) {
         return Err(NoTheory::NotRandom);
+    }
+    if c.arch.residual().is_some() {
+        return Err(NoTheory::Residual);
     }
     if c.norm.is_some() {
         return Err(NoTheory::Normalized);

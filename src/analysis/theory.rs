@@ -26,6 +26,7 @@
 //! (leaky ReLU, ELU and SELU have a kink in φ or φ′, where Gauss–Hermite converges slowly).
 
 use crate::nn::activation::{Activation, SELU_ALPHA, SELU_LAMBDA};
+use crate::nn::arch::{Arch, Branch, NormPos};
 use crate::nn::block::NormKind;
 use crate::nn::init::{BiasInit, Draw, Init, InitSpec};
 use serde::{Deserialize, Serialize};
@@ -337,6 +338,9 @@ pub struct Setup {
     /// The normalization after every hidden layer's product, if any. The recursion models plain
     /// layers, so with any of them no prediction is drawn ([`caveats`] says why for each kind).
     pub norm: Option<NormKind>,
+    /// Plain, or residual blocks (then `depth` counts blocks and the norm sits where the
+    /// residual settings say).
+    pub arch: Arch,
     /// The data set's classes; 0 for i.i.d. Gaussian input (a regression).
     pub classes: usize,
 }
@@ -406,6 +410,10 @@ pub struct Prediction {
     /// χ_l = σ_w²·E[φ′(z_l)²] per layer.
     pub chi: Vec<f64>,
     pub fixed: FixedPoint,
+    /// Of a residual network, the std of the stream after each block ([`predict_residual`]);
+    /// empty for a plain one, NaN where no closed form applies.
+    #[serde(default)]
+    pub stream_std: Vec<f64>,
 }
 
 /// Panels per piece of the inner and outer integrals of [`expect_pair`] (within about 1e-3 of the
@@ -495,6 +503,9 @@ pub fn grad_theory_gap(c: &Setup) -> Option<&'static str> {
 /// Where this does not describe ∂L/∂W, its prediction is NaN (not drawn); see [`grad_theory_holds`].
 #[must_use]
 pub fn predict(c: &Setup, prior: &Prior) -> Prediction {
+    if let Some(r) = c.arch.residual() {
+        return predict_residual(c, prior, r);
+    }
     let (sw2_first, _) = weight_variance(c, c.input_dim, c.width);
     let (sw2, _) = weight_variance(c, c.width, c.width);
     let (mb, sb2) = bias_moments(c);
@@ -550,6 +561,86 @@ pub fn predict(c: &Setup, prior: &Prior) -> Prediction {
         grad_std,
         chi,
         fixed,
+        stream_std: Vec::new(),
+    }
+}
+
+/// The stream's recursion of a residual network (mean m and variance v per unit, over samples
+/// and units alike), with the per-activation expectations of the plain recursion for its branch:
+///
+/// - the stem: m₀ = μ_b, v₀ = σ_w²·E[x²] + σ_b² (its fan-in the input's);
+/// - the branch's input: the stream itself; after a pre-norm, layer norm's mean 0 and variance
+///   v/(v + ε), or RMS norm's m/√(v + m² + ε) and v/(v + m² + ε);
+/// - its first Dense: h ~ N(μ_b, σ_w²·E[x_in²] + σ_b²), then a = φ(h) with E[a], E[a²] of
+///   [`moments`]; the last Dense of the branch has its σ_w² times f² (GPT-2: f² = 1/N; zero init:
+///   0, its bias too, [`crate::nn::arch::ResScale::last_std_factor`]), so F has mean μ_b and
+///   variance f²·σ_w²·E[a²] + σ_b² (two layers), or mean E[a] and variance Var[a] (one);
+/// - the sum: m ← s·m + α·E[F], v ← s²·v + α²·Var[F] (x and F uncorrelated: W has mean 0),
+///   the q_{l+1} = q_l + α²·V_F(q_l); after a post-norm, v/(v + ε) (layer norm, mean
+///   0) or RMS norm's as above.
+///
+/// With batch norm in a block the statistics are the batch's and no closed form is given: NaN.
+/// The backward pass of a residual block (∂L/∂x_l = ∂L/∂x_{l+1}·(I + α·∂F/∂x)) is not predicted
+/// here: NaN.
+#[must_use]
+pub fn predict_residual(c: &Setup, prior: &Prior, r: crate::nn::arch::Residual) -> Prediction {
+    let depth = c.depth;
+    let (sw2_first, _) = weight_variance(c, c.input_dim, c.width);
+    let (sw2, _) = weight_variance(c, c.width, c.width);
+    let (mb, sb2) = bias_moments(c);
+    let (mb_first, sb2_first) = layer_bias_moments(c, c.input_dim, c.width);
+    let f2 = r.scale.last_std_factor(depth).powi(2);
+    let (mb_last, sb2_last) = if f2 == 0.0 { (0.0, 0.0) } else { (mb, sb2) };
+    let alpha = f64::from(r.scale.alpha());
+    let normalise = |kind: NormKind, m: f64, v: f64| -> (f64, f64) {
+        let eps = f64::from(kind.eps());
+        match kind {
+            NormKind::Rms => (m / (v + m * m + eps).sqrt(), v / (v + m * m + eps)),
+            _ => (0.0, v / (v + eps)),
+        }
+    };
+    let batch_norm = c.norm == Some(NormKind::Batch);
+    let (mut m, mut v) = (mb_first, sw2_first * prior.input_ms + sb2_first);
+    let (mut preact_std, mut act_mean, mut act_std, mut chi, mut stream_std) = (vec![], vec![], vec![], vec![], vec![]);
+    for _ in 0..depth {
+        let (m_in, v_in) = match c.norm {
+            Some(kind) if r.norm_pos == NormPos::Pre => normalise(kind, m, v),
+            _ => (m, v),
+        };
+        let first_sw2 = if r.branch == Branch::One { f2 * sw2 } else { sw2 };
+        let (first_mb, first_sb2) = if r.branch == Branch::One { (mb_last, sb2_last) } else { (mb, sb2) };
+        let h = first_sw2 * (v_in + m_in * m_in) + first_sb2;
+        let mo = moments(c.act, first_mb, h, PANELS);
+        preact_std.push(h.sqrt());
+        act_mean.push(mo.0);
+        act_std.push((mo.1 - mo.0 * mo.0).max(0.0).sqrt());
+        chi.push(first_sw2 * mo.2);
+        let (mf, vf) = match r.branch {
+            Branch::Two => (mb_last, f2 * sw2 * mo.1 + sb2_last),
+            Branch::One => (mo.0, (mo.1 - mo.0 * mo.0).max(0.0)),
+        };
+        m += alpha * mf;
+        v += alpha * alpha * vf;
+        if let Some(kind) = c.norm.filter(|_| r.norm_pos == NormPos::Post) {
+            (m, v) = normalise(kind, m, v);
+        }
+        stream_std.push(v.sqrt());
+    }
+    let nan = |x: Vec<f64>| if batch_norm { vec![f64::NAN; x.len()] } else { x };
+    let fixed = fixed_point(c.act, sw2, mb, sb2, preact_std.first().map_or(1.0, |s| s * s).max(1e-12), PANELS);
+    Prediction {
+        sw2_first,
+        sw2,
+        bias_mean: mb,
+        sb2,
+        preact_std: nan(preact_std),
+        act_mean: nan(act_mean),
+        act_std: nan(act_std),
+        act_grad_std: vec![f64::NAN; depth],
+        grad_std: vec![f64::NAN; depth],
+        chi,
+        fixed,
+        stream_std: nan(stream_std),
     }
 }
 
@@ -731,8 +822,15 @@ pub fn caveats(c: &Setup) -> Vec<&'static str> {
     if matches!(c.init.kind, Init::Zeros | Init::Constant) {
         r.push("zero or constant weights: every unit of a layer is the same, so there is no average over independent units for the theory to describe");
     }
-    if let Some(k) = c.norm {
-        r.push(norm_caveat(k));
+    match (c.arch, c.norm) {
+        (Arch::Residual(_), Some(NormKind::Batch)) => r.push(
+            "batch norm inside a residual block: its statistics are the batch's, and the stream's recursion has no closed form for them, so no theory is drawn",
+        ),
+        (Arch::Residual(_), _) => r.push(
+            "a residual network: the theory follows the stream's variance and each branch's z and a; the backward pass through the blocks is not predicted, so ∂L/∂a and ∂L/∂W have no theory line",
+        ),
+        (Arch::Plain, Some(k)) => r.push(norm_caveat(k)),
+        (Arch::Plain, None) => {}
     }
     if c.width < 64 && !matches!(c.init.kind, Init::Zeros | Init::Constant) {
         r.push(if c.depth > 1 {

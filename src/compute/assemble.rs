@@ -21,8 +21,12 @@ pub fn report(config: &Config, m: Measured, small_net: Option<SmallNet>) -> Repo
     let setup = config.theory_setup();
     let theory = theory::view(&setup, &prior, &measured, phase, act_std_band);
     let p = &theory.prediction;
-    let or_nan = |v: f64| if config.norm.is_some() { f64::NAN } else { v };
+    // A residual network's prediction says itself where it has none (NaN); a plain one has none
+    // with a norm.
+    let residual = config.arch().residual().is_some();
+    let or_nan = |v: f64| if config.norm.is_some() && !residual { f64::NAN } else { v };
     for (l, layer) in layers.iter_mut().enumerate() {
+        layer.pred_stream_std = p.stream_std.get(l).copied().unwrap_or(f64::NAN);
         layer.pred_preact_std = or_nan(p.preact_std[l]);
         layer.pred_act_std = or_nan(p.act_std[l]);
         layer.pred_grad_std = or_nan(p.grad_std[l]);

@@ -27,6 +27,7 @@
 //! (its fields, table and parser) never imports the budget that reads it.
 
 use crate::data::{InputKind, POOL_SIZE};
+use crate::nn::arch::{Arch, Branch, Residual};
 use crate::nn::block::NormKind;
 use crate::nn::network::Shape;
 use crate::nn::optim::OptKind;
@@ -80,7 +81,29 @@ pub fn norm_inv_std(norm: Option<NormKind>, rows: usize, o: usize) -> u64 {
 pub fn params(shape: Shape, norm: Option<NormKind>) -> u64 {
     let dims = shape.layer_dims();
     let hidden = dims.len() - 1;
-    dims.iter().enumerate().map(|(l, &(i, o))| (i * o + o) as u64 + if l < hidden { norm_params(norm, o) } else { 0 }).sum()
+    let Arch::Residual(r) = shape.arch else {
+        return dims.iter().enumerate().map(|(l, &(i, o))| (i * o + o) as u64 + if l < hidden { norm_params(norm, o) } else { 0 }).sum();
+    };
+    dense_params(&dims) + shape.depth as u64 * (norm_params(norm, shape.width) + u64::from(r.scale.learns_alpha()))
+}
+
+/// Floats of every Dense's W and b.
+fn dense_params(dims: &[(usize, usize)]) -> u64 {
+    dims.iter().map(|&(i, o)| (i * o + o) as u64).sum()
+}
+
+/// Floats a residual network's blocks add to a pass of `rows` rows beside its Dense layers' z (and
+/// ∂L/∂W, ∂L/∂b when `grads`), per block of width w: the fork's copy (r·w), the activation's a
+/// (r·w; with ∂L/∂a, 2·r·w), the sum's own buffer after a one-layer branch (r·w; after two it
+/// overwrites the last Dense's z), ReZero's saved F (r·w) and ∂L/∂α (1), the norm's x̂ and
+/// 1/√(σ²+ε) (with its γ, β gradients); and once, the skip's ∂L/∂x (r·w).
+fn residual_blocks(r: Residual, shape: Shape, rows: usize, norm: Option<NormKind>, grads: bool) -> u64 {
+    let (w, rw) = (shape.width, (rows * shape.width) as u64);
+    let act = if grads { 2 * rw } else { rw };
+    let sum = if r.branch == Branch::One { rw } else { 0 };
+    let alpha = if r.scale.learns_alpha() { rw + u64::from(grads) } else { 0 };
+    let normed = if norm.is_some() { rw + norm_inv_std(norm, rows, w) + if grads { norm_params(norm, w) } else { 0 } } else { 0 };
+    shape.depth as u64 * (rw + act + sum + alpha + normed) + if grads { rw } else { 0 }
 }
 
 /// Floats of one [`crate::nn::network::Workspace`] of `batch` rows after a backward pass summed over
@@ -100,12 +123,15 @@ pub fn pass(shape: Shape, batch: usize, norm: Option<NormKind>, chunks: usize) -
     for (l, &(i, o)) in dims.iter().enumerate() {
         let (i, o, units) = (i as u64, o as u64, o);
         floats += b * o + i * o + o;
-        if l < hidden {
+        if l < hidden && shape.arch == Arch::Plain {
             floats += 2 * b * o;
             if norm.is_some() {
                 floats += b * o + norm_inv_std(norm, batch, units) + norm_params(norm, units);
             }
         }
+    }
+    if let Some(r) = shape.arch.residual() {
+        floats += residual_blocks(r, shape, batch, norm, true);
     }
     let w = dims.iter().map(|&(i, o)| i.max(o) as u64).max().unwrap_or(0);
     let max_io = dims.iter().map(|&(i, o)| (i * o) as u64).max().unwrap_or(0);
@@ -121,6 +147,9 @@ pub fn forward(shape: Shape, rows: usize, norm: Option<NormKind>) -> u64 {
     let dims = shape.layer_dims();
     let hidden = dims.len() - 1;
     let r = rows as u64;
+    if let Some(res) = shape.arch.residual() {
+        return dims.iter().map(|&(_, o)| r * o as u64).sum::<u64>() + residual_blocks(res, shape, rows, norm, false);
+    }
     dims.iter()
         .enumerate()
         .map(|(l, &(_, o))| {
@@ -178,10 +207,24 @@ pub fn lean(c: &Config) -> u64 {
     let max_io = dims.iter().map(|&(i, o)| (i * o) as u64).max().unwrap_or(0);
     let max_in = dims.iter().map(|&(i, _)| i as u64).max().unwrap_or(0);
     let with_norm = u64::from(c.norm.is_some());
-    let held = depth * b * w + depth * norm_inv_std(c.norm, c.batch, shape.width) + batch_floats(c, c.batch) + b * shape.output as u64;
+    // The checkpoints: every hidden z; of a residual network also its stem's z and each block's
+    // stream (a two-layer branch's sum overwrites its last z, a one-layer branch's has its own
+    // buffer) and ReZero's F; its backward pass holds the skip's ∂L/∂x and a fork's copy computed
+    // again (a pre-norm's output is computed again with it).
+    let (kept_per_block, residual_backward) = match shape.arch {
+        Arch::Plain => (1, 0),
+        Arch::Residual(r) => (2 + u64::from(r.scale.learns_alpha()), 2 * b * w),
+    };
+    let stem = u64::from(shape.arch != Arch::Plain) * b * w;
+    let held = kept_per_block * depth * b * w
+        + stem
+        + depth * norm_inv_std(c.norm, c.batch, shape.width)
+        + batch_floats(c, c.batch)
+        + b * shape.output as u64;
     let hists = 5 * crate::analysis::report::BINS as u64;
     let measured = depth * (4 * w + w.div_ceil(4) + hists);
     let backward = (4 + with_norm) * b * w
+        + residual_backward
         + 2 * norm_params(c.norm, shape.width)
         + max_io * (1 + u64::from(chunks.ilog2()))
         + max_io.max(rows * max_in);
@@ -558,7 +601,7 @@ mod tests {
     /// γ and β themselves among the parameters (2·w; w).
     #[test]
     fn norm_floats_are_what_each_kind_keeps() {
-        let shape = Shape { input: 7, depth: 3, width: 10, output: 2 };
+        let shape = Shape::plain(7, 3, 10, 2);
         let (b, w, hidden) = (50u64, 10u64, 3u64);
         let plain = (params(shape, None), pass(shape, 50, None, 1), forward(shape, 50, None));
         for (norm, inv_std, gamma_beta) in [(NormKind::Batch, w, 2 * w), (NormKind::Layer, b, 2 * w), (NormKind::Rms, b, w)] {

@@ -149,7 +149,11 @@ impl Experiment {
         let layers = (0..depth)
             .map(|l| {
                 let values = (self.ws.pre(l), self.ws.act(l), self.ws.dact(l));
-                ShardLayer::measure(values, self.ws.raw_pre(l), &self.ws.chunks, c.width, c.act)
+                ShardLayer::measure(values, self.ws.raw_pre(l), &self.ws.chunks, c.width, c.act).with_stream(
+                    self.ws.stream(l),
+                    &self.ws.chunks,
+                    c.width,
+                )
             })
             .collect();
         let weights = (self.shard.index == 0).then(|| {
@@ -165,7 +169,7 @@ impl Experiment {
                 hists,
                 range,
                 distinct,
-                theory: (weight_std_theory(c, self.mlp.input_dim()), weight_std_theory(c, c.width)),
+                theory: (weight_std_theory(c, self.mlp.hidden().next().map_or(0, |d| d.fan_in)), weight_std_theory(c, c.width)),
                 phase,
                 act_std_band: self.seed_band(),
             }
@@ -208,7 +212,7 @@ impl Experiment {
     /// ∂L/∂W of every hidden layer from this shard's rows (the shards' add up to the batch's).
     #[must_use]
     pub fn partial_grads(&self) -> Vec<&[f32]> {
-        self.ws.dws().take(self.mlp.depth()).collect()
+        self.ws.hidden_dws().collect()
     }
 
     /// This shard's histograms of the data quantities ([`crate::analysis::report::Quantity::DATA`]) over the shared ranges.
@@ -366,6 +370,11 @@ mod tests {
             "depth=4&width=24&batch=64&init=he_normal&act=relu&norm=layer",
             "depth=3&width=16&batch=256&init=normal&scale=2&act=tanh&norm=rms&seed=3",
             "depth=3&width=12&batch=1&init=xavier_normal&act=gelu&norm=layer&bias=normal:0.1",
+            // Residual blocks: the stream's sums and the forks' copies through the checkpoints.
+            "depth=4&width=24&batch=64&init=he_normal&act=relu&arch=residual",
+            "depth=5&width=16&batch=33&act=tanh&arch=residual&branch=1&res=rezero&norm=layer&input=spiral",
+            "depth=3&width=20&batch=256&act=gelu&arch=residual&res=gpt2&norm=rms&norm_pos=post&seed=9",
+            "depth=3&width=16&batch=16&act=relu&arch=residual&res=zero&norm=batch",
         ] {
             let (c, _) = Config::from_query(q);
             let mut e = Experiment::new(&c).unwrap();

@@ -64,12 +64,13 @@ fn run_drawing(c: &Config, draw: &dyn Fn(usize) -> Dense, progress: &mut dyn FnM
     let shape = c.shape();
     let plan = Mlp::plan(shape, c.act, c.norm);
     let mut ws = Workspace::checkpoints(&plan, c.batch);
+    let source_denses = plan.denses().count();
     let mut source = Drawn::new(plan, draw);
     let (batch, loss, targets) = make_batch(c);
     let chunks = Shard::WHOLE.local_chunks(c.batch);
     ws.set_chunks(chunks.clone());
     let depth = c.depth;
-    let total = 3 * (depth + 1);
+    let total = 3 * source_denses;
     let mut done = 0;
     let mut step = || {
         done += 1;
@@ -103,11 +104,11 @@ fn run_drawing(c: &Config, draw: &dyn Fn(usize) -> Dense, progress: &mut dyn FnM
             measured.grads[l] = grad_moments(dw);
             w_hists[l] = w.map(|w| Histogram::of(&w.w, BINS, fixed(w_range)));
         }
-        Visit::Data(l, values) => {
+        Visit::Data(l, values, stream) => {
             if l + 1 == depth {
                 last_grad = CrossMoments::measure(values.2, c.width, &chunks);
             }
-            measured.layers[l] = Some(ShardLayer::measure(values, raw[l], &chunks, c.width, c.act));
+            measured.layers[l] = Some(ShardLayer::measure(values, raw[l], &chunks, c.width, c.act).with_stream(stream, &chunks, c.width));
         }
         Visit::Dense(..) => {}
     });
@@ -128,7 +129,7 @@ fn run_drawing(c: &Config, draw: &dyn Fn(usize) -> Dense, progress: &mut dyn FnM
             hists: Vec::new(),
             range: w_range,
             distinct,
-            theory: (weight_std_theory(c, shape.input), weight_std_theory(c, c.width)),
+            theory: (weight_std_theory(c, shape.layer_dims()[shape.hidden_dense(0)].0), weight_std_theory(c, c.width)),
             phase: crate::analysis::theory::phase_grid_cached(c.act),
             act_std_band: None,
         }),
@@ -141,7 +142,7 @@ fn run_drawing(c: &Config, draw: &dyn Fn(usize) -> Dense, progress: &mut dyn FnM
     backward(&mut source, &batch.x, &dy, &mut ws, Need::Shape, &mut |visit| match visit {
         Visit::Layer => step(),
         Visit::Grad(l, _, dw) => g_hists[l] = Some(Histogram::of(dw, BINS, fixed(g_range))),
-        Visit::Data(l, values) => hists[l] = Some(data_hists(values, ranges)),
+        Visit::Data(l, values, _) => hists[l] = Some(data_hists(values, ranges)),
         Visit::Dense(..) => {}
     });
     // The pass's buffers go before the report is put together (its peak is the second pass's).

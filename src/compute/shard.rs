@@ -123,6 +123,8 @@ pub struct ShardLayer {
     /// norm couples its samples and is never sharded, `experiment::couples_samples`; layer and
     /// RMS norm may be).
     pub raw_preact: Option<Moments>,
+    /// The residual stream after the layer's block, over this shard's rows (`None` if plain).
+    pub stream: Option<Moments>,
     pub saturated: u64,
     pub alive: Vec<bool>,
 }
@@ -148,6 +150,7 @@ impl ShardLayer {
                 act_grad: Moments::of(dact),
                 act_units: UnitSpread::of(act, width),
                 raw_preact: None,
+                stream: None,
                 saturated: sat_test.map_or(0, |f| act.iter().filter(|&&y| f(y)).count() as u64),
                 alive: stats::alive_units(act, width),
             }
@@ -155,6 +158,15 @@ impl ShardLayer {
         // z before a norm was measured by the pass over the same chunks (`network::forward`).
         let merged = tree(chunks.iter().map(chunk).collect(), &ShardLayer::merge).expect("a pass has at least one chunk");
         ShardLayer { raw_preact, ..merged }
+    }
+
+    /// With the moments of the residual stream after the layer's block (`stream`, batch × `width`),
+    /// per row chunk merged along the chunk [`tree`] as the others.
+    #[must_use]
+    pub fn with_stream(self, stream: Option<&[f32]>, chunks: &[std::ops::Range<usize>], width: usize) -> Self {
+        let stream = stream
+            .and_then(|z| tree(chunks.iter().map(|r| Moments::of(&z[r.start * width..r.end * width])).collect(), &|a, b| a.merge(&b)));
+        ShardLayer { stream, ..self }
     }
 
     /// The statistics of the union of two sets of rows (a node of the chunk [`tree`]).
@@ -166,6 +178,10 @@ impl ShardLayer {
             act_grad: self.act_grad.merge(&b.act_grad),
             act_units: self.act_units.merge(&b.act_units),
             raw_preact: match (self.raw_preact, b.raw_preact) {
+                (Some(x), Some(y)) => Some(x.merge(&y)),
+                (x, y) => x.or(y),
+            },
+            stream: match (self.stream, b.stream) {
                 (Some(x), Some(y)) => Some(x.merge(&y)),
                 (x, y) => x.or(y),
             },
@@ -396,6 +412,8 @@ pub fn merge(config: &Config, parts: &[ShardPart], grads: &[GradStats], hists: &
                 act_grad: m.act_grad,
                 act_sample_std: m.act_units.mean_std(),
                 raw_preact: m.raw_preact,
+                stream: m.stream,
+                pred_stream_std: f64::NAN,
                 pred_preact_std: f64::NAN,
                 pred_act_std: f64::NAN,
                 pred_grad_std: f64::NAN,

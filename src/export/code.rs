@@ -15,6 +15,7 @@
 
 use crate::choice::Choice;
 use crate::nn::activation::Activation;
+use crate::nn::arch::{Branch, NormPos, ResScale, Residual};
 use crate::nn::block::{Block, NormKind};
 use crate::nn::init::{BiasInit, Dist, FanMode, Gain, Init};
 use crate::nn::network::{Mlp, Shape};
@@ -277,6 +278,11 @@ fn hidden_layer(c: &Config, shape: Shape) -> Vec<Block> {
 fn pytorch(c: &Config) -> String {
     let shape = dims(c);
     let mut s = String::from("import math\nimport torch\nfrom torch import nn\n\ntorch.manual_seed(");
+    if let Some(r) = shape.arch.residual() {
+        s.push_str(&format!("{})\n\n", c.seed));
+        s.push_str(&torch_residual(c, shape, r));
+        return pytorch_tail(c, s, "model.modules()");
+    }
     s.push_str(&format!("{})\nlayers = []\n", c.seed));
     s.push_str(&format!("for i in range({}):\n", shape.depth));
     for block in &hidden_layer(c, shape) {
@@ -292,11 +298,71 @@ fn pytorch(c: &Config) -> String {
                 ),
             },
             Block::Act(a) => (torch_activation(*a), ""),
+            Block::Fork | Block::Merge(_) => continue,
         };
         s.push_str(&format!("    layers.append({module}){note}\n"));
     }
     s.push_str(&format!("layers.append(nn.Linear({}, {}))\nmodel = nn.Sequential(*layers)\n\n", shape.width, shape.output));
-    s.push_str("with torch.no_grad():\n    for m in model:\n        if isinstance(m, nn.Linear):\n            w, b = m.weight, m.bias\n");
+    pytorch_tail(c, s, "model")
+}
+
+/// The PyTorch modules of a residual network: a `Block` class (its norm, its branch as an
+/// `nn.Sequential`, its α) and `model = nn.Sequential(stem, *blocks, readout)`.
+fn torch_residual(c: &Config, shape: Shape, r: Residual) -> String {
+    let w = shape.width;
+    let norm = c.norm.map(|k| match k {
+        NormKind::Batch => format!("nn.BatchNorm1d({w})"),
+        NormKind::Layer => format!("nn.LayerNorm({w}, eps={})", py32(k.eps())),
+        NormKind::Rms => format!("nn.RMSNorm({w}, eps={})  # torch >= 2.4", py32(k.eps())),
+    });
+    let branch = match r.branch {
+        Branch::Two => format!("nn.Linear({w}, {w}), {}, nn.Linear({w}, {w})", torch_activation(c.act)),
+        Branch::One => format!("nn.Linear({w}, {w}), {}", torch_activation(c.act)),
+    };
+    let mut s = format!("class Block(nn.Module):\n    \"\"\"{}\"\"\"\n\n", block_doc(c, r));
+    s.push_str("    def __init__(self):\n        super().__init__()\n");
+    if let Some(n) = &norm {
+        s.push_str(&format!("        self.norm = {n}\n"));
+    }
+    s.push_str(&format!("        self.branch = nn.Sequential({branch})\n"));
+    if r.scale.learns_alpha() {
+        s.push_str("        self.alpha = nn.Parameter(torch.zeros(()))  # ReZero: a learned scalar from 0\n");
+    }
+    s.push_str("\n    def forward(self, x):\n");
+    let scaled = |f: &str| if r.scale.learns_alpha() { format!("self.alpha * {f}") } else { f.to_string() };
+    let line = match (norm.is_some(), r.norm_pos) {
+        (true, NormPos::Pre) => format!("x + {}", scaled("self.branch(self.norm(x))")),
+        (true, NormPos::Post) => format!("self.norm(x + {})", scaled("self.branch(x)")),
+        (false, _) => format!("x + {}", scaled("self.branch(x)")),
+    };
+    s.push_str(&format!("        return {line}\n\n\n"));
+    s.push_str(&format!(
+        "model = nn.Sequential(nn.Linear({}, {w}), *[Block() for _ in range({})], nn.Linear({w}, {}))\n\n",
+        shape.input, shape.depth, shape.output
+    ));
+    s
+}
+
+/// What a residual block computes, in one line (the exported code's docstring).
+fn block_doc(c: &Config, r: Residual) -> String {
+    let f = match r.branch {
+        Branch::Two => "F = dense -> act -> dense",
+        Branch::One => "F = dense -> act",
+    };
+    let a = if r.scale.learns_alpha() { "alpha * " } else { "" };
+    match (c.norm.is_some(), r.norm_pos) {
+        (true, NormPos::Pre) => format!("x + {a}F(Norm(x)), {f} (pre-norm)"),
+        (true, NormPos::Post) => format!("Norm(x + {a}F(x)), {f} (post-norm)"),
+        (false, _) => format!("x + {a}F(x), {f}"),
+    }
+}
+
+/// The initialization loop over `modules` (every `nn.Linear`), a residual network's scaling of
+/// each branch's last layer, and the training lines.
+fn pytorch_tail(c: &Config, mut s: String, modules: &str) -> String {
+    s.push_str(&format!(
+        "with torch.no_grad():\n    for m in {modules}:\n        if isinstance(m, nn.Linear):\n            w, b = m.weight, m.bias\n"
+    ));
     let (weight, bias) = (torch_weight(c), torch_bias(c));
     if weight.contains("fan_") || bias.contains("fan_") {
         s.push_str("            fan_in, fan_out = w.shape[1], w.shape[0]\n");
@@ -306,12 +372,28 @@ fn pytorch(c: &Config) -> String {
         s.push_str(&line.replace("\n    ", "\n            "));
         s.push('\n');
     }
+    if let Some(r) = c.arch().residual() {
+        let last = match r.branch {
+            Branch::Two => "block.branch[2]",
+            Branch::One => "block.branch[0]",
+        };
+        match r.scale {
+            ResScale::Gpt2 => s.push_str(&format!(
+                "    # GPT-2 (Radford et al. 2019): each branch's last layer's std divided by sqrt(N), N = {n} blocks\n    for block in model[1:-1]:\n        {last}.weight.mul_(1 / math.sqrt({n}))\n",
+                n = c.depth
+            )),
+            ResScale::Zero => s.push_str(&format!(
+                "    # each branch's last layer zero (Goyal et al. 2017; Fixup): every block starts as the identity\n    for block in model[1:-1]:\n        nn.init.zeros_({last}.weight)\n        nn.init.zeros_({last}.bias)\n"
+            )),
+            ResScale::None | ResScale::Rezero => {}
+        }
+    }
     if c.view == View::Train {
         let lr = py(c.lr);
         let params = if c.l2 > 0.0 {
             s.push_str(&format!(
                 "\n# L2 weight decay on the weights only, as here: not the biases or batch norm's γ, β\n\
-                 decay = [m.weight for m in model if isinstance(m, nn.Linear)]\n\
+                 decay = [m.weight for m in {modules} if isinstance(m, nn.Linear)]\n\
                  rest = [p for p in model.parameters() if all(p is not w for w in decay)]\n\
                  groups = [{{\"params\": decay, \"weight_decay\": {}}}, {{\"params\": rest, \"weight_decay\": 0.0}}]\n",
                 py(c.l2)
@@ -396,6 +478,10 @@ fn keras(c: &Config) -> String {
     } else {
         String::new()
     };
+    if let Some(r) = shape.arch.residual() {
+        s.push_str(&keras_residual(c, shape, r, &reg));
+        return keras_tail(c, s);
+    }
     s.push_str(&format!("model = keras.Sequential([keras.Input(shape=({},))])\nfor i in range({}):\n", shape.input, shape.depth));
     s.push_str(&format!("    fan_in = {} if i == 0 else {}\n", shape.input, shape.width));
     // Keras takes the activation inside the Dense layer when nothing comes between them; leaky
@@ -434,6 +520,7 @@ fn keras(c: &Config) -> String {
                     s.push_str(&format!("    model.add(keras.layers.Activation({}))\n", keras_activation(*a)));
                 }
             }
+            Block::Fork | Block::Merge(_) => {}
         }
     }
     s.push_str(&format!(
@@ -441,6 +528,80 @@ fn keras(c: &Config) -> String {
         w = shape.width,
         o = shape.output
     ));
+    keras_tail(c, s)
+}
+
+/// A Keras norm layer as the core has it (its ε set: Keras's own default is 1e-3).
+fn keras_norm(kind: NormKind) -> String {
+    match kind {
+        NormKind::Batch => "keras.layers.BatchNormalization(epsilon=1e-5)".into(),
+        NormKind::Layer => format!("keras.layers.LayerNormalization(epsilon={})", py32(kind.eps())),
+        NormKind::Rms => format!("keras.layers.RMSNormalization(epsilon={})", py32(kind.eps())),
+    }
+}
+
+/// A residual network in Keras's functional API: the stem, `depth` blocks (norm, branch, the
+/// sum, with a `Scale` layer holding ReZero's α), the readout.
+fn keras_residual(c: &Config, shape: Shape, r: Residual, reg: &str) -> String {
+    let w = shape.width;
+    let mut s = String::new();
+    let act = keras_activation(c.act);
+    let leaky = matches!(c.act, Activation::LeakyRelu(_));
+    match r.scale {
+        ResScale::Gpt2 => s.push_str(&format!(
+            "# GPT-2 (Radford et al. 2019): each branch's last layer's std divided by sqrt(N), N = {n} blocks\ndef last_kernel():\n    k = kernel()\n    return lambda shape, dtype=None: k(shape, dtype) / math.sqrt({n})\n\n",
+            n = c.depth
+        )),
+        ResScale::Zero => s.push_str("# each branch's last layer zero (Goyal et al. 2017; Fixup): every block starts as the identity\ndef last_kernel():\n    return \"zeros\"\n\n"),
+        ResScale::None | ResScale::Rezero => s.push_str("last_kernel = kernel\n\n"),
+    }
+    let last_bias = if r.scale == ResScale::Zero { "\"zeros\"".to_string() } else { format!("bias({w}, {w})") };
+    if r.scale.learns_alpha() {
+        s.push_str("class Scale(keras.layers.Layer):\n    \"\"\"ReZero's alpha: a learned scalar from 0.\"\"\"\n\n    def build(self, input_shape):\n        self.alpha = self.add_weight(shape=(), initializer=\"zeros\", name=\"alpha\")\n\n    def call(self, h):\n        return self.alpha * h\n\n");
+    }
+    s.push_str(&format!("# Residual blocks: {}\n", block_doc(c, r)));
+    s.push_str(&format!(
+        "inputs = keras.Input(shape=({i},))\nx = keras.layers.Dense({w}, kernel_initializer=kernel(), bias_initializer=bias({i}, {w}){reg})(inputs)\nfor _ in range({d}):\n",
+        i = shape.input,
+        d = shape.depth
+    ));
+    let norm = c.norm.map(keras_norm);
+    let input = match (&norm, r.norm_pos) {
+        (Some(n), NormPos::Pre) => format!("{n}(x)"),
+        _ => "x".into(),
+    };
+    let dense_act = if leaky { "None".to_string() } else { act };
+    let (k1, b1) = if r.branch == Branch::One {
+        ("last_kernel()".to_string(), last_bias.clone())
+    } else {
+        ("kernel()".to_string(), format!("bias({w}, {w})"))
+    };
+    s.push_str(&format!(
+        "    h = keras.layers.Dense({w}, activation={dense_act}, kernel_initializer={k1}, bias_initializer={b1}{reg})({input})\n"
+    ));
+    if let Activation::LeakyRelu(sl) = c.act {
+        s.push_str(&format!("    h = keras.layers.LeakyReLU(negative_slope={})(h)\n", py32(sl)));
+    }
+    if r.branch == Branch::Two {
+        s.push_str(&format!("    h = keras.layers.Dense({w}, kernel_initializer=last_kernel(), bias_initializer={last_bias}{reg})(h)\n"));
+    }
+    if r.scale.learns_alpha() {
+        s.push_str("    h = Scale()(h)\n");
+    }
+    s.push_str("    x = keras.layers.Add()([x, h])\n");
+    if let (Some(n), NormPos::Post) = (&norm, r.norm_pos) {
+        s.push_str(&format!("    x = {n}(x)\n"));
+    }
+    s.push_str(&format!(
+        "outputs = keras.layers.Dense({o}, kernel_initializer=kernel(), bias_initializer=bias({w}, {o}){reg})(x)\nmodel = keras.Model(inputs, outputs)\n",
+        o = shape.output
+    ));
+    s
+}
+
+/// The lines after a Keras model is built: notes and, when training, its compilation.
+fn keras_tail(c: &Config, mut s: String) -> String {
+    let train = c.view == View::Train;
     if matches!(c.act, Activation::Gelu) {
         s.push_str("# \"gelu\" is the exact erf form in Keras 3 (approximate=False), as here\n");
     }
@@ -529,8 +690,80 @@ fn jax(c: &Config) -> String {
     }
     s.push_str(&format!("\nkernel_init = {}\nact = {}\n\n", jax_kernel(c), jax_activation(c.act)));
     s.push_str(&format!("def bias_init(fan_in, fan_out):\n    {}\n\n", jax_bias(c)));
+    if let Some(r) = shape.arch.residual() {
+        s.push_str(&jax_residual(c, shape, r));
+    } else {
+        s.push_str("class MLP(nn.Module):\n    @nn.compact\n    def __call__(self, x, train=True):\n");
+        s.push_str(&format!("        for _ in range({}):\n", shape.depth));
+        jax_hidden(c, shape, &mut s);
+    }
+    s.push_str(&format!(
+        "        return nn.Dense({o}, kernel_init=kernel_init, bias_init=bias_init(x.shape[-1], {o}))(x)\n\n",
+        o = shape.output
+    ));
+    jax_tail(c, s)
+}
+
+/// A Flax norm as the core has it (Flax's own LayerNorm default is ε = 1e-6: the core's is set).
+fn jax_norm(kind: NormKind) -> String {
+    match kind {
+        NormKind::Batch => "nn.BatchNorm(use_running_average=not train, epsilon=1e-5)".into(),
+        NormKind::Layer => format!("nn.LayerNorm(epsilon={})", py32(kind.eps())),
+        NormKind::Rms => format!("nn.RMSNorm(epsilon={})", py32(kind.eps())),
+    }
+}
+
+/// A residual network in Flax: a `Block` module (norm, branch, α, the sum) and `MLP` (the stem,
+/// the blocks, the readout; the readout line is the caller's).
+fn jax_residual(c: &Config, shape: Shape, r: Residual) -> String {
+    let w = shape.width;
+    let mut s = String::new();
+    let last_bias = match r.scale {
+        ResScale::Zero => "nn.initializers.zeros".to_string(),
+        _ => format!("bias_init({w}, {w})"),
+    };
+    match r.scale {
+        ResScale::Gpt2 => s.push_str(&format!(
+            "# GPT-2 (Radford et al. 2019): each branch's last layer's std divided by sqrt(N), N = {n} blocks\nlast_kernel = lambda key, shape, dtype=jnp.float32: kernel_init(key, shape, dtype) / math.sqrt({n})\n\n",
+            n = c.depth
+        )),
+        ResScale::Zero => s.push_str("# each branch's last layer zero (Goyal et al. 2017; Fixup): every block starts as the identity\nlast_kernel = nn.initializers.zeros\n\n"),
+        ResScale::None | ResScale::Rezero => s.push_str("last_kernel = kernel_init\n\n"),
+    }
+    s.push_str(&format!(
+        "class Block(nn.Module):\n    \"\"\"{}\"\"\"\n\n    @nn.compact\n    def __call__(self, x, train=True):\n",
+        block_doc(c, r)
+    ));
+    let norm = c.norm.map(jax_norm);
+    match (&norm, r.norm_pos) {
+        (Some(n), NormPos::Pre) => s.push_str(&format!("        h = {n}(x)\n")),
+        _ => s.push_str("        h = x\n"),
+    }
+    let (k1, b1) = if r.branch == Branch::One {
+        ("last_kernel".to_string(), last_bias.clone())
+    } else {
+        ("kernel_init".to_string(), format!("bias_init({w}, {w})"))
+    };
+    s.push_str(&format!("        h = act(nn.Dense({w}, kernel_init={k1}, bias_init={b1})(h))\n"));
+    if r.branch == Branch::Two {
+        s.push_str(&format!("        h = nn.Dense({w}, kernel_init=last_kernel, bias_init={last_bias})(h)\n"));
+    }
+    if r.scale.learns_alpha() {
+        s.push_str("        h = self.param(\"alpha\", nn.initializers.zeros, ()) * h  # ReZero: a learned scalar from 0\n");
+    }
+    s.push_str("        x = x + h\n");
+    if let (Some(n), NormPos::Post) = (&norm, r.norm_pos) {
+        s.push_str(&format!("        x = {n}(x)\n"));
+    }
+    s.push_str("        return x\n\n");
     s.push_str("class MLP(nn.Module):\n    @nn.compact\n    def __call__(self, x, train=True):\n");
-    s.push_str(&format!("        for _ in range({}):\n", shape.depth));
+    s.push_str(&format!("        x = nn.Dense({w}, kernel_init=kernel_init, bias_init=bias_init(x.shape[-1], {w}))(x)\n"));
+    s.push_str(&format!("        for _ in range({}):\n            x = Block()(x, train)\n", shape.depth));
+    s
+}
+
+/// A plain network's hidden layer in Flax, inside `MLP`'s loop.
+fn jax_hidden(c: &Config, shape: Shape, s: &mut String) {
     for block in &hidden_layer(c, shape) {
         match block {
             Block::Dense(_) => s.push_str(&format!(
@@ -544,12 +777,15 @@ fn jax(c: &Config) -> String {
                 NormKind::Rms => s.push_str(&format!("            x = nn.RMSNorm(epsilon={})(x)\n", py32(n.eps))),
             },
             Block::Act(_) => s.push_str("            x = act(x)\n"),
+            Block::Fork | Block::Merge(_) => {}
         }
     }
-    s.push_str(&format!(
-        "        return nn.Dense({o}, kernel_init=kernel_init, bias_init=bias_init(x.shape[-1], {o}))(x)\n\n",
-        o = shape.output
-    ));
+}
+
+/// The lines after a Flax model is defined: its initialization and, when training, the step.
+fn jax_tail(c: &Config, mut s: String) -> String {
+    let shape = dims(c);
+    let train = c.view == View::Train;
     s.push_str(&format!("variables = MLP().init(jax.random.PRNGKey({}), jnp.zeros((1, {})))\n", c.seed, shape.input));
     s.push_str("params = variables[\"params\"]\n");
     if train {

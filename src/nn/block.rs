@@ -18,9 +18,15 @@
 //!   RMS norm (Zhang & Sennrich 2019) u = γ·z/√(mean(z²) + ε) per sample, no mean and no β.
 //! - `Act(φ)`: a = φ(u) element-wise; ∂L/∂u = ∂L/∂a ⊙ φ′(u).
 //!
-//! A block kind to come (say `Residual { branch: Vec<Block>, scale }`, y = x + scale·branch(x))
-//! is a variant here with an arm in each `match` of this file; the pass walks whatever blocks
-//! the network lists.
+//! - `Fork`: the start of a residual block: the branch reads a copy of the stream x (so a norm
+//!   before the branch normalises the copy, not the stream); ∂L/∂x = ∂L/∂(copy) + ∂L/∂x of the
+//!   skip ([`Backward::skip`], kept by the block's [`Merge`]).
+//! - [`Merge`]: its end, y = s·x + α·F (x the stream at the block's `Fork`, F the branch's output):
+//!   ∂L/∂F = α·∂L/∂y, ∂L/∂x = s·∂L/∂y (the skip's share), ∂L/∂α = Σ ∂L/∂y ⊙ F.
+//!
+//! A residual block is thus the flat run `Fork, (Norm), Dense, Act, (Dense), Merge, (Norm)` of
+//! the list, not a nested list: the pass walks one list, and a block whose input is another
+//! block's output than the one before it (the merge's skip) is told so by the pass.
 
 use crate::choice::{Choice, Entry};
 use crate::math::linalg::{matmul, matmul_a_bt, matmul_at_b};
@@ -158,12 +164,29 @@ impl Norm {
     }
 }
 
+/// The end of a residual block: y = s·x + α·F, x the stream where the block began (at its
+/// `Fork`) and F its branch's output. s is 1 but in DeepNet's post-LN blocks; α is 1, or a
+/// learned scalar (ReZero's, starting at 0: [`crate::nn::arch::ResScale`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merge {
+    pub alpha: f32,
+    /// Whether α is a parameter (PyTorch's name for it: `alpha`).
+    pub learns_alpha: bool,
+    pub skip: f32,
+    /// Whether the sum overwrites F where it is (after a Dense, whose backward pass does not read
+    /// its output; not after an activation, whose does): the stream then costs no buffer.
+    pub in_place: bool,
+}
+
 /// One step of a network.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Block {
     Dense(Dense),
     Norm(Norm),
     Act(Activation),
+    /// The start of a residual block: its output is a copy of its input, the branch's input.
+    Fork,
+    Merge(Merge),
 }
 
 /// A quantity the report shows, and which block's output it is read from.
@@ -178,6 +201,9 @@ pub enum Probe {
     RawPreActivation,
     /// a = φ(u) of an `Act` block, and ∂L/∂a, the gradient of that output.
     Activation,
+    /// The residual stream after a block: a [`Merge`]'s output (normalised in place by a norm
+    /// after it, when the norm is `post`).
+    Stream,
 }
 
 /// A parameter tensor of a block, as [`Block::params`] walks them.
@@ -257,6 +283,10 @@ pub enum Io<'a> {
     Map { input: &'a [f32], out: &'a mut [f32] },
     /// Overwrites its input with its output ([`Block::in_place`]).
     InPlace(&'a mut [f32]),
+    /// Reads `input` (a branch's output) and `skip` (the stream where the block began), writes `out`.
+    Join { input: &'a [f32], skip: &'a [f32], out: &'a mut [f32] },
+    /// Reads `skip` and the branch's output where it is, in `out`, and overwrites it with the sum.
+    JoinInPlace { skip: &'a [f32], out: &'a mut [f32] },
 }
 
 /// The row chunks a backward pass sums ∂L/∂W over and its scratch buffers.
@@ -282,6 +312,8 @@ pub struct Backward<'a, 'w> {
     pub grads: &'a mut [Vec<f32>],
     pub saved: &'a Saved,
     pub work: &'a mut Work<'w>,
+    /// ∂L/∂x of a residual block's skip: a [`Merge`] writes it, its block's `Fork` adds it.
+    pub skip: &'a mut Vec<f32>,
 }
 
 impl Block {
@@ -290,7 +322,7 @@ impl Block {
     pub fn width_out(&self, width_in: usize) -> usize {
         match self {
             Block::Dense(d) => d.fan_out,
-            Block::Norm(_) | Block::Act(_) => width_in,
+            Block::Norm(_) | Block::Act(_) | Block::Fork | Block::Merge(_) => width_in,
         }
     }
 
@@ -299,7 +331,8 @@ impl Block {
     pub fn in_place(&self) -> bool {
         match self {
             Block::Norm(_) => true,
-            Block::Dense(_) | Block::Act(_) => false,
+            Block::Merge(m) => m.in_place,
+            Block::Dense(_) | Block::Act(_) | Block::Fork => false,
         }
     }
 
@@ -310,7 +343,7 @@ impl Block {
     pub fn couples_samples(&self) -> bool {
         match self {
             Block::Norm(n) => n.kind.per_batch(),
-            Block::Dense(_) | Block::Act(_) => false,
+            Block::Dense(_) | Block::Act(_) | Block::Fork | Block::Merge(_) => false,
         }
     }
 
@@ -321,17 +354,19 @@ impl Block {
             Block::Dense(_) => &[Probe::PreActivation],
             Block::Norm(_) => &[Probe::RawPreActivation, Probe::PreActivation],
             Block::Act(_) => &[Probe::Activation],
+            Block::Fork => &[],
+            Block::Merge(_) => &[Probe::Stream],
         }
     }
 
     /// Whether a pass that keeps only what it cannot recompute may drop the output and compute it
-    /// again from the input when the backward pass needs it ([`Block::forward`] again): φ(u) is
-    /// cheap, an affine map or a normalisation is not kept-free.
+    /// again from the input when the backward pass needs it ([`Block::forward`] again): φ(u) and
+    /// a fork's copy are cheap, an affine map or a normalisation is not kept-free.
     #[must_use]
     pub fn recomputable(&self) -> bool {
         match self {
-            Block::Act(_) => true,
-            Block::Dense(_) | Block::Norm(_) => false,
+            Block::Act(_) | Block::Fork => true,
+            Block::Dense(_) | Block::Norm(_) | Block::Merge(_) => false,
         }
     }
 
@@ -344,7 +379,8 @@ impl Block {
             Block::Norm(n) => {
                 vec![Param { name: "weight", value: &n.gamma, decay: false }, Param { name: "bias", value: &n.beta, decay: false }]
             }
-            Block::Act(_) => Vec::new(),
+            Block::Merge(m) if m.learns_alpha => vec![Param { name: "alpha", value: std::slice::from_ref(&m.alpha), decay: false }],
+            Block::Act(_) | Block::Fork | Block::Merge(_) => Vec::new(),
         }
     }
 
@@ -361,7 +397,8 @@ impl Block {
                 }
                 v
             }
-            Block::Act(_) => Vec::new(),
+            Block::Merge(m) if m.learns_alpha => vec![ParamMut { name: "alpha", value: std::slice::from_mut(&mut m.alpha), decay: false }],
+            Block::Act(_) | Block::Fork | Block::Merge(_) => Vec::new(),
         }
     }
 
@@ -373,7 +410,8 @@ impl Block {
             Block::Dense(d) => vec![d.fan_in * d.fan_out, d.fan_out],
             Block::Norm(n) if !n.kind.has_beta() => vec![width_in],
             Block::Norm(_) => vec![width_in, width_in],
-            Block::Act(_) => Vec::new(),
+            Block::Merge(m) if m.learns_alpha => vec![1],
+            Block::Act(_) | Block::Fork | Block::Merge(_) => Vec::new(),
         }
     }
 
@@ -385,15 +423,19 @@ impl Block {
                 spares.fit(&mut saved.xhat, batch * width);
                 spares.fit(&mut saved.inv_std, n.kind.inv_std_len(batch, width));
             }
-            Block::Dense(_) | Block::Act(_) => {}
+            // ReZero's F, for ∂L/∂α (the sum may overwrite it).
+            Block::Merge(m) if m.learns_alpha => spares.fit(&mut saved.xhat, batch * width),
+            Block::Dense(_) | Block::Act(_) | Block::Fork | Block::Merge(_) => {}
         }
     }
 
     /// The forward pass of `batch` rows.
     pub fn forward(&self, io: Io<'_>, saved: &mut Saved, batch: usize) {
-        let (input, out) = match io {
-            Io::Map { input, out } => (input, out),
-            Io::InPlace(z) => (&[][..], z),
+        let (input, out, skip, in_place) = match io {
+            Io::Map { input, out } => (input, out, &[][..], false),
+            Io::InPlace(z) => (&[][..], z, &[][..], true),
+            Io::Join { input, skip, out } => (input, out, skip, false),
+            Io::JoinInPlace { skip, out } => (&[][..], out, skip, true),
         };
         match self {
             Block::Dense(d) => d.affine(input, out, batch),
@@ -407,6 +449,14 @@ impl Block {
                 }
             }
             Block::Act(f) => f.forward(input, out),
+            Block::Fork => out.copy_from_slice(input),
+            Block::Merge(m) => {
+                if m.learns_alpha {
+                    saved.xhat.clear();
+                    saved.xhat.extend_from_slice(if in_place { out } else { input });
+                }
+                m.forward((!in_place).then_some(input), skip, out);
+            }
         }
     }
 
@@ -416,7 +466,7 @@ impl Block {
     pub fn forget(&self, saved: &mut Saved, spares: &mut Spares) {
         match self {
             Block::Norm(_) => spares.give(std::mem::take(&mut saved.xhat)),
-            Block::Dense(_) | Block::Act(_) => {}
+            Block::Dense(_) | Block::Act(_) | Block::Fork | Block::Merge(_) => {}
         }
     }
 
@@ -437,7 +487,7 @@ impl Block {
                     saved.xhat.extend(output.chunks_exact(width).flat_map(|row| row.iter().zip(&n.gamma).map(|(&u, &g)| u / g)));
                 }
             }
-            Block::Dense(_) | Block::Act(_) => {}
+            Block::Dense(_) | Block::Act(_) | Block::Fork | Block::Merge(_) => {}
         }
     }
 
@@ -494,6 +544,41 @@ impl Block {
                     f.backward(b.input, b.output, b.d_out, d_in);
                 }
             }
+            Block::Fork => {
+                // ∂L/∂x = ∂L/∂(the branch's copy) + ∂L/∂x of the skip
+                if let Some(d_in) = b.d_in {
+                    d_in.clear();
+                    d_in.extend(b.d_out.iter().zip(b.skip.iter()).map(|(&d, &s)| d + s));
+                }
+            }
+            Block::Merge(m) => {
+                // the skip's ∂L/∂x = s·∂L/∂y, the branch's ∂L/∂F = α·∂L/∂y, ∂L/∂α = Σ ∂L/∂y ⊙ F
+                b.skip.clear();
+                b.skip.extend(b.d_out.iter().map(|&d| m.skip * d));
+                if let [dalpha] = b.grads {
+                    let sum: f64 = b.d_out.iter().zip(&b.saved.xhat).map(|(&d, &f)| f64::from(d) * f64::from(f)).sum();
+                    dalpha.clear();
+                    dalpha.push(sum as f32);
+                }
+                if let Some(d_in) = b.d_in {
+                    d_in.clear();
+                    d_in.extend(b.d_out.iter().map(|&d| m.alpha * d));
+                } else if m.in_place {
+                    b.d_out.iter_mut().for_each(|d| *d *= m.alpha);
+                }
+            }
+        }
+    }
+}
+
+impl Merge {
+    /// y = s·x + α·F, element by element (`branch` is F, or `None` when F is in `out` already;
+    /// `skip` is x). With s = 1 and α = 1 this is x + F exactly; with α = 0 (ReZero's start) it
+    /// is x bit for bit.
+    pub fn forward(&self, branch: Option<&[f32]>, skip: &[f32], out: &mut [f32]) {
+        match branch {
+            Some(f) => out.iter_mut().zip(f).zip(skip).for_each(|((y, &f), &x)| *y = self.skip * x + self.alpha * f),
+            None => out.iter_mut().zip(skip).for_each(|(y, &x)| *y = self.skip * x + self.alpha * *y),
         }
     }
 }

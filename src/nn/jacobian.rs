@@ -8,7 +8,11 @@
 //! - Act: T ← T·diag(φ′(z)), z the block's input at x;
 //! - layer norm, per row t of T (a direction dz): u′ = γ ⊙ (dz − mean(dz) − x̂·mean(dz ⊙ x̂))/σ,
 //!   with x̂ = (z − μ)/σ and σ = √(Var z + ε) of the sample (the derivative of γ·x̂ + β);
-//! - RMS norm: u′ = γ ⊙ (dz − x̂·mean(dz ⊙ x̂))·r with x̂ = z·r, r = 1/√(mean z² + ε).
+//! - RMS norm: u′ = γ ⊙ (dz − x̂·mean(dz ⊙ x̂))·r with x̂ = z·r, r = 1/√(mean z² + ε);
+//! - a residual block y = s·x + α·F(x): T ← s·T_x + α·T_F, T_x the tangent at its `Fork`.
+//!
+//! In a residual network a layer ends with its block (the stream after the sum, or after the
+//! norm that follows it), so `after_layer` sees ∂x_l/∂x of the stream.
 //!
 //! After hidden layer l, T_l = W_1·D_1⋯W_l·D_l (D = diag(φ′)): the transpose of the column
 //! convention's J_l = D_l·W_lᵀ⋯D_1·W_1ᵀ of Pennington, Schoenholz & Ganguli (2017), with the same
@@ -89,6 +93,11 @@ pub fn tangents(
     let mut layer = 0;
     // The last block is the output layer.
     let hidden = plan.blocks.len().saturating_sub(1);
+    let residual = plan.blocks.iter().any(|b| matches!(b, Block::Merge(_)));
+    let ends_block = |k: usize| {
+        matches!(plan.blocks[k], Block::Merge(_) | Block::Norm(_)) && (k + 1 == hidden || matches!(plan.blocks[k + 1], Block::Fork))
+    };
+    let mut fork: Option<(Vec<f32>, Vec<Vec<f64>>)> = None;
     for k in 0..hidden {
         let block = src.block(k, Need::Weights);
         let out_width = block.width_out(width);
@@ -128,13 +137,26 @@ pub fn tangents(
                     }
                 }
                 a = y;
-                layer += 1;
-                if !a.iter().all(|v| v.is_finite()) || !tan.t.iter().flatten().all(|v| v.is_finite()) {
-                    return Err(JacobianError::NotFinite { layer });
+            }
+            Block::Fork => fork = Some((a.clone(), tan.t.clone())),
+            Block::Merge(m) => {
+                let Some((x, tx)) = fork.take() else { return Err(JacobianError::NoInput) };
+                let mut y = vec![0f32; a.len()];
+                m.forward(Some(&a), &x, &mut y);
+                let (s, alpha) = (f64::from(m.skip), f64::from(m.alpha));
+                for (t, tx) in tan.t.iter_mut().zip(&tx) {
+                    t.iter_mut().zip(tx).for_each(|(v, &x)| *v = s * x + alpha * *v);
                 }
-                if after_layer(layer, &tan).is_break() {
-                    return Ok(());
-                }
+                a = y;
+            }
+        }
+        if (!residual && matches!(block, Block::Act(_))) || (residual && ends_block(k)) {
+            layer += 1;
+            if !a.iter().all(|v| v.is_finite()) || !tan.t.iter().flatten().all(|v| v.is_finite()) {
+                return Err(JacobianError::NotFinite { layer });
+            }
+            if after_layer(layer, &tan).is_break() {
+                return Ok(());
             }
         }
         width = out_width;
@@ -171,7 +193,7 @@ mod tests {
     use crate::nn::network::{Kept, Shape};
 
     fn net(act: Activation, norm: Option<NormKind>, depth: usize, width: usize) -> Mlp {
-        let shape = Shape { input: width, depth, width, output: 1 };
+        let shape = Shape::plain(width, depth, width, 1);
         Mlp::new(shape, act, &InitSpec { kind: Init::Xavier(Dist::Normal), ..InitSpec::default() }, norm, 3)
     }
 
@@ -210,6 +232,7 @@ mod tests {
                     let s = 1.0 / (var + f64::from(n.eps)).sqrt();
                     a.iter().zip(&n.gamma).map(|(v, &g)| f64::from(g) * (v - mean) * s).collect()
                 }
+                Block::Fork | Block::Merge(_) => unreachable!("the test's networks are plain"),
             };
         }
         a
@@ -276,7 +299,7 @@ mod tests {
     /// than handing the SVD infinities.
     #[test]
     fn an_overflow_is_named_by_its_layer() {
-        let shape = Shape { input: 8, depth: 60, width: 8, output: 1 };
+        let shape = Shape::plain(8, 60, 8, 1);
         let spec = InitSpec { kind: Init::Random(Dist::Normal), scale: 10.0, ..InitSpec::default() };
         let mlp = Mlp::new(shape, Activation::Linear, &spec, None, 3);
         let r = tangents(&mlp, &mut Kept(&mlp), &[1.0; 8], |_, _| ControlFlow::Continue(()));

@@ -11,6 +11,7 @@
 //! - [`optim`] — the optimizers, over whatever parameters the blocks yield
 
 pub mod activation;
+pub mod arch;
 pub mod block;
 pub mod init;
 pub mod jacobian;

@@ -23,32 +23,71 @@
 use crate::math::rng::{Rng, Stream};
 use crate::math::stats::Moments;
 use crate::nn::activation::Activation;
-use crate::nn::block::{Backward, Block, Dense, Io, Norm, NormKind, Param, ParamMut, Probe, Saved, Spares, Work};
+use crate::nn::arch::{Arch, Branch, NormPos};
+use crate::nn::block::{Backward, Block, Dense, Io, Merge, Norm, NormKind, Param, ParamMut, Probe, Saved, Spares, Work};
 use crate::nn::init::InitSpec;
 
 pub use crate::nn::block::BN_EPS;
 
-/// The shape of a network.
+/// The shape of a network: `depth` hidden layers (plain) or residual blocks, `width` wide.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Shape {
     pub input: usize,
     pub depth: usize,
     pub width: usize,
     pub output: usize,
+    pub arch: Arch,
 }
 
 impl Shape {
-    /// (fan_in, fan_out) of every layer, the output layer last.
+    /// A plain network's shape.
+    #[must_use]
+    pub fn plain(input: usize, depth: usize, width: usize, output: usize) -> Self {
+        Self { input, depth, width, output, arch: Arch::Plain }
+    }
+
+    /// (fan_in, fan_out) of every Dense layer in order, the output layer last: plain, one per
+    /// hidden layer; residual, the stem (input → width), then the branches' (width → width, one
+    /// or two a block), then the readout.
     #[must_use]
     pub fn layer_dims(&self) -> Vec<(usize, usize)> {
-        let mut dims = Vec::with_capacity(self.depth + 1);
-        let mut prev = self.input;
-        for _ in 0..self.depth {
-            dims.push((prev, self.width));
-            prev = self.width;
+        let mut dims = Vec::with_capacity(self.depth * 2 + 2);
+        match self.arch {
+            Arch::Plain => {
+                let mut prev = self.input;
+                for _ in 0..self.depth {
+                    dims.push((prev, self.width));
+                    prev = self.width;
+                }
+                dims.push((prev, self.output));
+            }
+            Arch::Residual(r) => {
+                dims.push((self.input, self.width));
+                dims.extend(std::iter::repeat_n((self.width, self.width), self.depth * r.branch.denses()));
+                dims.push((self.width, self.output));
+            }
         }
-        dims.push((prev, self.output));
         dims
+    }
+
+    /// The Dense index of hidden layer `l`'s layer (whose z its φ reads): l in a plain network;
+    /// in a residual one, the first Dense of block l's branch (after the stem).
+    #[must_use]
+    pub fn hidden_dense(&self, l: usize) -> usize {
+        match self.arch {
+            Arch::Plain => l,
+            Arch::Residual(r) => 1 + l * r.branch.denses(),
+        }
+    }
+
+    /// Whether Dense `j` is the last layer of a residual branch (the one GPT-2 and zero-init
+    /// scale).
+    #[must_use]
+    pub fn ends_branch(&self, j: usize) -> bool {
+        match self.arch {
+            Arch::Plain => false,
+            Arch::Residual(r) => j >= 1 && j <= self.depth * r.branch.denses() && (j - 1) % r.branch.denses() == r.branch.denses() - 1,
+        }
     }
 }
 
@@ -62,20 +101,41 @@ impl Mlp {
     /// The blocks of a network of this shape without its weights (every Dense
     /// [`Dense::shape_only`], every Norm without γ and β): what a network is made of, for the
     /// questions that need no weights ([`Mlp::couples_samples`]) and for [`Drawn`]. A `norm`
-    /// follows every hidden Dense.
+    /// follows every hidden Dense of a plain network; in a residual one it sits before each
+    /// branch or after each sum ([`NormPos`]).
     #[must_use]
     pub fn plan(shape: Shape, act: Activation, norm: Option<NormKind>) -> Self {
         let dims = shape.layer_dims();
-        let mut blocks = Vec::with_capacity(3 * dims.len());
-        for (l, &(fan_in, fan_out)) in dims.iter().enumerate() {
-            blocks.push(Block::Dense(Dense::shape_only(fan_in, fan_out)));
-            if l + 1 < dims.len() {
-                if let Some(kind) = norm {
-                    blocks.push(Block::Norm(Norm::new(kind, 0)));
+        let mut blocks = Vec::with_capacity(4 * dims.len());
+        let Arch::Residual(r) = shape.arch else {
+            for (l, &(fan_in, fan_out)) in dims.iter().enumerate() {
+                blocks.push(Block::Dense(Dense::shape_only(fan_in, fan_out)));
+                if l + 1 < dims.len() {
+                    if let Some(kind) = norm {
+                        blocks.push(Block::Norm(Norm::new(kind, 0)));
+                    }
+                    blocks.push(Block::Act(act));
                 }
-                blocks.push(Block::Act(act));
             }
+            return Self { blocks };
+        };
+        let (w, dense) = (shape.width, |(i, o): (usize, usize)| Block::Dense(Dense::shape_only(i, o)));
+        let norm_at = |pos: NormPos| norm.filter(|_| r.norm_pos == pos).map(|kind| Block::Norm(Norm::new(kind, 0)));
+        blocks.push(dense(dims[0]));
+        for _ in 0..shape.depth {
+            blocks.push(Block::Fork);
+            blocks.extend(norm_at(NormPos::Pre));
+            blocks.push(dense((w, w)));
+            blocks.push(Block::Act(act));
+            if r.branch == Branch::Two {
+                blocks.push(dense((w, w)));
+            }
+            // After a Dense the sum may overwrite F; after φ it may not (φ's backward reads a).
+            let in_place = r.branch == Branch::Two;
+            blocks.push(Block::Merge(Merge { alpha: r.scale.alpha(), learns_alpha: r.scale.learns_alpha(), skip: 1.0, in_place }));
+            blocks.extend(norm_at(NormPos::Post));
         }
+        blocks.push(dense(dims[dims.len() - 1]));
         Self { blocks }
     }
 
@@ -93,7 +153,7 @@ impl Mlp {
                     j += 1;
                 }
                 Block::Norm(n) => *n = Norm::new(n.kind, shape.width),
-                Block::Act(_) => {}
+                Block::Act(_) | Block::Fork | Block::Merge(_) => {}
             }
         }
         mlp
@@ -110,6 +170,17 @@ impl Mlp {
         let mut b = vec![0f32; fan_out];
         init.fill_weights(&mut w, fan_in, fan_out, act, &mut rng);
         init.fill_bias(&mut b, fan_in, act, &mut rng);
+        if let Some(r) = shape.arch.residual().filter(|_| shape.ends_branch(j)) {
+            // GPT-2's 1/√N on the std, or zero (weights and bias): after the draw, so the other
+            // layers' bits do not depend on it.
+            let factor = r.scale.last_std_factor(shape.depth) as f32;
+            if factor == 0.0 {
+                w.fill(0.0);
+                b.fill(0.0);
+            } else if factor != 1.0 {
+                w.iter_mut().for_each(|v| *v *= factor);
+            }
+        }
         Dense { fan_in, fan_out, w, b }
     }
 
@@ -127,9 +198,18 @@ impl Mlp {
         })
     }
 
-    /// The dense layers of the hidden layers (all but the output layer).
+    /// The dense layer of each hidden layer (the last Dense before its activation): all but the
+    /// output layer of a plain network; a residual one's first dense layer of each branch.
     pub fn hidden(&self) -> impl Iterator<Item = &Dense> {
-        self.denses().take(self.depth())
+        let mut last = None;
+        self.blocks.iter().filter_map(move |b| match b {
+            Block::Dense(d) => {
+                last = Some(d);
+                None
+            }
+            Block::Act(_) => last,
+            _ => None,
+        })
     }
 
     /// Dense layer `j` (the output layer is `depth`); `None` past the last.
@@ -314,6 +394,10 @@ struct Slot {
     dense: Option<usize>,
     /// Of a block whose output is an activation, its hidden layer.
     layer: Option<usize>,
+    /// Of a Dense whose z a hidden layer's φ reads, that layer.
+    feeds: Option<usize>,
+    /// Of a [`Merge`], the buffer of the stream where its block began (its `Fork`'s input).
+    skip: Option<usize>,
 }
 
 /// Where each hidden layer's probed quantities are: the buffer of its pre-activation (z, or
@@ -324,6 +408,10 @@ struct Tap {
     pre: usize,
     act: usize,
     raw: Option<usize>,
+    /// The buffer of the residual stream after this layer's block.
+    stream: Option<usize>,
+    /// The block index of the Dense whose z this layer's φ reads.
+    dense: Option<usize>,
 }
 
 /// Every buffer of a pass (a tape), allocated once per (network shape, batch) and reused.
@@ -349,6 +437,8 @@ pub struct Workspace {
     dw_temps: Vec<Vec<f32>>,
     delta: Vec<f32>,
     delta_next: Vec<f32>,
+    /// ∂L/∂x of the skip of the residual block the backward pass is in.
+    skip_delta: Vec<f32>,
     scratch: Vec<f32>,
     spares: Spares,
 }
@@ -391,7 +481,7 @@ impl Workspace {
     fn layout(mlp: &Mlp, batch: usize, keep: Keep) -> Self {
         let n = mlp.blocks.len();
         let mut ws = Self { batch, keep, chunks: std::iter::once(0..batch).collect(), ..Self::default() };
-        let (mut width, mut pre, mut raw) = (mlp.input_dim(), None, None);
+        let (mut width, mut pre, mut raw, mut fork_input, mut last_dense) = (mlp.input_dim(), None, None, None, None);
         for (k, b) in mlp.blocks.iter().enumerate() {
             let producer = k.checked_sub(1);
             let input = producer.map(|p| ws.slots[p].buf);
@@ -402,6 +492,13 @@ impl Workspace {
             let dense = matches!(b, Block::Dense(_)).then(|| ws.denses.len());
             if dense.is_some() {
                 ws.denses.push(k);
+                last_dense = Some(k);
+                // A norm's raw moments belong to the layer whose Dense it follows, not to a
+                // stream normalised before a branch or after a sum.
+                raw = None;
+            }
+            if matches!(b, Block::Fork) {
+                fork_input = input;
             }
             if probes.contains(&Probe::PreActivation) {
                 pre = Some(buf);
@@ -409,10 +506,21 @@ impl Workspace {
             if probes.contains(&Probe::RawPreActivation) {
                 raw = Some(k);
             }
+            if probes.contains(&Probe::Stream) {
+                if let Some(t) = ws.taps.last_mut() {
+                    t.stream = Some(buf);
+                }
+            }
             let layer = keeps_grad.then(|| {
-                ws.taps.push(Tap { pre: pre.unwrap_or(buf), act: k, raw: raw.take() });
+                ws.taps.push(Tap { pre: pre.unwrap_or(buf), act: k, raw: raw.take(), stream: None, dense: last_dense });
                 ws.taps.len() - 1
             });
+            if let Some(l) = layer {
+                if let Some(d) = last_dense.take() {
+                    ws.slots[d].feeds = Some(l);
+                }
+            }
+            let skip = matches!(b, Block::Merge(_)).then_some(fork_input).flatten();
             let s = Slot {
                 producer,
                 input,
@@ -420,10 +528,15 @@ impl Workspace {
                 width_in: width,
                 width: b.width_out(width),
                 in_place,
-                recomputable: b.recomputable(),
+                // A norm in place on a recomputable output (a pre-norm on its fork's copy) is
+                // computed again with it.
+                recomputable: b.recomputable()
+                    || (in_place && matches!(b, Block::Norm(_)) && producer.is_some_and(|p| ws.slots[p].recomputable)),
                 keeps_grad,
                 dense,
                 layer,
+                feeds: None,
+                skip,
             };
             width = s.width;
             ws.slots.push(s);
@@ -487,7 +600,7 @@ impl Workspace {
     pub fn release_scratch(&mut self) {
         self.spares = Spares::default();
         self.dw_temps.iter_mut().for_each(|t| *t = Vec::new());
-        (self.delta, self.delta_next, self.scratch) = (Vec::new(), Vec::new(), Vec::new());
+        (self.delta, self.delta_next, self.scratch, self.skip_delta) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     }
 
     /// The number of hidden layers.
@@ -513,6 +626,23 @@ impl Workspace {
     #[must_use]
     pub fn dact(&self, l: usize) -> &[f32] {
         &self.douts[self.taps[l].act]
+    }
+
+    /// The residual stream after hidden layer `l`'s block (`None` in a plain network).
+    #[must_use]
+    pub fn stream(&self, l: usize) -> Option<&[f32]> {
+        self.taps.get(l).and_then(|t| t.stream).map(|b| self.outs[b].as_slice())
+    }
+
+    /// dL/dW of the Dense whose z hidden layer `l`'s φ reads (Dense `l` of a plain network).
+    #[must_use]
+    pub fn hidden_dw(&self, l: usize) -> &[f32] {
+        self.taps[l].dense.map_or(&[], |k| self.grads[k][0].as_slice())
+    }
+
+    /// dL/dW of every hidden layer's Dense ([`Workspace::hidden_dw`]), in order.
+    pub fn hidden_dws(&self) -> impl Iterator<Item = &[f32]> {
+        (0..self.taps.len()).map(|l| self.hidden_dw(l))
     }
 
     /// The moments of z before batch norm, of hidden layers with one.
@@ -559,12 +689,14 @@ impl Workspace {
 pub enum Visit<'a> {
     /// It starts on the next Dense layer (forward or backward).
     Layer,
-    /// Forward: Dense layer `j` has been applied, with these weights.
+    /// Forward: the Dense of hidden layer `l` (whose z its φ reads) has been applied, with
+    /// these weights.
     Dense(usize, &'a Dense),
-    /// Backward: hidden Dense layer `j`'s ∂L/∂W, with its weights if the pass asked for them.
+    /// Backward: the ∂L/∂W of hidden layer `l`'s Dense, with its weights if the pass asked for them.
     Grad(usize, Option<&'a Dense>, &'a [f32]),
-    /// Backward: hidden layer `l`'s pre-activation, activation and ∂L/∂a.
-    Data(usize, (&'a [f32], &'a [f32], &'a [f32])),
+    /// Backward: hidden layer `l`'s pre-activation, activation and ∂L/∂a, and the residual
+    /// stream after its block (if residual).
+    Data(usize, (&'a [f32], &'a [f32], &'a [f32]), Option<&'a [f32]>),
 }
 
 /// The forward pass of `x` (batch × input) through the blocks of `source` into the tape `ws`;
@@ -583,7 +715,10 @@ pub fn forward<'w>(source: &mut dyn Source, x: &[f32], ws: &'w mut Workspace, vi
         if block.probes().contains(&Probe::RawPreActivation) {
             saved[k].raw = Some(chunked_moments(s.input.map_or(x, |i| &outs[i][..]), s.width_in, chunks));
         }
-        if s.in_place {
+        if let (true, Some(skip)) = (s.in_place, s.skip) {
+            let (below, rest) = outs.split_at_mut(s.buf);
+            block.forward(Io::JoinInPlace { skip: &below[skip], out: &mut rest[0] }, &mut saved[k], batch);
+        } else if s.in_place {
             block.forward(Io::InPlace(&mut outs[s.buf]), &mut saved[k], batch);
             if checkpoints {
                 block.forget(&mut saved[k], spares);
@@ -592,13 +727,17 @@ pub fn forward<'w>(source: &mut dyn Source, x: &[f32], ws: &'w mut Workspace, vi
             spares.fit(&mut outs[k], batch * s.width);
             let (below, rest) = outs.split_at_mut(k);
             let input: &[f32] = s.input.map_or(x, |i| &below[i]);
-            block.forward(Io::Map { input, out: &mut rest[0] }, &mut saved[k], batch);
+            let io = match s.skip {
+                Some(skip) => Io::Join { input, skip: &below[skip], out: &mut rest[0] },
+                None => Io::Map { input, out: &mut rest[0] },
+            };
+            block.forward(io, &mut saved[k], batch);
             if let Some(p) = s.producer.filter(|&p| checkpoints && slots[p].recomputable) {
-                spares.give(std::mem::take(&mut outs[p]));
+                spares.give(std::mem::take(&mut outs[slots[p].buf]));
             }
         }
-        if let (Some(j), Block::Dense(d)) = (s.dense, block) {
-            visit(Visit::Dense(j, d));
+        if let (Some(l), Block::Dense(d)) = (s.feeds, block) {
+            visit(Visit::Dense(l, d));
         }
     }
     ws.output()
@@ -625,7 +764,6 @@ fn chunked_moments(z: &[f32], width: usize, chunks: &[std::ops::Range<usize>]) -
 pub fn backward(source: &mut dyn Source, x: &[f32], dy: &[f32], ws: &mut Workspace, first: Need, visit: &mut dyn FnMut(Visit<'_>)) {
     let batch = ws.batch;
     let checkpoints = ws.keep == Keep::Checkpoints;
-    let depth = ws.depth();
     ws.delta.clear();
     ws.delta.extend_from_slice(dy);
     for k in (0..ws.slots.len()).rev() {
@@ -633,19 +771,32 @@ pub fn backward(source: &mut dyn Source, x: &[f32], dy: &[f32], ws: &mut Workspa
         if s.dense.is_some() {
             visit(Visit::Layer);
         }
-        // The input, computed again if the tape dropped it.
-        if let Some(p) = s.producer.filter(|&p| ws.slots[p].recomputable && ws.outs[p].is_empty() && !s.in_place) {
-            let ps = ws.slots[p];
-            let below = source.block(p, Need::Weights);
-            let Workspace { outs, saved, spares, .. } = ws;
-            spares.fit(&mut outs[p], batch * ps.width);
-            let (lower, rest) = outs.split_at_mut(p);
-            let input: &[f32] = ps.input.map_or(x, |i| &lower[i]);
-            below.forward(Io::Map { input, out: &mut rest[0] }, &mut saved[p], batch);
+        // The input, computed again if the tape dropped it: the recomputable block that made it,
+        // after the one that wrote its buffer (a pre-norm in place on its fork's copy).
+        if let Some(p) = s.producer.filter(|&p| ws.slots[p].recomputable && ws.outs[ws.slots[p].buf].is_empty() && !s.in_place) {
+            let mut chain = vec![p];
+            while let Some(q) = chain.last().copied().filter(|&q| ws.slots[q].in_place).and_then(|q| ws.slots[q].producer) {
+                chain.push(q);
+            }
+            for &q in chain.iter().rev() {
+                let qs = ws.slots[q];
+                let below = source.block(q, Need::Weights);
+                let Workspace { outs, saved, spares, .. } = ws;
+                below.size_saved(&mut saved[q], batch, qs.width, spares);
+                if qs.in_place {
+                    below.forward(Io::InPlace(&mut outs[qs.buf]), &mut saved[q], batch);
+                    below.forget(&mut saved[q], spares);
+                } else {
+                    spares.fit(&mut outs[q], batch * qs.width);
+                    let (lower, rest) = outs.split_at_mut(q);
+                    let input: &[f32] = qs.input.map_or(x, |i| &lower[i]);
+                    below.forward(Io::Map { input, out: &mut rest[0] }, &mut saved[q], batch);
+                }
+            }
         }
         let wants_d_in = s.producer.is_some() && !s.in_place;
         let block = source.block(k, if wants_d_in { Need::Weights } else { first });
-        let Workspace { outs, saved, grads, douts, delta, delta_next, chunks, dw_temps, scratch, spares, slots, .. } = ws;
+        let Workspace { outs, saved, grads, douts, delta, delta_next, skip_delta, chunks, dw_temps, scratch, spares, slots, taps, .. } = ws;
         if checkpoints {
             block.recall(&outs[s.buf], &mut saved[k], spares);
             let sizes = block.grad_sizes(s.width_in);
@@ -664,16 +815,25 @@ pub fn backward(source: &mut dyn Source, x: &[f32], dy: &[f32], ws: &mut Workspa
             _ => None,
         };
         let input: &[f32] = s.input.map_or(x, |i| &outs[i]);
-        block.backward(Backward { input, output: &outs[s.buf], d_out, d_in, grads: &mut grads[k], saved: &saved[k], work: &mut work });
-        if let (Some(j), Block::Dense(d)) = (s.dense, block) {
-            if j < depth {
-                visit(Visit::Grad(j, (wants_d_in || first == Need::Weights).then_some(d), &grads[k][0]));
-            }
+        let skip = skip_delta;
+        block.backward(Backward {
+            input,
+            output: &outs[s.buf],
+            d_out,
+            d_in,
+            grads: &mut grads[k],
+            saved: &saved[k],
+            work: &mut work,
+            skip,
+        });
+        if let (Some(l), Block::Dense(d)) = (s.feeds, block) {
+            visit(Visit::Grad(l, (wants_d_in || first == Need::Weights).then_some(d), &grads[k][0]));
         }
         if let Some(p) = s.producer.filter(|_| wants_d_in) {
             let ps = slots[p];
             if let (Some(l), Some(i)) = (ps.layer, ps.input) {
-                visit(Visit::Data(l, (&outs[i], &outs[p], &douts[p])));
+                let stream = taps[l].stream.map(|b| outs[b].as_slice());
+                visit(Visit::Data(l, (&outs[i], &outs[p], &douts[p]), stream));
             }
             if !ps.keeps_grad {
                 std::mem::swap(delta, delta_next);

@@ -178,7 +178,7 @@ mod tests {
     /// The smallest network (1 input, one hidden unit, 1 output) with gradients set by hand, so
     /// each rule's first steps can be checked against its formula.
     fn one_param_net() -> (Mlp, Workspace) {
-        let shape = Shape { input: 1, depth: 1, width: 1, output: 1 };
+        let shape = Shape::plain(1, 1, 1, 1);
         let spec = InitSpec { kind: Init::Constant, scale: 1.0, ..InitSpec::default() };
         let mlp = Mlp::new(shape, Activation::Linear, &spec, None, 0);
         let mut ws = Workspace::new(&mlp, 1);

@@ -11,6 +11,7 @@ use crate::analysis::theory::Setup;
 use crate::choice::Choice;
 use crate::data::InputKind;
 use crate::nn::activation::Activation;
+use crate::nn::arch::{Arch, ArchKind, Branch, NormPos, ResScale, Residual};
 use crate::nn::block::NormKind;
 use crate::nn::init::{BiasInit, Dist, FanMode, Gain, Init, InitSpec};
 use crate::nn::network::Shape;
@@ -55,6 +56,12 @@ pub struct Config {
     /// The normalization after every hidden Dense (none, batch, layer or RMS norm; the URL's
     /// `norm`, and `bn=1` of older links).
     pub norm: Option<NormKind>,
+    /// Plain or residual (the URL's `arch`); a residual network's branch, scaling and norm
+    /// position (`branch`, `res`, `norm_pos`) are read whatever `arch` is and used when residual.
+    pub arch: ArchKind,
+    pub branch: Branch,
+    pub res: ResScale,
+    pub norm_pos: NormPos,
     pub batch: usize,
     pub input: InputKind,
     pub noise: f64,
@@ -89,6 +96,10 @@ impl Default for Config {
             act: Activation::Tanh,
             bias: BiasInit::Zeros,
             norm: None,
+            arch: ArchKind::Plain,
+            branch: Branch::Two,
+            res: ResScale::None,
+            norm_pos: NormPos::Pre,
             batch: 256,
             input: InputKind::Gaussian,
             noise: 0.1,
@@ -210,7 +221,14 @@ impl Config {
             0 => 1,
             k => k,
         };
-        Shape { input: self.input.dim(self.width), depth: self.depth, width: self.width, output }
+        Shape { input: self.input.dim(self.width), depth: self.depth, width: self.width, output, arch: self.arch() }
+    }
+
+    /// The architecture: plain, or residual with this configuration's branch, scaling and norm
+    /// position.
+    #[must_use]
+    pub fn arch(&self) -> Arch {
+        self.arch.with(Residual { branch: self.branch, scale: self.res, norm_pos: self.norm_pos })
     }
 
     /// The numbers the theory and the verdict read of this configuration.
@@ -224,6 +242,7 @@ impl Config {
             input_dim: self.shape().input,
             batch: self.batch,
             norm: self.norm,
+            arch: self.arch(),
             classes: self.input.classes(),
         }
     }
@@ -282,6 +301,8 @@ impl Config {
             "trunc" => self.init.is_normal(),
             "slope" => matches!(self.act, Activation::LeakyRelu(_)),
             "noise" => self.input != InputKind::Gaussian,
+            "branch" | "res" => self.arch == ArchKind::Residual,
+            "norm_pos" => self.arch == ArchKind::Residual && self.norm.is_some(),
             _ => true,
         }
     }

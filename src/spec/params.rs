@@ -15,6 +15,7 @@ use crate::choice::{self, Choice};
 use crate::data::InputKind;
 use crate::format::fmt_num;
 use crate::nn::activation::{Activation, DEFAULT_LEAKY_SLOPE};
+use crate::nn::arch::{ArchKind, Branch, NormPos, ResScale};
 use crate::nn::block::NormKind;
 use crate::nn::init::{BiasInit, FanMode, Gain, Init};
 use crate::nn::optim::OptKind;
@@ -200,7 +201,7 @@ pub const PARAMS: &[Param] = &[
     Param {
         read: |r, c, v| c.depth = r.int(v, c.depth),
         write: |c| c.depth.to_string(),
-        ..param("depth", "Hidden layers", "hidden layers", Kind::Int { min: 1, max: 100 }, Control::Slider)
+        ..param("depth", "Hidden layers", "hidden layers (of a residual network: its blocks)", Kind::Int { min: 1, max: 100 }, Control::Slider)
     },
     Param {
         read: |r, c, v| c.width = r.int(v, c.width),
@@ -351,6 +352,52 @@ pub const PARAMS: &[Param] = &[
             "norm",
             "Normalization after each layer",
             "normalization after each hidden dense layer: batch norm (each unit over the batch), layer norm (each sample over its units, ε = 1e-5), RMS norm (each sample's root mean square, ε = 1e-6, no β)",
+            Kind::Choice,
+            Control::Select,
+        )
+    },
+    Param {
+        optional: true,
+        options: options_of::<ArchKind>,
+        read: |r, c, v| c.arch = r.choice(v, c.arch),
+        write: |c| c.arch.id().to_string(),
+        ..param(
+            "arch",
+            "Architecture",
+            "`plain` (dense → φ, layer after layer) or `residual`: x_{l+1} = x_l + α·F(x_l) around a stream `width` wide, a first dense layer from the input to it and a last one reading it out; depth counts blocks",
+            Kind::Choice,
+            Control::Select,
+        )
+    },
+    Param {
+        optional: true,
+        options: options_of::<Branch>,
+        read: |r, c, v| c.branch = r.choice(v, c.branch),
+        write: |c| c.branch.id().to_string(),
+        ..param("branch", "Residual branch", "a residual block's branch F: `2` dense → φ → dense, `1` dense → φ", Kind::Choice, Control::Select)
+    },
+    Param {
+        optional: true,
+        options: options_of::<ResScale>,
+        read: |r, c, v| c.res = r.choice(v, c.res),
+        write: |c| c.res.id().to_string(),
+        ..param(
+            "res",
+            "Residual scaling",
+            "how each branch starts: `none` (α = 1), `gpt2` (its last layer's std ÷ √N, N blocks; Radford et al. 2019), `zero` (its last layer zero; Goyal et al. 2017), `rezero` (a learned α from 0; Bachlechner et al. 2020)",
+            Kind::Choice,
+            Control::Select,
+        )
+    },
+    Param {
+        optional: true,
+        options: options_of::<NormPos>,
+        read: |r, c, v| c.norm_pos = r.choice(v, c.norm_pos),
+        write: |c| c.norm_pos.id().to_string(),
+        ..param(
+            "norm_pos",
+            "Norm position",
+            "where a residual block's norm sits: `pre` x + F(Norm(x)) (pre-LN, GPT-2) or `post` Norm(x + F(x)) (the original transformer, BERT)",
             Kind::Choice,
             Control::Select,
         )

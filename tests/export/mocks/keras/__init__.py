@@ -33,12 +33,36 @@ class Initializer:
             seed = "s%d" % _seed[0]
         self.seed = seed
 
-    def put(self, layer, role, shape):
-        fan_in = shape[0] if len(shape) > 1 else None
+    def __call__(self, shape, dtype=None):
+        """The values drawn (a record of them, which a custom initializer may rescale)."""
         dist, std, extra = self.describe(shape)
-        draw = self.seed if self.random else "none"
-        record.emit("param", layer=layer, role=role, fan_in=fan_in, fan_out=shape[-1], fn=type(self).__name__,
-                    dist=dist, std=repr(float(std)), draw=draw, **extra)
+        return _Value(type(self).__name__, dist, std, self.seed if self.random else "none", extra)
+
+    def put(self, layer, role, shape):
+        _put(self(shape), layer, role, shape)
+
+
+class _Value:
+    def __init__(self, fn, dist, std, draw, extra):
+        self.fn, self.dist, self.std, self.draw, self.extra = fn, dist, std, draw, extra
+
+    def __truediv__(self, k):
+        return _Value(self.fn, self.dist, self.std / k, self.draw, self.extra)
+
+
+def _put(v, layer, role, shape):
+    fan_in = shape[0] if len(shape) > 1 else None
+    record.emit("param", layer=layer, role=role, fan_in=fan_in, fan_out=shape[-1] if shape else 1, fn=v.fn, dist=v.dist,
+                std=repr(float(v.std)), draw=v.draw, **v.extra)
+
+
+def _init(init, layer, role, shape):
+    """An initializer by name or object, or a callable (shape, dtype) -> values."""
+    init = _get(init)
+    if isinstance(init, Initializer):
+        init.put(layer, role, shape)
+    else:
+        _put(init(shape, None), layer, role, shape)
 
 
 class Constant(Initializer):
@@ -126,11 +150,35 @@ class L2:
         self.l2 = l2
 
 
+_built = []
+
+
 class Layer:
+    """A layer called on a symbolic input (the functional API) builds for its width. A subclass of
+    the snippet's own (ReZero's `Scale`) builds with the input's shape, as Keras 3 calls `build`."""
+
     params = ()
 
-    def build(self, index, fan_in):
+    def __call__(self, x):
+        if isinstance(x, list):
+            x = x[0]
+        dim = self._build_for(x.shape[-1])
+        _built.append(self)
+        return _Input((dim,))
+
+    def _build_for(self, fan_in):
+        self.layer = _dense[0]
+        self.build((fan_in,))
         return fan_in
+
+    def build(self, input_shape):
+        pass
+
+    def add_weight(self, shape=(), initializer="zeros", name=None, **kw):
+        _init(initializer, _dense[0], name, tuple(shape))
+
+    def regularizers(self):
+        return []
 
 
 _dense = [0]
@@ -146,9 +194,12 @@ class Dense(Layer):
     def build(self, fan_in):
         _dense[0] += 1
         self.layer = _dense[0]
-        _get(self.kernel_init).put(self.layer, "weight", (fan_in, self.units))
-        _get(self.bias_init).put(self.layer, "bias", (self.units,))
+        _init(self.kernel_init, self.layer, "weight", (fan_in, self.units))
+        _init(self.bias_init, self.layer, "bias", (self.units,))
         return self.units
+
+    def _build_for(self, fan_in):
+        return self.build(fan_in)
 
     def regularizers(self):
         return [("weight", self.kernel_reg), ("bias", self.bias_reg)]
@@ -164,6 +215,9 @@ class BatchNormalization(Layer):
         record.emit("batchnorm", layer=self.layer, epsilon=self.epsilon)
         return fan_in
 
+    def _build_for(self, fan_in):
+        return self.build(fan_in)
+
     def regularizers(self):
         return self.regs
 
@@ -175,6 +229,9 @@ class _Passive(Layer):
     def build(self, fan_in):
         self.layer = _dense[0]
         return fan_in
+
+    def _build_for(self, fan_in):
+        return self.build(fan_in)
 
     def regularizers(self):
         return []
@@ -200,15 +257,29 @@ class Sequential:
         self.layers.append(layer)
 
     def compile(self, optimizer=None, loss=None, **kw):
-        for l in self.layers:
-            for role, reg in l.regularizers():
-                # L2(λ')·Σw² adds 2λ'·w to the gradient.
-                wd = 2 * reg.l2 if isinstance(reg, L2) else 0.0
-                record.emit("decay", layer=l.layer, role=role, wd=repr(float(wd)))
-        if optimizer is not None:
-            optimizer.emit()
-        if loss is not None:
-            record.emit("loss", **loss.fields)
+        _compile(self.layers, optimizer, loss)
+
+
+class Model:
+    """The functional API's model: every layer called since the script began."""
+
+    def __init__(self, inputs, outputs, **kw):
+        self.layers = list(_built)
+
+    def compile(self, optimizer=None, loss=None, **kw):
+        _compile(self.layers, optimizer, loss)
+
+
+def _compile(layers, optimizer, loss):
+    for l in layers:
+        for role, reg in l.regularizers():
+            # L2(λ')·Σw² adds 2λ'·w to the gradient.
+            wd = 2 * reg.l2 if isinstance(reg, L2) else 0.0
+            record.emit("decay", layer=l.layer, role=role, wd=repr(float(wd)))
+    if optimizer is not None:
+        optimizer.emit()
+    if loss is not None:
+        record.emit("loss", **loss.fields)
 
 
 class _Optimizer:
@@ -234,7 +305,8 @@ class _Loss:
 
 initializers = SimpleNamespace(Constant=Constant, Zeros=Zeros, RandomNormal=RandomNormal, TruncatedNormal=TruncatedNormal,
                                RandomUniform=RandomUniform, VarianceScaling=VarianceScaling, Orthogonal=Orthogonal)
-layers = SimpleNamespace(Dense=Dense, BatchNormalization=BatchNormalization, Activation=_Passive, LeakyReLU=_Passive)
+layers = SimpleNamespace(Dense=Dense, BatchNormalization=BatchNormalization, Activation=_Passive, LeakyReLU=_Passive, Add=_Passive,
+                         LayerNormalization=_Passive, RMSNormalization=_Passive, Layer=Layer)
 regularizers = SimpleNamespace(L2=L2)
 optimizers = SimpleNamespace(SGD=SGD, Adam=Adam)
 losses = SimpleNamespace(

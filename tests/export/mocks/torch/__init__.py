@@ -14,6 +14,17 @@ class Tensor:
     def dim(self):
         return len(self.shape)
 
+    def mul_(self, factor):
+        """In place: recorded as a factor on what was drawn into this tensor."""
+        record.emit("scale", layer=self.layer, role=self.role, factor=repr(float(factor)))
+        return self
+
+
+def zeros(shape):
+    t = Tensor(shape, "zeros", 0)
+    t.value = 0.0
+    return t
+
 
 def manual_seed(seed):
     record.emit("seed", value=seed)

@@ -20,21 +20,40 @@ def compact(f):
 
 class Module:
     def init(self, key, *args, **kwargs):
-        _scope.append({"key": key, "params": {}, "counts": {}})
+        _scope.append({"key": key, "params": {}, "counts": {}, "last_dense": {}})
         self.__call__(*args, **kwargs)
         scope = _scope.pop()
         for module, roles in scope["params"].items():
             kind, n = module.rsplit("_", 1)
             for role, d in roles.items():
-                name = {("Dense", "kernel"): "weight", ("Dense", "bias"): "bias",
+                name = {("Dense", "kernel"): "weight", ("Dense", "bias"): "bias", ("Param", "alpha"): "alpha",
                         ("BatchNorm", "scale"): "bn_gamma", ("BatchNorm", "bias"): "bn_beta"}[(kind, role)]
-                record.emit("param", layer=int(n) + 1, role=name, fan_in=d.shape[0] if len(d.shape) > 1 else None,
-                            fan_out=d.shape[-1], fn=kind, dist=d.dist, std=repr(float(d.std)),
+                layer = scope["last_dense"][module] if kind == "Param" else int(n) + 1
+                record.emit("param", layer=layer, role=name, fan_in=d.shape[0] if len(d.shape) > 1 else None,
+                            fan_out=d.shape[-1] if d.shape else 1, fn=kind, dist=d.dist, std=repr(float(d.std)),
                             draw="none" if d.key is None else "-".join(map(str, _flat(d.key))), **d.extra)
         return {"params": scope["params"]}
 
     def apply(self, variables, *a, **k):
         raise NotImplementedError("the stand-in only initializes")
+
+    def param(self, name, init, shape):
+        """A parameter of the snippet's own module (ReZero's α), recorded after the Dense made last."""
+        module = _name("Param")
+        _scope[-1]["last_dense"].setdefault(module, _scope[-1]["counts"].get("Dense", 0))
+        return _put(module, name, init, shape)
+
+
+class _Passive:
+    def __init__(self, *a, **k):
+        pass
+
+    def __call__(self, x, *a, **k):
+        return x
+
+
+LayerNorm = _Passive
+RMSNorm = _Passive
 
 
 def _name(kind):

@@ -6,11 +6,34 @@ _linear = [0]
 
 
 class Module:
+    """A module's parameters and submodules are its attributes, as `nn.Module` registers them."""
+
+    def __init__(self, *a, **k):
+        pass
+
+    def children(self):
+        return [v for v in vars(self).values() if isinstance(v, Module)]
+
     def params(self):
-        return []
+        own = [v for v in vars(self).values() if isinstance(v, torch.Tensor) and v.role == "alpha"]
+        return own + [p for m in self.children() for p in m.params()]
+
+    def modules(self):
+        yield self
+        for m in self.children():
+            yield from m.modules()
 
     def named(self):
         return []
+
+
+def Parameter(t):
+    """A learned tensor (here only a residual block's α): recorded with what it holds."""
+    t.role = "alpha"
+    t.layer = _linear[0]
+    record.emit("param", layer=t.layer, role="alpha", fan_in=None, fan_out=1, fn="Parameter", dist="constant", std=0.0,
+                draw="none", value=getattr(t, "value", "unknown"))
+    return t
 
 
 class Linear(Module):
@@ -36,13 +59,19 @@ class BatchNorm1d(Module):
 
 class Sequential(Module):
     def __init__(self, *modules):
-        self.modules = list(modules)
+        self.layers = list(modules)
 
     def __iter__(self):
-        return iter(self.modules)
+        return iter(self.layers)
+
+    def __getitem__(self, i):
+        return self.layers[i]
+
+    def children(self):
+        return list(self.layers)
 
     def parameters(self):
-        return iter([p for m in self.modules for p in m.params()])
+        return iter(self.params())
 
 
 class _Loss(Module):

@@ -237,6 +237,11 @@ pub const STATS: &[Stat] = &[
         of: Some(|l| l.raw_preact.unwrap_or_default()),
         ..stat("raw_preact_std", "z σ before BN", |l| l.raw_preact.map_or(f64::NAN, |m| m.std))
     },
+    Stat {
+        tooltip: "std of the residual stream x after the layer's block (a branch's sum, normalized after it with post-norm); — in a plain network",
+        of: Some(|l| l.stream.unwrap_or_default()),
+        ..stat("stream_std", "stream σ", |l| l.stream.map_or(f64::NAN, |m| m.std))
+    },
     Stat { of: Some(|l| l.act), ..stat("act_mean", "a mean", |l| l.act.mean) },
     Stat { of: Some(|l| l.act), ..stat("act_std", "a σ", |l| l.act.std) },
     Stat {
@@ -257,6 +262,11 @@ pub const STATS: &[Stat] = &[
         ..stat("pred_grad_std", "∂L/∂W σ theory", |l| l.pred_grad_std)
     },
     Stat { in_table: false, ..stat("pred_act_grad_std", "∂L/∂a σ theory", |l| l.pred_act_grad_std) },
+    Stat {
+        in_table: false,
+        tooltip: "std of the residual stream from the recursion m ← s·m + α·E[F], v ← s²·v + α²·Var[F]; — in a plain network, or with batch norm in a block",
+        ..stat("pred_stream_std", "stream σ theory", |l| l.pred_stream_std)
+    },
     Stat {
         tooltip: "fraction of (sample, unit) outputs with |tanh| > 0.99, or sigmoid < 0.01 or > 0.99; — for activations that do not saturate",
         ..stat("saturated", "saturated outputs", |l| l.saturated.unwrap_or(f64::NAN))

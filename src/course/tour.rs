@@ -740,7 +740,7 @@ mod tests {
         let file = lessons_file().unwrap();
         let tour = Tour::check(&file);
         assert_eq!(tour.errors, vec![]);
-        assert_eq!(tour.steps.len(), 23);
+        assert_eq!(tour.steps.len(), 28);
         let parts: Vec<&str> = tour.steps.iter().map(|s| s.part.as_str()).filter(|p| !p.is_empty()).collect();
         assert_eq!(parts, ["Lessons from the notes", "Lessons in training: what happens next"]);
         assert!(tour.steps.iter().all(|s| !s.title.is_empty() && !s.text.is_empty() && !s.cite.is_empty()));

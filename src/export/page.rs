@@ -255,7 +255,17 @@ where
                 Series::measured("∂L/∂a", col(|l| l.act_grad.std), da, Marker::Triangle),
                 Series::measured("∂L/∂W", col(|l| l.grad.std), dw, Marker::Diamond),
             ];
-            if config.norm.is_none() {
+            if config.arch().residual().is_some() {
+                // The stream after each block in the colour no other line of this chart has; its
+                // theory (and the branch's z and a) where the recursion has one.
+                let x = t.series[Quantity::Weights.index() % t.series.len()];
+                series.insert(0, Series::measured("residual stream x", col(|l| l.stream.map_or(f64::NAN, |m| m.std)), x, Marker::Diamond));
+                if report.layers.iter().any(|l| l.pred_stream_std.is_finite()) {
+                    series.push(Series::predicted("theory: stream, z, a", col(|l| l.pred_stream_std), x));
+                    series.push(Series::predicted("", col(|l| l.pred_preact_std), z));
+                    series.push(Series::predicted("", col(|l| l.pred_act_std), a));
+                }
+            } else if config.norm.is_none() {
                 series.push(Series::predicted("theory: z, a, ∂L/∂a, ∂L/∂W", col(|l| l.pred_preact_std), z));
                 series.push(Series::predicted("", col(|l| l.pred_act_std), a));
                 series.push(Series::predicted("", col(|l| l.pred_act_grad_std), da));

@@ -8,8 +8,10 @@
 //! A [`Compare`] is a field of the configuration, so this module sits below `config`: the runs'
 //! configurations (`Compare::runs`, `Compare::labels`) are built in `config`.
 
+use crate::choice::Entry;
 use crate::choice::{self, Choice, UnknownName};
 use crate::nn::activation::Activation;
+use crate::nn::arch::{ArchKind, NormPos, ResScale};
 use crate::nn::block::NormKind;
 use crate::nn::init::Init;
 use crate::nn::optim::OptKind;
@@ -51,6 +53,31 @@ pub enum Compare {
     Act(Runs<Activation>),
     Opt(Runs<OptKind>),
     Norm(Runs<Option<NormKind>>),
+    /// `arch:plain,residual`.
+    Arch(Runs<ArchKind>),
+    /// `res:none,gpt2,zero,rezero`, each a residual network; `plain` among them is the plain one
+    /// (so `res:plain,none,gpt2,rezero` sets plain He beside three residual starts).
+    Res(Runs<ResRun>),
+    /// `norm_pos:pre,post`.
+    NormPos(Runs<NormPos>),
+}
+
+/// One run of `compare=res:…`: a plain network, or a residual one with this scaling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResRun {
+    Plain,
+    Residual(ResScale),
+}
+
+impl Choice for ResRun {
+    const WHAT: &'static str = "residual scaling (or plain)";
+    const TABLE: &'static [Entry<Self>] = &[
+        Entry { value: ResRun::Plain, id: "plain", aliases: &["mlp"], label: "plain" },
+        Entry { value: ResRun::Residual(ResScale::None), id: "none", aliases: &["off"], label: "residual, α = 1" },
+        Entry { value: ResRun::Residual(ResScale::Gpt2), id: "gpt2", aliases: &["gpt_2"], label: "residual, GPT-2's 1/√N" },
+        Entry { value: ResRun::Residual(ResScale::Zero), id: "zero", aliases: &["zero_init"], label: "residual, zero last layer" },
+        Entry { value: ResRun::Residual(ResScale::Rezero), id: "rezero", aliases: &["skipinit"], label: "residual, ReZero" },
+    ];
 }
 
 /// Why a `compare=` value was refused.
@@ -67,7 +94,7 @@ pub enum CompareError {
 impl fmt::Display for CompareError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CompareError::UnknownKey(k) => write!(f, "cannot compare \"{k}\" (expected init, act, opt or norm)"),
+            CompareError::UnknownKey(k) => write!(f, "cannot compare \"{k}\" (expected init, act, opt, norm, arch, res or norm_pos)"),
             CompareError::Value(e) => write!(f, "{e}"),
             CompareError::Count(n) => write!(f, "{n} values given; a comparison has 2–{MAX_RUNS}"),
         }
@@ -105,6 +132,9 @@ impl Compare {
             "act" => runs(list).map(Compare::Act),
             "opt" => runs(list).map(Compare::Opt),
             "norm" => runs(list).map(Compare::Norm),
+            "arch" => runs(list).map(Compare::Arch),
+            "res" => runs(list).map(Compare::Res),
+            "norm_pos" => runs(list).map(Compare::NormPos),
             other => Err(CompareError::UnknownKey(other.to_string())),
         }
     }
@@ -118,6 +148,9 @@ impl Compare {
             Compare::Act(r) => r.len(),
             Compare::Opt(r) => r.len(),
             Compare::Norm(r) => r.len(),
+            Compare::Arch(r) => r.len(),
+            Compare::Res(r) => r.len(),
+            Compare::NormPos(r) => r.len(),
         }
     }
 }
@@ -130,6 +163,9 @@ impl fmt::Display for Compare {
             Compare::Act(r) => write!(f, "act:{}", ids(r)),
             Compare::Opt(r) => write!(f, "opt:{}", ids(r)),
             Compare::Norm(r) => write!(f, "norm:{}", ids(r)),
+            Compare::Arch(r) => write!(f, "arch:{}", ids(r)),
+            Compare::Res(r) => write!(f, "res:{}", ids(r)),
+            Compare::NormPos(r) => write!(f, "norm_pos:{}", ids(r)),
         }
     }
 }
@@ -146,6 +182,9 @@ mod tests {
             ("act:relu,tanh", "act:relu,tanh", 2),
             ("opt:sgd,momentum,adam", "opt:sgd,momentum,adam", 3),
             ("norm:none,bn,ln,rms", "norm:none,batch,layer,rms", 4),
+            ("arch:mlp,resnet", "arch:plain,residual", 2),
+            ("res:plain,none,gpt2,rezero", "res:plain,none,gpt2,rezero", 4),
+            ("norm_pos:pre,post", "norm_pos:pre,post", 2),
             ("off", "off", 1),
             ("", "off", 1),
         ] {
@@ -154,6 +193,11 @@ mod tests {
             assert_eq!(c.count(), n);
             assert_eq!(Compare::parse(written).unwrap(), c);
         }
+    }
+
+    #[test]
+    fn the_res_table_is_sound() {
+        crate::choice::check_table::<ResRun>();
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::nn::block::NormKind;
 use crate::nn::init::{BiasInit, Dist, FanMode, Gain, Init, InitSpec};
 use crate::nn::network::Shape;
 use crate::nn::optim::OptKind;
-use crate::spec::compare::Compare;
+use crate::spec::compare::{Compare, ResRun};
 use crate::spec::view::{DiagramView, Panels, ThemeChoice, View};
 use std::fmt;
 
@@ -336,6 +336,15 @@ impl Compare {
             Compare::Act(r) => r.values().map(|act| Config { act, ..one }).collect(),
             Compare::Opt(r) => r.values().map(|opt| Config { opt, ..one }).collect(),
             Compare::Norm(r) => r.values().map(|norm| Config { norm, ..one }).collect(),
+            Compare::Arch(r) => r.values().map(|arch| Config { arch, ..one }).collect(),
+            Compare::Res(r) => r
+                .values()
+                .map(|run| match run {
+                    ResRun::Plain => Config { arch: ArchKind::Plain, ..one },
+                    ResRun::Residual(res) => Config { arch: ArchKind::Residual, res, ..one },
+                })
+                .collect(),
+            Compare::NormPos(r) => r.values().map(|norm_pos| Config { norm_pos, ..one }).collect(),
         }
     }
 
@@ -348,6 +357,11 @@ impl Compare {
             Compare::Act(r) => r.values().map(|v| v.id().to_string()).collect(),
             Compare::Opt(r) => r.values().map(|v| v.id().to_string()).collect(),
             Compare::Norm(r) => r.values().map(|v| v.id().to_string()).collect(),
+            Compare::Arch(r) => r.values().map(|v| v.id().to_string()).collect(),
+            Compare::Res(r) => {
+                r.values().map(|v| if v == ResRun::Plain { "plain".to_string() } else { format!("res={}", v.id()) }).collect()
+            }
+            Compare::NormPos(r) => r.values().map(|v| format!("{}-norm", v.id())).collect(),
         }
     }
 }

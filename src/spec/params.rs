@@ -488,7 +488,7 @@ pub const PARAMS: &[Param] = &[
         ..param(
             "compare",
             "Compare",
-            "2–4 runs side by side on the same data and seed: initializers (`he_normal,xavier_normal,normal`), or `act:relu,tanh`, or `opt:sgd,adam`, or `norm:none,batch,layer`; `off` for one run",
+            "2–4 runs side by side on the same data and seed: initializers (`he_normal,xavier_normal,normal`), or `act:relu,tanh`, or `opt:sgd,adam`, or `norm:none,batch,layer`, or `arch:plain,residual`, `res:plain,none,gpt2,rezero` (`plain` a plain network beside residual ones), `norm_pos:pre,post`; `off` for one run",
             Kind::Choice,
             Control::Text,
         )

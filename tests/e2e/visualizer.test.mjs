@@ -70,6 +70,29 @@ const LESSONS = {
     const a = col(t, 'act_std');
     assert.ok(Math.abs(a[99] / a[0] - 1) < 0.01, `orthogonal keeps every norm: ${a[0]} then ${a[99]}`);
   },
+  // The residual lessons (issue 21): the stream's σ per block against the recursion q₀ = 2
+  // (He stem on unit-variance input) and q ← q + V_F.
+  'Residual, α = 1: the stream grows': (t) => {
+    const x = col(t, 'stream_std');
+    const f = Math.pow(x[19] / x[0], 2 / 19);
+    assert.ok(f > 2.6 && f < 3.4, `the stream's variance per block ×${f} (theory 3): ${x}`);
+  },
+  "GPT-2's 1/√N": (t) => {
+    const x = col(t, 'stream_std');
+    const g = Math.pow(x[19] / Math.SQRT2, 2);
+    assert.ok(g > 5.7 && g < 7.7, `variance grew ×${g} over 20 blocks (theory 1.1²⁰ ≈ 6.7): ${x}`);
+  },
+  'Zero-init residual: every block the identity': (t) => {
+    const x = col(t, 'stream_std');
+    assert.ok(x.every((v) => v === x[0]) && Math.abs(x[0] - Math.SQRT2) < 0.05, `${x}`);
+  },
+  'Pre-LN: the stream grows linearly': (t) => {
+    const x = col(t, 'stream_std');
+    for (const l of [9, 19, 39]) assert.ok(Math.abs(x[l] ** 2 / (2 + 2 * (l + 1)) - 1) < 0.1, `block ${l + 1}: ${x[l]}`);
+  },
+  'Post-LN: the stream is normalized': (t) => {
+    assert.ok(col(t, 'stream_std').every((v) => Math.abs(v - 1) < 1e-3), `${col(t, 'stream_std')}`);
+  },
 };
 
 /// tanh at the edge of chaos (χ* = 1, q* = 0.0203): the batch's z starts at std σ_w·1 ≈ 1.02 and

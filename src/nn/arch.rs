@@ -106,7 +106,7 @@ impl ResScale {
                 "the last dense layer of each branch has its std divided by √N (GPT-2, Radford et al. 2019), so the N branches together add a bounded share to the stream"
             }
             ResScale::Zero => {
-                "the last dense layer of each branch is zero (Goyal et al. 2017; Fixup, Zhang et al. 2019), so every block starts as the identity"
+                "the last dense layer of each branch is zero (Goyal et al. 2017; Fixup, Zhang et al. 2019), so every block starts as the identity (a one-layer branch only where φ(0) = 0)"
             }
             ResScale::Rezero => "α is a learned scalar per block starting at 0 (ReZero, Bachlechner et al. 2020), so every block starts as the identity",
         }

@@ -744,6 +744,7 @@ impl Config {
     pub fn shown(&self, key: &str) -> String {
         let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
         match key {
+            "depth" if self.arch == crate::nn::arch::ArchKind::Residual => plural(self.depth, "block"),
             "depth" => plural(self.depth, "layer"),
             "width" => format!("{} units", self.width),
             "batch" => plural(self.batch, "sample"),

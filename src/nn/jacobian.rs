@@ -305,4 +305,37 @@ mod tests {
         let r = tangents(&mlp, &mut Kept(&mlp), &[1.0; 8], |_, _| ControlFlow::Continue(()));
         assert!(matches!(r, Err(JacobianError::NotFinite { layer }) if (20..=34).contains(&layer)), "{r:?}");
     }
+
+    /// A residual network's Jacobian is the stream's: with every block the identity (ReZero's
+    /// α = 0, or zero last layers) it is the stem's W alone; with linear two-layer branches at
+    /// α = 1 it is W_stem·Π(I + W₁·W₂) (rows: x ↦ x·W), here against that product in f64.
+    #[test]
+    fn residual_tangents_follow_the_stream() {
+        use crate::nn::arch::{Arch, Branch, NormPos, ResScale, Residual};
+        let spec = InitSpec { kind: Init::Xavier(Dist::Normal), ..InitSpec::default() };
+        let x: Vec<f32> = (0..6).map(|i| 0.3 * i as f32 - 0.7).collect();
+        for scale in [ResScale::Rezero, ResScale::Zero, ResScale::None] {
+            let arch = Arch::Residual(Residual { branch: Branch::Two, scale, norm_pos: NormPos::Pre });
+            let shape = Shape { arch, ..Shape::plain(6, 3, 5, 1) };
+            let mlp = Mlp::new(shape, Activation::Linear, &spec, None, 4);
+            let t = last(&mlp, &x);
+            let to64 = |w: &[f32]| w.iter().map(|&v| f64::from(v)).collect::<Vec<f64>>();
+            let mut want = to64(&mlp.dense(0).unwrap().w);
+            if scale == ResScale::None {
+                for b in 0..3 {
+                    let (w1, w2) = (to64(&mlp.dense(1 + 2 * b).unwrap().w), to64(&mlp.dense(2 + 2 * b).unwrap().w));
+                    let mut m = vec![0f64; 25];
+                    matmul_f64(&w1, &w2, &mut m, 5, 5, 5);
+                    (0..5).for_each(|i| m[i * 5 + i] += 1.0);
+                    let mut next = vec![0f64; 30];
+                    matmul_f64(&want, &m, &mut next, 6, 5, 5);
+                    want = next;
+                }
+            }
+            assert_eq!((t.rows, t.cols), (6, 5));
+            for (a, b) in t.t[0].iter().zip(&want) {
+                assert!((a - b).abs() < 1e-9 * (1.0 + b.abs()), "{scale:?}: {a} against {b}");
+            }
+        }
+    }
 }

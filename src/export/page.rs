@@ -101,8 +101,19 @@ fn residual_theory(config: &Config, report: &Report, r: crate::nn::arch::Residua
         (Some(&a), Some(&b)) if a > 0.0 && a.is_finite() && b.is_finite() => {
             let total = b / a;
             let per = total.powf(1.0 / (blocks.max(2) - 1) as f64);
-            if (total - 1.0).abs() < 1e-9 {
-                "every block adds nothing to the stream at initialization (its branch is zero or α = 0): the stream stays as the first layer made it".to_string()
+            // Zero init's blocks are the identity only where the branch's φ(0) is 0 (a one-layer
+            // branch ends in φ); ReZero's α = 0 always is.
+            let identity = match r.scale {
+                crate::nn::arch::ResScale::Rezero => true,
+                crate::nn::arch::ResScale::Zero => {
+                    r.branch == crate::nn::arch::Branch::Two || crate::analysis::theory::phi(config.act, 0.0) == 0.0
+                }
+                _ => false,
+            };
+            if identity {
+                "every block is the identity at initialization (its branch's output is zero or α = 0): the stream stays as the first layer made it".to_string()
+            } else if (total - 1.0).abs() < 1e-9 {
+                "the branches add less than a billionth of the stream's variance over all the blocks".to_string()
             } else if per > 1.05 {
                 format!("the stream's variance grows ×{} over the {blocks} blocks (×{} a block)", fmt_num(total), fmt_num(per))
             } else {

@@ -302,6 +302,8 @@ fn residual_exports_scale_each_branchs_last_layer() {
         "arch=residual&res=zero&branch=1&depth=3&width=16&init=he_normal&act=relu&bias=normal:0.05",
         "arch=residual&res=rezero&depth=3&width=16&init=he_normal&act=relu&norm=layer&norm_pos=post",
         "arch=residual&res=none&depth=2&width=16&init=he_normal&act=relu&norm=rms&mode=train&l2=0.01",
+        "arch=residual&res=fixup&depth=6&width=16&init=he_normal&act=relu",
+        "arch=residual&res=deepnorm&depth=12&width=16&init=he_normal&act=relu&norm=layer",
     ] {
         let (c, _) = Config::from_query(query);
         let shape = c.shape();
@@ -322,12 +324,18 @@ fn residual_exports_scale_each_branchs_last_layer() {
                 let (dist, s) = std.unwrap_or_else(|| panic!("{query} ({}): layer {l} has no {role}", f.name()));
                 (dist, s * factor)
             };
+            let n = c.depth as f64;
             for (j, &(fi, _)) in dims.iter().enumerate() {
                 let he = SQRT2 / (fi as f64).sqrt();
                 let ends = shape.ends_branch(j);
+                let (readout, stem) = (j + 1 == dims.len(), j == 0);
+                // Fixup's N^(−1/(2m−2)) is N^(−1/2) for two layers; DeepNorm's β = (8N)^(−1/4).
                 let (want_dist, want) = match (ends, c.res.id()) {
-                    (true, "gpt2") => ("normal", he / (c.depth as f64).sqrt()),
-                    (true, "zero") => ("constant", 0.0),
+                    (true, "gpt2") => ("normal", he / n.sqrt()),
+                    (true, "zero" | "fixup") => ("constant", 0.0),
+                    (false, "fixup") if readout => ("constant", 0.0),
+                    (false, "fixup") if !stem => ("normal", he / n.sqrt()),
+                    (_, "deepnorm") if !stem && !readout => ("normal", he * (8.0 * n).powf(-0.25)),
                     _ => ("normal", he),
                 };
                 let (dist, std) = last(j + 1, "weight");
@@ -338,12 +346,20 @@ fn residual_exports_scale_each_branchs_last_layer() {
                     f.name(),
                     j + 1
                 );
-                if ends && c.res.id() == "zero" {
+                if want == 0.0 {
                     assert_eq!(last(j + 1, "bias").0, "constant", "{query} ({}): layer {} bias", f.name(), j + 1);
                 }
             }
-            let alphas = records.iter().filter(|r| r.kind == "param" && r.get("role") == "alpha").count();
-            assert_eq!(alphas, if c.res.id() == "rezero" { c.depth } else { 0 }, "{query} ({}): α per block", f.name());
+            let alphas: Vec<&Record> = records.iter().filter(|r| r.kind == "param" && r.get("role") == "alpha").collect();
+            let (count, start) = match c.res.id() {
+                "rezero" => (c.depth, 0.0),
+                "fixup" => (c.depth, 1.0),
+                _ => (0, 0.0),
+            };
+            assert_eq!(alphas.len(), count, "{query} ({}): α per block", f.name());
+            for a in alphas {
+                assert_eq!(a.num("value"), start, "{query} ({}): α starts at {start}", f.name());
+            }
             let denses = records.iter().filter(|r| r.kind == "param" && r.get("role") == "weight").map(Record::layer).max();
             assert_eq!(denses, Some(dims.len()), "{query} ({}): {} dense layers", f.name(), dims.len());
         }

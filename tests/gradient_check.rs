@@ -172,11 +172,18 @@ fn toy_datasets_train_a_little() {
 }
 
 /// Residual blocks (issue 21): the stream's skip gradient added at each fork, the branch's scaled
-/// by α, ReZero's ∂L/∂α = Σ ∂L/∂y ⊙ F, with one- and two-layer branches and layer, RMS and batch
+/// by α, ReZero's and Fixup's ∂L/∂α = Σ ∂L/∂y ⊙ F, DeepNorm's skip weighted by (2N)^(1/4), with one- and two-layer branches and layer, RMS and batch
 /// norm before the branch or after the sum.
 #[test]
 fn residual_blocks_with_every_norm_position() {
-    for (branch, scale) in [(Branch::Two, ResScale::None), (Branch::One, ResScale::Rezero), (Branch::Two, ResScale::Rezero)] {
+    let scales = [
+        (Branch::Two, ResScale::None),
+        (Branch::One, ResScale::Rezero),
+        (Branch::Two, ResScale::Rezero),
+        (Branch::Two, ResScale::Deepnorm),
+        (Branch::Two, ResScale::Fixup),
+    ];
+    for (branch, scale) in scales {
         for norm in [None, Some(NormKind::Layer), Some(NormKind::Rms), Some(NormKind::Batch)] {
             for norm_pos in [NormPos::Pre, NormPos::Post] {
                 let arch = Arch::Residual(Residual { branch, scale, norm_pos });

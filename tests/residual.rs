@@ -190,3 +190,52 @@ fn a_residual_plan_is_stem_blocks_readout() {
     assert_eq!(kinds, "D(DA)N(DA)N(DA)ND");
     assert_eq!(plan.depth(), 3);
 }
+
+/// Fixup (Zhang et al. 2019): each branch's last layer and the readout are zero, so at
+/// initialization every block is the identity, the output is 0, and the only nonzero gradient is
+/// the readout's (∂L/∂W_out = xᵀ·∂L/∂y, x the stem's output; every other gradient passes through
+/// W_out = 0). The branch's first layer is drawn as He's times N^(−1/2) (m = 2): its std
+/// √(2/n)/√N, within 5% at width 256.
+#[test]
+fn fixup_starts_as_the_identity_with_only_the_readout_learning() {
+    let q = "arch=residual&res=fixup&act=relu&init=he_normal&depth=16&width=256&batch=32&seed=3";
+    let (c, mlp, ws, x) = run(q);
+    let stem = mlp.dense(0).unwrap();
+    let mut z0 = vec![0f32; c.batch * c.width];
+    stem.affine(&x, &mut z0, c.batch);
+    for l in 0..c.depth {
+        assert!(ws.stream(l).unwrap() == z0.as_slice(), "{q}: block {} changed the stream", l + 1);
+    }
+    let first = Moments::of(&mlp.dense(1).unwrap().w).std;
+    let want = (2.0 / 256.0f64).sqrt() / 16f64.sqrt();
+    assert!((first / want - 1.0).abs() < 0.05, "{q}: the branch's first layer std {first}, Fixup's {want}");
+    let n = mlp.denses().count();
+    assert!(mlp.dense(n - 1).unwrap().w.iter().all(|&w| w == 0.0), "{q}: the readout is zero");
+    for j in 0..n - 1 {
+        assert!(ws.dw(j).iter().all(|&g| g == 0.0), "{q}: layer {j} has a gradient through a zero readout");
+    }
+    assert!(ws.dw(n - 1).iter().any(|&g| g != 0.0), "{q}: the readout has no gradient");
+}
+
+/// DeepNorm without a norm, linear branches, LeCun (σ_w² = 1): y = a·x + W₂·W₁·x with a = (2N)^(1/4)
+/// and both W's std times β = (8N)^(−1/4), so E[q_{l+1}] = (a² + β⁴)·q_l = (√(2N) + 1/(8N))·q_l
+/// (Wang et al. 2022's constants). With the post-norm (layer norm) the stream's E[x²] is 1 after
+/// every block.
+#[test]
+fn deepnorm_weights_the_skip_and_the_post_norm_resets_it() {
+    let n = 6.0f64;
+    let want = (2.0 * n).sqrt() + 1.0 / (8.0 * n);
+    let q = "arch=residual&res=deepnorm&act=linear&init=lecun_normal&depth=6&width=512&batch=128&seed=5";
+    let (c, _, ws, _) = run(q);
+    let ms = stream_ms(&ws, c.depth);
+    for (l, w) in ms.windows(2).enumerate() {
+        let factor = w[1] / w[0];
+        assert!((factor / want - 1.0).abs() < 0.01, "{q}: block {}: ×{factor}, DeepNorm's a² + β⁴ = {want}", l + 2);
+    }
+    // norm_pos=pre is overruled: DeepNorm is post-norm.
+    let q = "arch=residual&res=deepnorm&norm=layer&norm_pos=pre&act=relu&init=he_normal&depth=12&width=256&batch=64&seed=5";
+    let (c, _, ws, _) = run(q);
+    for (l, m) in stream_ms(&ws, c.depth).into_iter().enumerate() {
+        assert!((m - 1.0).abs() < 1e-3, "{q}: block {}: E[x²] {m}", l + 1);
+    }
+}

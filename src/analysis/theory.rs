@@ -572,10 +572,13 @@ pub fn predict(c: &Setup, prior: &Prior) -> Prediction {
 /// - the branch's input: the stream itself; after a pre-norm, layer norm's mean 0 and variance
 ///   v/(v + ε), or RMS norm's m/√(v + m² + ε) and v/(v + m² + ε);
 /// - its first Dense: h ~ N(μ_b, σ_w²·E[x_in²] + σ_b²), then a = φ(h) with E[a], E[a²] of
-///   [`moments`]; the last Dense of the branch has its σ_w² times f² (GPT-2: f² = 1/N; zero init:
-///   0, its bias too, [`crate::nn::arch::ResScale::last_std_factor`]), so F has mean μ_b and
-///   variance f²·σ_w²·E[a²] + σ_b² (two layers), or mean E[a] and variance Var[a] (one);
-/// - the sum: m ← s·m + α·E[F], v ← s²·v + α²·Var[F] (x and F uncorrelated: W has mean 0),
+///   [`moments`]; each Dense of the branch has its σ_w² times its factor f² (GPT-2: 1/N on the
+///   last; zero init and Fixup: 0 on the last, its bias too, and Fixup's N^(−1/(m−1)) on the
+///   first; DeepNorm: (8N)^(−1/2) on both, [`crate::nn::arch::ResScale::branch_std_factor`]), so
+///   F has mean μ_b and variance f²·σ_w²·E[a²] + σ_b² (two layers), or mean E[a] and variance
+///   Var[a] (one);
+/// - the sum: m ← s·m + α·E[F], v ← s²·v + α²·Var[F] (x and F uncorrelated: W has mean 0; s
+///   the skip's weight, DeepNorm's (2N)^(1/4), else 1),
 ///   the q_{l+1} = q_l + α²·V_F(q_l); after a post-norm, v/(v + ε) (layer norm, mean
 ///   0) or RMS norm's as above.
 ///
@@ -589,9 +592,12 @@ pub fn predict_residual(c: &Setup, prior: &Prior, r: crate::nn::arch::Residual) 
     let (sw2, _) = weight_variance(c, c.width, c.width);
     let (mb, sb2) = bias_moments(c);
     let (mb_first, sb2_first) = layer_bias_moments(c, c.input_dim, c.width);
-    let f2 = r.scale.last_std_factor(depth).powi(2);
+    let m_layers = r.branch.denses();
+    let factor2 = |k: usize| r.scale.branch_std_factor(depth, m_layers, k).powi(2);
+    // The branch's first and last dense layers (one layer: the same), a zero layer's bias zero too.
+    let (f2_first, f2) = (factor2(0), factor2(m_layers - 1));
     let (mb_last, sb2_last) = if f2 == 0.0 { (0.0, 0.0) } else { (mb, sb2) };
-    let alpha = f64::from(r.scale.alpha());
+    let (alpha, skip) = (f64::from(r.scale.alpha()), r.scale.skip(depth));
     let normalise = |kind: NormKind, m: f64, v: f64| -> (f64, f64) {
         let eps = f64::from(kind.eps());
         match kind {
@@ -607,7 +613,7 @@ pub fn predict_residual(c: &Setup, prior: &Prior, r: crate::nn::arch::Residual) 
             Some(kind) if r.norm_pos == NormPos::Pre => normalise(kind, m, v),
             _ => (m, v),
         };
-        let first_sw2 = if r.branch == Branch::One { f2 * sw2 } else { sw2 };
+        let first_sw2 = f2_first * sw2;
         let (first_mb, first_sb2) = if r.branch == Branch::One { (mb_last, sb2_last) } else { (mb, sb2) };
         let h = first_sw2 * (v_in + m_in * m_in) + first_sb2;
         let mo = moments(c.act, first_mb, h, PANELS);
@@ -619,8 +625,8 @@ pub fn predict_residual(c: &Setup, prior: &Prior, r: crate::nn::arch::Residual) 
             Branch::Two => (mb_last, f2 * sw2 * mo.1 + sb2_last),
             Branch::One => (mo.0, (mo.1 - mo.0 * mo.0).max(0.0)),
         };
-        m += alpha * mf;
-        v += alpha * alpha * vf;
+        m = skip * m + alpha * mf;
+        v = skip * skip * v + alpha * alpha * vf;
         if let Some(kind) = c.norm.filter(|_| r.norm_pos == NormPos::Post) {
             (m, v) = normalise(kind, m, v);
         }

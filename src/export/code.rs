@@ -306,6 +306,64 @@ fn pytorch(c: &Config) -> String {
     pytorch_tail(c, s, "model")
 }
 
+/// How a residual scaling draws dense layer `k` of every branch (of `m`), for `n` branches.
+#[derive(Debug, Clone, PartialEq)]
+enum LayerRule {
+    /// As the initializer draws it.
+    AsDrawn,
+    /// Weights and bias zero.
+    Zero,
+    /// The drawn weights times this Python expression.
+    Times(String),
+}
+
+fn branch_rule(r: Residual, n: usize, k: usize) -> LayerRule {
+    let m = r.branch.denses();
+    let f = r.scale.branch_std_factor(n, m, k);
+    if f == 1.0 {
+        return LayerRule::AsDrawn;
+    }
+    if f == 0.0 {
+        return LayerRule::Zero;
+    }
+    LayerRule::Times(match r.scale {
+        ResScale::Gpt2 => format!("1 / math.sqrt({n})"),
+        ResScale::Fixup => format!("{n} ** (-1 / {})", 2 * m - 2),
+        ResScale::Deepnorm => format!("(8 * {n}) ** -0.25"),
+        ResScale::None | ResScale::Zero | ResScale::Rezero => py(f),
+    })
+}
+
+/// The skip's weight as a Python expression, when it is not 1 (DeepNorm's (2N)^(1/4)).
+fn skip_py(r: Residual, n: usize) -> Option<String> {
+    (r.scale.skip(n) != 1.0).then(|| format!("(2 * {n}) ** 0.25"))
+}
+
+/// The comment above a residual scaling's lines in every framework's export.
+fn scale_comment(r: Residual, n: usize) -> Option<String> {
+    let m = r.branch.denses();
+    match r.scale {
+        ResScale::None | ResScale::Rezero => None,
+        ResScale::Gpt2 => Some(format!("GPT-2 (Radford et al. 2019): each branch's last layer's std divided by sqrt(N), N = {n} blocks")),
+        ResScale::Zero => Some("each branch's last layer zero (Goyal et al. 2017): every block starts as the identity".into()),
+        ResScale::Fixup => Some(format!(
+            "Fixup (Zhang et al. 2019): each branch's last layer and the readout zero, the branch's other layers' std times N ** (-1 / (2m - 2)), N = {n} blocks, m = {m} layers, a learned multiplier from 1"
+        )),
+        ResScale::Deepnorm => Some(format!(
+            "DeepNorm (Wang et al. 2022), decoder-only constants: post-norm LN(a * x + F(x)), a = (2N) ** 0.25, every branch layer's std times (8N) ** -0.25, N = {n} blocks"
+        )),
+    }
+}
+
+/// The multiplier α's initializer name and what it is, when the block learns one.
+fn alpha_init(r: Residual) -> Option<(&'static str, &'static str)> {
+    match r.scale {
+        ResScale::Rezero => Some(("zeros", "ReZero: a learned scalar from 0")),
+        ResScale::Fixup => Some(("ones", "Fixup: a learned multiplier from 1")),
+        _ => None,
+    }
+}
+
 /// The PyTorch modules of a residual network: a `Block` class (its norm, its branch as an
 /// `nn.Sequential`, its α) and `model = nn.Sequential(stem, *blocks, readout)`.
 fn torch_residual(c: &Config, shape: Shape, r: Residual) -> String {
@@ -325,15 +383,22 @@ fn torch_residual(c: &Config, shape: Shape, r: Residual) -> String {
         s.push_str(&format!("        self.norm = {n}\n"));
     }
     s.push_str(&format!("        self.branch = nn.Sequential({branch})\n"));
-    if r.scale.learns_alpha() {
-        s.push_str("        self.alpha = nn.Parameter(torch.zeros(()))  # ReZero: a learned scalar from 0\n");
+    if let Some((init, what)) = alpha_init(r) {
+        s.push_str(&format!("        self.alpha = nn.Parameter(torch.{init}(()))  # {what}\n"));
     }
+    let skip = match skip_py(r, shape.depth) {
+        Some(a) => {
+            s.push_str(&format!("        self.skip = {a}  # DeepNorm's a\n"));
+            "self.skip * x"
+        }
+        None => "x",
+    };
     s.push_str("\n    def forward(self, x):\n");
     let scaled = |f: &str| if r.scale.learns_alpha() { format!("self.alpha * {f}") } else { f.to_string() };
     let line = match (norm.is_some(), r.norm_pos) {
-        (true, NormPos::Pre) => format!("x + {}", scaled("self.branch(self.norm(x))")),
-        (true, NormPos::Post) => format!("self.norm(x + {})", scaled("self.branch(x)")),
-        (false, _) => format!("x + {}", scaled("self.branch(x)")),
+        (true, NormPos::Pre) => format!("{skip} + {}", scaled("self.branch(self.norm(x))")),
+        (true, NormPos::Post) => format!("self.norm({skip} + {})", scaled("self.branch(x)")),
+        (false, _) => format!("{skip} + {}", scaled("self.branch(x)")),
     };
     s.push_str(&format!("        return {line}\n\n\n"));
     s.push_str(&format!(
@@ -343,6 +408,24 @@ fn torch_residual(c: &Config, shape: Shape, r: Residual) -> String {
     s
 }
 
+/// A residual scaling's lines after PyTorch's initialization loop: each branch's layers rescaled
+/// or zeroed (`block.branch[2k]` is its k-th `nn.Linear`), and Fixup's zero readout.
+fn torch_scaling(r: Residual, n: usize, s: &mut String) {
+    let Some(comment) = scale_comment(r, n) else { return };
+    s.push_str(&format!("    # {comment}\n    for block in model[1:-1]:\n"));
+    for k in 0..r.branch.denses() {
+        let layer = format!("block.branch[{}]", 2 * k);
+        match branch_rule(r, n, k) {
+            LayerRule::AsDrawn => {}
+            LayerRule::Zero => s.push_str(&format!("        nn.init.zeros_({layer}.weight)\n        nn.init.zeros_({layer}.bias)\n")),
+            LayerRule::Times(f) => s.push_str(&format!("        {layer}.weight.mul_({f})\n")),
+        }
+    }
+    if r.scale.readout_std_factor() == 0.0 {
+        s.push_str("    nn.init.zeros_(model[-1].weight)\n    nn.init.zeros_(model[-1].bias)\n");
+    }
+}
+
 /// What a residual block computes, in one line (the exported code's docstring).
 fn block_doc(c: &Config, r: Residual) -> String {
     let f = match r.branch {
@@ -350,10 +433,11 @@ fn block_doc(c: &Config, r: Residual) -> String {
         Branch::One => "F = dense -> act",
     };
     let a = if r.scale.learns_alpha() { "alpha * " } else { "" };
+    let x = if r.scale.skip(c.depth) == 1.0 { "x" } else { "a * x" };
     match (c.norm.is_some(), r.norm_pos) {
-        (true, NormPos::Pre) => format!("x + {a}F(Norm(x)), {f} (pre-norm)"),
-        (true, NormPos::Post) => format!("Norm(x + {a}F(x)), {f} (post-norm)"),
-        (false, _) => format!("x + {a}F(x), {f}"),
+        (true, NormPos::Pre) => format!("{x} + {a}F(Norm(x)), {f} (pre-norm)"),
+        (true, NormPos::Post) => format!("Norm({x} + {a}F(x)), {f} (post-norm)"),
+        (false, _) => format!("{x} + {a}F(x), {f}"),
     }
 }
 
@@ -373,20 +457,7 @@ fn pytorch_tail(c: &Config, mut s: String, modules: &str) -> String {
         s.push('\n');
     }
     if let Some(r) = c.arch().residual() {
-        let last = match r.branch {
-            Branch::Two => "block.branch[2]",
-            Branch::One => "block.branch[0]",
-        };
-        match r.scale {
-            ResScale::Gpt2 => s.push_str(&format!(
-                "    # GPT-2 (Radford et al. 2019): each branch's last layer's std divided by sqrt(N), N = {n} blocks\n    for block in model[1:-1]:\n        {last}.weight.mul_(1 / math.sqrt({n}))\n",
-                n = c.depth
-            )),
-            ResScale::Zero => s.push_str(&format!(
-                "    # each branch's last layer zero (Goyal et al. 2017; Fixup): every block starts as the identity\n    for block in model[1:-1]:\n        nn.init.zeros_({last}.weight)\n        nn.init.zeros_({last}.bias)\n"
-            )),
-            ResScale::None | ResScale::Rezero => {}
-        }
+        torch_scaling(r, c.depth, &mut s);
     }
     if c.view == View::Train {
         let lr = py(c.lr);
@@ -543,27 +614,32 @@ fn keras_norm(kind: NormKind) -> String {
 /// A residual network in Keras's functional API: the stem, `depth` blocks (norm, branch, the
 /// sum, with a `Scale` layer holding ReZero's α), the readout.
 fn keras_residual(c: &Config, shape: Shape, r: Residual, reg: &str) -> String {
-    let w = shape.width;
+    let (w, n) = (shape.width, shape.depth);
     let mut s = String::new();
     let act = keras_activation(c.act);
     let leaky = matches!(c.act, Activation::LeakyRelu(_));
-    match r.scale {
-        ResScale::Gpt2 => s.push_str(&format!(
-            "# GPT-2 (Radford et al. 2019): each branch's last layer's std divided by sqrt(N), N = {n} blocks\ndef last_kernel():\n    k = kernel()\n    return lambda shape, dtype=None: k(shape, dtype) / math.sqrt({n})\n\n",
-            n = c.depth
-        )),
-        ResScale::Zero => s.push_str("# each branch's last layer zero (Goyal et al. 2017; Fixup): every block starts as the identity\ndef last_kernel():\n    return \"zeros\"\n\n"),
-        ResScale::None | ResScale::Rezero => s.push_str("last_kernel = kernel\n\n"),
+    if let Some(comment) = scale_comment(r, n) {
+        s.push_str(&format!("# {comment}\n"));
     }
-    let last_bias = if r.scale == ResScale::Zero { "\"zeros\"".to_string() } else { format!("bias({w}, {w})") };
-    if r.scale.learns_alpha() {
-        s.push_str("class Scale(keras.layers.Layer):\n    \"\"\"ReZero's alpha: a learned scalar from 0.\"\"\"\n\n    def build(self, input_shape):\n        self.alpha = self.add_weight(shape=(), initializer=\"zeros\", name=\"alpha\")\n\n    def call(self, h):\n        return self.alpha * h\n\n");
+    let rules: Vec<LayerRule> = (0..r.branch.denses()).map(|k| branch_rule(r, n, k)).collect();
+    if rules.iter().any(|x| matches!(x, LayerRule::Times(_))) {
+        s.push_str("def scaled(f):\n    k = kernel()\n    return lambda shape, dtype=None: k(shape, dtype) * f\n\n");
+    } else if scale_comment(r, n).is_some() {
+        s.push('\n');
+    }
+    // A branch layer's (kernel, bias) initializers.
+    let inits = |rule: &LayerRule| match rule {
+        LayerRule::AsDrawn => ("kernel()".to_string(), format!("bias({w}, {w})")),
+        LayerRule::Zero => ("\"zeros\"".to_string(), "\"zeros\"".to_string()),
+        LayerRule::Times(f) => (format!("scaled({f})"), format!("bias({w}, {w})")),
+    };
+    if let Some((init, what)) = alpha_init(r) {
+        s.push_str(&format!("class Scale(keras.layers.Layer):\n    \"\"\"{what}.\"\"\"\n\n    def build(self, input_shape):\n        self.alpha = self.add_weight(shape=(), initializer=\"{init}\", name=\"alpha\")\n\n    def call(self, h):\n        return self.alpha * h\n\n"));
     }
     s.push_str(&format!("# Residual blocks: {}\n", block_doc(c, r)));
     s.push_str(&format!(
-        "inputs = keras.Input(shape=({i},))\nx = keras.layers.Dense({w}, kernel_initializer=kernel(), bias_initializer=bias({i}, {w}){reg})(inputs)\nfor _ in range({d}):\n",
+        "inputs = keras.Input(shape=({i},))\nx = keras.layers.Dense({w}, kernel_initializer=kernel(), bias_initializer=bias({i}, {w}){reg})(inputs)\nfor _ in range({n}):\n",
         i = shape.input,
-        d = shape.depth
     ));
     let norm = c.norm.map(keras_norm);
     let input = match (&norm, r.norm_pos) {
@@ -571,29 +647,35 @@ fn keras_residual(c: &Config, shape: Shape, r: Residual, reg: &str) -> String {
         _ => "x".into(),
     };
     let dense_act = if leaky { "None".to_string() } else { act };
-    let (k1, b1) = if r.branch == Branch::One {
-        ("last_kernel()".to_string(), last_bias.clone())
-    } else {
-        ("kernel()".to_string(), format!("bias({w}, {w})"))
-    };
+    let (k1, b1) = inits(&rules[0]);
     s.push_str(&format!(
         "    h = keras.layers.Dense({w}, activation={dense_act}, kernel_initializer={k1}, bias_initializer={b1}{reg})({input})\n"
     ));
     if let Activation::LeakyRelu(sl) = c.act {
         s.push_str(&format!("    h = keras.layers.LeakyReLU(negative_slope={})(h)\n", py32(sl)));
     }
-    if r.branch == Branch::Two {
-        s.push_str(&format!("    h = keras.layers.Dense({w}, kernel_initializer=last_kernel(), bias_initializer={last_bias}{reg})(h)\n"));
+    if let Some(rule) = rules.get(1) {
+        let (k2, b2) = inits(rule);
+        s.push_str(&format!("    h = keras.layers.Dense({w}, kernel_initializer={k2}, bias_initializer={b2}{reg})(h)\n"));
     }
     if r.scale.learns_alpha() {
         s.push_str("    h = Scale()(h)\n");
     }
-    s.push_str("    x = keras.layers.Add()([x, h])\n");
+    let skip = match skip_py(r, n) {
+        Some(a) => format!("keras.layers.Rescaling({a})(x)"),
+        None => "x".into(),
+    };
+    s.push_str(&format!("    x = keras.layers.Add()([{skip}, h])\n"));
     if let (Some(n), NormPos::Post) = (&norm, r.norm_pos) {
         s.push_str(&format!("    x = {n}(x)\n"));
     }
+    let (ko, bo) = if r.scale.readout_std_factor() == 0.0 {
+        ("\"zeros\"".to_string(), "\"zeros\"".to_string())
+    } else {
+        ("kernel()".to_string(), format!("bias({w}, {})", shape.output))
+    };
     s.push_str(&format!(
-        "outputs = keras.layers.Dense({o}, kernel_initializer=kernel(), bias_initializer=bias({w}, {o}){reg})(x)\nmodel = keras.Model(inputs, outputs)\n",
+        "outputs = keras.layers.Dense({o}, kernel_initializer={ko}, bias_initializer={bo}{reg})(x)\nmodel = keras.Model(inputs, outputs)\n",
         o = shape.output
     ));
     s
@@ -697,10 +779,17 @@ fn jax(c: &Config) -> String {
         s.push_str(&format!("        for _ in range({}):\n", shape.depth));
         jax_hidden(c, shape, &mut s);
     }
-    s.push_str(&format!(
-        "        return nn.Dense({o}, kernel_init=kernel_init, bias_init=bias_init(x.shape[-1], {o}))(x)\n\n",
-        o = shape.output
-    ));
+    if shape.arch.residual().is_some_and(|r| r.scale.readout_std_factor() == 0.0) {
+        s.push_str(&format!(
+            "        return nn.Dense({o}, kernel_init=nn.initializers.zeros, bias_init=nn.initializers.zeros)(x)  # Fixup's zero readout\n\n",
+            o = shape.output
+        ));
+    } else {
+        s.push_str(&format!(
+            "        return nn.Dense({o}, kernel_init=kernel_init, bias_init=bias_init(x.shape[-1], {o}))(x)\n\n",
+            o = shape.output
+        ));
+    }
     jax_tail(c, s)
 }
 
@@ -716,20 +805,22 @@ fn jax_norm(kind: NormKind) -> String {
 /// A residual network in Flax: a `Block` module (norm, branch, α, the sum) and `MLP` (the stem,
 /// the blocks, the readout; the readout line is the caller's).
 fn jax_residual(c: &Config, shape: Shape, r: Residual) -> String {
-    let w = shape.width;
+    let (w, n) = (shape.width, shape.depth);
     let mut s = String::new();
-    let last_bias = match r.scale {
-        ResScale::Zero => "nn.initializers.zeros".to_string(),
-        _ => format!("bias_init({w}, {w})"),
-    };
-    match r.scale {
-        ResScale::Gpt2 => s.push_str(&format!(
-            "# GPT-2 (Radford et al. 2019): each branch's last layer's std divided by sqrt(N), N = {n} blocks\nlast_kernel = lambda key, shape, dtype=jnp.float32: kernel_init(key, shape, dtype) / math.sqrt({n})\n\n",
-            n = c.depth
-        )),
-        ResScale::Zero => s.push_str("# each branch's last layer zero (Goyal et al. 2017; Fixup): every block starts as the identity\nlast_kernel = nn.initializers.zeros\n\n"),
-        ResScale::None | ResScale::Rezero => s.push_str("last_kernel = kernel_init\n\n"),
+    if let Some(comment) = scale_comment(r, n) {
+        s.push_str(&format!("# {comment}\n"));
     }
+    let rules: Vec<LayerRule> = (0..r.branch.denses()).map(|k| branch_rule(r, n, k)).collect();
+    if rules.iter().any(|x| matches!(x, LayerRule::Times(_))) {
+        s.push_str("def scaled(f):\n    return lambda key, shape, dtype=jnp.float32: kernel_init(key, shape, dtype) * f\n\n");
+    } else if scale_comment(r, n).is_some() {
+        s.push('\n');
+    }
+    let inits = |rule: &LayerRule| match rule {
+        LayerRule::AsDrawn => ("kernel_init".to_string(), format!("bias_init({w}, {w})")),
+        LayerRule::Zero => ("nn.initializers.zeros".to_string(), "nn.initializers.zeros".to_string()),
+        LayerRule::Times(f) => (format!("scaled({f})"), format!("bias_init({w}, {w})")),
+    };
     s.push_str(&format!(
         "class Block(nn.Module):\n    \"\"\"{}\"\"\"\n\n    @nn.compact\n    def __call__(self, x, train=True):\n",
         block_doc(c, r)
@@ -739,26 +830,26 @@ fn jax_residual(c: &Config, shape: Shape, r: Residual) -> String {
         (Some(n), NormPos::Pre) => s.push_str(&format!("        h = {n}(x)\n")),
         _ => s.push_str("        h = x\n"),
     }
-    let (k1, b1) = if r.branch == Branch::One {
-        ("last_kernel".to_string(), last_bias.clone())
-    } else {
-        ("kernel_init".to_string(), format!("bias_init({w}, {w})"))
-    };
+    let (k1, b1) = inits(&rules[0]);
     s.push_str(&format!("        h = act(nn.Dense({w}, kernel_init={k1}, bias_init={b1})(h))\n"));
-    if r.branch == Branch::Two {
-        s.push_str(&format!("        h = nn.Dense({w}, kernel_init=last_kernel, bias_init={last_bias})(h)\n"));
+    if let Some(rule) = rules.get(1) {
+        let (k2, b2) = inits(rule);
+        s.push_str(&format!("        h = nn.Dense({w}, kernel_init={k2}, bias_init={b2})(h)\n"));
     }
-    if r.scale.learns_alpha() {
-        s.push_str("        h = self.param(\"alpha\", nn.initializers.zeros, ()) * h  # ReZero: a learned scalar from 0\n");
+    if let Some((init, what)) = alpha_init(r) {
+        s.push_str(&format!("        h = self.param(\"alpha\", nn.initializers.{init}, ()) * h  # {what}\n"));
     }
-    s.push_str("        x = x + h\n");
+    match skip_py(r, n) {
+        Some(a) => s.push_str(&format!("        x = {a} * x + h  # DeepNorm's a\n")),
+        None => s.push_str("        x = x + h\n"),
+    }
     if let (Some(n), NormPos::Post) = (&norm, r.norm_pos) {
         s.push_str(&format!("        x = {n}(x)\n"));
     }
     s.push_str("        return x\n\n");
     s.push_str("class MLP(nn.Module):\n    @nn.compact\n    def __call__(self, x, train=True):\n");
     s.push_str(&format!("        x = nn.Dense({w}, kernel_init=kernel_init, bias_init=bias_init(x.shape[-1], {w}))(x)\n"));
-    s.push_str(&format!("        for _ in range({}):\n            x = Block()(x, train)\n", shape.depth));
+    s.push_str(&format!("        for _ in range({n}):\n            x = Block()(x, train)\n"));
     s
 }
 

@@ -103,13 +103,7 @@ fn residual_theory(config: &Config, report: &Report, r: crate::nn::arch::Residua
             let per = total.powf(1.0 / (blocks.max(2) - 1) as f64);
             // Zero init's blocks are the identity only where the branch's φ(0) is 0 (a one-layer
             // branch ends in φ); ReZero's α = 0 always is.
-            let identity = match r.scale {
-                crate::nn::arch::ResScale::Rezero => true,
-                crate::nn::arch::ResScale::Zero => {
-                    r.branch == crate::nn::arch::Branch::Two || crate::analysis::theory::phi(config.act, 0.0) == 0.0
-                }
-                _ => false,
-            };
+            let identity = r.scale.starts_as_identity(r.branch, crate::analysis::theory::phi(config.act, 0.0));
             if identity {
                 "every block is the identity at initialization (its branch's output is zero or α = 0): the stream stays as the first layer made it".to_string()
             } else if (total - 1.0).abs() < 1e-9 {
@@ -123,10 +117,13 @@ fn residual_theory(config: &Config, report: &Report, r: crate::nn::arch::Residua
         _ => "with batch norm inside a block the statistics are the batch's, and the recursion has no closed form: no prediction is drawn"
             .to_string(),
     };
-    let summary = format!(
-        "<strong>Mean-field theory of the stream</strong>: x_(l+1) = x_l + α·F(x_l), so q_(l+1) = q_l + α²·V_F(q_l); <strong>{}</strong>.",
-        escape(&growth)
-    );
+    let recursion = if r.scale.skip(blocks) == 1.0 {
+        "x_(l+1) = x_l + α·F(x_l), so q_(l+1) = q_l + α²·V_F(q_l)".to_string()
+    } else {
+        let a = fmt_num(r.scale.skip(blocks));
+        format!("x_(l+1) = {a}·x_l + F(x_l), so q_(l+1) = {a}²·q_l + V_F(q_l) before the norm")
+    };
+    let summary = format!("<strong>Mean-field theory of the stream</strong>: {recursion}; <strong>{}</strong>.", escape(&growth));
     let agreement = report.theory.disagreement.clone().unwrap_or_else(|| {
         "The measured std of the stream and of each branch's z and a follows the prediction within 20% in every block (thin lines in the std chart); the backward pass through the blocks is not predicted.".to_string()
     });

@@ -69,16 +69,75 @@ pub enum ResScale {
     /// α, De & Smith 2020): every block is the identity at initialization; the branch's weights
     /// are drawn as usual.
     Rezero,
+    /// Fixup (Zhang, Dauphin & Ma 2019, "Fixup initialization: residual learning without
+    /// normalization", §3): the last dense layer of every branch and the readout zero (weights
+    /// and biases), the branch's other dense layers drawn as usual with their std times
+    /// N^(−1/(2m−2)) for m dense layers per branch (N^(−1/2) for two), and a scalar multiplier
+    /// per branch starting at 1, learned (α here). Fixup's scalar biases before each layer are
+    /// the dense layers' own biases here, one per unit, starting where `bias` says (0 by
+    /// default). With one dense layer per branch there is no other layer to scale.
+    Fixup,
+    /// DeepNorm (Wang, Ma, Dong, Huang, Zhang & Wei 2022, "DeepNet: scaling transformers to
+    /// 1,000 layers", Figure 2 and Table 1): post-norm x_{l+1} = LN(a·x_l + F(x_l)) with the skip
+    /// up-weighted by a = (2N)^(1/4) and every dense layer of each branch drawn with its std
+    /// times β = (8N)^(−1/4), the paper's constants for an encoder-only or decoder-only network
+    /// of N blocks (its encoder–decoder constants differ). The norm sits after the sum whatever
+    /// `norm_pos` says; without a norm the skip's a multiplies the stream's variance by √(2N)
+    /// every block.
+    Deepnorm,
 }
 
 impl ResScale {
     /// The factor on the std of every branch's last dense layer for `n` branches.
     #[must_use]
     pub fn last_std_factor(self, n: usize) -> f64 {
+        self.branch_std_factor(n, 2, 1)
+    }
+
+    /// The factor on the std of dense layer `k` (0-based) of a branch of `m` dense layers, for
+    /// `n` branches: GPT-2's 1/√n and zero init's 0 on the last; Fixup's 0 on the last and
+    /// n^(−1/(2m−2)) on the others; DeepNorm's β = (8n)^(−1/4) on all.
+    #[must_use]
+    pub fn branch_std_factor(self, n: usize, m: usize, k: usize) -> f64 {
+        let (n, last) = (n.max(1) as f64, k + 1 == m);
         match self {
             ResScale::None | ResScale::Rezero => 1.0,
-            ResScale::Gpt2 => 1.0 / (n.max(1) as f64).sqrt(),
-            ResScale::Zero => 0.0,
+            ResScale::Gpt2 if last => 1.0 / n.sqrt(),
+            ResScale::Zero | ResScale::Fixup if last => 0.0,
+            ResScale::Gpt2 | ResScale::Zero => 1.0,
+            ResScale::Fixup => n.powf(-1.0 / (2.0 * m as f64 - 2.0)),
+            ResScale::Deepnorm => (8.0 * n).powf(-0.25),
+        }
+    }
+
+    /// The factor on the std of the readout (the last dense layer): Fixup's 0 (its bias too).
+    #[must_use]
+    pub fn readout_std_factor(self) -> f64 {
+        if self == ResScale::Fixup {
+            0.0
+        } else {
+            1.0
+        }
+    }
+
+    /// The weight of the skip, s in y = s·x + α·F: DeepNorm's (2n)^(1/4) for `n` branches, 1
+    /// otherwise.
+    #[must_use]
+    pub fn skip(self, n: usize) -> f64 {
+        if self == ResScale::Deepnorm {
+            (2.0 * n.max(1) as f64).powf(0.25)
+        } else {
+            1.0
+        }
+    }
+
+    /// Where the block's norm sits: DeepNorm's is after the sum whatever was chosen.
+    #[must_use]
+    pub fn norm_pos(self, chosen: NormPos) -> NormPos {
+        if self == ResScale::Deepnorm {
+            NormPos::Post
+        } else {
+            chosen
         }
     }
 
@@ -87,14 +146,27 @@ impl ResScale {
     pub fn alpha(self) -> f32 {
         match self {
             ResScale::Rezero => 0.0,
-            ResScale::None | ResScale::Gpt2 | ResScale::Zero => 1.0,
+            ResScale::None | ResScale::Gpt2 | ResScale::Zero | ResScale::Fixup | ResScale::Deepnorm => 1.0,
         }
     }
 
-    /// Whether α is learned (a parameter of the block).
+    /// Whether α is learned (a parameter of the block): ReZero's from 0, Fixup's multiplier
+    /// from 1.
     #[must_use]
     pub fn learns_alpha(self) -> bool {
-        self == ResScale::Rezero
+        matches!(self, ResScale::Rezero | ResScale::Fixup)
+    }
+
+    /// Whether every block is the identity at initialization (its branch's output is zero or
+    /// α = 0) for this branch and an activation with φ(0) = `phi_zero`: ReZero always; zero init
+    /// and Fixup where the branch ends in a zero layer (two layers) or in φ(0) = 0.
+    #[must_use]
+    pub fn starts_as_identity(self, branch: Branch, phi_zero: f64) -> bool {
+        match self {
+            ResScale::Rezero => true,
+            ResScale::Zero | ResScale::Fixup => branch == Branch::Two || phi_zero == 0.0,
+            ResScale::None | ResScale::Gpt2 | ResScale::Deepnorm => false,
+        }
     }
 
     /// What it is meant for, in a sentence with its source.
@@ -109,6 +181,12 @@ impl ResScale {
                 "the last dense layer of each branch is zero (Goyal et al. 2017; Fixup, Zhang et al. 2019), so every block starts as the identity (a one-layer branch only where φ(0) = 0)"
             }
             ResScale::Rezero => "α is a learned scalar per block starting at 0 (ReZero, Bachlechner et al. 2020), so every block starts as the identity",
+            ResScale::Fixup => {
+                "Fixup (Zhang et al. 2019): each branch's last layer and the readout are zero, the branch's other layers' std is multiplied by N^(−1/(2m−2)) for m layers per branch, and a learned multiplier per branch starts at 1, so a deep network trains without normalization"
+            }
+            ResScale::Deepnorm => {
+                "DeepNorm (Wang et al. 2022): post-norm LN(a·x + F(x)) with the skip weighted by a = (2N)^(1/4) and the branch's layers' std multiplied by β = (8N)^(−1/4) (the paper's decoder-only constants), so each update moves the stream by a bounded amount; meant for a network with a norm"
+            }
         }
     }
 }
@@ -120,6 +198,8 @@ impl Choice for ResScale {
         Entry { value: ResScale::Gpt2, id: "gpt2", aliases: &["gpt_2"], label: "GPT-2: last layer std ÷ √N" },
         Entry { value: ResScale::Zero, id: "zero", aliases: &["zero_init", "skipinit_zero"], label: "zero last layer" },
         Entry { value: ResScale::Rezero, id: "rezero", aliases: &["skipinit"], label: "ReZero: learned α from 0" },
+        Entry { value: ResScale::Fixup, id: "fixup", aliases: &[], label: "Fixup: N^(−1/(2m−2)), last and readout zero" },
+        Entry { value: ResScale::Deepnorm, id: "deepnorm", aliases: &["deepnet"], label: "DeepNorm: skip (2N)^¼, β = (8N)^−¼" },
     ];
 }
 
@@ -218,5 +298,30 @@ mod tests {
         assert!((ResScale::Gpt2.last_std_factor(50) - 0.141_421_356).abs() < 1e-8);
         assert_eq!(ResScale::Zero.last_std_factor(50), 0.0);
         assert_eq!(ResScale::None.last_std_factor(50), 1.0);
+    }
+
+    /// Fixup's N^(−1/(2m−2)) (Zhang et al. 2019, §3) and DeepNorm's decoder-only a = (2N)^(1/4),
+    /// β = (8N)^(−1/4) (Wang et al. 2022, Table 1), at N = 6, 12, 50 and 100, written out by hand.
+    #[test]
+    fn fixup_and_deepnorm_constants_are_the_papers() {
+        // (N, N^(−1/2) for m = 2, N^(−1/4) for m = 3, (2N)^(1/4), (8N)^(−1/4))
+        let rows = [
+            (6, 0.408_248_290_464, 0.638_943_104_246, 1.861_209_718_204, 0.379_917_842_826),
+            (12, 0.288_675_134_595, 0.537_284_965_912, 2.213_363_839_401, 0.319_471_552_123),
+            (50, 0.141_421_356_237, 0.376_060_309_309, 3.162_277_660_168, 0.223_606_797_750),
+            (100, 0.100_000_000_000, 0.316_227_766_017, 3.760_603_093_086, 0.188_030_154_654),
+        ];
+        for (n, fixup2, fixup3, a, beta) in rows {
+            let close = |x: f64, want: f64| (x - want).abs() < 1e-9;
+            assert!(close(ResScale::Fixup.branch_std_factor(n, 2, 0), fixup2), "Fixup m = 2 at N = {n}");
+            assert!(close(ResScale::Fixup.branch_std_factor(n, 3, 0), fixup3), "Fixup m = 3 at N = {n}");
+            assert!(close(ResScale::Fixup.branch_std_factor(n, 3, 1), fixup3), "Fixup m = 3, middle, at N = {n}");
+            assert_eq!(ResScale::Fixup.branch_std_factor(n, 2, 1), 0.0, "Fixup's last layer");
+            assert_eq!(ResScale::Fixup.readout_std_factor(), 0.0, "Fixup's readout");
+            assert!(close(ResScale::Deepnorm.skip(n), a), "DeepNorm a at N = {n}");
+            assert!(close(ResScale::Deepnorm.branch_std_factor(n, 2, 0), beta), "DeepNorm β at N = {n}");
+            assert!(close(ResScale::Deepnorm.branch_std_factor(n, 2, 1), beta), "DeepNorm β, last, at N = {n}");
+            assert_eq!(ResScale::Deepnorm.norm_pos(NormPos::Pre), NormPos::Post);
+        }
     }
 }

@@ -80,6 +80,22 @@ impl Shape {
         }
     }
 
+    /// The factor a residual scaling puts on Dense `j`'s std ([`crate::nn::arch::ResScale`]):
+    /// its place in its branch decides, and Fixup zeroes the readout; 1 for the stem and in a
+    /// plain network.
+    #[must_use]
+    pub fn std_factor(&self, j: usize) -> f64 {
+        let Arch::Residual(r) = self.arch else { return 1.0 };
+        let m = r.branch.denses();
+        if j == 0 {
+            1.0
+        } else if j > self.depth * m {
+            r.scale.readout_std_factor()
+        } else {
+            r.scale.branch_std_factor(self.depth, m, (j - 1) % m)
+        }
+    }
+
     /// Whether Dense `j` is the last layer of a residual branch (the one GPT-2 and zero-init
     /// scale).
     #[must_use]
@@ -132,7 +148,8 @@ impl Mlp {
             }
             // After a Dense the sum may overwrite F; after φ it may not (φ's backward reads a).
             let in_place = r.branch == Branch::Two;
-            blocks.push(Block::Merge(Merge { alpha: r.scale.alpha(), learns_alpha: r.scale.learns_alpha(), skip: 1.0, in_place }));
+            let skip = r.scale.skip(shape.depth) as f32;
+            blocks.push(Block::Merge(Merge { alpha: r.scale.alpha(), learns_alpha: r.scale.learns_alpha(), skip, in_place }));
             blocks.extend(norm_at(NormPos::Post));
         }
         blocks.push(dense(dims[dims.len() - 1]));
@@ -170,16 +187,14 @@ impl Mlp {
         let mut b = vec![0f32; fan_out];
         init.fill_weights(&mut w, fan_in, fan_out, act, &mut rng);
         init.fill_bias(&mut b, fan_in, act, &mut rng);
-        if let Some(r) = shape.arch.residual().filter(|_| shape.ends_branch(j)) {
-            // GPT-2's 1/√N on the std, or zero (weights and bias): after the draw, so the other
-            // layers' bits do not depend on it.
-            let factor = r.scale.last_std_factor(shape.depth) as f32;
-            if factor == 0.0 {
-                w.fill(0.0);
-                b.fill(0.0);
-            } else if factor != 1.0 {
-                w.iter_mut().for_each(|v| *v *= factor);
-            }
+        // A residual scaling's factor (GPT-2's 1/√N, Fixup's, DeepNorm's β, or zero: weights
+        // and bias): after the draw, so the other layers' bits do not depend on it.
+        let factor = shape.std_factor(j) as f32;
+        if factor == 0.0 {
+            w.fill(0.0);
+            b.fill(0.0);
+        } else if factor != 1.0 {
+            w.iter_mut().for_each(|v| *v *= factor);
         }
         Dense { fan_in, fan_out, w, b }
     }

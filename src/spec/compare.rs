@@ -77,6 +77,8 @@ impl Choice for ResRun {
         Entry { value: ResRun::Residual(ResScale::Gpt2), id: "gpt2", aliases: &["gpt_2"], label: "residual, GPT-2's 1/√N" },
         Entry { value: ResRun::Residual(ResScale::Zero), id: "zero", aliases: &["zero_init"], label: "residual, zero last layer" },
         Entry { value: ResRun::Residual(ResScale::Rezero), id: "rezero", aliases: &["skipinit"], label: "residual, ReZero" },
+        Entry { value: ResRun::Residual(ResScale::Fixup), id: "fixup", aliases: &[], label: "residual, Fixup" },
+        Entry { value: ResRun::Residual(ResScale::Deepnorm), id: "deepnorm", aliases: &["deepnet"], label: "residual, DeepNorm" },
     ];
 }
 

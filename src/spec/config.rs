@@ -228,7 +228,7 @@ impl Config {
     /// position.
     #[must_use]
     pub fn arch(&self) -> Arch {
-        self.arch.with(Residual { branch: self.branch, scale: self.res, norm_pos: self.norm_pos })
+        self.arch.with(Residual { branch: self.branch, scale: self.res, norm_pos: self.res.norm_pos(self.norm_pos) })
     }
 
     /// The numbers the theory and the verdict read of this configuration.
@@ -302,7 +302,7 @@ impl Config {
             "slope" => matches!(self.act, Activation::LeakyRelu(_)),
             "noise" => self.input != InputKind::Gaussian,
             "branch" | "res" => self.arch == ArchKind::Residual,
-            "norm_pos" => self.arch == ArchKind::Residual && self.norm.is_some(),
+            "norm_pos" => self.arch == ArchKind::Residual && self.norm.is_some() && self.res != ResScale::Deepnorm,
             _ => true,
         }
     }

@@ -384,7 +384,7 @@ pub const PARAMS: &[Param] = &[
         ..param(
             "res",
             "Residual scaling",
-            "how each branch starts: `none` (α = 1), `gpt2` (its last layer's std ÷ √N, N blocks; Radford et al. 2019), `zero` (its last layer zero; Goyal et al. 2017), `rezero` (a learned α from 0; Bachlechner et al. 2020)",
+            "how each branch starts: `none` (α = 1), `gpt2` (its last layer's std ÷ √N, N blocks; Radford et al. 2019), `zero` (its last layer zero; Goyal et al. 2017), `rezero` (a learned α from 0; Bachlechner et al. 2020), `fixup` (the branch's other layers × N^(−1/(2m−2)), its last layer and the readout zero, a learned multiplier from 1; Zhang et al. 2019), `deepnorm` (post-norm LN(a·x + F(x)), a = (2N)^(1/4), the branch's layers × (8N)^(−1/4); Wang et al. 2022)",
             Kind::Choice,
             Control::Select,
         )
@@ -397,7 +397,7 @@ pub const PARAMS: &[Param] = &[
         ..param(
             "norm_pos",
             "Norm position",
-            "where a residual block's norm sits: `pre` x + F(Norm(x)) (pre-LN, GPT-2) or `post` Norm(x + F(x)) (the original transformer, BERT)",
+            "where a residual block's norm sits: `pre` x + F(Norm(x)) (pre-LN, GPT-2) or `post` Norm(x + F(x)) (the original transformer, BERT); `deepnorm` is always post",
             Kind::Choice,
             Control::Select,
         )
@@ -488,7 +488,7 @@ pub const PARAMS: &[Param] = &[
         ..param(
             "compare",
             "Compare",
-            "2–4 runs side by side on the same data and seed: initializers (`he_normal,xavier_normal,normal`), or `act:relu,tanh`, or `opt:sgd,adam`, or `norm:none,batch,layer`, or `arch:plain,residual`, `res:plain,none,gpt2,rezero` (`plain` a plain network beside residual ones), `norm_pos:pre,post`; `off` for one run",
+            "2–4 runs side by side on the same data and seed: initializers (`he_normal,xavier_normal,normal`), or `act:relu,tanh`, or `opt:sgd,adam`, or `norm:none,batch,layer`, or `arch:plain,residual`, `res:plain,none,gpt2,zero,rezero,fixup,deepnorm` (`plain` a plain network beside residual ones), `norm_pos:pre,post`; `off` for one run",
             Kind::Choice,
             Control::Text,
         )

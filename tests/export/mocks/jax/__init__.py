@@ -29,6 +29,9 @@ class Drawn:
         return Drawn(self.shape, self.dist, self.std / k, self.key, **self.extra)
 
     def __mul__(self, x):
+        """A rescaled draw (`init(...) * f`), or a parameter times an array (ReZero's `alpha * h`)."""
+        if isinstance(x, (int, float)):
+            return Drawn(self.shape, self.dist, self.std * x, self.key, **self.extra)
         return x
 
 

@@ -49,6 +49,9 @@ class _Value:
     def __truediv__(self, k):
         return _Value(self.fn, self.dist, self.std / k, self.draw, self.extra)
 
+    def __mul__(self, k):
+        return _Value(self.fn, self.dist, self.std * k, self.draw, self.extra)
+
 
 def _put(v, layer, role, shape):
     fan_in = shape[0] if len(shape) > 1 else None
@@ -305,7 +308,7 @@ class _Loss:
 
 initializers = SimpleNamespace(Constant=Constant, Zeros=Zeros, RandomNormal=RandomNormal, TruncatedNormal=TruncatedNormal,
                                RandomUniform=RandomUniform, VarianceScaling=VarianceScaling, Orthogonal=Orthogonal)
-layers = SimpleNamespace(Dense=Dense, BatchNormalization=BatchNormalization, Activation=_Passive, LeakyReLU=_Passive, Add=_Passive,
+layers = SimpleNamespace(Dense=Dense, BatchNormalization=BatchNormalization, Activation=_Passive, LeakyReLU=_Passive, Add=_Passive, Rescaling=_Passive,
                          LayerNormalization=_Passive, RMSNormalization=_Passive, Layer=Layer)
 regularizers = SimpleNamespace(L2=L2)
 optimizers = SimpleNamespace(SGD=SGD, Adam=Adam)

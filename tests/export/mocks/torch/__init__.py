@@ -26,6 +26,12 @@ def zeros(shape):
     return t
 
 
+def ones(shape):
+    t = Tensor(shape, "ones", 0)
+    t.value = 1.0
+    return t
+
+
 def manual_seed(seed):
     record.emit("seed", value=seed)
 

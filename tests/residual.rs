@@ -239,3 +239,21 @@ fn deepnorm_weights_the_skip_and_the_post_norm_resets_it() {
         assert!((m - 1.0).abs() < 1e-3, "{q}: block {}: E[x²] {m}", l + 1);
     }
 }
+
+/// The verdict speaks of blocks and of what moves first: with Fixup every gradient but the
+/// readout's is 0 (shown above), with zero init the branches' first layers only, and a healthy
+/// residual network is described by its stream after each block.
+#[test]
+fn the_verdict_says_what_moves_first_and_counts_blocks() {
+    let text = |q: &str| {
+        let (c, _) = Config::from_query(q);
+        let r = initviz::compute::experiment::run(&c).expect("a report");
+        r.verdict.findings.iter().map(|f| format!("{}: {}", f.tag, f.text)).collect::<Vec<_>>().join("\n")
+    };
+    let fixup = text("arch=residual&res=fixup&act=relu&init=he_normal&depth=8&width=64");
+    assert!(fixup.contains("no_hidden_grad: every gradient but the readout's is exactly 0"), "{fixup}");
+    let zero = text("arch=residual&res=zero&act=relu&init=he_normal&depth=8&width=64");
+    assert!(zero.contains("no_hidden_grad: each branch's first layer") && !zero.contains("only the biases"), "{zero}");
+    let plain = text("arch=residual&depth=8&width=64");
+    assert!(plain.contains("healthy: the stream's std goes from") && plain.contains("after block 8"), "{plain}");
+}

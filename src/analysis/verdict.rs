@@ -270,12 +270,14 @@ pub fn judge(c: &Setup, layers: &[LayerReport]) -> Verdict {
             format!("every activation is 0 and every hidden-weight gradient is 0 ({}(0) = 0): no update ever reaches the hidden weights, nothing learns", c.act),
         );
     } else if hidden_grads_zero && !bn_single && forward_bad.is_none() {
-        push(
-            &mut f,
-            Level::Warn,
-            "no_hidden_grad",
-            "every hidden-weight gradient is exactly 0 at initialization: the first step leaves every hidden weight where it is (only the biases and the output layer can move)".to_string(),
-        );
+        let text = match c.arch.residual().map(|r| r.scale) {
+            Some(crate::nn::arch::ResScale::Fixup) => "every gradient but the readout's is exactly 0 at initialization (Fixup's readout and each branch's last layer are zero): the first step moves only the readout, the next each branch's last layer, and the one after the branches' first layers, as Fixup intends",
+            Some(crate::nn::arch::ResScale::Zero) => "each branch's first layer has exactly 0 gradient at initialization (its last layer is zero, so nothing flows back into the branch): the first step moves the stem, the readout and each branch's last layer, and the first layers follow from the second step",
+            Some(crate::nn::arch::ResScale::Rezero) => "each branch's weights have exactly 0 gradient at initialization (α = 0 passes nothing back into the branch): the first step moves the stem, the readout and each block's α, and the branches follow once α ≠ 0",
+            Some(_) => "each branch's first layer has exactly 0 gradient at initialization: the first step leaves it where it is",
+            None => "every hidden-weight gradient is exactly 0 at initialization: the first step leaves every hidden weight where it is (only the biases and the output layer can move)",
+        };
+        push(&mut f, Level::Warn, "no_hidden_grad", text.to_string());
     }
     if c.width > 1 && layers.iter().all(|l| l.distinct == 1) {
         push(
@@ -439,11 +441,21 @@ pub fn judge(c: &Setup, layers: &[LayerReport]) -> Verdict {
         let lo = act_stds.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = act_stds.iter().copied().fold(0f64, f64::max);
         let reach = if grads.first > 0.0 && grads.last > 0.0 { ", and gradients reach the first layer" } else { "" };
+        let stream: Vec<f64> = layers.iter().filter_map(|l| l.stream.map(|m| m.std)).collect();
         push(
             &mut f,
             Level::Good,
             "healthy",
-            if depth == 1 {
+            if let (Some(a), Some(b), true) = (stream.first(), stream.last(), c.arch.residual().is_some()) {
+                format!(
+                    "healthy: the stream's std goes from {} after block 1 to {} after block {depth}, each branch's activation std stays between {} and {}{}",
+                    fmt_num(*a),
+                    fmt_num(*b),
+                    fmt_num(lo),
+                    fmt_num(hi),
+                    if reach.is_empty() { "" } else { ", and gradients reach the first block" }
+                )
+            } else if depth == 1 {
                 format!("healthy: activation std is {} in the one hidden layer{reach}", fmt_num(lo))
             } else {
                 format!("healthy: activation std stays between {} and {} over {depth} layers{reach}", fmt_num(lo), fmt_num(hi))
